@@ -1,0 +1,35 @@
+"""upscale: resize images and arrays exactly, and show how every pixel was made.
+
+The public API is :func:`resize` (NumPy arrays), :func:`resize_image`
+(Pillow images) and :func:`plan_for` (the per-axis taps and weights that
+both follow). Attributes are imported on first use so that the command line
+starts quickly.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["resize", "resize_image", "plan_for", "UpscaleError", "UsageError", "InputError"]
+
+_LAZY = {
+    "resize": "api",
+    "resize_image": "api",
+    "plan_for": "api",
+    "UpscaleError": "errors",
+    "UsageError": "errors",
+    "InputError": "errors",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -1,0 +1,5 @@
+"""``python -m upscale_cli``: the same as the ``upscale`` command."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,200 @@
+"""The public library API: resize NumPy arrays and Pillow images.
+
+Both functions validate and normalise their arguments, build one
+:class:`~upscale_cli.plan.ResizePlan` and hand it to the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .engine import apply_plan, check_dtype, to_dtype
+from .errors import UsageError
+from .plan import ResizeOptions, ResizePlan, plan_resize
+from .sizes import ScaleSpec, SizeSpec
+
+
+def make_options(
+    mode: str = "bicubic",
+    align: str | None = None,
+    rounding: str | None = None,
+    antialias: bool | None = None,
+    cubic_a: float = -0.5,
+) -> ResizeOptions:
+    """Resize options with ``None`` meaning "the default for this mode"."""
+    return ResizeOptions(
+        mode=mode,
+        align=align or "half-pixel",
+        rounding=rounding or "round",
+        antialias=antialias,
+        cubic_a=cubic_a,
+    )
+
+
+def plan_for(
+    shape: tuple[int, ...],
+    *,
+    size: SizeSpec | None = None,
+    scale: ScaleSpec | None = None,
+    mode: str = "bicubic",
+    align: str | None = None,
+    rounding: str | None = None,
+    antialias: bool | None = None,
+    cubic_a: float = -0.5,
+    layout: str | None = None,
+    fit: str = "stretch",
+) -> ResizePlan:
+    """The plan :func:`resize` would follow for an array of ``shape``."""
+    options = make_options(mode, align, rounding, antialias, cubic_a)
+    return plan_resize(tuple(shape), size=size, scale=scale, fit=fit, layout=layout, options=options)
+
+
+def resize(
+    array,
+    *,
+    size: SizeSpec | None = None,
+    scale: ScaleSpec | None = None,
+    mode: str = "bicubic",
+    align: str | None = None,
+    rounding: str | None = None,
+    antialias: bool | None = None,
+    cubic_a: float = -0.5,
+    layout: str | None = None,
+    fit: str = "stretch",
+) -> np.ndarray:
+    """Resize the spatial axes of an array.
+
+    Parameters
+    ----------
+    array : array_like
+        Integer or float samples. Which axes are spatial follows ``layout``.
+    size : str or sequence of int, optional
+        Output lengths, x (width) first like Pillow: ``(W, H)``, ``(W, H, D)``
+        or ``(n,)``; ``None`` entries keep the aspect ratio. Strings as on the
+        command line (``"800x600"``, ``"800x"``).
+    scale : float, str or sequence, optional
+        Factor for every axis or per axis; ``n_out = floor(n_in·S + 0.5)``.
+        Exactly one of ``size`` and ``scale`` is required.
+    mode : str
+        ``nearest``, ``nearest-exact``, ``linear``, ``bilinear``,
+        ``trilinear``, ``bicubic``, ``lanczos``, ``box``, ``hamming``, ``area``.
+        The linear family is one triangle kernel applied to every spatial axis.
+    align : str, optional
+        Coordinate transform; default ``half-pixel``. Ignored by ``area``,
+        which integrates each output's footprint.
+    rounding : str, optional
+        Nearest-neighbour rounding; default ``round`` (half up).
+    antialias : bool, optional
+        For reduced axes, stretch the kernel over each output's footprint
+        (default). Enlarged axes always interpolate.
+    cubic_a : float
+        Keys' coefficient for ``bicubic`` (default −0.5).
+    layout : str, optional
+        ``l``, ``ncl``, ``hw``, ``hwc``, ``chw``, ``nchw``, ``nhwc``, ``dhw``,
+        ``ncdhw``; default by number of dimensions (1 → l, 2 → hw, 3 → hwc,
+        4 → nchw, 5 → ncdhw).
+    fit : {"stretch", "contain", "cover"}
+        How a full ``size`` is honoured (default: exactly, ``stretch``).
+
+    Returns
+    -------
+    ndarray
+        A new array of the same dtype. Floats stay floats; integers are
+        rounded half up and clipped to their range.
+
+    Examples
+    --------
+    >>> import numpy as np, upscale_cli
+    >>> upscale_cli.resize(np.array([[0.0, 1.0]]), size=(4, 1), mode="bilinear")
+    array([[0.  , 0.25, 0.75, 1.  ]])
+    """
+    array = np.asarray(array)
+    check_dtype(array)
+    plan = plan_for(
+        array.shape, size=size, scale=scale, mode=mode, align=align, rounding=rounding,
+        antialias=antialias, cubic_a=cubic_a, layout=layout, fit=fit,
+    )
+    return apply_plan(array, plan)
+
+
+def apply_premultiplied(array: np.ndarray, plan: ResizePlan, alpha_max: float) -> np.ndarray:
+    """Resize an ``hwc`` array whose last channel is alpha, without colour bleeding.
+
+    Colour is multiplied by alpha before filtering and divided after, so a
+    fully transparent pixel contributes nothing to its neighbours' colour.
+    Selections (nearest) move whole pixels and need none of it.
+    """
+    if all(p.weights.is_selection for p in plan.axes):
+        return apply_plan(array, plan)
+    values = array.astype(np.float64)
+    alpha = values[..., -1:] / alpha_max
+    values[..., :-1] *= alpha
+    resized = apply_plan(values, plan)
+    resized_alpha = resized[..., -1:] / alpha_max
+    with np.errstate(divide="ignore", invalid="ignore"):
+        colour = np.where(resized_alpha > 0, resized[..., :-1] / resized_alpha, 0.0)
+    resized[..., :-1] = colour
+    return to_dtype(resized, array.dtype)
+
+
+@dataclass(frozen=True)
+class ImageResize:
+    """A resized image with the plan and the sample arrays on both sides."""
+
+    image: Any
+    plan: ResizePlan
+    source: np.ndarray
+    result: np.ndarray
+
+
+def resize_image(image, **kwargs):
+    """Resize a Pillow image; keyword arguments as for :func:`resize` (no ``layout``).
+
+    Modes ``L``, ``RGB``, ``CMYK``, ``I;16``, ``I`` and ``F`` are resized as
+    they are; ``LA`` and ``RGBA`` with premultiplied alpha. ``1`` and ``P``
+    keep their mode with nearest neighbour and are converted to ``L`` and
+    ``RGB``/``RGBA`` for every other mode.
+
+    Returns
+    -------
+    PIL.Image.Image
+        A new image of the same mode (or the converted one, see above).
+    """
+    return resize_image_traced(image, **kwargs).image
+
+
+def resize_image_traced(image, **kwargs) -> ImageResize:
+    """:func:`resize_image`, also returning the plan and arrays it used."""
+    from PIL import Image
+
+    if "layout" in kwargs:
+        raise UsageError("resize_image takes no layout: images are always height × width (× channels)")
+    image = _filterable(image, kwargs.get("mode", "bicubic"))
+    source = image.convert("L") if image.mode == "1" else image
+    array = np.asarray(source)
+    plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", **kwargs)
+    if source.mode in ("LA", "RGBA"):
+        resized = apply_premultiplied(array, plan, 255.0)
+    else:
+        resized = apply_plan(array, plan)
+    result = Image.fromarray(resized, mode=source.mode)
+    if image.mode == "1":
+        result = result.convert("1")  # nearest kept the values exactly 0 or 255
+    elif image.mode == "P":
+        result.palette = image.palette.copy()
+        if "transparency" in image.info:
+            result.info["transparency"] = image.info["transparency"]
+    return ImageResize(result, plan, array, resized)
+
+
+def _filterable(image, mode: str):
+    """Convert bilevel and palette images to a mode whose values can be averaged."""
+    if image.mode not in ("1", "P") or mode in ("nearest", "nearest-exact"):
+        return image
+    if image.mode == "1":
+        return image.convert("L")
+    has_alpha = "transparency" in image.info or image.palette.mode == "RGBA"
+    return image.convert("RGBA" if has_alpha else "RGB")

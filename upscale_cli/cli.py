@@ -1,0 +1,142 @@
+"""The ``upscale`` command line: a thin layer over the library API.
+
+Every problem reaches the user as one line on stderr and an exit status from
+:class:`~upscale_cli.errors.ExitStatus`; tracebacks only with ``--debug``.
+Heavy modules (NumPy, Pillow, Rich) are imported inside the commands so that
+``upscale --help`` starts quickly.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from . import __version__
+from .choices import ALIGNS, FITS, MODES, ROUNDINGS
+from .errors import ExitStatus, UpscaleError, UsageError
+from .layouts import LAYOUTS
+
+
+class DefaultCommandGroup(click.Group):
+    """A group whose first argument, when it names no command, goes to ``resize``.
+
+    So ``upscale in.png --scale 2`` and ``upscale resize in.png --scale 2`` are
+    the same, and ``upscale --help`` shows the options people need most.
+    Errors are reported here, in one place, as one line.
+    """
+
+    default_command = "resize"
+
+    def parse_args(self, ctx, args):
+        if not args or args[0] not in self.commands:
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def main(self, args=None, prog_name=None, standalone_mode=True, **extra):
+        arguments = list(sys.argv[1:] if args is None else args)
+        try:
+            status = super().main(args=arguments, prog_name=prog_name or "upscale", standalone_mode=False, **extra)
+            status = ExitStatus.OK if status is None else status
+        except click.exceptions.Abort:
+            click.echo("upscale: interrupted", err=True)
+            status = ExitStatus.INTERRUPTED
+        except click.ClickException as error:
+            click.echo(f"upscale: {error.format_message()}", err=True)
+            status = ExitStatus.USAGE if isinstance(error, click.UsageError) else error.exit_code
+        except UpscaleError as error:
+            click.echo(f"upscale: {error}", err=True)
+            status = error.exit_status
+        except Exception as error:  # a bug: still one line unless asked for the traceback
+            if "--debug" in arguments:
+                raise
+            click.echo(f"upscale: internal error: {type(error).__name__}: {error} (rerun with --debug for details)", err=True)
+            status = ExitStatus.SOME_INPUTS_FAILED
+        if standalone_mode:
+            sys.exit(int(status))
+        return int(status)
+
+
+def _resize_options(function):
+    """The options shared by every command that resizes (size, method, alignment)."""
+    options = [
+        click.option("--scale", help="Scale factor: 2, 1.5x2 (x then y), 150%. Output = floor(n·S + 0.5)."),
+        click.option("--size", help="Output size WxH; 800x or x600 keeps the aspect ratio; WxHxD for volumes; N for 1-D."),
+        click.option("--width", type=click.IntRange(min=1), help="Output width; height keeps the aspect ratio unless given."),
+        click.option("--height", type=click.IntRange(min=1), help="Output height; width keeps the aspect ratio unless given."),
+        click.option("--fit", type=click.Choice(FITS), default="stretch", show_default=True,
+                     help="With width and height both given: exactly, inside them, or covering them."),
+        click.option("--mode", type=click.Choice(MODES), default="bicubic", show_default=True, help="Resampling method."),
+        click.option("--align", type=click.Choice(ALIGNS), default=None,
+                     help="Coordinate transform (default half-pixel)."),
+        click.option("--rounding", type=click.Choice(ROUNDINGS), default=None,
+                     help="Nearest-neighbour rounding of the source coordinate (default round = half up)."),
+        click.option("--antialias/--no-antialias", default=None,
+                     help="Stretch the kernel over each output's footprint when reducing (default on)."),
+        click.option("--cubic-a", type=float, default=-0.5, show_default=True, help="Keys' coefficient for bicubic."),
+        click.option("--layout", type=click.Choice(list(LAYOUTS)), default=None,
+                     help="Axes of a .npy input (default by dimensions: l, hw, hwc, nchw, ncdhw)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def build_request(scale, size, width, height, fit, mode, align, rounding, antialias, cubic_a, layout):
+    """A :class:`~upscale_cli.convert.ResizeRequest` from the command-line options."""
+    from .convert import ResizeRequest
+
+    given = [name for name, value in (("--scale", scale), ("--size", size), ("--width/--height", width or height)) if value]
+    if len(given) != 1:
+        raise UsageError("give exactly one of --scale, --size, --width/--height" if given == [] else f"give only one of {', '.join(given)}")
+    if width or height:
+        size = (width, height)
+    return ResizeRequest(
+        size=size, scale=scale, fit=fit, mode=mode, align=align, rounding=rounding,
+        antialias=antialias, cubic_a=cubic_a, layout=layout,
+    )
+
+
+@click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def main():
+    """upscale: resize images and arrays exactly, and show how."""
+
+
+@main.command("resize", epilog="Other commands: upscale resize (the default). Exit status: 0 ok, 1 an input failed, 2 usage error.")
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", help="Output file (default NAME@2x.EXT or NAME@WxH.EXT beside the input; - for stdout).")
+@_resize_options
+@click.option("--format", "fmt", help="Output format (png, jpeg, webp, tiff, bmp, npy...); needed for stdout.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--explain", is_flag=True, help="Print the coordinate mapping and weights of every axis.")
+@click.option("--explain-limit", type=click.IntRange(min=0), default=40, show_default=True,
+              help="Rows shown per axis before the middle is elided (0: all).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@click.version_option(__version__, prog_name="upscale")
+def resize_command(inputs, output, fmt, overwrite, explain, explain_limit, debug, **resize_options):
+    """Resize INPUT (an image, a .npy array, or - for stdin).
+
+    \b
+    upscale in.png --scale 2 --mode bilinear
+    upscale in.png -o big.png --size 1920x1080 --mode lanczos
+    upscale m.npy -o out.npy --size 4x4 --mode nearest --align asymmetric --rounding floor
+    """
+    from .convert import convert_file
+
+    if len(inputs) > 1:
+        raise UsageError("give one input file")
+    request = build_request(**resize_options)
+    conversion = convert_file(inputs[0], request, output=output, fmt=fmt, overwrite=overwrite)
+    if explain:
+        from .explain import print_explanation
+        from rich.console import Console
+
+        console = Console(stderr=conversion.output == "-", highlight=False)
+        print_explanation(conversion.plan, console, limit=explain_limit)
+    elif conversion.output != "-":
+        click.echo(f"{conversion.source.name} → {conversion.output} ({_shape_text(conversion)})", err=True)
+
+
+def _shape_text(conversion) -> str:
+    lengths = {p.name: p.size for p in conversion.plan.axes}
+    return " × ".join(f"{lengths[n].n_in}→{lengths[n].n_out}" for n in sorted(lengths))

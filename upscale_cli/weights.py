@@ -1,0 +1,165 @@
+"""Per-axis taps and weights: the whole resampling decision for one axis.
+
+Every mode, from nearest neighbour to Lanczos and area averaging, reduces to
+the same table (Pillow's ``precompute_coeffs`` shape): for each output index
+``d`` a short row of source indices and the weights to apply to them. The
+engine only multiplies and adds; ``--explain`` prints these very tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .coords import nearest_indices, source_coordinates
+from .kernels import Kernel
+
+BORDERS = ("clamp", "renormalize")
+
+
+@dataclass(frozen=True)
+class AxisWeights:
+    """Taps and weights of one resized axis.
+
+    Attributes
+    ----------
+    n_in, n_out : int
+        Input and output lengths.
+    taps : ndarray of int64, shape (n_out, k)
+        Source indices, already inside ``[0, n_in - 1]`` (border handled).
+    weights : ndarray of float64, shape (n_out, k)
+        Weight of each tap; every row sums to 1 (zero-weight taps pad rows
+        whose window is shorter than ``k``).
+    coordinates : ndarray of float64, shape (n_out,)
+        The source coordinate each output index maps to (area: the centre
+        of the integrated interval).
+    description : str
+        How the table was made, in words, for ``--explain``.
+    """
+
+    n_in: int
+    n_out: int
+    taps: np.ndarray
+    weights: np.ndarray
+    coordinates: np.ndarray
+    description: str
+
+    @property
+    def is_selection(self) -> bool:
+        """True when every output copies one source sample (nearest)."""
+        return self.taps.shape[1] == 1
+
+    @property
+    def is_identity(self) -> bool:
+        """True when every output copies the input sample of its own index."""
+        if self.n_in != self.n_out:
+            return False
+        rows = np.arange(self.n_out)
+        strongest = self.weights.argmax(axis=1)
+        return bool(
+            np.count_nonzero(self.weights) == self.n_out
+            and np.all(self.weights[rows, strongest] == 1.0)
+            and np.array_equal(self.taps[rows, strongest], rows)
+        )
+
+
+def nearest_weights(n_in: int, n_out: int, align: str, rounding: str) -> AxisWeights:
+    """Nearest neighbour: one tap of weight 1, chosen by exact rounding."""
+    coordinates = source_coordinates(n_in, n_out, align)
+    index = nearest_indices(n_in, n_out, align, rounding)
+    return AxisWeights(
+        n_in, n_out, index[:, None], np.ones((n_out, 1)), coordinates.as_float(),
+        f"nearest, {align}, rounding {rounding}",
+    )
+
+
+def filter_weights(
+    coordinates: np.ndarray,
+    n_in: int,
+    kernel: Kernel,
+    *,
+    filter_scale: float = 1.0,
+    border: str = "clamp",
+    normalize: bool = True,
+) -> AxisWeights:
+    """Kernel weights around each source coordinate.
+
+    Output ``d`` takes the source samples ``j`` with
+    ``floor(x - s·f) < j <= floor(x + s·f)`` (``s`` the kernel support,
+    ``f`` the filter scale) with weight ``K((j - x) / f)``. With ``f = 1``
+    this is plain interpolation (RESIZE_CONVENTIONS §3a); with ``f = r > 1``
+    it is antialiased convolution (§3b), the kernel stretched over the
+    footprint of an output sample.
+
+    Parameters
+    ----------
+    coordinates : ndarray of float64, shape (n_out,)
+    n_in : int
+    kernel : Kernel
+    filter_scale : float, >= 1
+    border : {"clamp", "renormalize"}
+        ``clamp`` replicates the edge sample for taps outside the input;
+        ``renormalize`` drops them and rescales the rest to sum 1.
+    normalize : bool
+        Divide every row by its sum (exact kernels already sum to 1; a
+        Lanczos window does not).
+    """
+    x = np.asarray(coordinates, dtype=np.float64)
+    reach = kernel.support * filter_scale
+    first = np.floor(x - reach).astype(np.int64) + 1
+    last = np.floor(x + reach).astype(np.int64)
+    width = int(np.max(last - first)) + 1
+    window = first[:, None] + np.arange(width)
+    weights = kernel((window - x[:, None]) / filter_scale)
+    weights[window > last[:, None]] = 0.0
+    if border == "renormalize":
+        weights[(window < 0) | (window >= n_in)] = 0.0
+    elif border != "clamp":
+        raise ValueError(f"unknown border {border!r}")
+    if normalize:
+        weights /= weights.sum(axis=1, keepdims=True)
+    scale_note = "interpolation" if filter_scale == 1 else f"antialiased, kernel stretched ×{filter_scale:.6g}"
+    return AxisWeights(
+        n_in, len(x), np.clip(window, 0, n_in - 1), weights, x,
+        f"{kernel.name} ({kernel.formula}), {scale_note}, border {border}",
+    )
+
+
+def kernel_weights(
+    n_in: int, n_out: int, kernel: Kernel, align: str, *, antialias: bool
+) -> AxisWeights:
+    """Native kernel resampling of one axis (exact coordinates, rows sum to 1).
+
+    When reducing with ``antialias`` the kernel is stretched by the ratio and
+    taps outside the input are dropped (Pillow's convolution); otherwise it
+    interpolates with edge replication.
+    """
+    coordinates = source_coordinates(n_in, n_out, align).as_float()
+    ratio = n_in / n_out
+    if antialias and ratio > 1:
+        return filter_weights(coordinates, n_in, kernel, filter_scale=ratio, border="renormalize")
+    return filter_weights(coordinates, n_in, kernel)
+
+
+def area_weights(n_in: int, n_out: int) -> AxisWeights:
+    """Exact area averaging: each output is the mean of the input over its footprint.
+
+    Output ``d`` covers ``[d·r, (d + 1)·r]`` of the input (``r = n_in/n_out``);
+    input sample ``j`` covers ``[j, j + 1]``; the weight is the length of the
+    overlap divided by ``r``. Computed in integers (units of ``1/n_out``),
+    so the weights are exact rationals rounded once.
+    """
+    d = np.arange(n_out, dtype=np.int64)
+    start, stop = d * n_in, (d + 1) * n_in
+    first = start // n_out
+    last = -((-stop) // n_out) - 1
+    width = int(np.max(last - first)) + 1
+    window = first[:, None] + np.arange(width)
+    overlap = np.minimum((window + 1) * n_out, stop[:, None]) - np.maximum(window * n_out, start[:, None])
+    weights = np.maximum(overlap, 0) / n_in
+    centres = (2 * d + 1) * n_in / (2 * n_out) - 0.5
+    return AxisWeights(
+        n_in, n_out, np.clip(window, 0, n_in - 1), weights, centres,
+        "area: overlap of [d·r, (d+1)·r] with each source pixel, divided by r",
+    )
