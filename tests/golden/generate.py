@@ -175,8 +175,20 @@ def gen_torch(fam):
     interp((1, 1, 3, 4, 5), "nearest", size=(5, 3, 7), note="5-D nearest, mixed enlarge/reduce")
     interp((2, 1, 3, 3), "nearest", scale_factor=2.0, dtype="float64", note="float64, integer scale")
     # ---- nearest-exact (half-pixel + round)
+    interp((1, 1, 1, 2), "nearest-exact", size=(1, 41),
+           note="documented trap, NCHW: 2 -> 41, d=20 gives index 0 (exact arithmetic gives 1)")
     interp((1, 1, 2), "nearest-exact", size=41,
-           note="documented trap: 2 -> 41, d=20 gives index 0 (exact arithmetic gives 1)")
+           note="same 2 -> 41 on an NCL tensor: the 1-D kernel gives index 1 at d=20 (NOT 0 as the 2-D kernel)")
+    interp((1, 1, 14), "nearest", size=46, dtype="float64",
+           note="NCL float64: 1-D/3-D kernels compute the index in double -> d=23 gives 7 (NCHW or float32 give 6)")
+    interp((1, 1, 4, 5), "nearest", scale_factor=1.1,
+           note="NCHW: n_out == n_in (5*1.1 -> 5, 4*1.1 -> 4) -> torch copies the input (scale ignored)")
+    interp((1, 1, 5), "nearest", scale_factor=1.1,
+           note="NCL: same 5*1.1 -> 5 but the 1-D kernel applies r=1/1.1 -> indices 0,0,1,2,3")
+    interp((1, 1, 4, 5), "bilinear", scale_factor=1.1, align_corners=False,
+           note="n_out == n_in -> torch copies the input for linear modes (scale ignored)")
+    interp((1, 1, 4, 5), "bicubic", scale_factor=1.1, align_corners=False,
+           note="n_out == n_in but bicubic does NOT shortcut: uses r = 1/1.1")
     interp((1, 2, 5, 7), "nearest-exact", size=(13, 3), note="odd sizes, enlarge H, reduce W")
     interp((1, 1, 6, 5), "nearest-exact", scale_factor=(1.7, 0.6), note="per-axis fractional scale_factor")
     interp((1, 1, 2, 2), "nearest-exact", size=(7, 7), note="2 -> 7 (Pillow's trap length, torch formula)")
@@ -342,9 +354,13 @@ def gen_opencv(fam):
     # INTER_AREA
     case((6, 6), "float32", "INTER_AREA", dsize=(3, 3), note="exact integer-ratio downscale (special path)")
     case((12, 12, 3), "uint8", "INTER_AREA", dsize=(4, 3), note="integer ratios 3 and 4 (special path), uint8")
-    x = np.array([[1, 2, 3, 4, 10, 11], [0, 0, 1, 1, 7, 8]], dtype=np.uint8)
+    x = np.array([[1, 2, 3, 4, 10, 12], [0, 3, 1, 2, 7, 9]], dtype=np.uint8)
     case(None, "uint8", "INTER_AREA", dsize=(3, 1), x=x, tol={"max_abs_diff": 0},
-         note="uint8 exact .5 averages: integer-ratio path rounds half to even (1.5->2? 2.5->2, 6.5->6)")
+         note="uint8 2x2 blocks averaging exactly 1.5, 2.5, 9.5 -> 2, 3, 10: the exact 2x2 path rounds "
+              "half UP ((sum+2)>>2), unlike every other integer ratio (half to even)")
+    x = np.array([[1, 2, 3, 6, 10, 11], [5, 8, 2, 4, 0, 255]], dtype=np.uint8)
+    case(None, "uint8", "INTER_AREA", dsize=(3, 2), x=x, tol={"max_abs_diff": 0},
+         note="uint8 1x2 blocks averaging 1.5, 4.5, 10.5, 6.5, 3, 127.5 -> half to even (2, 4, 10, 6, 3, 128)")
     case((13, 11), "float32", "INTER_AREA", dsize=(5, 4), note="non-integer reduce (general area path)")
     case((9, 10), "uint8", "INTER_AREA", dsize=(4, 7), note="non-integer reduce uint8")
     case((5, 5), "float32", "INTER_AREA", fx=0.5, fy=0.5, note="fx=0.5 on 5 -> 2; r = 1/fx = 2 (not 2.5)")
