@@ -1,0 +1,39 @@
+"""Shared fixtures: the seed material of RESIZE_CONVENTIONS §2 and §5."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import settings
+
+settings.register_profile("default", max_examples=60, deadline=None)
+settings.load_profile("default")
+
+
+@pytest.fixture
+def seed_3x3() -> np.ndarray:
+    """The 3×3 input of the nearest-neighbour worked example."""
+    return np.array([[234, 38, 22], [67, 44, 12], [89, 65, 63]], dtype=np.uint8)
+
+
+@pytest.fixture
+def seed_b() -> np.ndarray:
+    """B: arange(64) as 8×8, 2×2 max-pooled."""
+    return np.array([[9, 11, 13, 15], [25, 27, 29, 31], [41, 43, 45, 47], [57, 59, 61, 63]], dtype=np.float64)
+
+
+@pytest.fixture
+def seed_c() -> np.ndarray:
+    """C: B bilinear ×2, half-pixel (PyTorch align_corners=False), all 64 values."""
+    return np.array(
+        [
+            [9.0, 9.5, 10.5, 11.5, 12.5, 13.5, 14.5, 15.0],
+            [13.0, 13.5, 14.5, 15.5, 16.5, 17.5, 18.5, 19.0],
+            [21.0, 21.5, 22.5, 23.5, 24.5, 25.5, 26.5, 27.0],
+            [29.0, 29.5, 30.5, 31.5, 32.5, 33.5, 34.5, 35.0],
+            [37.0, 37.5, 38.5, 39.5, 40.5, 41.5, 42.5, 43.0],
+            [45.0, 45.5, 46.5, 47.5, 48.5, 49.5, 50.5, 51.0],
+            [53.0, 53.5, 54.5, 55.5, 56.5, 57.5, 58.5, 59.0],
+            [57.0, 57.5, 58.5, 59.5, 60.5, 61.5, 62.5, 63.0],
+        ]
+    )
