@@ -180,11 +180,13 @@ def resize_image_traced(image, **kwargs) -> ImageResize:
         resized = apply_premultiplied(array, plan, 255.0)
     else:
         resized = apply_plan(array, plan)
-    result = Image.fromarray(resized, mode=source.mode)
+    result = Image.fromarray(resized)
+    if result.mode != source.mode:  # same samples, other meaning: CMYK, P, YCbCr...
+        result = Image.frombuffer(source.mode, result.size, np.ascontiguousarray(resized).tobytes(), "raw", source.mode, 0, 1)
     if image.mode == "1":
         result = result.convert("1")  # nearest kept the values exactly 0 or 255
     elif image.mode == "P":
-        result.palette = image.palette.copy()
+        result.putpalette(image.getpalette(rawmode=image.palette.mode), rawmode=image.palette.mode)
         if "transparency" in image.info:
             result.info["transparency"] = image.info["transparency"]
     return ImageResize(result, plan, array, resized)

@@ -124,7 +124,7 @@ def output_sizes(
         for n_in, factor in zip(in_lengths, factors):
             n_out = _round_half_up(n_in * factor)
             if n_out < 1:
-                raise UsageError(f"scale {factor} leaves no pixels on an axis of {n_in}")
+                raise UsageError(f"scale {float(factor):g} leaves no pixels on an axis of {n_in}")
             sizes.append(AxisSize(n_in, n_out, f"scale {float(factor):g}: floor({n_in} × {float(factor):g} + 0.5) = {n_out}"))
         return tuple(sizes)
     lengths = _match_axes(parse_size(size), n_axes, "size", size)
