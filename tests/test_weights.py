@@ -97,3 +97,11 @@ def test_nearest_table_is_a_selection():
 def test_same_length_half_pixel_is_identity(kernel):
     assert kernel_weights(9, 9, kernel, "half-pixel", antialias=True).is_identity
     assert not kernel_weights(9, 9, kernel, "tf-half-pixel-for-nn", antialias=True).is_identity
+
+
+def test_box_window_edge_is_decided_exactly():
+    # 7 → 6 with antialias: output 2 has x = 29/12 and reach 7/12, so the window
+    # ends exactly at sample 3, whose distance (3 − x)/f = 1/2 is on the box's
+    # edge: Pillow (and exact arithmetic) average samples 2 and 3.
+    table = kernel_weights(7, 6, BOX, "half-pixel", antialias=True)
+    np.testing.assert_array_equal(dense(table)[2], [0, 0, 0.5, 0.5, 0, 0, 0])

@@ -9,6 +9,7 @@ engine only multiplies and adds; ``--explain`` prints these very tables.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
@@ -109,9 +110,20 @@ def filter_weights(
     reach = kernel.support * filter_scale
     first = np.floor(x - reach).astype(np.int64) + 1
     last = np.floor(x + reach).astype(np.int64)
+    window = _window(first, last)
+    distances = (window - x[:, None]) / filter_scale
+    return _tabulate(window, last, distances, x, n_in, kernel, filter_scale, border, normalize)
+
+
+def _window(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Rows ``first[d], first[d] + 1, ...`` as long as the longest window."""
     width = int(np.max(last - first)) + 1
-    window = first[:, None] + np.arange(width)
-    weights = kernel((window - x[:, None]) / filter_scale)
+    return first[:, None] + np.arange(width)
+
+
+def _tabulate(window, last, distances, coordinates, n_in, kernel, filter_scale, border, normalize) -> AxisWeights:
+    """Kernel weights of a window, with the border rule and normalisation applied."""
+    weights = kernel(distances)
     weights[window > last[:, None]] = 0.0
     if border == "renormalize":
         weights[(window < 0) | (window >= n_in)] = 0.0
@@ -119,9 +131,9 @@ def filter_weights(
         raise ValueError(f"unknown border {border!r}")
     if normalize:
         weights /= weights.sum(axis=1, keepdims=True)
-    scale_note = "interpolation" if filter_scale == 1 else f"antialiased, kernel stretched ×{filter_scale:.6g}"
+    scale_note = "interpolation" if filter_scale == 1 else f"antialiased, kernel stretched ×{float(filter_scale):.6g}"
     return AxisWeights(
-        n_in, len(x), np.clip(window, 0, n_in - 1), weights, x,
+        n_in, len(coordinates), np.clip(window, 0, n_in - 1), weights, coordinates,
         f"{kernel.name} ({kernel.formula}), {scale_note}, border {border}",
     )
 
@@ -129,17 +141,28 @@ def filter_weights(
 def kernel_weights(
     n_in: int, n_out: int, kernel: Kernel, align: str, *, antialias: bool
 ) -> AxisWeights:
-    """Native kernel resampling of one axis (exact coordinates, rows sum to 1).
+    """Native kernel resampling of one axis, with exact windows and distances.
 
-    When reducing with ``antialias`` the kernel is stretched by the ratio and
-    taps outside the input are dropped (Pillow's convolution); otherwise it
-    interpolates with edge replication.
+    When reducing with ``antialias`` the kernel is stretched by the ratio
+    ``f = n_in/n_out`` and taps outside the input are dropped (Pillow's
+    convolution); otherwise ``f = 1`` and it interpolates with edge
+    replication. Window bounds ``floor(x ± s·f)`` are decided in integers and
+    each distance ``(j − x)/f`` is one correctly rounded division, so a
+    distance that is exactly on the box kernel's edge is seen as such.
     """
-    coordinates = source_coordinates(n_in, n_out, align).as_float()
-    ratio = n_in / n_out
-    if antialias and ratio > 1:
-        return filter_weights(coordinates, n_in, kernel, filter_scale=ratio, border="renormalize")
-    return filter_weights(coordinates, n_in, kernel)
+    coordinates = source_coordinates(n_in, n_out, align)
+    reduce = antialias and n_in > n_out
+    scale = Fraction(n_in, n_out) if reduce else Fraction(1)
+    reach = Fraction(kernel.support) * scale
+    numerators, denominator = coordinates.numerators, coordinates.denominator
+    low = numerators * reach.denominator - reach.numerator * denominator
+    high = numerators * reach.denominator + reach.numerator * denominator
+    span = denominator * reach.denominator
+    first, last = low // span + 1, high // span
+    window = _window(first, last)
+    distances = (window * denominator - numerators[:, None]) * scale.denominator / (denominator * scale.numerator)
+    border = "renormalize" if reduce else "clamp"
+    return _tabulate(window, last, distances, coordinates.as_float(), n_in, kernel, scale, border, True)
 
 
 def area_weights(n_in: int, n_out: int) -> AxisWeights:
