@@ -120,24 +120,40 @@ def resize(
     return apply_plan(array, plan)
 
 
+def needs_premultiplication(plan: ResizePlan) -> bool:
+    """True when ``plan`` mixes samples, so alpha must be premultiplied.
+
+    Selections (nearest) move whole pixels and need none of it.
+    """
+    return not all(p.weights.is_selection for p in plan.axes)
+
+
+def premultiply(array: np.ndarray, alpha_max: float) -> np.ndarray:
+    """Colour channels multiplied by alpha/alpha_max (float64; alpha, the last channel, unchanged)."""
+    values = array.astype(np.float64)
+    values[..., :-1] *= values[..., -1:] / alpha_max
+    return values
+
+
+def unpremultiply(resized: np.ndarray, alpha_max: float, dtype: np.dtype) -> np.ndarray:
+    """Inverse of :func:`premultiply` after resizing; colour 0 where alpha is 0; cast to ``dtype``."""
+    resized = resized.copy()
+    resized_alpha = resized[..., -1:] / alpha_max
+    with np.errstate(divide="ignore", invalid="ignore"):
+        colour = np.where(resized_alpha > 0, resized[..., :-1] / resized_alpha, 0.0)
+    resized[..., :-1] = colour
+    return to_dtype(resized, dtype)
+
+
 def apply_premultiplied(array: np.ndarray, plan: ResizePlan, alpha_max: float) -> np.ndarray:
     """Resize an ``hwc`` array whose last channel is alpha, without colour bleeding.
 
     Colour is multiplied by alpha before filtering and divided after, so a
     fully transparent pixel contributes nothing to its neighbours' colour.
-    Selections (nearest) move whole pixels and need none of it.
     """
-    if all(p.weights.is_selection for p in plan.axes):
+    if not needs_premultiplication(plan):
         return apply_plan(array, plan)
-    values = array.astype(np.float64)
-    alpha = values[..., -1:] / alpha_max
-    values[..., :-1] *= alpha
-    resized = apply_plan(values, plan)
-    resized_alpha = resized[..., -1:] / alpha_max
-    with np.errstate(divide="ignore", invalid="ignore"):
-        colour = np.where(resized_alpha > 0, resized[..., :-1] / resized_alpha, 0.0)
-    resized[..., :-1] = colour
-    return to_dtype(resized, array.dtype)
+    return unpremultiply(apply_plan(premultiply(array, alpha_max), plan), alpha_max, array.dtype)
 
 
 @dataclass(frozen=True)
@@ -148,6 +164,8 @@ class ImageResize:
     plan: ResizePlan
     source: np.ndarray
     result: np.ndarray
+    #: alpha's full-scale value when colour was premultiplied by alpha, else None.
+    alpha_max: float | None = None
 
 
 def resize_image(image, **kwargs):
@@ -176,10 +194,8 @@ def resize_image_traced(image, **kwargs) -> ImageResize:
     source = image.convert("L") if image.mode == "1" else image
     array = np.asarray(source)
     plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", **kwargs)
-    if source.mode in ("LA", "RGBA"):
-        resized = apply_premultiplied(array, plan, 255.0)
-    else:
-        resized = apply_plan(array, plan)
+    alpha_max = 255.0 if source.mode in ("LA", "RGBA") and needs_premultiplication(plan) else None
+    resized = apply_plan(array, plan) if alpha_max is None else apply_premultiplied(array, plan, alpha_max)
     result = Image.fromarray(resized)
     if result.mode != source.mode:  # same samples, other meaning: CMYK, P, YCbCr...
         result = Image.frombuffer(source.mode, result.size, np.ascontiguousarray(resized).tobytes(), "raw", source.mode, 0, 1)
@@ -189,7 +205,7 @@ def resize_image_traced(image, **kwargs) -> ImageResize:
         result.putpalette(image.getpalette(rawmode=image.palette.mode), rawmode=image.palette.mode)
         if "transparency" in image.info:
             result.info["transparency"] = image.info["transparency"]
-    return ImageResize(result, plan, array, resized)
+    return ImageResize(result, plan, array, resized, alpha_max)
 
 
 def _filterable(image, mode: str):

@@ -108,18 +108,26 @@ def main():
 @_resize_options
 @click.option("--format", "fmt", help="Output format (png, jpeg, webp, tiff, bmp, npy...); needed for stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--explain", is_flag=True, help="Print the coordinate mapping and weights of every axis.")
+@click.option("--explain", is_flag=True, help="Print the coordinate mapping and weights of every axis (and small matrices).")
+@click.option("--explain-pixel", "explain_pixels", multiple=True, metavar="X,Y",
+              help="Trace one output pixel: neighbourhood, weights, the sum and the value written. Repeatable; X,Y,Z for volumes.")
 @click.option("--explain-limit", type=click.IntRange(min=0), default=40, show_default=True,
-              help="Rows shown per axis before the middle is elided (0: all).")
+              help="Rows, columns and terms shown before the middle is elided (0: all).")
+@click.option("--explain-matrix-limit", type=click.IntRange(min=0), default=16, show_default=True,
+              help="Print input and output matrices when the input is at most this long on every axis (0: never).")
+@click.option("--explain-format", type=click.Choice(["text", "json"]), default=None,
+              help="text (Rich; plain when not a terminal or with NO_COLOR) or json (implies --explain).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @click.version_option(__version__, prog_name="upscale")
-def resize_command(inputs, output, fmt, overwrite, explain, explain_limit, debug, **resize_options):
+def resize_command(inputs, output, fmt, overwrite, explain, explain_pixels, explain_limit, explain_matrix_limit,
+                   explain_format, debug, **resize_options):
     """Resize INPUT (an image, a .npy array, or - for stdin).
 
     \b
     upscale in.png --scale 2 --mode bilinear
     upscale in.png -o big.png --size 1920x1080 --mode lanczos
     upscale m.npy -o out.npy --size 4x4 --mode nearest --align asymmetric --rounding floor
+    upscale b.npy -o c.npy --scale 2 --mode bilinear --explain --explain-pixel 1,1
     """
     from .convert import convert_file
 
@@ -127,14 +135,29 @@ def resize_command(inputs, output, fmt, overwrite, explain, explain_limit, debug
         raise UsageError("give one input file")
     request = build_request(**resize_options)
     conversion = convert_file(inputs[0], request, output=output, fmt=fmt, overwrite=overwrite)
-    if explain:
-        from .explain import print_explanation
-        from rich.console import Console
-
-        console = Console(stderr=conversion.output == "-", highlight=False)
-        print_explanation(conversion.plan, console, limit=explain_limit)
+    explain = explain or explain_format == "json"
+    if explain or explain_pixels:
+        _print_explanation(conversion, explain, explain_pixels, explain_limit, explain_matrix_limit, explain_format)
     elif conversion.output != "-":
         click.echo(f"{conversion.source.name} → {conversion.output} ({_shape_text(conversion)})", err=True)
+
+
+def _print_explanation(conversion, explain, pixels, limit, matrix_limit, explain_format):
+    """The trace of a conversion on stdout (stderr when the image itself goes to stdout)."""
+    from .explain import print_trace, trace_json
+    from .trace import build_trace
+
+    trace = build_trace(
+        conversion.plan, conversion.source_array, conversion.result_array, pixels=pixels,
+        matrix_limit=matrix_limit if explain else 0, alpha_max=conversion.alpha_max,
+    )
+    to_stderr = conversion.output == "-"
+    if explain_format == "json":
+        click.echo(trace_json(trace), err=to_stderr)
+        return
+    from rich.console import Console
+
+    print_trace(trace, Console(stderr=to_stderr, highlight=False), limit=limit, show_axes=explain)
 
 
 def _shape_text(conversion) -> str:

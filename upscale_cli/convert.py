@@ -54,6 +54,8 @@ class Conversion:
     result_array: np.ndarray
     result: Any = field(repr=False)
     output: str | None = None
+    #: alpha's full-scale value when colour was premultiplied by alpha, else None.
+    alpha_max: float | None = None
 
 
 def resize_loaded(loaded: Loaded, request: ResizeRequest) -> Conversion:
@@ -63,7 +65,7 @@ def resize_loaded(loaded: Loaded, request: ResizeRequest) -> Conversion:
         result = apply_plan(loaded.data, plan)
         return Conversion(loaded, plan, loaded.data, result, result)
     traced = resize_image_traced(loaded.data, **request.resize_kwargs())
-    return Conversion(loaded, traced.plan, traced.source, traced.result, traced.image)
+    return Conversion(loaded, traced.plan, traced.source, traced.result, traced.image, alpha_max=traced.alpha_max)
 
 
 def output_tag(request: ResizeRequest, conversion: Conversion) -> str:
