@@ -27,7 +27,7 @@ SCHEMA = "upscale-explain/1"
 
 #: Each coordinate transform in words.
 CONVENTIONS = {
-    "half-pixel": "half-pixel: pixel centres at i + 0.5, so the image edges line up (PyTorch align_corners=False, OpenCV, Pillow)",
+    "half-pixel": "half-pixel: the pixel grids line up edge to edge, centres map to centres (PyTorch align_corners=False, OpenCV, Pillow)",
     "asymmetric": "asymmetric: output pixel d samples the input at d·r, its footprint's left edge; the picture shifts by half an output pixel",
     "align-corners": "align-corners: the first and last pixel centres of input and output coincide",
     "pytorch-half-pixel": "pytorch-half-pixel: half-pixel, except that a single output sample maps to 0",
@@ -245,7 +245,7 @@ def planes(array: np.ndarray, plan: ResizePlan, sources: list[np.ndarray] | None
         values = ordered[fixed].reshape(-1 if len(sheet) == 2 else 1, ordered.shape[-1])
         marks = None
         if sources is not None:
-            grids = np.meshgrid(*sources[-len(sheet):], indexing="ij")
+            grids = list(np.meshgrid(*sources[-len(sheet):], indexing="ij"))
             if depth_axis is not None:
                 grids.insert(0, np.full(grids[0].shape, sources[0][where[depth_axis]]))
             marks = np.stack(grids, axis=-1).reshape(values.shape + (len(spatial),))
@@ -269,9 +269,10 @@ def parse_pixel(spec: str, plan: ResizePlan) -> dict[str, int]:
     return dict(zip(names, values))
 
 
-def _window(row: AxisRow, n_in: int) -> tuple[int, int]:
-    """Source indices shown around a pixel: its taps and one more on each side."""
-    return max(min(row.taps) - 1, 0), min(max(row.taps) + 1, n_in - 1)
+def _window(weights: AxisWeights, d: int) -> tuple[int, int]:
+    """Source indices shown around output ``d``: every tap the engine reads, and one more each side."""
+    taps = weights.taps[d]
+    return max(int(taps.min()) - 1, 0), min(int(taps.max()) + 1, weights.n_in - 1)
 
 
 def _local(weights: AxisWeights, d: int, first: int) -> AxisWeights:
@@ -299,7 +300,7 @@ def pixel_trace(
     """
     axes = _by_name(plan)
     pixel_rows = {p.name: rows[p.name][position[p.name]] for p in axes}
-    window = tuple(_window(pixel_rows[p.name], p.size.n_in) for p in axes)
+    window = tuple(_window(p.weights, position[p.name]) for p in axes)
     cut = [slice(None)] * source.ndim
     for p, (first, last) in zip(axes, window):
         cut[p.axis] = slice(first, last + 1)
