@@ -134,30 +134,38 @@ def resize_command(inputs, output, fmt, overwrite, explain, explain_pixels, expl
     if len(inputs) > 1:
         raise UsageError("give one input file")
     request = build_request(**resize_options)
-    conversion = convert_file(inputs[0], request, output=output, fmt=fmt, overwrite=overwrite)
     explain = explain or explain_format == "json"
-    if explain or explain_pixels:
-        _print_explanation(conversion, explain, explain_pixels, explain_limit, explain_matrix_limit, explain_format)
+    traces = []
+
+    def trace_before_writing(conversion):
+        from .trace import build_trace
+
+        traces.append(build_trace(
+            conversion.plan, conversion.source_array, conversion.result_array, pixels=explain_pixels,
+            matrix_limit=explain_matrix_limit if explain else 0, alpha_max=conversion.alpha_max,
+        ))
+
+    tracing = explain or bool(explain_pixels)
+    conversion = convert_file(inputs[0], request, output=output, fmt=fmt, overwrite=overwrite,
+                              before_write=trace_before_writing if tracing else None)
+    if traces:
+        _print_trace(traces[0], conversion.output == "-", explain, explain_limit, explain_format)
     elif conversion.output != "-":
         click.echo(f"{conversion.source.name} → {conversion.output} ({_shape_text(conversion)})", err=True)
 
 
-def _print_explanation(conversion, explain, pixels, limit, matrix_limit, explain_format):
-    """The trace of a conversion on stdout (stderr when the image itself goes to stdout)."""
-    from .explain import print_trace, trace_json
-    from .trace import build_trace
-
-    trace = build_trace(
-        conversion.plan, conversion.source_array, conversion.result_array, pixels=pixels,
-        matrix_limit=matrix_limit if explain else 0, alpha_max=conversion.alpha_max,
-    )
-    to_stderr = conversion.output == "-"
+def _print_trace(trace, to_stderr, show_axes, limit, explain_format):
+    """Print a trace on stdout (stderr when the image itself goes to stdout)."""
     if explain_format == "json":
+        from .explain import trace_json
+
         click.echo(trace_json(trace), err=to_stderr)
         return
     from rich.console import Console
 
-    print_trace(trace, Console(stderr=to_stderr, highlight=False), limit=limit, show_axes=explain)
+    from .explain import print_trace
+
+    print_trace(trace, Console(stderr=to_stderr, highlight=False), limit=limit, show_axes=show_axes)
 
 
 def _shape_text(conversion) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -98,15 +98,20 @@ def convert_file(
     output: str | None = None,
     fmt: str | None = None,
     overwrite: bool = False,
+    before_write: Callable[[Conversion], None] | None = None,
 ) -> Conversion:
     """Read ``path``, resize it and write the result; returns the conversion.
 
     ``output`` defaults to :func:`default_output` beside the input (standard
     output when the input is standard input). ``fmt`` forces the output
     format (``png``, ``jpeg``, ``npy`` ...), otherwise the extension decides.
+    ``before_write`` sees the conversion before anything is written, so a
+    problem it raises leaves no output behind.
     """
     loaded = read_input(path)
     conversion = resize_loaded(loaded, request)
+    if before_write is not None:
+        before_write(conversion)
     if output is None:
         output = STDIO if path == STDIO else default_output(path, output_tag(request, conversion), fmt)
     write_output(conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite)
