@@ -102,7 +102,10 @@ def main():
     """upscale: resize images and arrays exactly, and show how."""
 
 
-@main.command("resize", epilog="Other commands: upscale resize (the default). Exit status: 0 ok, 1 an input failed, 2 usage error.")
+@main.command("resize", epilog=(
+    "Other commands: upscale compare (contact sheet of modes), upscale grid (sampling grid picture), "
+    "upscale demo (guided walk-through). Exit status: 0 ok, 1 an input failed, 2 usage error."
+))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output", help="Output file (default NAME@2x.EXT or NAME@WxH.EXT beside the input; - for stdout).")
 @_resize_options
@@ -171,3 +174,70 @@ def _print_trace(trace, to_stderr, show_axes, limit, explain_format):
 def _shape_text(conversion) -> str:
     lengths = {p.name: p.size for p in conversion.plan.axes}
     return " × ".join(f"{lengths[n].n_in}→{lengths[n].n_out}" for n in sorted(lengths))
+
+
+def _write_picture(picture, output: str, overwrite: bool) -> None:
+    from .image_io import format_for, write_output
+
+    write_output(picture, output, format_for(output, None, "PNG"), overwrite=overwrite)
+    click.echo(f"wrote {output} ({picture.width}x{picture.height})", err=True)
+
+
+def _picture_source(path: str):
+    from .image_io import read_input
+
+    return read_input(path).data
+
+
+@main.command("compare")
+@click.argument("input")
+@click.option("-o", "--output", required=True, help="The contact sheet (PNG recommended).")
+@click.option("--scale", default="4", show_default=True, help="Scale factor for every tile.")
+@click.option("--modes", default="nearest,bilinear,bicubic,lanczos", show_default=True, help="Comma-separated modes, one tile each.")
+@click.option("--diff", metavar="A,B", help="Add a tile with |A - B| of two of the modes, stretched to full range.")
+@click.option("--crop", metavar="X,Y,W,H", help="Input region to compare (default: the centre 48x48 or less).")
+@click.option("--align", type=click.Choice(ALIGNS), default=None, help="Coordinate transform (default half-pixel).")
+@click.option("--columns", type=click.IntRange(min=1), default=4, show_default=True, help="Tiles per row.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def compare_command(input, output, scale, modes, diff, crop, align, columns, overwrite):
+    """Upscale the same crop of INPUT with several modes into one labelled picture.
+
+    \b
+    upscale compare photo.png -o sheet.png --scale 4 --modes nearest,bilinear,bicubic,lanczos
+    upscale compare photo.png -o sheet.png --modes bilinear,bicubic --diff bicubic,bilinear
+    """
+    from .pictures import contact_sheet, parse_modes
+
+    pair = None
+    if diff is not None:
+        pair = tuple(parse_modes(diff))
+        if len(pair) != 2:
+            raise UsageError(f"--diff {diff!r}: give two modes, A,B")
+    sheet = contact_sheet(_picture_source(input), scale=scale, modes=parse_modes(modes), crop=crop, diff=pair,
+                          align=align, columns=columns)
+    _write_picture(sheet, output, overwrite)
+
+
+@main.command("grid")
+@click.argument("input")
+@click.option("-o", "--output", required=True, help="The picture (PNG recommended).")
+@click.option("--scale", default="8", show_default=True, help="Scale factor whose sampling grid is drawn.")
+@click.option("--align", "aligns", type=click.Choice(ALIGNS), multiple=True,
+              help="Alignment to draw, one panel each; repeatable (default: half-pixel and asymmetric).")
+@click.option("--mode", type=click.Choice(MODES), default="bilinear", show_default=True,
+              help="Only area changes the positions (it ignores --align).")
+@click.option("--crop", metavar="X,Y,W,H", help="Input region (default: the centre 6x6 or less).")
+@click.option("--zoom", type=click.IntRange(min=4), default=None, help="Screen pixels per input pixel.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def grid_command(input, output, scale, aligns, mode, crop, zoom, overwrite):
+    """Draw where the output pixel centres fall on INPUT's pixels (red dots on the enlarged input).
+
+    \b
+    upscale grid photo.png -o grid.png --scale 8
+    upscale grid photo.png -o grid.png --scale 3 --align align-corners --crop 0,0,4,4
+    """
+    from .pictures import sampling_grid
+
+    picture = sampling_grid(_picture_source(input), scale=scale, aligns=list(aligns or ("half-pixel", "asymmetric")),
+                            mode=mode, crop=crop, zoom=zoom)
+    _write_picture(picture, output, overwrite)
