@@ -94,13 +94,13 @@ source pixel of each output cell (y, x)
 3  2,0  2,0  2,1  2,2"""
 
 
-def test_seed_nearest_floor_explained(seed_m):
-    lines = rendered(seed_m, size="4x4", mode="nearest", align="asymmetric", rounding="floor")
+def test_seed_nearest_floor_explained(seed_3x3):
+    lines = rendered(seed_3x3, size="4x4", mode="nearest", align="asymmetric", rounding="floor")
     assert lines == SEED_NEAREST_FLOOR.splitlines()
 
 
-def test_seed_nearest_round_output_matrix(seed_m):
-    lines = rendered(seed_m, size="4x4", mode="nearest", align="asymmetric")
+def test_seed_nearest_round_output_matrix(seed_3x3):
+    lines = rendered(seed_3x3, size="4x4", mode="nearest", align="asymmetric")
     start = lines.index("output [:, :]")
     assert lines[start + 1 : start + 6] == [
         "     0   1   2   3",
@@ -194,10 +194,10 @@ def check(value, spec, path="$"):
         assert isinstance(value, allowed) and (not is_bool or bool in allowed), f"{path}: {value!r} is not {spec}"
 
 
-def test_json_matches_the_documented_schema(seed_b, seed_m):
+def test_json_matches_the_documented_schema(seed_b, seed_3x3):
     cases = [
         (seed_b, {"scale": 2, "mode": "bilinear"}, ("1,1", "7,0")),
-        (seed_m, {"size": "4x4", "mode": "nearest", "align": "asymmetric"}, ("3,3",)),
+        (seed_3x3, {"size": "4x4", "mode": "nearest", "align": "asymmetric"}, ("3,3",)),
         (np.zeros((20, 30, 3), np.uint8), {"scale": 0.5, "mode": "lanczos"}, ("0,9",)),
     ]
     for array, options, pixels in cases:
@@ -223,9 +223,9 @@ def test_json_has_no_nan(tmp_path):
 
 
 @pytest.fixture
-def seed_files(tmp_path, seed_b, seed_m):
+def seed_files(tmp_path, seed_b, seed_3x3):
     np.save(tmp_path / "b.npy", seed_b)
-    np.save(tmp_path / "m.npy", seed_m)
+    np.save(tmp_path / "m.npy", seed_3x3)
     return tmp_path
 
 

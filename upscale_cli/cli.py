@@ -183,6 +183,12 @@ def _write_picture(picture, output: str, overwrite: bool) -> None:
     click.echo(f"wrote {output} ({picture.width}x{picture.height})", err=True)
 
 
+def _size_or_scale(size, scale, default_scale: str) -> dict:
+    if size and scale:
+        raise UsageError("give only one of --scale, --size")
+    return {"size": size} if size else {"scale": scale or default_scale}
+
+
 def _picture_source(path: str):
     from .image_io import read_input
 
@@ -192,14 +198,15 @@ def _picture_source(path: str):
 @main.command("compare")
 @click.argument("input")
 @click.option("-o", "--output", required=True, help="The contact sheet (PNG recommended).")
-@click.option("--scale", default="4", show_default=True, help="Scale factor for every tile.")
+@click.option("--scale", help="Scale factor for every tile (default 4).")
+@click.option("--size", help="Output size WxH of every tile, instead of --scale.")
 @click.option("--modes", default="nearest,bilinear,bicubic,lanczos", show_default=True, help="Comma-separated modes, one tile each.")
 @click.option("--diff", metavar="A,B", help="Add a tile with |A - B| of two of the modes, stretched to full range.")
 @click.option("--crop", metavar="X,Y,W,H", help="Input region to compare (default: the centre 48x48 or less).")
 @click.option("--align", type=click.Choice(ALIGNS), default=None, help="Coordinate transform (default half-pixel).")
 @click.option("--columns", type=click.IntRange(min=1), default=4, show_default=True, help="Tiles per row.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def compare_command(input, output, scale, modes, diff, crop, align, columns, overwrite):
+def compare_command(input, output, scale, size, modes, diff, crop, align, columns, overwrite):
     """Upscale the same crop of INPUT with several modes into one labelled picture.
 
     \b
@@ -213,15 +220,16 @@ def compare_command(input, output, scale, modes, diff, crop, align, columns, ove
         pair = tuple(parse_modes(diff))
         if len(pair) != 2:
             raise UsageError(f"--diff {diff!r}: give two modes, A,B")
-    sheet = contact_sheet(_picture_source(input), scale=scale, modes=parse_modes(modes), crop=crop, diff=pair,
-                          align=align, columns=columns)
+    sheet = contact_sheet(_picture_source(input), **_size_or_scale(size, scale, "4"), modes=parse_modes(modes),
+                          crop=crop, diff=pair, align=align, columns=columns)
     _write_picture(sheet, output, overwrite)
 
 
 @main.command("grid")
 @click.argument("input")
 @click.option("-o", "--output", required=True, help="The picture (PNG recommended).")
-@click.option("--scale", default="8", show_default=True, help="Scale factor whose sampling grid is drawn.")
+@click.option("--scale", help="Scale factor whose sampling grid is drawn (default 8).")
+@click.option("--size", help="Output size WxH whose sampling grid is drawn, instead of --scale.")
 @click.option("--align", "aligns", type=click.Choice(ALIGNS), multiple=True,
               help="Alignment to draw, one panel each; repeatable (default: half-pixel and asymmetric).")
 @click.option("--mode", type=click.Choice(MODES), default="bilinear", show_default=True,
@@ -229,7 +237,7 @@ def compare_command(input, output, scale, modes, diff, crop, align, columns, ove
 @click.option("--crop", metavar="X,Y,W,H", help="Input region (default: the centre 6x6 or less).")
 @click.option("--zoom", type=click.IntRange(min=4), default=None, help="Screen pixels per input pixel.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def grid_command(input, output, scale, aligns, mode, crop, zoom, overwrite):
+def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite):
     """Draw where the output pixel centres fall on INPUT's pixels (red dots on the enlarged input).
 
     \b
@@ -238,6 +246,6 @@ def grid_command(input, output, scale, aligns, mode, crop, zoom, overwrite):
     """
     from .pictures import sampling_grid
 
-    picture = sampling_grid(_picture_source(input), scale=scale, aligns=list(aligns or ("half-pixel", "asymmetric")),
-                            mode=mode, crop=crop, zoom=zoom)
+    picture = sampling_grid(_picture_source(input), **_size_or_scale(size, scale, "8"),
+                            aligns=list(aligns or ("half-pixel", "asymmetric")), mode=mode, crop=crop, zoom=zoom)
     _write_picture(picture, output, overwrite)

@@ -59,8 +59,10 @@ def crop_box(image: Image.Image, spec: str | None, limit: int) -> tuple[int, int
     return left, top, left + w, top + h
 
 
-def factor_label(scale) -> str:
-    """``x4`` for a label (the bundled font has no ×)."""
+def resize_label(size, scale) -> str:
+    """``x4`` or ``to 4x4`` for a label (the bundled font has no ×)."""
+    if size is not None:
+        return f"to {size}" if isinstance(size, str) else "to " + "x".join(map(str, size))
     return f"x{scale:g}" if isinstance(scale, (int, float)) else f"x{scale}"
 
 
@@ -143,7 +145,8 @@ def difference(a: Image.Image, b: Image.Image) -> tuple[Image.Image, float]:
 def contact_sheet(
     image,
     *,
-    scale="4",
+    size=None,
+    scale=None,
     modes: list[str] = ("nearest", "bilinear", "bicubic", "lanczos"),
     crop: str | None = None,
     diff: tuple[str, str] | None = None,
@@ -155,8 +158,8 @@ def contact_sheet(
     Parameters
     ----------
     image : PIL.Image.Image or ndarray
-    scale : str or number
-        As for :func:`upscale_cli.resize`.
+    size, scale : optional
+        As for :func:`upscale_cli.resize` (exactly one).
     modes : list of str
     crop : str, optional
         ``"X,Y,W,H"`` in input pixels; default the centre 48×48 (or less).
@@ -174,8 +177,8 @@ def contact_sheet(
     """
     image = as_image(image)
     cropped = image.crop(crop_box(image, crop, COMPARE_CROP))
-    resized = {mode: resize_image(cropped, scale=scale, mode=mode, align=align) for mode in modes}
-    tiles = [Tile(f"{mode} {factor_label(scale)}", resized[mode]) for mode in modes]
+    resized = {mode: resize_image(cropped, size=size, scale=scale, mode=mode, align=align) for mode in modes}
+    tiles = [Tile(f"{mode} {resize_label(size, scale)}", resized[mode]) for mode in modes]
     if diff is not None:
         missing = [m for m in diff if m not in resized]
         if missing:
@@ -185,14 +188,14 @@ def contact_sheet(
     return arrange(tiles, min(columns, len(tiles)))
 
 
-def grid_panel(image: Image.Image, *, scale, align: str, mode: str, zoom: int) -> Image.Image:
+def grid_panel(image: Image.Image, *, size, scale, align: str, mode: str, zoom: int) -> Image.Image:
     """One alignment: input pixels enlarged ``zoom`` times, output sample positions on top.
 
     Input pixel ``i`` covers ``[i·zoom, (i+1)·zoom)`` (plus a margin), its
     centre is a grey ring; output sample ``d`` is a red dot at its source
     coordinate ``x(d)`` from the plan, drawn at ``(x + 0.5)·zoom``.
     """
-    plan = plan_for((image.height, image.width), scale=scale, mode=mode, align=align, layout="hw")
+    plan = plan_for((image.height, image.width), size=size, scale=scale, mode=mode, align=align, layout="hw")
     xs = next(p for p in plan.axes if p.name == "x").weights.coordinates
     ys = next(p for p in plan.axes if p.name == "y").weights.coordinates
     margin = zoom // 2
@@ -208,7 +211,9 @@ def grid_panel(image: Image.Image, *, scale, align: str, mode: str, zoom: int) -
     for j in range(image.height):
         for i in range(image.width):
             cx, cy = margin + (i + 0.5) * zoom, margin + (j + 0.5) * zoom
-            draw.ellipse([cx - ring, cy - ring, cx + ring, cy + ring], outline=(40, 40, 40), width=2)
+            # white around black: visible on dark and light pixels alike
+            draw.ellipse([cx - ring - 1, cy - ring - 1, cx + ring + 1, cy + ring + 1], outline=BACKGROUND, width=4)
+            draw.ellipse([cx - ring, cy - ring, cx + ring, cy + ring], outline=INK, width=2)
     dot = max(zoom / scale_factor(plan) / 6, 2.0)
     for y in ys:
         for x in xs:
@@ -225,7 +230,8 @@ def scale_factor(plan) -> float:
 def sampling_grid(
     image,
     *,
-    scale="8",
+    size=None,
+    scale=None,
     aligns: list[str] = ("half-pixel", "asymmetric"),
     mode: str = "bilinear",
     crop: str | None = None,
@@ -238,7 +244,8 @@ def sampling_grid(
     Parameters
     ----------
     image : PIL.Image.Image or ndarray
-    scale : str or number
+    size, scale : optional
+        As for :func:`upscale_cli.resize` (exactly one).
     aligns : list of str
     mode : str
         Only ``area`` changes the positions (it ignores the alignment).
@@ -255,10 +262,11 @@ def sampling_grid(
     image = as_image(image)
     cropped = image.crop(crop_box(image, crop, GRID_CROP))
     if zoom is None:
-        densest = scale_factor(plan_for((cropped.height, cropped.width), scale=scale, mode=mode, layout="hw"))
+        densest = scale_factor(plan_for((cropped.height, cropped.width), size=size, scale=scale, mode=mode, layout="hw"))
         zoom = max(48, math.ceil(12 * densest))
     tiles = [
-        Tile(f"{align} {factor_label(scale)}", grid_panel(cropped, scale=scale, align=align, mode=mode, zoom=zoom))
+        Tile(f"{align} {resize_label(size, scale)}",
+             grid_panel(cropped, size=size, scale=scale, align=align, mode=mode, zoom=zoom))
         for align in aligns
     ]
     return arrange(tiles, len(tiles))
