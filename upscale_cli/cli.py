@@ -249,3 +249,14 @@ def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite
     picture = sampling_grid(_picture_source(input), **_size_or_scale(size, scale, "8"),
                             aligns=list(aligns or ("half-pixel", "asymmetric")), mode=mode, crop=crop, zoom=zoom)
     _write_picture(picture, output, overwrite)
+
+
+@main.command("demo")
+@click.option("--width", type=click.IntRange(min=60), default=None, help="Text width (default: the terminal's).")
+def demo_command(width):
+    """Walk through the worked examples: max-pool, bilinear x2, max-unpool, nearest 3x3 -> 4x4."""
+    from rich.console import Console
+
+    from .demo import run_demo
+
+    run_demo(Console(width=width, highlight=False))
