@@ -306,24 +306,16 @@ def pixel_trace(
         cut[p.axis] = slice(first, last + 1)
     shown = source[tuple(cut)]
     values = shown if alpha_max is None else premultiply(shown, alpha_max)
-    arithmetic = any(not (p.weights.is_identity or p.weights.is_selection) for p in plan.axes)
-    computed = values.astype(np.float64) if arithmetic else values
     starts = {p.name: first for p, (first, _) in zip(axes, window)}
-    for p in plan.axes:
-        d = position[p.name]
-        if not p.weights.is_identity:
-            computed = apply_axis(computed, p.axis, _local(p.weights, d, starts[p.name]))
-        else:
-            computed = np.take(computed, [d - starts[p.name]], axis=p.axis)
+    computed, arithmetic = _resample_window(values, plan, position, starts)
     combined = _combined_weights(axes, pixel_rows, window)
     spatial = [p.axis for p in axes]
-    neighbourhoods = np.moveaxis(values, spatial, range(source.ndim - len(axes), source.ndim))
-    totals = np.moveaxis(computed, spatial, range(source.ndim - len(axes), source.ndim))
+    neighbourhoods, totals = _spatial_last(values, spatial), _spatial_last(computed, spatial)
     if alpha_max is None:
         converted = to_dtype(computed, source.dtype)
     else:
         converted = unpremultiply(computed, alpha_max, source.dtype)
-    converted = np.moveaxis(converted, spatial, range(source.ndim - len(axes), source.ndim))
+    converted = _spatial_last(converted, spatial)
     channels = []
     for channel in np.ndindex(*neighbourhoods.shape[: source.ndim - len(axes)]):
         index = [0] * source.ndim
@@ -356,6 +348,28 @@ def pixel_trace(
             f"and the sum is divided by the resized alpha/{number(alpha_max)} afterwards"
         )
     return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), note)
+
+
+def _resample_window(values: np.ndarray, plan: ResizePlan, position: dict[str, int], starts: dict[str, int]):
+    """Run the engine's passes (:func:`engine.apply_plan`'s order and dtype rules) on a window.
+
+    Returns the resampled window, one sample per spatial axis, and whether
+    any arithmetic happened (otherwise the samples were copied as they are).
+    """
+    arithmetic = any(not (p.weights.is_identity or p.weights.is_selection) for p in plan.axes)
+    computed = values.astype(np.float64) if arithmetic else values
+    for p in plan.axes:
+        d = position[p.name]
+        if p.weights.is_identity:  # the engine skips this pass: output d is sample d
+            computed = np.take(computed, [d - starts[p.name]], axis=p.axis)
+        else:
+            computed = apply_axis(computed, p.axis, _local(p.weights, d, starts[p.name]))
+    return computed, arithmetic
+
+
+def _spatial_last(array: np.ndarray, spatial: list[int]) -> np.ndarray:
+    """``array`` with its spatial axes moved to the end (z, y, x order)."""
+    return np.moveaxis(array, spatial, range(array.ndim - len(spatial), array.ndim))
 
 
 def _combined_weights(axes: list[AxisPlan], pixel_rows: dict[str, AxisRow], window) -> np.ndarray:
