@@ -2,7 +2,8 @@
 
 The public API is :func:`resize` (NumPy arrays), :func:`resize_image`
 (Pillow images) and :func:`plan_for` (the per-axis taps and weights that
-both follow). Attributes are imported on first use so that the command line
+both follow), plus the neural-network operators of :mod:`upscale_cli.nn`
+(max-unpooling, pixel shuffle, transposed convolution). Attributes are imported on first use so that the command line
 starts quickly.
 """
 
@@ -10,7 +11,12 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["resize", "resize_image", "plan_for", "UpscaleError", "UsageError", "InputError"]
+NN_FUNCTIONS = (
+    "max_pool_with_indices", "max_unpool", "bed_of_nails", "pixel_shuffle", "pixel_unshuffle",
+    "conv_transpose", "bilinear_kernel", "bilinear_deconv",
+)
+
+__all__ = ["resize", "resize_image", "plan_for", *NN_FUNCTIONS, "UpscaleError", "UsageError", "InputError"]
 
 _LAZY = {
     "resize": "api",
@@ -19,6 +25,7 @@ _LAZY = {
     "UpscaleError": "errors",
     "UsageError": "errors",
     "InputError": "errors",
+    **{name: "nn" for name in NN_FUNCTIONS},
 }
 
 

@@ -5,3 +5,12 @@ ROUNDINGS = ("round", "half-down", "half-even", "floor", "ceil")
 KERNEL_MODES = ("linear", "bilinear", "trilinear", "bicubic", "lanczos", "box", "hamming")
 MODES = ("nearest", "nearest-exact", *KERNEL_MODES, "area")
 FITS = ("stretch", "contain", "cover")
+NN_MODES = ("unpool", "pixel-shuffle", "pixel-unshuffle", "deconv")
+#: Where bed-of-nails unpooling (``--mode unpool`` without indices) puts each value in its block.
+UNPOOL_POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right", "center")
+#: Request field → command-line option of the NN modes.
+NN_OPTION_FLAGS = {
+    "scale": "--scale", "size": "--size", "indices": "--indices", "kernel_size": "--kernel-size",
+    "stride": "--stride", "padding": "--padding", "position": "--unpool-position", "kernel": "--kernel",
+    "bias": "--bias", "output_padding": "--output-padding", "dilation": "--dilation", "groups": "--groups",
+}

@@ -13,7 +13,8 @@ import sys
 import click
 
 from . import __version__
-from .choices import ALIGNS, FITS, MODES, ROUNDINGS
+from .choices import ALIGNS, FITS, MODES, NN_MODES, ROUNDINGS
+from .cli_nn import NN_ONLY, check_nn_options, nn_options, run_nn_command
 from .errors import ExitStatus, UpscaleError, UsageError
 from .layouts import LAYOUTS
 
@@ -66,7 +67,8 @@ def _resize_options(function):
         click.option("--height", type=click.IntRange(min=1), help="Output height; width keeps the aspect ratio unless given."),
         click.option("--fit", type=click.Choice(FITS), default="stretch", show_default=True,
                      help="With width and height both given: exactly, inside them, or covering them."),
-        click.option("--mode", type=click.Choice(MODES), default="bicubic", show_default=True, help="Resampling method."),
+        click.option("--mode", type=click.Choice(MODES + NN_MODES), default="bicubic", show_default=True,
+                     help="Resampling method, or a neural-network operator (unpool, pixel-shuffle, pixel-unshuffle, deconv)."),
         click.option("--align", type=click.Choice(ALIGNS), default=None,
                      help="Coordinate transform (default half-pixel)."),
         click.option("--rounding", type=click.Choice(ROUNDINGS), default=None,
@@ -121,6 +123,7 @@ def main():
 @click.option("--explain-format", type=click.Choice(["text", "json"]), default=None,
               help="text (Rich; plain when not a terminal or with NO_COLOR) or json (implies --explain).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@nn_options
 @click.version_option(__version__, prog_name="upscale")
 def resize_command(inputs, output, fmt, overwrite, explain, explain_pixels, explain_limit, explain_matrix_limit,
                    explain_format, debug, **resize_options):
@@ -131,11 +134,17 @@ def resize_command(inputs, output, fmt, overwrite, explain, explain_pixels, expl
     upscale in.png -o big.png --size 1920x1080 --mode lanczos
     upscale m.npy -o out.npy --size 4x4 --mode nearest --align asymmetric --rounding floor
     upscale b.npy -o c.npy --scale 2 --mode bilinear --explain --explain-pixel 1,1
+    upscale pooled.npy --mode unpool --indices idx.npy --kernel-size 2 -o up.npy
     """
     from .convert import convert_file
 
     if len(inputs) > 1:
         raise UsageError("give one input file")
+    check_nn_options(click.get_current_context(), resize_options["mode"])
+    if resize_options["mode"] in NN_MODES:
+        return run_nn_command(inputs[0], resize_options, output=output, fmt=fmt, overwrite=overwrite,
+                              explain=explain, explain_limit=explain_limit)
+    resize_options = {name: value for name, value in resize_options.items() if name not in NN_ONLY}
     request = build_request(**resize_options)
     explain = explain or explain_format == "json"
     traces = []

@@ -24,16 +24,14 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
+from .choices import UNPOOL_POSITIONS as POSITIONS
 from .errors import UsageError
 
 IntOrTuple = Union[int, Sequence[int]]
 
-#: Where :func:`bed_of_nails` puts each value inside its block.
-POSITIONS = ("top-left", "top-right", "bottom-left", "bottom-right", "center")
 
-
-def _per_axis(value: IntOrTuple, dims: int, name: str, minimum: int) -> tuple[int, ...]:
-    """``value`` as one int per spatial axis, each at least ``minimum``."""
+def per_axis(value: IntOrTuple, dims: int, name: str, minimum: int = 0) -> tuple[int, ...]:
+    """``value`` (an int or ``dims`` ints) as one int per spatial axis, each at least ``minimum``."""
     values = (value,) * dims if isinstance(value, Integral) else tuple(value)
     if len(values) != dims or not all(isinstance(v, Integral) for v in values):
         raise UsageError(f"{name} must be an integer or {dims} integers, got {value!r}")
@@ -104,9 +102,9 @@ def max_pool_with_indices(
     _check_numeric(x, "the input of max pooling")
     dims = _spatial_dims(kernel_size, dims)
     _check_rank(x, dims, "max pooling")
-    kernel = _per_axis(kernel_size, dims, "kernel_size", 1)
-    strides = kernel if stride is None else _per_axis(stride, dims, "stride", 1)
-    pads = _per_axis(padding, dims, "padding", 0)
+    kernel = per_axis(kernel_size, dims, "kernel_size", 1)
+    strides = kernel if stride is None else per_axis(stride, dims, "stride", 1)
+    pads = per_axis(padding, dims, "padding", 0)
     if any(p > k // 2 for p, k in zip(pads, kernel)):
         raise UsageError(f"padding must be at most half the kernel size, got padding {pads} for kernel {kernel}")
     spatial = x.shape[x.ndim - dims:]
@@ -219,9 +217,9 @@ def max_unpool(
         raise UsageError(f"indices must have the shape of the values {x.shape}, got {indices.shape}")
     if indices.dtype.kind not in "ui":
         raise UsageError(f"indices must be integers, got dtype {indices.dtype}")
-    kernel = _per_axis(kernel_size, dims, "kernel_size", 1)
-    strides = kernel if stride is None else _per_axis(stride, dims, "stride", 1)
-    pads = _per_axis(padding, dims, "padding", 0)
+    kernel = per_axis(kernel_size, dims, "kernel_size", 1)
+    strides = kernel if stride is None else per_axis(stride, dims, "stride", 1)
+    pads = per_axis(padding, dims, "padding", 0)
     lead, in_spatial = x.shape[: x.ndim - dims], x.shape[x.ndim - dims:]
     size = unpool_output_size(in_spatial, kernel, strides, pads, output_size)
     plane = math.prod(size)
@@ -279,7 +277,7 @@ def bed_of_nails(x, factor: IntOrTuple, position: str = "top-left") -> np.ndarra
     dims = max(x.ndim - 2, 1) if isinstance(factor, Integral) else len(factor)
     if x.ndim < dims:
         raise UsageError(f"bed-of-nails unpooling needs {dims} spatial axes, got shape {x.shape}")
-    factors = _per_axis(factor, dims, "factor", 1)
+    factors = per_axis(factor, dims, "factor", 1)
     offsets = nail_offsets(factors, position)
     lead, spatial = x.shape[: x.ndim - dims], x.shape[x.ndim - dims:]
     out = np.zeros(lead + tuple(n * f for n, f in zip(spatial, factors)), dtype=x.dtype)
@@ -416,10 +414,10 @@ def conv_transpose(
         raise UsageError(f"weight of shape {weight.shape} expects {weight.shape[0]} input channels, the input has {c_in}")
     c_out_group, *kernel = weight.shape[1:]
     c_out = c_out_group * groups
-    strides = _per_axis(stride, dims, "stride", 1)
-    pads = _per_axis(padding, dims, "padding", 0)
-    extra = _per_axis(output_padding, dims, "output_padding", 0)
-    dilations = _per_axis(dilation, dims, "dilation", 1)
+    strides = per_axis(stride, dims, "stride", 1)
+    pads = per_axis(padding, dims, "padding", 0)
+    extra = per_axis(output_padding, dims, "output_padding", 0)
+    dilations = per_axis(dilation, dims, "dilation", 1)
     if any(o >= s and o >= d for o, s, d in zip(extra, strides, dilations)):
         raise UsageError(f"output_padding {extra} must be smaller than either the stride {strides} or the dilation {dilations}")
     out_spatial = tuple(
@@ -507,7 +505,7 @@ def bilinear_kernel(stride: IntOrTuple, channels: int, dims: int = 2, dtype=np.f
         K, stride, padding=bilinear_padding(stride), groups=channels)``.
     """
     dims = dims if isinstance(stride, Integral) else len(stride)
-    factors = _per_axis(stride, dims, "stride", 1)
+    factors = per_axis(stride, dims, "stride", 1)
     if not isinstance(channels, Integral) or channels < 1:
         raise UsageError(f"channels must be a positive integer, got {channels!r}")
     kernel = np.ones((), dtype=np.float64)
@@ -529,7 +527,7 @@ def bilinear_deconv(x, factor: IntOrTuple) -> np.ndarray:
     dims = x.ndim - 2 if isinstance(factor, Integral) else len(factor)
     if x.ndim != dims + 2 or dims not in (1, 2, 3):
         raise UsageError(f"bilinear deconvolution needs (N, C, *S) input with 1 to 3 spatial axes, got shape {x.shape}")
-    factors = _per_axis(factor, dims, "factor", 1)
+    factors = per_axis(factor, dims, "factor", 1)
     dtype = np.float32 if x.dtype == np.float32 else np.float64
     weight = bilinear_kernel(factors, x.shape[1], dtype=dtype)
     padding = tuple(bilinear_padding(f) for f in factors)
