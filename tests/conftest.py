@@ -1,10 +1,13 @@
-"""Shared fixtures: the seed material of RESIZE_CONVENTIONS §2 and §5."""
+"""Shared fixtures: the seed material of RESIZE_CONVENTIONS §2 and §5, and a CLI runner."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import settings
+
+from upscale_cli.cli import main
 
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.load_profile("default")
@@ -37,3 +40,14 @@ def seed_c() -> np.ndarray:
             [57.0, 57.5, 58.5, 59.5, 60.5, 61.5, 62.5, 63.0],
         ]
     )
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    """Run ``upscale`` with arguments in a temporary folder."""
+    monkeypatch.chdir(tmp_path)
+
+    def invoke(*args, stdin=None):
+        return CliRunner().invoke(main, [str(a) for a in args], input=stdin)
+
+    return invoke

@@ -7,24 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from upscale_cli.cli import main
 from upscale_cli.errors import ExitStatus
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-
-
-@pytest.fixture
-def run(tmp_path, monkeypatch):
-    """Run ``upscale`` with arguments in a temporary folder."""
-    monkeypatch.chdir(tmp_path)
-
-    def invoke(*args, stdin=None):
-        return CliRunner().invoke(main, [str(a) for a in args], input=stdin)
-
-    return invoke
 
 
 @pytest.fixture

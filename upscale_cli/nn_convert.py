@@ -40,6 +40,13 @@ REQUIRED_OPTIONS = {
     "deconv-bilinear": ("scale",),
     "deconv": (),
 }
+#: What to use instead of an option that does not apply.
+HINTS = {
+    ("deconv", "scale"): "; the factor of a kernel file is --stride",
+    ("unpool", "scale"): "; with --indices the size follows from --kernel-size, --stride, --padding or --size",
+    ("bed-of-nails", "kernel_size"): "; give --indices, or --scale alone for bed of nails",
+    ("deconv-bilinear", "stride"): "; the factor of the bilinear kernel is --scale",
+}
 VARIANT_NAMES = {
     "unpool": "--mode unpool with --indices",
     "bed-of-nails": "--mode unpool without --indices (bed of nails)",
@@ -104,7 +111,8 @@ class NNRequest:
         given = [f.name for f in fields(self) if f.name not in ("mode", "layout") and getattr(self, f.name) is not None]
         for name in given:
             if name not in VARIANT_OPTIONS[variant]:
-                raise UsageError(f"{NN_OPTION_FLAGS[name]} does not apply to {VARIANT_NAMES[variant]}")
+                hint = HINTS.get((variant, name), "")
+                raise UsageError(f"{NN_OPTION_FLAGS[name]} does not apply to {VARIANT_NAMES[variant]}{hint}")
         for name in REQUIRED_OPTIONS[variant]:
             if getattr(self, name) is None:
                 raise UsageError(f"{VARIANT_NAMES[variant]} needs {NN_OPTION_FLAGS[name]}")
@@ -156,21 +164,33 @@ def _text(values) -> str:
     return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
 
 
-def load_operand(path: str, what: str) -> np.ndarray:
-    """An extra operand (indices, kernel, bias) from a ``.npy`` file."""
-    loaded = read_input(path)
-    if not loaded.is_array:
-        raise UsageError(f"{path}: the {what} must be a .npy array")
-    return loaded.data
+def load_operands(request: NNRequest) -> dict[str, np.ndarray]:
+    """The ``.npy`` files named by ``indices``, ``kernel`` (unless bilinear) and ``bias``."""
+    paths = {"indices": request.indices, "kernel": None if request.kernel == "bilinear" else request.kernel,
+             "bias": request.bias}
+    operands = {}
+    for name, path in paths.items():
+        if path is None:
+            continue
+        loaded = read_input(path)
+        if not loaded.is_array:
+            raise UsageError(f"{path}: {NN_OPTION_FLAGS[name]} needs a .npy array")
+        operands[name] = loaded.data
+    return operands
 
 
-def apply_nn(x: np.ndarray, request: NNRequest) -> NNOperation:
-    """Run the operator of ``request`` on ``x`` of shape ``(N, C, *spatial)``."""
+def apply_nn(x: np.ndarray, request: NNRequest, operands: Optional[dict] = None) -> NNOperation:
+    """Run the operator of ``request`` on ``x`` of shape ``(N, C, *spatial)``.
+
+    ``operands`` holds the arrays of the ``indices``, ``kernel`` and ``bias``
+    files (default: read them, see :func:`load_operands`).
+    """
     request.check()
+    operands = load_operands(request) if operands is None else operands
     dims = x.ndim - 2
     variant = request.variant
     if variant == "unpool":
-        indices = load_operand(request.indices, "indices")
+        indices = operands["indices"]
         kernel = _axis_ints(request.kernel_size, "--kernel-size")
         stride = _axis_ints(request.stride, "--stride")
         padding = _axis_ints(request.padding, "--padding", 0)
@@ -207,8 +227,7 @@ def apply_nn(x: np.ndarray, request: NNRequest) -> NNOperation:
         call = (f"F.conv_transpose{dims}d(x, weight, stride={_text(factors)}, padding={_text(padding)}, "
                 f"groups={x.shape[1]})  # weight: FCN bilinear, shape {weight.shape}")
         return NNOperation(variant, call, x, result, params, weight=weight)
-    weight = load_operand(request.kernel, "kernel")
-    bias = None if request.bias is None else load_operand(request.bias, "bias")
+    weight, bias = operands["kernel"], operands.get("bias")
     params = {
         "stride": _axis_ints(request.stride, "--stride", 1),
         "padding": _axis_ints(request.padding, "--padding", 0),
@@ -286,17 +305,19 @@ def nn_convert_loaded(loaded: Loaded, request: NNRequest) -> NNConversion:
     alpha included, no premultiplication). Unpooling and shuffles keep the
     dtype; a deconvolution of integer samples is rounded half up and clipped.
     """
-    if loaded.is_array:
-        array = loaded.data
-        layout = nn_layout(array, request.layout)
-    else:
-        if request.layout is not None:
-            raise UsageError(f"{loaded.name}: --layout applies to .npy arrays only")
-        array = np.asarray(_tensor_image(loaded.data))
-        layout = "hw" if array.ndim == 2 else "hwc"
-    check_dtype(array)
+    request.check()
+    operands = load_operands(request)
     try:
-        operation = apply_nn(to_channels_first(array, layout), request)
+        if loaded.is_array:
+            array = loaded.data
+            layout = nn_layout(array, request.layout)
+        else:
+            if request.layout is not None:
+                raise UsageError("--layout applies to .npy arrays only")
+            array = np.asarray(_tensor_image(loaded.data))
+            layout = "hw" if array.ndim == 2 else "hwc"
+        check_dtype(array)
+        operation = apply_nn(to_channels_first(array, layout), request, operands)
     except UsageError as error:
         raise UsageError(f"{loaded.name}: {error}") from None
     result = from_channels_first(to_dtype(operation.result, array.dtype), layout)
