@@ -192,7 +192,7 @@ def _explain_pixel(operation: NNOperation, pixel: tuple[int, ...], console: Cons
     terms = contributions(operation, pixel)
     value = operation.result[(0, 0, *pixel)]
     names = ", ".join(SPATIAL_NAMES[len(pixel)])
-    _say(console, f"\n  output (n 0, c 0, {names} = {', '.join(map(str, pixel))}) = {number(value)}, from {len(terms)} terms:")
+    _say(console, f"\n  output (n 0, c 0, {names} = {', '.join(map(str, pixel))}) = {number(value)}, from {len(terms)} term{'' if len(terms) == 1 else 's'}:")
     table = _table("ci", f"input ({names})", "value", "tap", "weight", "product")
     for row in visible_rows(len(terms), limit):
         if row is None:
@@ -201,12 +201,14 @@ def _explain_pixel(operation: NNOperation, pixel: tuple[int, ...], console: Cons
         ci, where, x, tap, w, product = terms[row]
         table.add_row(str(ci), _position(where), number(x), _position(tap), number(w), number(product))
     _say(console, table)
-    total = sum(weight for *_, weight, _ in terms)
+    total = sum(term[4] for term in terms)
     bias = 0.0 if operation.bias is None else operation.bias[0]
+    darker = operation.variant == "deconv-bilinear" and total < 1
     _say(
         console,
         f"  Σ products{'' if operation.bias is None else ' + bias ' + number(bias)} = "
-        f"{number(sum(t[-1] for t in terms) + bias)}; Σ weights = {number(total)}"
+        f"{number(sum(term[5] for term in terms) + bias)}; Σ weights = {number(total)}"
+        + (" (< 1: zero padding darkens this output)" if darker else ""),
     )
 
 
@@ -235,7 +237,7 @@ def _explain_deconv(operation: NNOperation, console: Console, limit: int) -> Non
     for name, n, k, s, p, o, d, size in zip(SPATIAL_NAMES[dims], x.shape[2:], weight.shape[2:], stride, padding, extra,
                                             dilation, operation.result.shape[2:]):
         _say(console, f"  axis {name}: {n} → {size}  [dim]((n − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1"
-                      f" = ({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {o} + 1)[/dim]", markup=True)
+                      f" = ({n} − 1)·{s} − 2·{p} + {d}·({k} − 1) + {o} + 1 = {size})[/dim]", markup=True)
     names = SPATIAL_NAMES[dims]
     _say(
         console,
