@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from upscale_cli import nn
 from upscale_cli.explain_nn import contributions, print_nn_explanation
 from upscale_cli.nn_convert import NNRequest, apply_nn
 

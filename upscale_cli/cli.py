@@ -77,7 +77,7 @@ def _resize_options(function):
                      help="Stretch the kernel over each output's footprint when reducing (default on)."),
         click.option("--cubic-a", type=float, default=-0.5, show_default=True, help="Keys' coefficient for bicubic."),
         click.option("--layout", type=click.Choice(list(LAYOUTS)), default=None,
-                     help="Axes of a .npy input (default by dimensions: l, hw, hwc, nchw, ncdhw)."),
+                     help="Axes of a .npy input (default by dimensions: l, hw, hwc, nchw, ncdhw; NN modes: hw, ncl, nchw, ncdhw)."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -113,7 +113,9 @@ def main():
 @_resize_options
 @click.option("--format", "fmt", help="Output format (png, jpeg, webp, tiff, bmp, npy...); needed for stdout.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--explain", is_flag=True, help="Print the coordinate mapping and weights of every axis (and small matrices).")
+@click.option("--explain", is_flag=True,
+              help="Print the coordinate mapping and weights of every axis (and small matrices); "
+                   "NN modes: where values go, the kernel.")
 @click.option("--explain-pixel", "explain_pixels", multiple=True, metavar="X,Y",
               help="Trace one output pixel: neighbourhood, weights, the sum and the value written. Repeatable; X,Y,Z for volumes.")
 @click.option("--explain-limit", type=click.IntRange(min=0), default=40, show_default=True,

@@ -12,7 +12,7 @@ import click
 from .choices import NN_MODES, NN_OPTION_FLAGS, UNPOOL_POSITIONS
 from .errors import UsageError
 
-AXIS_HELP = "N, or one per axis in PyTorch order (KH,KW)"
+AXIS_HELP = "N, or one per axis in PyTorch order H,W (D,H,W for volumes)"
 
 #: Resize options (of ``_resize_options``) that have no meaning for an NN mode.
 RESIZE_ONLY = ("width", "height", "fit", "align", "rounding", "antialias", "cubic_a")
