@@ -176,12 +176,13 @@ def contributions(operation: NNOperation, pixel: tuple[int, ...], channel: int =
 def _kernel_tables(weight: np.ndarray) -> list[Table]:
     """The kernel of input channel 0 → output channel 0 as grids (one per depth slice)."""
     kernel = weight[0, 0]
+    volume = kernel.ndim == 3
     if kernel.ndim == 1:
         kernel = kernel[None]
     slices = kernel.reshape(-1, *kernel.shape[-2:])
     tables = []
-    for piece in slices:
-        table = _table("", *[str(kx) for kx in range(piece.shape[1])])
+    for kz, piece in enumerate(slices):
+        table = _table(f"kz = {kz}" if volume else "", *[str(kx) for kx in range(piece.shape[1])])
         for ky, row in enumerate(piece):
             table.add_row(str(ky), *[number(v) for v in row])
         tables.append(table)

@@ -514,6 +514,27 @@ def bilinear_kernel(stride: IntOrTuple, channels: int, dims: int = 2, dtype=np.f
     return np.broadcast_to(kernel.astype(dtype), (channels, 1, *kernel.shape)).copy()
 
 
+def bilinear_deconv_arguments(x, factor: IntOrTuple) -> dict:
+    """Keyword arguments of :func:`conv_transpose` for the FCN bilinear upsampling of ``x``.
+
+    ``weight`` (:func:`bilinear_kernel`, float32 for float32 ``x``, else
+    float64), ``stride`` (the factors), ``padding`` (:func:`bilinear_padding`)
+    and ``groups`` (one kernel per channel).
+    """
+    x = np.asarray(x)
+    dims = x.ndim - 2 if isinstance(factor, Integral) else len(factor)
+    if x.ndim != dims + 2 or dims not in (1, 2, 3):
+        raise UsageError(f"bilinear deconvolution needs (N, C, *S) input with 1 to 3 spatial axes, got shape {x.shape}")
+    factors = per_axis(factor, dims, "factor", 1)
+    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    return {
+        "weight": bilinear_kernel(factors, x.shape[1], dtype=dtype),
+        "stride": factors,
+        "padding": tuple(bilinear_padding(f) for f in factors),
+        "groups": x.shape[1],
+    }
+
+
 def bilinear_deconv(x, factor: IntOrTuple) -> np.ndarray:
     """Upsample ``(N, C, *S)`` by ``factor`` with the fixed FCN bilinear deconvolution.
 
@@ -523,12 +544,4 @@ def bilinear_deconv(x, factor: IntOrTuple) -> np.ndarray:
     (for factor 2 the border rows and columns get weight 0.75 in total).
     Computed in float32 for float32 input, otherwise float64.
     """
-    x = np.asarray(x)
-    dims = x.ndim - 2 if isinstance(factor, Integral) else len(factor)
-    if x.ndim != dims + 2 or dims not in (1, 2, 3):
-        raise UsageError(f"bilinear deconvolution needs (N, C, *S) input with 1 to 3 spatial axes, got shape {x.shape}")
-    factors = per_axis(factor, dims, "factor", 1)
-    dtype = np.float32 if x.dtype == np.float32 else np.float64
-    weight = bilinear_kernel(factors, x.shape[1], dtype=dtype)
-    padding = tuple(bilinear_padding(f) for f in factors)
-    return conv_transpose(x, weight, stride=factors, padding=padding, groups=x.shape[1])
+    return conv_transpose(x, **bilinear_deconv_arguments(x, factor))

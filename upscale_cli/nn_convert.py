@@ -219,13 +219,13 @@ def apply_nn(x: np.ndarray, request: NNRequest, operands: Optional[dict] = None)
         return NNOperation(variant, f"F.{name}(x, {q})", x, operator(x, q), {"q": q})
     if variant == "deconv-bilinear":
         factors = integer_factors(request.scale, dims)
-        result = nn.bilinear_deconv(x, factors)
-        padding = tuple(nn.bilinear_padding(f) for f in factors)
-        weight = nn.bilinear_kernel(factors, x.shape[1], dtype=result.dtype)
+        arguments = nn.bilinear_deconv_arguments(x, factors)
+        result = nn.conv_transpose(x, **arguments)
+        weight, padding, groups = arguments["weight"], arguments["padding"], arguments["groups"]
         params = {"stride": factors, "padding": padding, "output_padding": (0,) * dims,
-                  "dilation": (1,) * dims, "groups": x.shape[1], "factors": factors}
+                  "dilation": (1,) * dims, "groups": groups, "factors": factors}
         call = (f"F.conv_transpose{dims}d(x, weight, stride={_text(factors)}, padding={_text(padding)}, "
-                f"groups={x.shape[1]})  # weight: FCN bilinear, shape {weight.shape}")
+                f"groups={groups})  # weight: FCN bilinear, shape {weight.shape}")
         return NNOperation(variant, call, x, result, params, weight=weight)
     weight, bias = operands["kernel"], operands.get("bias")
     params = {
