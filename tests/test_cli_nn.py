@@ -144,3 +144,29 @@ def test_explain_pixel_shuffle_on_stdout(run, tmp_path):
     assert [[cell.strip() for cell in row] for row in rows] == [
         ["i = 0", "0", "1"], ["i = 1", "2", "3"], ["i = 0", "4", "5"], ["i = 1", "6", "7"],
     ]
+
+
+def test_explain_pixel_chooses_the_traced_deconv_output(run, seed_files, tmp_path):
+    result = run("B.npy", "--mode", "deconv", "--kernel", "bilinear", "--scale", "2", "-o", "C.npy", "--explain-pixel", "7,0")
+    assert result.exit_code == 0, result.output
+    traced = [line for line in result.stdout.splitlines() if line.startswith("  output (")]
+    assert traced == ["  output (n 0, c 0, y = 0, x = 7) = 8.4375, from 1 term:"]
+    assert "  Σ products = 8.4375; Σ weights = 0.5625 (< 1: zero padding darkens this output)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--mode", "deconv", "--kernel", "bilinear", "--scale", "2", "--explain-pixel", "8,0"],
+         "upscale: --explain-pixel 8,0 is outside the 8x8 output"),
+        (["--mode", "unpool", "--scale", "2", "--explain-pixel", "1,1"],
+         "upscale: --explain-pixel does not apply to --mode unpool (only to deconv among the NN modes)"),
+        (["--mode", "unpool", "--scale", "2", "--explain-format", "json"],
+         "upscale: --explain-format does not apply to --mode unpool"),
+    ],
+)
+def test_explain_options_of_the_nn_modes(run, seed_files, tmp_path, args, message):
+    result = run("B.npy", *args, "-o", "out.npy")
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stderr == message + "\n"
+    assert not (tmp_path / "out.npy").exists()

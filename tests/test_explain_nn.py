@@ -78,9 +78,9 @@ def test_bilinear_deconv_shows_the_darker_border(seed_b):
     assert "  axis y: taps 0.25, 0.75, 0.75, 0.25; gain (output of a constant 1): 0.75, 1, 1, 1, 1, 1, 1, 0.75" in lines
     assert ("    half-pixel bilinear with zero padding: equal to edge-clamped bilinear for 1 ≤ x ≤ 6; "
             "the first and last 1 outputs are darker") in lines
-    assert "  output (n 0, c 0, y, x = 0, 0) = 5.0625, from 1 term:" in lines
+    assert "  output (n 0, c 0, y = 0, x = 0) = 5.0625, from 1 term:" in lines
     assert "  Σ products = 5.0625; Σ weights = 0.5625 (< 1: zero padding darkens this output)" in lines
-    assert "  output (n 0, c 0, y, x = 4, 4) = 40.5, from 4 terms:" in lines
+    assert "  output (n 0, c 0, y = 4, x = 4) = 40.5, from 4 terms:" in lines
     assert "  Σ products = 40.5; Σ weights = 1\n" in text + "\n"
     assert [cells(line) for line in lines if line.startswith(" 1 │")] == [["1", "0.1875", "0.5625", "0.5625", "0.1875"]]
 

@@ -145,7 +145,7 @@ def resize_command(inputs, output, fmt, overwrite, explain, explain_pixels, expl
     check_nn_options(click.get_current_context(), resize_options["mode"])
     if resize_options["mode"] in NN_MODES:
         return run_nn_command(inputs[0], resize_options, output=output, fmt=fmt, overwrite=overwrite,
-                              explain=explain, explain_limit=explain_limit)
+                              explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit)
     resize_options = {name: value for name, value in resize_options.items() if name not in NN_ONLY}
     request = build_request(**resize_options)
     explain = explain or explain_format == "json"

@@ -14,8 +14,9 @@ from .errors import UsageError
 
 AXIS_HELP = "N, or one per axis in PyTorch order H,W (D,H,W for volumes)"
 
-#: Resize options (of ``_resize_options``) that have no meaning for an NN mode.
-RESIZE_ONLY = ("width", "height", "fit", "align", "rounding", "antialias", "cubic_a")
+#: Resize options that have no meaning for an NN mode.
+RESIZE_ONLY = ("width", "height", "fit", "align", "rounding", "antialias", "cubic_a", "explain_matrix_limit",
+               "explain_format")
 #: Options of the NN modes that the resampling modes do not take.
 NN_ONLY = tuple(name for name in NN_OPTION_FLAGS if name not in ("scale", "size"))
 
@@ -59,22 +60,36 @@ def check_nn_options(ctx: click.Context, mode: str) -> None:
             raise UsageError(f"{NN_OPTION_FLAGS[name]} applies only to the neural-network modes ({', '.join(NN_MODES)})")
 
 
-def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain, explain_limit) -> None:
-    """Convert one file with an NN mode; print the explanation or a summary line."""
+def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain, explain_pixels, explain_limit) -> None:
+    """Convert one file with an NN mode; print the explanation or a summary line.
+
+    ``explain_pixels`` (``X,Y`` texts) choose the outputs of a deconvolution
+    whose terms are shown, and imply ``explain``.
+    """
     from .nn_convert import NNRequest, nn_convert_file
 
     request = NNRequest(
         mode=options["mode"], scale=options["scale"], size=options["size"], layout=options["layout"],
         **{name: options[name] for name in NN_ONLY},
     )
-    conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite)
-    if explain:
+    if explain_pixels and request.mode != "deconv":
+        raise UsageError(f"--explain-pixel does not apply to --mode {request.mode} (only to deconv among the NN modes)")
+    pixels = []
+
+    def check_pixels(conversion):
+        from .explain_nn import parse_output_pixel
+
+        shape = conversion.operation.result.shape[2:]
+        pixels.extend(parse_output_pixel(spec, shape) for spec in explain_pixels)
+
+    conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite, before_write=check_pixels)
+    if explain or pixels:
         from rich.console import Console
 
         from .explain_nn import print_nn_explanation
 
         console = Console(stderr=conversion.output == "-", highlight=False)
-        print_nn_explanation(conversion.operation, console, limit=explain_limit)
+        print_nn_explanation(conversion.operation, console, limit=explain_limit, pixels=pixels or None)
     elif conversion.output != "-":
         operation = conversion.operation
         click.echo(f"{conversion.source.name} → {conversion.output} "

@@ -16,8 +16,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import nn
-from .explain import ELLIPSIS, number, visible_rows
+from .errors import UsageError
+from .explain import ELLIPSIS, visible_rows
 from .nn_convert import NNOperation
+from .trace import number
 
 SPATIAL_NAMES = {1: ("x",), 2: ("y", "x"), 3: ("z", "y", "x")}
 
@@ -193,7 +195,9 @@ def _explain_pixel(operation: NNOperation, pixel: tuple[int, ...], console: Cons
     terms = contributions(operation, pixel)
     value = operation.result[(0, 0, *pixel)]
     names = ", ".join(SPATIAL_NAMES[len(pixel)])
-    _say(console, f"\n  output (n 0, c 0, {names} = {', '.join(map(str, pixel))}) = {number(value)}, from {len(terms)} term{'' if len(terms) == 1 else 's'}:")
+    where = ", ".join(f"{name} = {v}" for name, v in zip(SPATIAL_NAMES[len(pixel)], pixel))
+    plural = "" if len(terms) == 1 else "s"
+    _say(console, f"\n  output (n 0, c 0, {where}) = {number(value)}, from {len(terms)} term{plural}:")
     table = _table("ci", f"input ({names})", "value", "tap", "weight", "product")
     for row in visible_rows(len(terms), limit):
         if row is None:
@@ -227,7 +231,23 @@ def _bilinear_gain(operation: NNOperation, console: Console) -> None:
                           f"{len(ones) - 1 - edge}; the first and last {edge} outputs are darker")
 
 
-def _explain_deconv(operation: NNOperation, console: Console, limit: int) -> None:
+def parse_output_pixel(spec: str, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``"X,Y"`` (``X,Y,Z``, ``X``; x first) → an output position in array order, checked against ``shape``."""
+    names = SPATIAL_NAMES[len(shape)]
+    try:
+        values = tuple(int(part) for part in spec.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != len(shape):
+        raise UsageError(f"bad --explain-pixel {spec!r}: expected {','.join(reversed(names)).upper()} (whole numbers)")
+    pixel = tuple(reversed(values))
+    if not all(0 <= v < n for v, n in zip(pixel, shape)):
+        size = "x".join(str(n) for n in reversed(shape))
+        raise UsageError(f"--explain-pixel {spec} is outside the {size} output")
+    return pixel
+
+
+def _explain_deconv(operation: NNOperation, console: Console, limit: int, pixels=None) -> None:
     bilinear = operation.variant == "deconv-bilinear"
     title = f"deconv (transposed convolution{', fixed FCN bilinear kernel' if bilinear else ''})"
     _header(operation, title, console)
@@ -251,10 +271,11 @@ def _explain_deconv(operation: NNOperation, console: Console, limit: int) -> Non
         _say(console, table)
     if bilinear:
         _bilinear_gain(operation, console)
-    out_spatial = operation.result.shape[2:]
-    corner = (0,) * dims
-    middle = tuple(n // 2 for n in out_spatial)
-    for pixel in dict.fromkeys([corner, middle]):
+    if pixels is None:
+        corner = (0,) * dims
+        middle = tuple(n // 2 for n in operation.result.shape[2:])
+        pixels = dict.fromkeys([corner, middle])
+    for pixel in pixels:
         _explain_pixel(operation, pixel, console, limit)
 
 
@@ -268,6 +289,13 @@ EXPLAINERS = {
 }
 
 
-def print_nn_explanation(operation: NNOperation, console: Console, *, limit: int = 40) -> None:
-    """Print how ``operation`` made its result; ``limit`` rows per table (0: all)."""
-    EXPLAINERS[operation.variant](operation, console, limit)
+def print_nn_explanation(operation: NNOperation, console: Console, *, limit: int = 40, pixels=None) -> None:
+    """Print how ``operation`` made its result; ``limit`` rows per table (0: all).
+
+    ``pixels`` (array-order output positions, deconvolution only) replace the
+    default traced outputs, the first one and the middle one.
+    """
+    if pixels is None:
+        EXPLAINERS[operation.variant](operation, console, limit)
+    else:
+        EXPLAINERS[operation.variant](operation, console, limit, pixels)

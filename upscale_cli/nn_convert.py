@@ -11,7 +11,7 @@ the arrays that produced the file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import numpy as np
 
@@ -331,14 +331,19 @@ def nn_convert_file(
     output: Optional[str] = None,
     fmt: Optional[str] = None,
     overwrite: bool = False,
+    before_write: Optional[Callable[[NNConversion], None]] = None,
 ) -> NNConversion:
     """Read ``path``, apply the NN operation and write the result safely.
 
     The default output is ``NAME@<mode>-WxH.EXT`` beside the input (output
-    size x first), standard output for standard input.
+    size x first), standard output for standard input. ``before_write``
+    sees the conversion before anything is written, so a problem it raises
+    leaves no output behind.
     """
     loaded = read_input(path)
     conversion = nn_convert_loaded(loaded, request)
+    if before_write is not None:
+        before_write(conversion)
     if output is None:
         spatial = conversion.operation.result.shape[2:]
         tag = request.mode + "-" + "x".join(str(n) for n in reversed(spatial))
