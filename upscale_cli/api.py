@@ -156,6 +156,32 @@ def apply_premultiplied(array: np.ndarray, plan: ResizePlan, alpha_max: float) -
     return unpremultiply(apply_plan(premultiply(array, alpha_max), plan), alpha_max, array.dtype)
 
 
+#: Modes whose samples are sRGB-encoded light, with their largest sample value;
+#: the modes ``linear=True`` accepts.
+LINEAR_LIGHT_MODES = {"L": 255, "LA": 255, "RGB": 255, "RGBA": 255, "I;16": 65535}
+#: Modes with straight (not premultiplied) alpha as their last channel.
+STRAIGHT_ALPHA_MODES = ("LA", "RGBA")
+
+
+def apply_linear_light(array: np.ndarray, plan: ResizePlan, maximum: int, *, alpha: bool) -> np.ndarray:
+    """Resize sRGB-encoded samples in linear light, then encode them back.
+
+    The colour channels are decoded with :func:`upscale_cli.srgb.to_linear`
+    (alpha, if ``alpha``, is already linear and stays as it is), filtered
+    (premultiplied when there is alpha), and encoded with
+    :func:`upscale_cli.srgb.from_linear`; the result has ``array``'s dtype.
+    """
+    from .srgb import from_linear, to_linear
+
+    values = array.astype(np.float64) / maximum
+    colour = values[..., :-1] if alpha else values
+    colour[...] = to_linear(colour)
+    resized = apply_premultiplied(values, plan, 1.0) if alpha else apply_plan(values, plan)
+    colour = resized[..., :-1] if alpha else resized
+    colour[...] = from_linear(colour)
+    return to_dtype(resized * maximum, array.dtype)
+
+
 @dataclass(frozen=True)
 class ImageResize:
     """A resized image with the plan and the sample arrays on both sides."""
@@ -171,10 +197,13 @@ class ImageResize:
 def resize_image(image, **kwargs):
     """Resize a Pillow image; keyword arguments as for :func:`resize` (no ``layout``).
 
-    Modes ``L``, ``RGB``, ``CMYK``, ``I;16``, ``I`` and ``F`` are resized as
-    they are; ``LA`` and ``RGBA`` with premultiplied alpha. ``1`` and ``P``
-    keep their mode with nearest neighbour and are converted to ``L`` and
-    ``RGB``/``RGBA`` for every other mode.
+    Modes ``L``, ``RGB``, ``CMYK``, ``I;16``, ``I``, ``F`` and the
+    premultiplied ``La``/``RGBa`` are resized as they are; ``LA`` and
+    ``RGBA`` with premultiplied alpha. ``1``, ``P`` and ``PA`` keep their
+    mode with nearest neighbour and are converted to ``L`` and
+    ``RGB``/``RGBA`` for every other mode. ``linear=True`` resizes ``L``,
+    ``LA``, ``RGB``, ``RGBA`` and ``I;16`` images in linear light
+    (:func:`apply_linear_light`).
 
     Returns
     -------
@@ -184,7 +213,7 @@ def resize_image(image, **kwargs):
     return resize_image_traced(image, **kwargs).image
 
 
-def resize_image_traced(image, **kwargs) -> ImageResize:
+def resize_image_traced(image, *, linear: bool = False, **kwargs) -> ImageResize:
     """:func:`resize_image`, also returning the plan and arrays it used."""
     from PIL import Image
 
@@ -194,25 +223,34 @@ def resize_image_traced(image, **kwargs) -> ImageResize:
     source = image.convert("L") if image.mode == "1" else image
     array = np.asarray(source)
     plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", **kwargs)
-    alpha_max = 255.0 if source.mode in ("LA", "RGBA") and needs_premultiplication(plan) else None
-    resized = apply_plan(array, plan) if alpha_max is None else apply_premultiplied(array, plan, alpha_max)
-    result = Image.fromarray(resized)
-    if result.mode != source.mode:  # same samples, other meaning: CMYK, P, YCbCr...
-        result = Image.frombuffer(source.mode, result.size, np.ascontiguousarray(resized).tobytes(), "raw", source.mode, 0, 1)
+    alpha_max = 255.0 if source.mode in STRAIGHT_ALPHA_MODES and needs_premultiplication(plan) else None
+    resized = _resample(array, plan, source.mode, linear)
+    result = Image.frombytes(source.mode, (resized.shape[1], resized.shape[0]), resized.tobytes())
     if image.mode == "1":
         result = result.convert("1")  # nearest kept the values exactly 0 or 255
-    elif image.mode == "P":
+    elif image.mode in ("P", "PA"):
         result.putpalette(image.getpalette(rawmode=image.palette.mode), rawmode=image.palette.mode)
         if "transparency" in image.info:
             result.info["transparency"] = image.info["transparency"]
     return ImageResize(result, plan, array, resized, alpha_max)
 
 
+def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> np.ndarray:
+    alpha = mode in STRAIGHT_ALPHA_MODES
+    if linear and needs_premultiplication(plan):
+        if mode not in LINEAR_LIGHT_MODES:
+            raise UsageError(f"linear light needs an 8- or 16-bit L, LA, RGB or RGBA image, not mode {mode}")
+        return apply_linear_light(array, plan, LINEAR_LIGHT_MODES[mode], alpha=alpha)
+    if alpha:
+        return apply_premultiplied(array, plan, 255.0)
+    return apply_plan(array, plan)
+
+
 def _filterable(image, mode: str):
     """Convert bilevel and palette images to a mode whose values can be averaged."""
-    if image.mode not in ("1", "P") or mode in ("nearest", "nearest-exact"):
+    if image.mode not in ("1", "P", "PA") or mode in ("nearest", "nearest-exact"):
         return image
     if image.mode == "1":
         return image.convert("L")
-    has_alpha = "transparency" in image.info or image.palette.mode == "RGBA"
+    has_alpha = image.mode == "PA" or "transparency" in image.info or image.palette.mode == "RGBA"
     return image.convert("RGBA" if has_alpha else "RGB")
