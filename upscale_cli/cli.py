@@ -16,6 +16,7 @@ from . import __version__
 from .choices import ALIGNS, FITS, MODES, NN_MODES, ROUNDINGS
 from .cli_nn import NN_ONLY, check_nn_options, nn_options, run_nn_command
 from .errors import ExitStatus, UpscaleError, UsageError
+from .image_io import DEFAULT_MAX_PIXELS, JPEG_QUALITY, PNG_COMPRESS_LEVEL, WEBP_QUALITY
 from .layouts import LAYOUTS
 
 
@@ -106,15 +107,33 @@ def main():
 
 @main.command("resize", epilog=(
     "Other commands: upscale compare (contact sheet of modes), upscale grid (sampling grid picture), "
-    "upscale demo (guided walk-through). Exit status: 0 ok, 1 an input failed, 2 usage error."
+    "upscale demo (guided walk-through). Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
 ))
 @click.argument("inputs", nargs=-1, required=True)
-@click.option("-o", "--output", help="Output file (default NAME@2x.EXT or NAME@WxH.EXT beside the input; - for stdout).")
+@click.option("-o", "--output",
+              help="Output file; or a folder (one that exists, a path ending in /, or with several inputs) where the input folders are mirrored; - for stdout.")
+@click.option("--name", metavar="TEMPLATE",
+              help="Output file name from {stem} {ext} {width} {height} {tag}, e.g. {stem}_{width}x{height}.{ext}.")
+@click.option("--suffix", help="Output name: input name + SUFFIX + extension (default beside the input: @2x, or @WxH for sizes).")
+@click.option("-r", "--recursive", is_flag=True, help="Descend into sub-folders of folder inputs (and ** in patterns).")
 @_resize_options
-@click.option("--format", "fmt", help="Output format (png, jpeg, webp, tiff, bmp, npy...); needed for stdout.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--linear", is_flag=True, help="Resize in linear light: sRGB decoded, resized, encoded back (8/16-bit L, LA, RGB, RGBA).")
+@click.option("--format", "fmt", help="Output format: png, jpeg, webp, tiff or same (default: as the input); also gif, bmp, npy...")
+@click.option("--quality", type=click.IntRange(1, 100), help=f"JPEG and WebP quality (default {JPEG_QUALITY} and {WEBP_QUALITY}).")
+@click.option("--compress-level", type=click.IntRange(0, 9),
+              help=f"PNG zlib level 0–9 (default {PNG_COMPRESS_LEVEL}: fast; 6 and 9 write smaller files slowly).")
+@click.option("--strip", is_flag=True, help="Write no metadata (ICC profile, EXIF, DPI, PNG text).")
+@click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
+              help="Turn photos upright by their EXIF orientation (and reset the tag).")
+@click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
+              help="Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit).")
+@click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@click.option("--skip-existing", is_flag=True, help="Keep outputs that exist and are complete (resume a run).")
+@click.option("--dry-run", is_flag=True, help="List what would be written, write nothing.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures (and the summary of an interrupted run).")
 @click.option("--explain", is_flag=True,
-              help="Print the coordinate mapping and weights of every axis (and small matrices); "
+              help="Print the coordinate mapping and weights of every axis (and small matrices; one input); "
                    "NN modes: where values go, the kernel.")
 @click.option("--explain-pixel", "explain_pixels", multiple=True, metavar="X,Y",
               help="Trace one output pixel: neighbourhood, weights, the sum and the value written. Repeatable; X,Y,Z for volumes.")
@@ -127,45 +146,112 @@ def main():
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @nn_options
 @click.version_option(__version__, prog_name="upscale")
-def resize_command(inputs, output, fmt, overwrite, explain, explain_pixels, explain_limit, explain_matrix_limit,
-                   explain_format, debug, **resize_options):
-    """Resize INPUT (an image, a .npy array, or - for stdin).
+def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, auto_orient,
+                   max_pixels, workers, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
+                   explain_matrix_limit, explain_format, debug, **resize_options):
+    """Resize INPUTS: images, .npy arrays, folders, glob patterns, or - for stdin.
 
     \b
     upscale in.png --scale 2 --mode bilinear
     upscale in.png -o big.png --size 1920x1080 --mode lanczos
+    upscale photos/ -r -o big/ --scale 2 --format jpeg --skip-existing
     upscale m.npy -o out.npy --size 4x4 --mode nearest --align asymmetric --rounding floor
     upscale b.npy -o c.npy --scale 2 --mode bilinear --explain --explain-pixel 1,1
     upscale pooled.npy --mode unpool --indices idx.npy --kernel-size 2 -o up.npy
+    cat a.png | upscale - --scale 2 -o - > b.png
     """
-    from .convert import convert_file
+    from dataclasses import replace
 
-    if len(inputs) > 1:
-        raise UsageError("give one input file")
+    from .batch import BatchSettings, plan_jobs, run_jobs
+    from .convert import ImageOptions
+    from .progress import make_reporter
+
     check_nn_options(click.get_current_context(), resize_options["mode"])
     if resize_options["mode"] in NN_MODES:
+        if len(inputs) > 1:
+            raise UsageError(f"--mode {resize_options['mode']} takes one input file")
         return run_nn_command(inputs[0], resize_options, output=output, fmt=fmt, overwrite=overwrite,
                               explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit)
     resize_options = {name: value for name, value in resize_options.items() if name not in NN_ONLY}
-    request = build_request(**resize_options)
+    if name and suffix:
+        raise UsageError("give only one of --name and --suffix")
+    if suffix:
+        name = "{stem}" + suffix.replace("{", "{{").replace("}", "}}") + ".{ext}"
+    settings = BatchSettings(
+        request=replace(build_request(**resize_options), linear=linear),
+        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=_pixel_count(max_pixels),
+                           quality=quality, compress_level=compress_level),
+        output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
+        overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
+    )
+    jobs = plan_jobs(inputs, settings)
+    if dry_run:
+        return _dry_run(jobs, settings)
     explain = explain or explain_format == "json"
+    if explain or explain_pixels:
+        return _explain(jobs, settings, explain, explain_pixels, explain_limit, explain_matrix_limit, explain_format)
+    summary = run_jobs(jobs, settings, workers=workers, reporter=make_reporter(len(jobs), quiet=quiet))
+    return summary.exit_status
+
+
+def _pixel_count(text: str) -> int | None:
+    """``200M`` → 200000000; ``0`` → ``None`` (no limit)."""
+    multipliers = {"k": 10**3, "m": 10**6, "g": 10**9}
+    cleaned = text.strip().lower()
+    factor = multipliers.get(cleaned[-1:], 1)
+    number = cleaned[:-1] if cleaned[-1:] in multipliers else cleaned
+    try:
+        count = int(float(number) * factor)
+    except ValueError:
+        raise UsageError(f"bad --max-pixels {text!r}: expected a number such as 200M") from None
+    if count < 0:
+        raise UsageError(f"bad --max-pixels {text!r}: must be 0 (no limit) or more")
+    return count or None
+
+
+def _dry_run(jobs, settings) -> ExitStatus:
+    """Print what each job would write (stdout) and what cannot run (stderr)."""
+    import os
+
+    status = ExitStatus.OK
+    for job in jobs:
+        if job.error:
+            click.echo(f"upscale: {job.error}", err=True)
+            status = max(status, ExitStatus(job.exit_status))
+            continue
+        note = ""
+        if job.output != "-" and os.path.lexists(job.output):
+            note = ", replaces it" if settings.overwrite else ", kept if complete" if settings.skip_existing else ", fails"
+            note = f" [exists{note}]"
+        click.echo(f"{job.source} → {job.output} ({job.shape or 'size from the input'}){note}")
+    return status
+
+
+def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_format) -> ExitStatus:
+    """Convert the one input and print its trace (on stderr when the image goes to stdout)."""
+    from .convert import convert_file
+    from .trace import build_trace
+
+    if len(jobs) != 1:
+        raise UsageError(f"--explain takes one input, not {len(jobs)}")
+    if settings.request.linear:
+        raise UsageError("--explain traces stored values; it cannot show a --linear resize")
+    job = jobs[0]
+    if job.error:
+        click.echo(f"upscale: {job.error}", err=True)
+        return ExitStatus(job.exit_status)
     traces = []
 
     def trace_before_writing(conversion):
-        from .trace import build_trace
-
         traces.append(build_trace(
-            conversion.plan, conversion.source_array, conversion.result_array, pixels=explain_pixels,
-            matrix_limit=explain_matrix_limit if explain else 0, alpha_max=conversion.alpha_max,
+            conversion.plan, conversion.source_array, conversion.result_array, pixels=pixels,
+            matrix_limit=matrix_limit if show_axes else 0, alpha_max=conversion.alpha_max,
         ))
 
-    tracing = explain or bool(explain_pixels)
-    conversion = convert_file(inputs[0], request, output=output, fmt=fmt, overwrite=overwrite,
-                              before_write=trace_before_writing if tracing else None)
-    if traces:
-        _print_trace(traces[0], conversion.output == "-", explain, explain_limit, explain_format)
-    elif conversion.output != "-":
-        click.echo(f"{conversion.source.name} → {conversion.output} ({_shape_text(conversion)})", err=True)
+    conversion = convert_file(job.source, settings.request, output=job.output, fmt=settings.fmt,
+                              overwrite=settings.overwrite, options=settings.image, before_write=trace_before_writing)
+    _print_trace(traces[0], conversion.output == "-", show_axes, limit, explain_format)
+    return ExitStatus.OK
 
 
 def _print_trace(trace, to_stderr, show_axes, limit, explain_format):
@@ -180,11 +266,6 @@ def _print_trace(trace, to_stderr, show_axes, limit, explain_format):
     from .explain import print_trace
 
     print_trace(trace, Console(stderr=to_stderr, highlight=False), limit=limit, show_axes=show_axes)
-
-
-def _shape_text(conversion) -> str:
-    lengths = {p.name: p.size for p in conversion.plan.axes}
-    return " × ".join(f"{lengths[n].n_in}→{lengths[n].n_out}" for n in sorted(lengths))
 
 
 def _write_picture(picture, output: str, overwrite: bool) -> None:

@@ -16,9 +16,14 @@ import numpy as np
 
 from .api import plan_for, resize_image_traced
 from .engine import apply_plan
-from .image_io import STDIO, Loaded, format_for, read_input, write_output
+from .errors import UpscaleError, UsageError
+from .image_io import (
+    DEFAULT_MAX_PIXELS, STDIO, Animation, Frame, Loaded, SaveOptions, check_pixels, format_for, read_input,
+    write_output,
+)
+from .layouts import spatial_axes
 from .plan import ResizePlan
-from .sizes import parse_scale
+from .sizes import output_sizes, parse_scale
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,11 @@ class ResizeRequest:
     antialias: bool | None = None
     cubic_a: float = -0.5
     layout: str | None = None
+    linear: bool = False
+
+    def output_lengths(self, in_lengths: tuple[int, ...]) -> tuple[int, ...]:
+        """Output lengths (x first) for spatial input lengths ``in_lengths`` (x first)."""
+        return tuple(s.n_out for s in output_sizes(in_lengths, size=self.size, scale=self.scale, fit=self.fit))
 
     def resize_kwargs(self) -> dict:
         return {
@@ -44,9 +54,33 @@ class ResizeRequest:
         }
 
 
+@dataclass(frozen=True)
+class ImageOptions:
+    """How files are read and written, apart from their names and format.
+
+    Attributes
+    ----------
+    auto_orient : bool
+        Turn images upright by their EXIF orientation (and reset the tag).
+    strip : bool
+        Write no metadata (ICC profile, EXIF, DPI, PNG text).
+    max_pixels : int or None
+        Refuse inputs and outputs with more pixels (all frames); ``None``: no limit.
+    quality, compress_level : int or None
+        JPEG/WebP quality and PNG zlib level; ``None``: the defaults of
+        :mod:`upscale_cli.image_io`.
+    """
+
+    auto_orient: bool = True
+    strip: bool = False
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
+    quality: int | None = None
+    compress_level: int | None = None
+
+
 @dataclass
 class Conversion:
-    """The outcome of converting one input."""
+    """The outcome of converting one input (the first frame's plan and arrays)."""
 
     source: Loaded
     plan: ResizePlan
@@ -54,40 +88,85 @@ class Conversion:
     result_array: np.ndarray
     result: Any = field(repr=False)
     output: str | None = None
+    n_bytes: int = 0
     #: alpha's full-scale value when colour was premultiplied by alpha, else None.
     alpha_max: float | None = None
 
+    @property
+    def lengths(self) -> tuple[tuple[int, int], ...]:
+        """``(n_in, n_out)`` of every resized axis, x first."""
+        return tuple((p.size.n_in, p.size.n_out) for p in sorted(self.plan.axes, key=lambda p: p.name))
 
-def resize_loaded(loaded: Loaded, request: ResizeRequest) -> Conversion:
-    """Resize an image or array already in memory."""
+
+def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | None = None) -> Conversion:
+    """Resize an image, animation or array already in memory.
+
+    The output size is checked against ``max_pixels`` before anything is
+    allocated. Errors name the input.
+    """
+    try:
+        return _resize_loaded(loaded, request, max_pixels)
+    except UpscaleError as error:
+        raise type(error)(f"{loaded.name}: {error}") from None
+
+
+def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | None) -> Conversion:
     if loaded.is_array:
+        if request.linear:
+            raise UsageError("linear light applies to images, not arrays")
+        axes = spatial_axes(loaded.data.ndim, request.layout)
+        in_lengths = tuple(loaded.data.shape[a] for a in axes)
+        others = loaded.data.size // max(1, int(np.prod(in_lengths)))
+        check_pixels(loaded.name, others * int(np.prod(request.output_lengths(in_lengths))), max_pixels, "the output")
         plan = plan_for(loaded.data.shape, layout=request.layout, **request.resize_kwargs())
         result = apply_plan(loaded.data, plan)
         return Conversion(loaded, plan, loaded.data, result, result)
-    traced = resize_image_traced(loaded.data, **request.resize_kwargs())
-    return Conversion(loaded, traced.plan, traced.source, traced.result, traced.image, alpha_max=traced.alpha_max)
+    frames = loaded.animation.frames if loaded.animation else [Frame(loaded.data)]
+    width, height = request.output_lengths(loaded.data.size)
+    check_pixels(loaded.name, width * height * len(frames), max_pixels, "the output")
+    traces = [resize_image_traced(f.image, linear=request.linear, **request.resize_kwargs()) for f in frames]
+    first = traces[0]
+    result = first.image
+    if loaded.animation:
+        resized = [Frame(t.image, f.duration, f.disposal, f.blend) for t, f in zip(traces, frames)]
+        result = Animation(resized, loaded.animation.loop)
+    return Conversion(loaded, first.plan, first.source, first.result, result, alpha_max=first.alpha_max)
 
 
-def output_tag(request: ResizeRequest, conversion: Conversion) -> str:
-    """``2x`` for one uniform scale, otherwise the output size ``WxH``."""
+def save_options(loaded: Loaded, conversion: Conversion, options: ImageOptions) -> SaveOptions:
+    """Encoder settings and metadata for writing ``conversion``."""
+    metadata = None
+    if not (options.strip or loaded.is_array):
+        size = tuple(n_out for _, n_out in conversion.lengths)
+        metadata = loaded.metadata.edited(size=size, oriented=loaded.oriented)
+    return SaveOptions(options.quality, options.compress_level, metadata, loaded.jpeg_subsampling)
+
+
+def output_tag(request: ResizeRequest, out_lengths: tuple[int, ...]) -> str:
+    """``2x`` for one uniform scale, otherwise the output size ``WxH`` (x first)."""
     if request.scale is not None:
         factors = set(parse_scale(request.scale))
         if len(factors) == 1:
             factor = factors.pop()
             return f"{_decimal(factor)}x"
-    lengths = [p.size.n_out for p in sorted(conversion.plan.axes, key=lambda p: p.name)]
-    return "x".join(str(n) for n in lengths)
+    return "x".join(str(n) for n in out_lengths)
 
 
 def _decimal(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
 
 
+def format_extension(fmt: str) -> str:
+    """The usual file extension (without the dot) of ``--format`` ``fmt``."""
+    fmt = fmt.lower()
+    return {"jpeg": "jpg", "tiff": "tif"}.get(fmt, fmt)
+
+
 def default_output(path: str, tag: str, fmt: str | None) -> str:
     """``photo.png`` → ``photo@2x.png`` beside the input (extension of ``fmt`` if given)."""
     stem, extension = os.path.splitext(path)
     if fmt:
-        extension = ".npy" if fmt.lower() == "npy" else "." + fmt.lower().replace("jpeg", "jpg")
+        extension = "." + format_extension(fmt)
     return f"{stem}@{tag}{extension}"
 
 
@@ -98,6 +177,7 @@ def convert_file(
     output: str | None = None,
     fmt: str | None = None,
     overwrite: bool = False,
+    options: ImageOptions = ImageOptions(),
     before_write: Callable[[Conversion], None] | None = None,
 ) -> Conversion:
     """Read ``path``, resize it and write the result; returns the conversion.
@@ -105,15 +185,20 @@ def convert_file(
     ``output`` defaults to :func:`default_output` beside the input (standard
     output when the input is standard input). ``fmt`` forces the output
     format (``png``, ``jpeg``, ``npy`` ...), otherwise the extension decides.
-    ``before_write`` sees the conversion before anything is written, so a
-    problem it raises leaves no output behind.
+    ``options`` says how images are oriented, limited, encoded and which
+    metadata they keep. ``before_write`` sees the conversion before anything
+    is written, so a problem it raises leaves no output behind.
     """
-    loaded = read_input(path)
-    conversion = resize_loaded(loaded, request)
+    loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
+    conversion = resize_loaded(loaded, request, max_pixels=options.max_pixels)
     if before_write is not None:
         before_write(conversion)
     if output is None:
-        output = STDIO if path == STDIO else default_output(path, output_tag(request, conversion), fmt)
-    write_output(conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite)
+        tag = output_tag(request, tuple(n_out for _, n_out in conversion.lengths))
+        output = STDIO if path == STDIO else default_output(path, tag, fmt)
+    conversion.n_bytes = write_output(
+        conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
+        options=save_options(loaded, conversion, options),
+    )
     conversion.output = output
     return conversion
