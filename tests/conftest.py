@@ -51,3 +51,24 @@ def run(tmp_path, monkeypatch):
         return CliRunner().invoke(main, [str(a) for a in args], input=stdin)
 
     return invoke
+
+
+def pattern(height: int, width: int, channels: int | None = 3, dtype=np.uint8) -> np.ndarray:
+    """A deterministic image whose every pixel differs from its neighbours."""
+    shape = (height, width) if channels is None else (height, width, channels)
+    values = (np.arange(np.prod(shape)) * 37 + 11) % 251
+    return values.reshape(shape).astype(dtype)
+
+
+@pytest.fixture
+def make_image(tmp_path):
+    """Write ``pattern(h, w)`` as an RGB image file under ``tmp_path``; returns its path."""
+    from PIL import Image
+
+    def make(name: str, height: int = 6, width: int = 8, **save_kwargs) -> str:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pattern(height, width)).save(path, **save_kwargs)
+        return str(path)
+
+    return make

@@ -7,7 +7,11 @@ import pytest
 from PIL import Image
 
 import upscale_cli
+from upscale_cli import resize_image
 from upscale_cli.errors import UsageError
+from upscale_cli.srgb import from_linear
+
+from conftest import pattern
 
 
 def test_seed_nearest_round_half_up(seed_3x3):
@@ -179,3 +183,89 @@ class TestImages:
     def test_layout_is_refused(self):
         with pytest.raises(UsageError, match="takes no layout"):
             upscale_cli.resize_image(Image.new("L", (2, 2)), scale=2, layout="hw")
+
+
+# mode -> a small image of that mode with distinct values
+MODE_ARRAYS = {
+    "L": pattern(3, 4, None),
+    "LA": pattern(3, 4, 2),
+    "RGB": pattern(3, 4, 3),
+    "RGBA": pattern(3, 4, 4),
+    "CMYK": pattern(3, 4, 4),
+    "I;16": pattern(3, 4, None, np.uint16) * 257,
+    "I": pattern(3, 4, None, np.int32) * -1000,
+    "F": pattern(3, 4, None, np.float32) / 7,
+}
+
+
+def _image(mode):
+    array = MODE_ARRAYS[mode]
+    return Image.frombytes(mode, (array.shape[1], array.shape[0]), array.tobytes())
+
+
+@pytest.mark.parametrize("mode", [*MODE_ARRAYS, "1", "P"])
+def test_nearest_keeps_the_mode_and_repeats_the_pixels(mode):
+    image = _image("L").convert(mode) if mode in ("1", "P") else _image(mode)
+    result = resize_image(image, scale=2, mode="nearest")
+    assert result.mode == mode
+    expected = np.repeat(np.repeat(np.asarray(image), 2, axis=0), 2, axis=1)
+    assert np.array_equal(np.asarray(result), expected)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "CMYK", "I;16", "I", "F"])
+def test_a_constant_image_stays_constant_in_its_mode(mode):
+    array = np.full_like(MODE_ARRAYS[mode], MODE_ARRAYS[mode].flat[5])
+    image = Image.frombytes(mode, (4, 3), array.tobytes())
+    result = resize_image(image, size=(9, 5), mode="lanczos")
+    assert result.mode == mode
+    assert np.array_equal(np.asarray(result), np.full((5, 9, *array.shape[2:]), array.flat[5], array.dtype))
+
+
+def test_a_filtered_palette_image_with_alpha_is_resized_in_rgba():
+    assert resize_image(_image("RGBA").convert("PA"), scale=2, mode="bilinear").mode == "RGBA"
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_transparent_red_never_bleeds_at_any_size(mode):
+    array = np.zeros((4, 4, 4), np.uint8)
+    array[:, :2] = (255, 0, 0, 0)  # fully transparent red
+    array[:, 2:] = (0, 0, 255, 255)  # opaque blue
+    for size in ((8, 8), (2, 2), (3, 4)):
+        result = np.asarray(resize_image(Image.fromarray(array, "RGBA"), size=size, mode=mode))
+        visible = result[..., 3] > 0
+        assert np.all(result[visible][:, 0] == 0), "red leaked into a visible pixel"
+        assert np.all(result[visible][:, 2] == 255)
+
+
+def test_la_uses_premultiplied_alpha_too():
+    array = np.array([[[200, 0], [10, 255]]], np.uint8)  # bright but transparent, dark and opaque
+    result = np.asarray(resize_image(Image.fromarray(array, "LA"), size=(4, 1), mode="bilinear"))
+    assert np.all(result[..., 0][result[..., 1] > 0] == 10)
+
+
+def test_linear_light_averages_light_not_stored_values():
+    checkerboard = (np.indices((4, 4)).sum(axis=0) % 2 * 255).astype(np.uint8)
+    image = Image.fromarray(checkerboard)
+    stored = np.asarray(resize_image(image, size=(2, 2), mode="box"))
+    linear = np.asarray(resize_image(image, size=(2, 2), mode="box", linear=True))
+    assert np.all(stored == 128)  # 127.5 rounded half up
+    assert np.all(linear == np.floor(from_linear(0.5) * 255 + 0.5))  # 187.5… → 188
+    assert np.all(linear == 188)
+
+
+def test_linear_light_with_alpha_and_16_bit():
+    rgba = np.zeros((1, 2, 4), np.uint8)
+    rgba[0, 0] = (255, 255, 255, 255)
+    rgba[0, 1] = (0, 0, 0, 255)
+    result = np.asarray(resize_image(Image.fromarray(rgba, "RGBA"), size=(1, 1), mode="box", linear=True))
+    assert result.tolist() == [[[188, 188, 188, 255]]]
+    grey16 = Image.frombytes("I;16", (2, 1), np.array([65535, 0], np.uint16).tobytes())
+    result16 = np.asarray(resize_image(grey16, size=(1, 1), mode="box", linear=True))
+    assert result16.tolist() == [[int(np.floor(from_linear(0.5) * 65535 + 0.5))]]
+
+
+def test_linear_light_refuses_modes_that_are_not_srgb():
+    with pytest.raises(UsageError, match="not mode CMYK"):
+        resize_image(_image("CMYK"), scale=2, mode="bilinear", linear=True)
+    # nearest moves whole pixels: nothing to decode, any mode is fine
+    assert resize_image(_image("CMYK"), scale=2, mode="nearest", linear=True).mode == "CMYK"

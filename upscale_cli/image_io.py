@@ -243,12 +243,14 @@ def _probe_array(path: str, layout: str | None, max_pixels: int | None) -> Probe
 
 def _try(function: Callable[[], Any], name: str):
     """Run a Pillow decoding step, turning its many exception types into one line."""
+    import struct
+
     from PIL import Image
 
     try:
         with _own_pixel_limit():
             return function()
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as error:
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, Image.DecompressionBombError) as error:
         raise InputError(f"{name}: corrupt or truncated image: {error}") from None
 
 
@@ -274,8 +276,8 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
         raise InputError(f"{name}: empty file")
     image = _open_image(io.BytesIO(raw), name)
     count, turn = _checked_header(image, name, auto_orient, max_pixels)
-    metadata = Metadata.of(image)
     frames = _try(lambda: _read_frames(image, count), name)
+    metadata = _try(lambda: Metadata.of(image), name)
     for frame in frames:
         frame.image = upright(frame.image, turn)
     animation = Animation(frames, image.info.get("loop")) if len(frames) > 1 else None
