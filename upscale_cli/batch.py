@@ -197,6 +197,10 @@ def _pattern_base(pattern: str) -> str:
     return os.sep.join(plain) or ("/" if pattern.startswith("/") else ".")
 
 
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
 def collect_sources(inputs: Sequence[str], *, recursive: bool = False, exclude: str | None = None) -> tuple[list[Source], list[Job]]:
     """Files to convert from files, folders and glob patterns, and inputs that gave none.
 
@@ -212,9 +216,12 @@ def collect_sources(inputs: Sequence[str], *, recursive: bool = False, exclude: 
 
     def add(path: str, base: str, explicit: bool) -> None:
         key = os.path.realpath(path)
-        if key not in seen and not (exclude and key.startswith(exclude + os.sep)):
-            seen.add(key)
-            sources.append(Source(path, os.path.relpath(path, base), explicit))
+        if key in seen:
+            return
+        if not explicit and exclude and _inside(exclude, os.path.realpath(base)) and _inside(key, exclude):
+            return  # in an output folder nested in the input folder
+        seen.add(key)
+        sources.append(Source(path, os.path.relpath(path, base), explicit))
 
     for item in inputs:
         if item == STDIO:
@@ -291,8 +298,6 @@ def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
     """
     folder = output_is_folder(settings.output, inputs)
     sources, failures = collect_sources(inputs, recursive=settings.recursive, exclude=settings.output if folder else None)
-    if settings.output is not None and not folder and len(sources) > 1:
-        raise UsageError(f"-o {settings.output} names one file but there are {len(sources)} inputs; end it with / for a folder")
     jobs = [plan_job(s, settings, folder) for s in sources]
     outputs = {os.path.realpath(j.output): j.source for j in jobs if j.output and j.output != STDIO}
     planned, claimed = [], {}
