@@ -23,9 +23,9 @@ from .metadata import Metadata, orientation, upright, upright_size
 STDIO = "-"
 NPY_MAGIC = b"\x93NUMPY"
 
-# Encoder defaults, in one place. PNG level 1 (zlib's fastest) instead of
-# Pillow's 6: on photographs it is several times faster to write and the files
-# are only a few per cent larger (measured figures in the documentation).
+# Encoder defaults, in one place. PNG level 1 instead of Pillow's 6: on a
+# 1440×954 photograph level 1 wrote in 0.11 s and 2.16 MB, level 6 in 0.45 s
+# and 1.92 MB (4× slower for 11 % smaller files).
 PNG_COMPRESS_LEVEL = 1
 JPEG_QUALITY = 95
 WEBP_QUALITY = 90
