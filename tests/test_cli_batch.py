@@ -139,3 +139,35 @@ def test_every_batch_option_is_documented():
     offered = {o for p in resize_command.params for o in [*p.opts, *p.secondary_opts]}
     assert batch_options <= offered
     assert [o for o in sorted(batch_options) if o not in documented] == []
+
+
+def test_ctrl_c_stops_the_workers_and_leaves_no_partial_files(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for index in range(8):
+        Image.fromarray(np.tile(pattern(30, 40), (10, 10, 1))).save(tmp_path / f"p{index}.png", compress_level=0)
+    command = [sys.executable, "-m", "upscale_cli", str(tmp_path), "-o", str(tmp_path / "out") + "/",
+               "--scale", "3", "--mode", "lanczos", "-j", "2"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    first = process.stderr.readline()
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
+    rest = process.stderr.read()
+    assert process.wait(timeout=30) == 130, first + rest
+    assert "Traceback" not in rest
+    assert SUMMARY.fullmatch(rest.splitlines()[-1]) and "interrupted: " in rest
+    for _ in range(50):  # the workers are gone too
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("worker processes survived")
+    left = os.listdir(tmp_path / "out")
+    assert all(name.startswith("p") and name.endswith(".png") for name in left) and len(left) < 8
+    for name in left:
+        with Image.open(tmp_path / "out" / name) as image:
+            image.load()  # complete, not truncated
