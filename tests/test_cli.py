@@ -96,7 +96,7 @@ def test_never_overwrites_without_permission(run, photo, tmp_path):
     target.write_bytes(b"precious")
     result = run(photo, "--scale", "2")
     assert result.exit_code == ExitStatus.SOME_INPUTS_FAILED
-    assert result.stderr == f"upscale: {target}: already exists (use --overwrite to replace it)\n"
+    assert result.stderr == f"upscale: {target}: already exists (use --overwrite to replace it or --skip-existing to keep it)\n"
     assert target.read_bytes() == b"precious"
     assert run(photo, "--scale", "2", "--overwrite").exit_code == 0
     assert target.read_bytes().startswith(b"\x89PNG")
@@ -123,13 +123,13 @@ def test_failed_write_leaves_no_file(run, photo, tmp_path):
         (["photo.png", "--scale", "2", "--size", "3x3"], 2, "upscale: give only one of --scale, --size"),
         (["photo.png"], 2, "upscale: give exactly one of --scale, --size, --width/--height"),
         (["photo.png", "--scale", "2", "--mode", "foo"], 2, "upscale: Invalid value for '--mode': 'foo' is not one of"),
-        (["photo.png", "--size", "4x4x4"], 2, "upscale: size '4x4x4' has 3 lengths but the input has 2 spatial axes"),
+        (["photo.png", "--size", "4x4x4"], 2, "upscale: photo.png: size '4x4x4' has 3 lengths but the input has 2 spatial axes"),
         (["photo.png", "-o", "x.unknown", "--scale", "2"], 2, "upscale: x.unknown: unknown output format '.unknown'; give --format"),
         (["corrupt.png", "--scale", "2"], 1, "upscale: corrupt.png: not an image or .npy array Pillow can read"),
         (["truncated.png", "--scale", "2"], 1, "upscale: truncated.png: corrupt or truncated image:"),
         (["empty.png", "--scale", "2"], 1, "upscale: empty.png: empty file"),
-        (["folder", "--scale", "2"], 1, "upscale: folder: is a folder, not a file"),
-        (["photo.png", "--scale", "0.01"], 2, "upscale: scale 0.01 leaves no pixels on an axis of 8"),
+        (["folder", "--scale", "2"], 1, "upscale: folder: no image files in this folder (use -r for sub-folders)"),
+        (["photo.png", "--scale", "0.01"], 2, "upscale: photo.png: scale 0.01 leaves no pixels on an axis of 8"),
         (["photo.png", "--scale", "2", "--mode", "nearest-exact", "--align", "asymmetric"], 2, "upscale: nearest-exact is half-pixel"),
     ],
 )

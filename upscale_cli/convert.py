@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .api import plan_for, resize_image_traced
+from .api import make_options, plan_for, resize_image_traced
 from .engine import apply_plan
 from .errors import UpscaleError, UsageError
 from .image_io import (
@@ -23,7 +23,7 @@ from .image_io import (
 )
 from .layouts import spatial_axes
 from .plan import ResizePlan
-from .sizes import output_sizes, parse_scale
+from .sizes import output_sizes, parse_scale, parse_size
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,14 @@ class ResizeRequest:
     cubic_a: float = -0.5
     layout: str | None = None
     linear: bool = False
+
+    def __post_init__(self):
+        # Mistakes in the options themselves are found once, before any file is read.
+        if self.size is not None:
+            parse_size(self.size)
+        if self.scale is not None:
+            parse_scale(self.scale)
+        make_options(self.mode, self.align, self.rounding, self.antialias, self.cubic_a)
 
     def output_lengths(self, in_lengths: tuple[int, ...]) -> tuple[int, ...]:
         """Output lengths (x first) for spatial input lengths ``in_lengths`` (x first)."""

@@ -203,11 +203,14 @@ def open_header(path: str):
     """A lazily opened Pillow image for ``path``, or ``None`` for a ``.npy`` file."""
     try:
         with open(path, "rb") as handle:
-            if handle.read(len(NPY_MAGIC)) == NPY_MAGIC:
-                yield None
-                return
+            magic = handle.read(len(NPY_MAGIC))
     except OSError as error:
         raise _open_error(path, error) from None
+    if not magic:
+        raise InputError(f"{path}: empty file")
+    if magic == NPY_MAGIC:
+        yield None
+        return
     image = _open_image(path, path)
     try:
         yield image
