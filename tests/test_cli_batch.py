@@ -106,6 +106,7 @@ def test_names_formats_and_quality(folder):
     (["--name", "{size}.png"], "upscale: bad --name '{size}.png' (KeyError: 'size'); use {stem}, {ext}, {width}, {height}, {tag}"),
     (["--overwrite", "--skip-existing"], "upscale: give only one of --overwrite and --skip-existing"),
     (["--max-pixels", "lots"], "upscale: bad --max-pixels 'lots': expected a number such as 200M"),
+    (["--linear", "--explain"], "upscale: --explain traces stored values; it cannot show a --linear resize"),
 ])
 def test_usage_errors_exit_2(folder, args, message):
     result = run("a.png", "--scale", "2", *args)
