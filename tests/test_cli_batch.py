@@ -6,10 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from PIL import Image
-
-from upscale_cli.cli import main
 
 from conftest import pattern
 
@@ -17,22 +14,18 @@ SUMMARY = re.compile(r"upscale: (interrupted: )?\d+ converted, \d+ skipped, \d+ 
 
 
 @pytest.fixture
-def folder(tmp_path, make_image, monkeypatch):
+def folder(tmp_path, make_image):
+    """a.png and b.png (8×6) in the folder where ``run`` works."""
     make_image("a.png")
     make_image("b.png")
-    monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-def run(*args, **kwargs):
-    return CliRunner().invoke(main, [str(a) for a in args], **kwargs)
 
 
 def _lines(text):
     return text.splitlines()
 
 
-def test_several_files_one_line_each_and_a_summary(folder):
+def test_several_files_one_line_each_and_a_summary(run, folder):
     result = run("a.png", "b.png", "--scale", "2", "-j", "1")
     assert result.exit_code == 0
     lines = _lines(result.stderr)
@@ -41,14 +34,14 @@ def test_several_files_one_line_each_and_a_summary(folder):
     assert result.stdout == ""
 
 
-def test_one_file_to_one_output_file_as_before(folder):
+def test_one_file_to_one_output_file_as_before(run, folder):
     result = run("a.png", "-o", "big.png", "--size", "16x12")
     assert (result.exit_code, result.stderr) == (0, "a.png → big.png (8→16 × 6→12)\n")
     with Image.open(folder / "big.png") as image:
         assert image.size == (16, 12)
 
 
-def test_a_corrupt_file_among_good_ones_is_one_line_and_exit_1(folder):
+def test_a_corrupt_file_among_good_ones_is_one_line_and_exit_1(run, folder):
     (folder / "c.png").write_bytes(b"\x89PNG\r\n\x1a\nnothing more")
     result = run(".", "--scale", "2", "-j", "2")
     assert result.exit_code == 1
@@ -62,7 +55,7 @@ def test_a_corrupt_file_among_good_ones_is_one_line_and_exit_1(folder):
     assert "Traceback" not in result.output
 
 
-def test_an_existing_output_is_left_unchanged_and_fails(folder):
+def test_an_existing_output_is_left_unchanged_and_fails(run, folder):
     run("a.png", "--scale", "2")
     before = (folder / "a@2x.png").read_bytes()
     result = run("a.png", "--scale", "2", "--mode", "nearest")
@@ -74,7 +67,7 @@ def test_an_existing_output_is_left_unchanged_and_fails(folder):
     assert (folder / "a@2x.png").read_bytes() != before
 
 
-def test_recursion_mirrors_folders_under_the_output_folder(folder, make_image):
+def test_recursion_mirrors_folders_under_the_output_folder(run, folder, make_image):
     make_image("sub/deep/c.png", 4, 4)
     result = run(".", "-r", "-o", "out/", "--scale", "2", "-q", "-j", "1")
     assert (result.exit_code, result.stderr) == (0, "")
@@ -82,7 +75,7 @@ def test_recursion_mirrors_folders_under_the_output_folder(folder, make_image):
     assert found == ["a.png", "b.png", os.path.join("sub", "deep", "c.png")]
 
 
-def test_dry_run_lists_and_writes_nothing(folder):
+def test_dry_run_lists_and_writes_nothing(run, folder):
     run("a.png", "--scale", "2")
     result = run(".", "--scale", "2", "--dry-run")
     assert result.exit_code == 0
@@ -93,7 +86,7 @@ def test_dry_run_lists_and_writes_nothing(folder):
     assert not os.path.exists("b@2x.png")
 
 
-def test_names_formats_and_quality(folder):
+def test_names_formats_and_quality(run, folder):
     assert run("a.png", "--scale", "1.5", "--suffix", "_big").stderr == "a.png → a_big.png (8→12 × 6→9)\n"
     result = run("a.png", "--width", "4", "--name", "{stem}_{width}x{height}.{ext}", "--format", "jpeg", "--quality", "80")
     assert result.stderr == "a.png → a_4x3.jpg (8→4 × 6→3)\n"
@@ -108,22 +101,22 @@ def test_names_formats_and_quality(folder):
     (["--max-pixels", "lots"], "upscale: bad --max-pixels 'lots': expected a number such as 200M"),
     (["--linear", "--explain"], "upscale: --explain traces stored values; it cannot show a --linear resize"),
 ])
-def test_usage_errors_exit_2(folder, args, message):
+def test_usage_errors_exit_2(run, folder, args, message):
     result = run("a.png", "--scale", "2", *args)
     assert (result.exit_code, result.stderr) == (2, message + "\n")
 
 
-def test_the_bomb_limit_from_the_command_line(folder, make_image):
+def test_the_bomb_limit_from_the_command_line(run, folder, make_image):
     make_image("wide.png", 10, 100)
     result = run("wide.png", "--scale", "2", "--max-pixels", "2k")
     assert (result.exit_code, result.stderr) == (1, "upscale: wide.png: the output has 0.004 megapixels, over the limit of 0.002 (--max-pixels)\n")
     assert run("wide.png", "--scale", "2", "--max-pixels", "0").exit_code == 0
 
 
-def test_stdin_to_stdout(folder):
+def test_stdin_to_stdout(run, folder):
     buffer = io.BytesIO()
     Image.fromarray(pattern(3, 4)).save(buffer, "PNG")
-    result = run("-", "--scale", "2", "--mode", "nearest", "-o", "-", input=buffer.getvalue())
+    result = run("-", "--scale", "2", "--mode", "nearest", "-o", "-", stdin=buffer.getvalue())
     assert result.exit_code == 0
     with Image.open(io.BytesIO(result.stdout_bytes)) as image:
         assert image.format == "PNG"
