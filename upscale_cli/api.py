@@ -7,12 +7,14 @@ Both functions validate and normalise their arguments, build one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
+from .compat.base import Knobs, Request
 from .engine import apply_plan, check_dtype, to_dtype
 from .errors import UsageError
+from .layouts import spatial_axes
 from .plan import ResizeOptions, ResizePlan, plan_resize
 from .sizes import ScaleSpec, SizeSpec
 
@@ -22,7 +24,8 @@ def make_options(
     align: str | None = None,
     rounding: str | None = None,
     antialias: bool | None = None,
-    cubic_a: float = -0.5,
+    cubic_a: float | None = None,
+    exclude_outside: bool | None = None,
 ) -> ResizeOptions:
     """Resize options with ``None`` meaning "the default for this mode"."""
     return ResizeOptions(
@@ -30,7 +33,8 @@ def make_options(
         align=align or "half-pixel",
         rounding=rounding or "round",
         antialias=antialias,
-        cubic_a=cubic_a,
+        cubic_a=-0.5 if cubic_a is None else cubic_a,
+        exclude_outside=bool(exclude_outside),
     )
 
 
@@ -43,13 +47,37 @@ def plan_for(
     align: str | None = None,
     rounding: str | None = None,
     antialias: bool | None = None,
-    cubic_a: float = -0.5,
+    cubic_a: float | None = None,
     layout: str | None = None,
     fit: str = "stretch",
+    compat: str | None = None,
+    exclude_outside: bool | None = None,
+    extrapolation_value: float | None = None,
+    roi: Sequence[float] | None = None,
+    reducing_gap: float | None = None,
+    linear_exact: bool | None = None,
+    dtype: Any = None,
 ) -> ResizePlan:
-    """The plan :func:`resize` would follow for an array of ``shape``."""
-    options = make_options(mode, align, rounding, antialias, cubic_a)
-    return plan_resize(tuple(shape), size=size, scale=scale, fit=fit, layout=layout, options=options)
+    """The plan :func:`resize` would follow for an array of ``shape`` (and ``dtype``)."""
+    shape = tuple(shape)
+    knobs = Knobs(
+        exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
+        roi=None if roi is None else tuple(float(v) for v in roi),
+        reducing_gap=reducing_gap, linear_exact=linear_exact,
+    )
+    if compat is not None:
+        from .compat import plan_compat
+
+        request = Request(
+            shape, spatial_axes(len(shape), layout), size, scale, fit, mode, align, rounding,
+            antialias, cubic_a, knobs, None if dtype is None else np.dtype(dtype),
+        )
+        return plan_compat(compat, request)
+    foreign = [name for name in knobs.given() if name != "--exclude-outside"]
+    if foreign:
+        raise UsageError(f"{', '.join(foreign)} belongs to a library preset: add --compat")
+    options = make_options(mode, align, rounding, antialias, cubic_a, exclude_outside)
+    return plan_resize(shape, size=size, scale=scale, fit=fit, layout=layout, options=options)
 
 
 def resize(
@@ -61,9 +89,15 @@ def resize(
     align: str | None = None,
     rounding: str | None = None,
     antialias: bool | None = None,
-    cubic_a: float = -0.5,
+    cubic_a: float | None = None,
     layout: str | None = None,
     fit: str = "stretch",
+    compat: str | None = None,
+    exclude_outside: bool | None = None,
+    extrapolation_value: float | None = None,
+    roi: Sequence[float] | None = None,
+    reducing_gap: float | None = None,
+    linear_exact: bool | None = None,
 ) -> np.ndarray:
     """Resize the spatial axes of an array.
 
@@ -90,14 +124,31 @@ def resize(
     antialias : bool, optional
         For reduced axes, stretch the kernel over each output's footprint
         (default). Enlarged axes always interpolate.
-    cubic_a : float
-        Keys' coefficient for ``bicubic`` (default −0.5).
+    cubic_a : float, optional
+        Keys' coefficient for ``bicubic`` (default −0.5, or the preset's).
     layout : str, optional
         ``l``, ``ncl``, ``hw``, ``hwc``, ``chw``, ``nchw``, ``nhwc``, ``dhw``,
         ``ncdhw``; default by number of dimensions (1 → l, 2 → hw, 3 → hwc,
         4 → nchw, 5 → ncdhw).
     fit : {"stretch", "contain", "cover"}
         How a full ``size`` is honoured (default: exactly, ``stretch``).
+    compat : {"torch", "opencv", "pillow", "onnx"}, optional
+        Reproduce that library value for value: its output-length rule,
+        ratio, coordinates, rounding, kernel, borders and arithmetic (see
+        :mod:`upscale_cli.compat`). The options above, when given, override
+        the preset's defaults; ``None`` means "the library's default".
+    exclude_outside : bool, optional
+        Drop kernel taps outside the input and renormalise (ONNX
+        ``exclude_outside``); natively too.
+    extrapolation_value : float, optional
+        ONNX ``tf-crop-and-resize``: value of outputs outside the input.
+    roi : sequence of float, optional
+        ONNX ``tf-crop-and-resize`` region, x first: ``(x0, y0, x1, y1)``.
+    reducing_gap : float, optional
+        Pillow: box-reduce by an integer factor first (``Image.resize``'s
+        ``reducing_gap``).
+    linear_exact : bool, optional
+        OpenCV: ``INTER_LINEAR_EXACT`` for ``bilinear``.
 
     Returns
     -------
@@ -115,7 +166,9 @@ def resize(
     check_dtype(array)
     plan = plan_for(
         array.shape, size=size, scale=scale, mode=mode, align=align, rounding=rounding,
-        antialias=antialias, cubic_a=cubic_a, layout=layout, fit=fit,
+        antialias=antialias, cubic_a=cubic_a, layout=layout, fit=fit, compat=compat,
+        exclude_outside=exclude_outside, extrapolation_value=extrapolation_value, roi=roi,
+        reducing_gap=reducing_gap, linear_exact=linear_exact, dtype=array.dtype,
     )
     return apply_plan(array, plan)
 
@@ -222,8 +275,9 @@ def resize_image_traced(image, *, linear: bool = False, **kwargs) -> ImageResize
     image = _filterable(image, kwargs.get("mode", "bicubic"))
     source = image.convert("L") if image.mode == "1" else image
     array = np.asarray(source)
-    plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", **kwargs)
-    alpha_max = 255.0 if source.mode in STRAIGHT_ALPHA_MODES and needs_premultiplication(plan) else None
+    plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", dtype=array.dtype, **kwargs)
+    premultiplied = plan.compat in (None, "pillow") and source.mode in STRAIGHT_ALPHA_MODES
+    alpha_max = 255.0 if premultiplied and needs_premultiplication(plan) else None
     resized = _resample(array, plan, source.mode, linear)
     result = Image.frombytes(source.mode, (resized.shape[1], resized.shape[0]), resized.tobytes())
     if image.mode == "1":
@@ -237,6 +291,14 @@ def resize_image_traced(image, *, linear: bool = False, **kwargs) -> ImageResize
 
 def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> np.ndarray:
     alpha = mode in STRAIGHT_ALPHA_MODES
+    if plan.compat is not None:
+        if linear:
+            raise UsageError("--linear cannot be combined with --compat: the libraries filter the encoded values")
+        if alpha and plan.compat == "pillow":
+            from .compat.arithmetic import pillow_premultiplied
+
+            return pillow_premultiplied(array, plan)
+        return apply_plan(array, plan)  # PyTorch, OpenCV and ONNX treat alpha as one more channel
     if linear and needs_premultiplication(plan):
         if mode not in LINEAR_LIGHT_MODES:
             raise UsageError(f"linear light needs an 8- or 16-bit L, LA, RGB or RGBA image, not mode {mode}")

@@ -1,6 +1,9 @@
 """The names users choose from, kept free of heavy imports so ``--help`` is fast."""
 
-ALIGNS = ("half-pixel", "asymmetric", "align-corners", "pytorch-half-pixel", "tf-half-pixel-for-nn")
+ALIGNS = (
+    "half-pixel", "asymmetric", "align-corners", "pytorch-half-pixel", "tf-half-pixel-for-nn",
+    "half-pixel-symmetric", "tf-crop-and-resize",
+)
 ROUNDINGS = ("round", "half-down", "half-even", "floor", "ceil")
 KERNEL_MODES = ("linear", "bilinear", "trilinear", "bicubic", "lanczos", "box", "hamming")
 MODES = ("nearest", "nearest-exact", *KERNEL_MODES, "area")
@@ -14,3 +17,4 @@ NN_OPTION_FLAGS = {
     "stride": "--stride", "padding": "--padding", "position": "--unpool-position", "kernel": "--kernel",
     "bias": "--bias", "output_padding": "--output-padding", "dilation": "--dilation", "groups": "--groups",
 }
+COMPATS = ("torch", "opencv", "pillow", "onnx")

@@ -25,6 +25,8 @@ ALIGN_FORMULAS = {
     "align-corners": "src = dst × (n_in − 1)/(n_out − 1)",
     "pytorch-half-pixel": "src = (dst + 0.5) × r − 0.5, and 0 when n_out = 1",
     "tf-half-pixel-for-nn": "src = (dst + 0.5) × r",
+    "half-pixel-symmetric": "src = c·(1 − n_out/(S·n_in)) + (dst + 0.5)/S − 0.5, c = n_in/2 (half-pixel when r = n_in/n_out)",
+    "tf-crop-and-resize": "src = start·(n_in − 1) + dst × (end − start)·(n_in − 1)/(n_out − 1)",
 }
 
 
@@ -77,7 +79,9 @@ def source_coordinates(n_in: int, n_out: int, align: str) -> SourceCoordinates:
     """Map every output index of an axis onto the input axis, exactly.
 
     The ratio is ``r = n_in / n_out`` (RESIZE_CONVENTIONS §4: the picture
-    exactly fills the output whether a size or a scale was given).
+    exactly fills the output whether a size or a scale was given), so
+    ``half-pixel-symmetric`` (ONNX's correction for a scale whose output
+    length was rounded) is ``half-pixel`` here.
 
     Parameters
     ----------
@@ -91,6 +95,8 @@ def source_coordinates(n_in: int, n_out: int, align: str) -> SourceCoordinates:
         (half-pixel near the borders), clamping is the caller's business.
     """
     check_choice(align, ALIGNS, "alignment")
+    if align == "tf-crop-and-resize":
+        raise UsageError("alignment tf-crop-and-resize crops a region: use it with --compat onnx and --roi")
     d = np.arange(n_out, dtype=np.int64)
     if align == "asymmetric":
         return SourceCoordinates(d * n_in, n_out)

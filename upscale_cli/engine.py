@@ -60,6 +60,10 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     check_dtype(array)
     if array.shape != plan.in_shape:
         raise ValueError(f"plan is for shape {plan.in_shape}, array has shape {array.shape}")
+    if plan.arithmetic != "exact" or plan.fill is not None:
+        from .compat.arithmetic import apply_library_arithmetic
+
+        return apply_library_arithmetic(array, plan)
     passes = [p for p in plan.axes if not p.weights.is_identity]
     needs_arithmetic = any(not p.weights.is_selection for p in passes)
     result = array.astype(np.float64) if needs_arithmetic else array

@@ -37,6 +37,9 @@ class ResizeOptions:
         ``None`` means yes; it never changes an enlarged axis.
     cubic_a : float
         Keys' coefficient for ``bicubic``.
+    exclude_outside : bool
+        Drop kernel taps outside the input and renormalise the rest (ONNX's
+        ``exclude_outside``) instead of replicating the edge sample.
     """
 
     mode: str = "bicubic"
@@ -44,6 +47,7 @@ class ResizeOptions:
     rounding: str = "round"
     antialias: bool | None = None
     cubic_a: float = -0.5
+    exclude_outside: bool = False
 
     def __post_init__(self):
         check_choice(self.mode, MODES, "mode")
@@ -63,7 +67,10 @@ def axis_weights(n_in: int, n_out: int, options: ResizeOptions) -> AxisWeights:
     if mode == "area":
         return area_weights(n_in, n_out)
     kernel = kernel_for_mode(mode, options.cubic_a)
-    return kernel_weights(n_in, n_out, kernel, options.align, antialias=options.antialias is not False)
+    return kernel_weights(
+        n_in, n_out, kernel, options.align,
+        antialias=options.antialias is not False, exclude_outside=options.exclude_outside,
+    )
 
 
 @dataclass(frozen=True)
@@ -76,8 +83,10 @@ class AxisPlan:
     weights: AxisWeights
 
     @property
-    def ratio(self) -> Fraction:
-        """The mapping ratio ``r = n_in / n_out``."""
+    def ratio(self) -> Fraction | float:
+        """The mapping ratio: ``n_in / n_out`` exactly, or the one a preset used."""
+        if self.size.ratio is not None:
+            return self.size.ratio
         return Fraction(self.size.n_in, self.size.n_out)
 
 
@@ -90,14 +99,27 @@ class ResizePlan:
     in_shape, out_shape : tuple of int
     options : ResizeOptions
     axes : tuple of AxisPlan
-        The resized axes in the order the engine applies them: the most
-        reduced first (less data for the later passes), then x before y.
+        The passes in the order the engine applies them: natively the most
+        reduced axis first (less data for the later passes), then x before
+        y; a library preset uses the library's order (and may resample one
+        axis twice, as Pillow's ``reducing_gap`` does).
+    compat : str or None
+        The library preset that made the plan (``--compat``), if any.
+    arithmetic : str
+        How samples are combined: ``exact`` (float64, rounded once) or a
+        library's own arithmetic (see :mod:`upscale_cli.compat.arithmetic`).
+    fill : float or None
+        Value of outputs whose source lies outside the input (ONNX
+        ``extrapolation_value``); their weight rows are all zero.
     """
 
     in_shape: tuple[int, ...]
     out_shape: tuple[int, ...]
     options: ResizeOptions
     axes: tuple[AxisPlan, ...] = field(default_factory=tuple)
+    compat: str | None = None
+    arithmetic: str = "exact"
+    fill: float | None = None
 
 
 def plan_resize(

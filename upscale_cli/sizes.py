@@ -24,11 +24,16 @@ ScaleSpec = Union[str, Real, Sequence[Real]]
 
 @dataclass(frozen=True)
 class AxisSize:
-    """Output length of one axis and why it has that length."""
+    """Output length of one axis and why it has that length.
+
+    ``ratio`` is the mapping ratio a library preset really used (for example
+    PyTorch's ``1/scale_factor`` in float32); ``None`` means ``n_in/n_out``.
+    """
 
     n_in: int
     n_out: int
     reason: str
+    ratio: float | None = None
 
 
 def _round_half_up(value: Fraction) -> int:

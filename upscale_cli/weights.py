@@ -139,14 +139,15 @@ def _tabulate(window, last, distances, coordinates, n_in, kernel, filter_scale, 
 
 
 def kernel_weights(
-    n_in: int, n_out: int, kernel: Kernel, align: str, *, antialias: bool
+    n_in: int, n_out: int, kernel: Kernel, align: str, *, antialias: bool, exclude_outside: bool = False
 ) -> AxisWeights:
     """Native kernel resampling of one axis, with exact windows and distances.
 
     When reducing with ``antialias`` the kernel is stretched by the ratio
     ``f = n_in/n_out`` and taps outside the input are dropped (Pillow's
     convolution); otherwise ``f = 1`` and it interpolates with edge
-    replication. Window bounds ``floor(x ± s·f)`` are decided in integers and
+    replication, or with ``exclude_outside`` drops the outside taps and
+    renormalises. Window bounds ``floor(x ± s·f)`` are decided in integers and
     each distance ``(j − x)/f`` is one correctly rounded division, so a
     distance that is exactly on the box kernel's edge is seen as such.
     """
@@ -161,7 +162,7 @@ def kernel_weights(
     first, last = low // span + 1, high // span
     window = _window(first, last)
     distances = (window * denominator - numerators[:, None]) * scale.denominator / (denominator * scale.numerator)
-    border = "renormalize" if reduce else "clamp"
+    border = "renormalize" if reduce or exclude_outside else "clamp"
     return _tabulate(window, last, distances, coordinates.as_float(), n_in, kernel, scale, border, True)
 
 

@@ -1,0 +1,26 @@
+"""Library presets (``--compat``): reproduce PyTorch, OpenCV, Pillow and ONNX Resize.
+
+Each preset module turns a :class:`~upscale_cli.compat.base.Request` into an
+ordinary :class:`~upscale_cli.plan.ResizePlan` whose sizes, ratios, weight
+tables, pass order and arithmetic are the library's own, so the engine and
+``--explain`` work on it unchanged.
+"""
+
+from __future__ import annotations
+
+from ..choices import COMPATS
+from ..coords import check_choice
+from ..plan import ResizePlan
+from . import onnx, opencv, pillow, torch
+from .base import Knobs, Request
+
+PRESETS = {"torch": torch.plan, "opencv": opencv.plan, "pillow": pillow.plan, "onnx": onnx.plan}
+assert tuple(PRESETS) == COMPATS
+
+__all__ = ["Knobs", "Request", "PRESETS", "plan_compat"]
+
+
+def plan_compat(library: str, request: Request) -> ResizePlan:
+    """The plan ``library`` follows for ``request`` (see the preset modules)."""
+    check_choice(library, COMPATS, "--compat library")
+    return PRESETS[library](request)

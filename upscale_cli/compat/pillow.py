@@ -1,0 +1,6 @@
+"""placeholder"""
+from .base import Request
+
+
+def plan(request: Request):
+    raise NotImplementedError

@@ -1,0 +1,192 @@
+"""PyTorch ``F.interpolate`` (CPU, ``torch`` 2.x), value for value.
+
+* Output length: ``size`` as given; ``scale_factor`` S gives
+  ``floor(n_in · S)`` (computed in double by ``F.interpolate``) and the
+  ratio ``r = 1/S``, not ``n_in/n_out``.
+* Precision: coordinates are computed in the tensor's "opmath" type
+  (float64 for float64 tensors, float32 otherwise), except that the
+  nearest kernels use float32 in 2-D and whenever a scale factor is given.
+* ``nearest`` = asymmetric + floor, ``floorf(d · r)``; the 2-D kernel
+  short-cuts ``n_out = n_in`` (copy) and ``n_out = 2·n_in`` (``d >> 1``).
+* ``nearest-exact`` = half-pixel + round. The 2-D kernel computes
+  ``floorf(f32((d + 0.5) · r))``, the 1-D and 3-D kernels
+  ``floor(f32((d + 0.5) · r − 0.5) + 0.5)``; they differ at float32 ties
+  (2 → 41, d = 20: index 0 in 2-D, 1 in 1-D).
+* ``linear``/``bilinear``/``trilinear``: half-pixel (``align_corners=False``)
+  or align-corners, edge replicated; an axis whose length does not change is
+  copied even when ``scale_factor`` is not 1.
+* ``bicubic``: Keys a = −0.75, edge replicated, never copied (a same-length
+  axis with ``scale_factor`` 1.1 is still resampled with ``r = 1/1.1``).
+* ``antialias=True`` (bilinear, bicubic): Pillow's convolution with
+  ``r`` as above and a = −0.5, outside taps dropped, on every axis that
+  changes length; with ``align_corners=True`` the centre is still
+  ``(d + 0.5)·r``, with ``r = (n_in − 1)/(n_out − 1)``.
+* ``area``: adaptive average pooling, ``in[floor(d·n_in/n_out) :
+  ceil((d+1)·n_in/n_out)]`` averaged.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import UsageError
+from ..kernels import TRIANGLE, Kernel, keys_cubic
+from ..plan import ResizeOptions, ResizePlan
+from ..sizes import AxisSize
+from ..weights import AxisWeights, filter_weights
+from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+
+LIBRARY = "torch"
+MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area")
+ALIGNS = ("half-pixel", "asymmetric", "align-corners")
+LINEAR_MODES = ("linear", "bilinear", "trilinear")
+#: The coordinate convention of each nearest mode.
+NEAREST = {"nearest": ("asymmetric", "floor"), "nearest-exact": ("half-pixel", "round")}
+
+
+def _precision(request: Request, mode: str):
+    """float32, unless the tensor is float64 and the kernel computes in opmath.
+
+    The nearest kernels compute in float32 in 2-D, and with a scale factor
+    in every rank; only 1-D and 3-D float64 tensors resized to a size use
+    float64 (RESIZE_CONVENTIONS disagrees: it says float32 always).
+    """
+    float32_nearest = mode.startswith("nearest") and (len(request.spatial) == 2 or request.scale is not None)
+    if float32_nearest or request.dtype is None or np.dtype(request.dtype) != np.float64:
+        return np.float32
+    return np.float64
+
+
+def _sizes(request: Request, precision) -> list[AxisSize]:
+    """Output lengths and the ratio ``r`` PyTorch maps with."""
+    name = precision.__name__
+    if request.size is not None:
+        return [
+            AxisSize(s.n_in, s.n_out, f"torch size {s.n_out}: r = {s.n_in}/{s.n_out} in {name}",
+                     float(precision(s.n_in) / precision(s.n_out)))
+            for s in request.sized_lengths()
+        ]
+    sizes = []
+    for n_in, factor in zip(request.in_lengths, request.factors()):
+        n_out = math.floor(n_in * factor)
+        if n_out < 1:
+            raise UsageError(f"scale {factor:g} leaves no pixels on an axis of {n_in} (torch floors n_in × S)")
+        ratio = float(precision(1.0 / factor))
+        sizes.append(AxisSize(
+            n_in, n_out, f"torch scale_factor {factor:g}: n_out = floor({n_in} × {factor:g}) = {n_out}, r = 1/{factor:g} in {name}",
+            ratio,
+        ))
+    return sizes
+
+
+def coordinates(n_in: int, n_out: int, ratio: float, align: str, precision) -> np.ndarray:
+    """``area_pixel_compute_source_index``: the source coordinate in ``precision``."""
+    d = np.arange(n_out)
+    if align == "align-corners":
+        if n_out == 1:
+            return np.zeros(1, dtype=precision)
+        step = precision(n_in - 1) / precision(n_out - 1)
+        return d.astype(precision) * step
+    if align == "asymmetric":
+        return d.astype(precision) * precision(ratio)
+    # (d + 0.5) is a double in C++, so the product is rounded once, at the end.
+    return ((d + 0.5) * float(precision(ratio)) - 0.5).astype(precision)
+
+
+def nearest_index(n_in: int, n_out: int, ratio: float, mode: str, n_axes: int, precision) -> np.ndarray:
+    """Index of the copied sample, exactly as PyTorch's CPU kernels compute it."""
+    d = np.arange(n_out)
+    r = precision(ratio)
+    if mode == "nearest":
+        if n_axes == 2 and n_out == n_in:
+            return d
+        if n_axes == 2 and n_out == 2 * n_in:
+            return d >> 1
+        return np.floor(d.astype(precision) * r)
+    if n_axes == 2:
+        return np.floor(((d + 0.5) * float(r)).astype(np.float32))
+    return np.floor(((d + 0.5) * float(r) - 0.5).astype(precision) + precision(0.5))
+
+
+def area_weights(n_in: int, n_out: int) -> AxisWeights:
+    """Adaptive average pooling: equal weights over ``[floor(d·n_in/n_out), ceil((d+1)·n_in/n_out))``."""
+    d = np.arange(n_out, dtype=np.int64)
+    start = (d * n_in) // n_out
+    stop = -((-(d + 1) * n_in) // n_out)
+    width = int(np.max(stop - start))
+    window = start[:, None] + np.arange(width)
+    inside = window < stop[:, None]
+    weights = inside / (stop - start)[:, None]
+    centres = (start + stop - 1) / 2
+    return AxisWeights(
+        n_in, n_out, np.minimum(window, n_in - 1), weights, centres,
+        "torch area: adaptive average pooling over [floor(d·n_in/n_out), ceil((d+1)·n_in/n_out))",
+    )
+
+
+def _kernel(mode: str, cubic_a: float) -> Kernel:
+    return TRIANGLE if mode in LINEAR_MODES else keys_cubic(cubic_a)
+
+
+def axis_weights(size: AxisSize, options: ResizeOptions, precision, n_axes: int, copy: bool) -> AxisWeights:
+    """The weight table of one axis."""
+    n_in, n_out, ratio = size.n_in, size.n_out, size.ratio
+    mode = options.mode
+    if mode == "area":
+        return area_weights(n_in, n_out)
+    if mode in NEAREST:
+        if (options.align, options.rounding) == NEAREST[mode]:
+            index = nearest_index(n_in, n_out, ratio, mode, n_axes, precision)
+            how = f"{'floor(d × r)' if mode == 'nearest' else 'round((d + 0.5) × r − 0.5)'} in {precision.__name__}"
+        else:
+            x = coordinates(n_in, n_out, ratio, options.align, precision)
+            index = round_coordinates(x, options.rounding)
+            how = f"{options.align} in {precision.__name__}, {options.rounding}"
+        x = coordinates(n_in, n_out, ratio, options.align, precision)
+        return selection(n_in, index, x, f"torch {mode}: {how}")
+    kernel = _kernel(mode, options.cubic_a)
+    if copy:
+        return selection(n_in, np.arange(n_in), np.arange(n_in), f"torch {mode}: same length, copied")
+    if options.antialias:
+        if options.align == "align-corners":  # the centre stays (d + 0.5)·r with the corner ratio
+            ratio = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+        x = ((np.arange(n_out) + 0.5) * float(precision(ratio))).astype(precision) - 0.5
+        weights = filter_weights(x.astype(np.float64), n_in, kernel, filter_scale=max(ratio, 1.0), border="renormalize")
+        return _described(weights, f"torch antialias {mode}")
+    x = coordinates(n_in, n_out, ratio, options.align, precision)
+    border = "renormalize" if options.exclude_outside else "clamp"
+    return _described(filter_weights(x.astype(np.float64), n_in, kernel, border=border), f"torch {mode}")
+
+
+def _described(weights: AxisWeights, prefix: str) -> AxisWeights:
+    return AxisWeights(weights.n_in, weights.n_out, weights.taps, weights.weights, weights.coordinates,
+                       f"{prefix}: {weights.description}")
+
+
+def plan(request: Request) -> ResizePlan:
+    """The plan PyTorch's ``F.interpolate`` follows for ``request``."""
+    check_knobs(LIBRARY, request.knobs, ("--exclude-outside",))
+    mode = request.mode
+    if mode not in MODES:
+        raise unsupported(LIBRARY, "mode", mode, MODES)
+    default_align, default_rounding = NEAREST.get(mode, ("half-pixel", "round"))
+    align = request.align or default_align
+    if align not in ALIGNS:
+        raise unsupported(LIBRARY, "alignment", align, ALIGNS)
+    antialias = bool(request.antialias) and mode in ("bilinear", "bicubic", "linear", "trilinear")
+    options = ResizeOptions(
+        mode=mode, align=align, rounding=request.rounding or default_rounding, antialias=antialias,
+        cubic_a=request.cubic_a if request.cubic_a is not None else (-0.5 if antialias else -0.75),
+        exclude_outside=bool(request.knobs.exclude_outside),
+    )
+    precision = _precision(request, mode)
+    sizes = _sizes(request, precision)
+    n_axes = len(sizes)
+    copies = [s.n_in == s.n_out and (mode in LINEAR_MODES or antialias) for s in sizes]
+    passes = [
+        (i, size, axis_weights(size, options, precision, n_axes, copy))
+        for i, (size, copy) in enumerate(zip(sizes, copies))
+    ]
+    return build_plan(request, LIBRARY, options, passes)
