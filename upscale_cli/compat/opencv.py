@@ -1,6 +1,198 @@
-"""placeholder"""
-from .base import Request
+"""OpenCV ``cv2.resize`` (5.x), value for value.
+
+* Output length: ``dsize`` as given; ``fx`` gives ``round(n_in · fx)``
+  rounded half to even (5 × 0.5 → 2); an empty output is an error. The
+  ratio is ``r = 1/fx``, or ``1/(n_out/n_in)`` in double for a ``dsize``.
+  When the output size equals the input size the image is copied, whatever
+  ``fx`` was.
+* ``INTER_NEAREST``: ``floor(d · r)`` in double (6 → 34, d = 17 gives 2).
+* ``INTER_NEAREST_EXACT``: Pillow's running double sum
+  ``f = r/2, f += r`` with ``r = n_in/n_out`` (``fx`` ignored).
+* ``INTER_LINEAR``, ``INTER_CUBIC`` (a = −0.75), ``INTER_LANCZOS4`` (8 taps,
+  ``sinc(t)·sinc(t/4)`` normalised): half-pixel coordinate rounded to float32,
+  edge replicated, no antialiasing.
+* ``INTER_AREA``: when no axis enlarges, exact box averaging (weights in
+  float32, slivers under 1e-3 dropped, as ``computeResizeAreaTab``); when
+  any axis enlarges, OpenCV's enlargement formula on **every** axis.
+* uint8: 11-bit fixed-point weights (see :mod:`.arithmetic`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UsageError
+from ..kernels import TRIANGLE, keys_cubic, lanczos
+from ..plan import ResizeOptions, ResizePlan
+from ..sizes import AxisSize
+from ..weights import AxisWeights, filter_weights
+from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+
+LIBRARY = "opencv"
+MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "lanczos", "area")
+ALIGNS = ("half-pixel", "asymmetric")
+NEAREST = {"nearest": ("asymmetric", "floor"), "nearest-exact": ("half-pixel", "round")}
 
 
-def plan(request: Request):
-    raise NotImplementedError
+def _sizes(request: Request) -> list[AxisSize]:
+    if request.size is not None:
+        return [
+            AxisSize(s.n_in, s.n_out, f"opencv dsize {s.n_out}: r = 1/({s.n_out}/{s.n_in})", 1.0 / (s.n_out / s.n_in))
+            for s in request.sized_lengths()
+        ]
+    sizes = []
+    for n_in, factor in zip(request.in_lengths, request.factors()):
+        n_out = round(n_in * factor)  # Python's round is cvRound's half-to-even
+        if n_out < 1:
+            raise UsageError(f"scale {factor:g} leaves no pixels on an axis of {n_in} (OpenCV rounds n_in × fx to {n_out})")
+        sizes.append(AxisSize(
+            n_in, n_out, f"opencv fx {factor:g}: n_out = round_half_even({n_in} × {factor:g}) = {n_out}, r = 1/{factor:g}",
+            1.0 / factor,
+        ))
+    return sizes
+
+
+def running_sum_index(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pillow's and OpenCV's nearest: ``f = r/2``, then ``f += r`` in double.
+
+    Returns the indices and the coordinates ``f − 0.5`` they were taken from.
+    """
+    ratio = n_in / n_out
+    # np.cumsum adds left to right in double, the same sums as the C loop
+    centres = np.cumsum(np.concatenate(([ratio / 2], np.full(n_out - 1, ratio))))
+    return np.floor(centres).astype(np.int64), centres - 0.5
+
+
+def _float32_coordinates(n_out: int, ratio: float, align: str) -> np.ndarray:
+    d = np.arange(n_out)
+    x = d * ratio if align == "asymmetric" else (d + 0.5) * ratio - 0.5
+    return x.astype(np.float32).astype(np.float64)
+
+
+def area_reduce_weights(n_in: int, n_out: int, ratio: float) -> AxisWeights:
+    """``computeResizeAreaTab``: overlap of ``[d·r, (d+1)·r]`` with each pixel, over the cell width."""
+    rows = []
+    for d in range(n_out):
+        start = d * ratio
+        stop = start + ratio
+        cell = min(ratio, n_in - start)
+        first, last = int(np.ceil(start)), int(np.floor(stop))
+        last = min(last, n_in - 1)
+        first = min(first, last)
+        row = []
+        if first - start > 1e-3:
+            row.append((first - 1, (first - start) / cell))
+        row.extend((j, 1.0 / cell) for j in range(first, last))
+        if stop - last > 1e-3:
+            row.append((last, min(min(stop - last, 1.0), cell) / cell))
+        rows.append(row)
+    width = max(len(row) for row in rows)
+    taps = np.zeros((n_out, width), dtype=np.int64)
+    weights = np.zeros((n_out, width))
+    for d, row in enumerate(rows):
+        for k, (j, w) in enumerate(row):
+            taps[d, k], weights[d, k] = j, np.float32(w)
+        taps[d, len(row):] = taps[d, len(row) - 1]
+    centres = (np.arange(n_out) + 0.5) * ratio - 0.5
+    return AxisWeights(
+        n_in, n_out, taps, weights, centres,
+        "opencv area: overlap of [d·r, (d+1)·r] with each pixel ÷ cell width (float32, slivers < 1e-3 dropped)",
+    )
+
+
+def area_enlarge_weights(n_in: int, n_out: int, ratio: float, inverse: float) -> AxisWeights:
+    """OpenCV's ``INTER_AREA`` when some axis enlarges: linear taps with ``g`` from the cell edge.
+
+    ``inverse`` is OpenCV's ``inv_scale`` (``fx``, or ``n_out/n_in``), ``ratio`` its reciprocal.
+    """
+    d = np.arange(n_out)
+    start = np.floor(d * ratio).astype(np.int64)
+    g = ((d + 1) - (start + 1) * inverse).astype(np.float32)
+    g = np.where(g <= 0, np.float32(0), g - np.floor(g)).astype(np.float64)
+    last = start >= n_in - 1
+    start = np.minimum(start, n_in - 1)
+    g[last] = 0.0
+    taps = np.stack([start, np.minimum(start + 1, n_in - 1)], axis=1)
+    weights = np.stack([1.0 - g, g], axis=1).astype(np.float32).astype(np.float64)
+    return AxisWeights(
+        n_in, n_out, taps, weights, start + g,
+        "opencv area (enlarging): sx = floor(d·r), g = frac((d+1) − (sx+1)/r), weights 1 − g, g",
+    )
+
+
+def axis_weights(
+    size: AxisSize, inverse: float, options: ResizeOptions, area_reduces: bool, linear_exact: bool
+) -> AxisWeights:
+    """The weight table of one axis; ``inverse`` is OpenCV's ``inv_scale`` (``1/r``)."""
+    n_in, n_out, ratio = size.n_in, size.n_out, size.ratio
+    mode = options.mode
+    if mode in NEAREST:
+        if (options.align, options.rounding) == NEAREST[mode]:
+            if mode == "nearest-exact":
+                index, x = running_sum_index(n_in, n_out)
+                return selection(n_in, index, x, "opencv nearest-exact: f = r/2, f += r in double, r = n_in/n_out")
+            x = np.arange(n_out) * ratio
+            return selection(n_in, np.floor(x), x, "opencv nearest: floor(d × r) in double")
+        x = _float32_coordinates(n_out, ratio, options.align)
+        return selection(n_in, round_coordinates(x, options.rounding), x, f"opencv nearest, {options.align}, {options.rounding}")
+    if mode == "area":
+        return area_reduce_weights(n_in, n_out, ratio) if area_reduces else area_enlarge_weights(n_in, n_out, ratio, inverse)
+    if linear_exact:
+        from .arithmetic import opencv_linear_exact_weights
+
+        return opencv_linear_exact_weights(n_in, n_out, ratio)
+    x = _float32_coordinates(n_out, ratio, options.align)
+    if mode == "bicubic":
+        kernel, how = keys_cubic(options.cubic_a), f"cubic a = {options.cubic_a:g}"
+    elif mode == "lanczos":
+        kernel, how = lanczos(4), "lanczos4, 8 taps"
+    else:
+        kernel, how = TRIANGLE, "linear"
+        x = np.clip(x, 0, n_in - 1)
+    weights = filter_weights(x, n_in, kernel, border="renormalize" if options.exclude_outside else "clamp")
+    return AxisWeights(
+        n_in, n_out, weights.taps, weights.weights, weights.coordinates,
+        f"opencv {how}: x = f32((d + 0.5)·r − 0.5), edge replicated",
+    )
+
+
+def plan(request: Request) -> ResizePlan:
+    """The plan ``cv2.resize`` follows for ``request``."""
+    knobs = request.knobs
+    check_knobs(LIBRARY, knobs, ("--linear-exact", "--exclude-outside"))
+    mode = "bilinear" if request.mode == "linear" else request.mode
+    if mode not in MODES:
+        raise unsupported(LIBRARY, "mode", mode, MODES)
+    if knobs.linear_exact and mode != "bilinear":
+        raise UsageError("--linear-exact is OpenCV's INTER_LINEAR_EXACT: use it with --mode bilinear")
+    default_align, default_rounding = NEAREST.get(mode, ("half-pixel", "round"))
+    align = request.align or default_align
+    if align not in ALIGNS:
+        raise unsupported(LIBRARY, "alignment", align, ALIGNS)
+    options = ResizeOptions(
+        mode=mode, align=align, rounding=request.rounding or default_rounding, antialias=False,
+        cubic_a=-0.75 if request.cubic_a is None else request.cubic_a,
+        exclude_outside=bool(knobs.exclude_outside),
+    )
+    sizes = _sizes(request)
+    if all(s.n_in == s.n_out for s in sizes):
+        passes = [(i, s, selection(s.n_in, np.arange(s.n_in), np.arange(s.n_in), "opencv: same size, copied"))
+                  for i, s in enumerate(sizes)]
+        return build_plan(request, LIBRARY, options, passes)
+    area_reduces = all(s.ratio >= 1 for s in sizes)
+    inverses = [s.n_out / s.n_in for s in sizes] if request.size is not None else request.factors()
+    # INTER_LINEAR_EXACT exists for integer images only; floats fall back to INTER_LINEAR
+    integer = request.dtype is None or np.dtype(request.dtype).kind in "ui"
+    linear_exact = bool(knobs.linear_exact) and integer
+    passes = [
+        (i, s, axis_weights(s, inverse, options, area_reduces, linear_exact))
+        for i, (s, inverse) in enumerate(zip(sizes, inverses))
+    ]
+    if mode == "area" and area_reduces:
+        two_by_two = all(s.n_in == 2 * s.n_out for s in sizes)
+        arithmetic = "opencv-area-2x2" if two_by_two else "opencv-area"
+    elif linear_exact:
+        arithmetic = "opencv-linear-exact"
+    else:
+        arithmetic = "opencv-fixed"
+    return build_plan(request, LIBRARY, options, passes, arithmetic=arithmetic)
