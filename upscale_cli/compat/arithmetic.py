@@ -7,7 +7,9 @@ level of every output:
 
 * ``pillow``: weights rounded half away from zero to 22 fractional bits;
   **every pass** rounds half up and clips to 0…255 (so a clipped
-  intermediate row can change the result by tens of levels).
+  intermediate row can change the result by tens of levels). Leading
+  ``Image.reduce`` passes (``reducing_gap``) sum whole blocks and round
+  once, ``((sum + area/2) · ⌊2³²/(256·area)⌋) >> 24``.
 * ``opencv-fixed`` (``INTER_LINEAR``, ``INTER_CUBIC``, ``INTER_LANCZOS4``,
   enlarging ``INTER_AREA``): weights ``cvRound(w · 2¹¹)``, exact integer
   sums over both passes, one final ``(acc + 2²¹) >> 22``. OpenCV's SIMD
@@ -32,6 +34,8 @@ from ..weights import AxisWeights
 
 #: Fractional bits of each fixed-point arithmetic's weights.
 WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear-exact": 8}
+#: How the descriptions of Pillow's ``Image.reduce`` passes begin.
+PILLOW_REDUCE = "pillow reduce"
 
 
 def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
@@ -47,7 +51,8 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             rounded = np.floor(values + 0.5) if plan.arithmetic.endswith("2x2") else np.rint(values)
             return np.clip(rounded, 0, 255).astype(np.uint8)
     if selections_only and plan.fill is None:
-        return _float_passes(array, plan)
+        result = _float_passes(array, plan)
+        return array.copy() if result is array else result
     return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype)
 
 
@@ -82,9 +87,27 @@ def pillow_fixed_weights(weights: np.ndarray) -> np.ndarray:
     return np.trunc(scaled + np.where(scaled < 0, -0.5, 0.5)).astype(np.int64)
 
 
+def _pillow_reduce(values: np.ndarray, passes) -> np.ndarray:
+    """``Image.reduce`` on 8-bit samples: block sums over every reduced axis, one rounding."""
+    area = np.ones(1, dtype=np.int64)
+    for axis_plan in passes:
+        weights = axis_plan.weights
+        ones = (weights.weights != 0).astype(np.int64)
+        values = _integer_pass(values, axis_plan.axis, weights.taps, ones)
+        broadcast = [1] * values.ndim
+        broadcast[axis_plan.axis] = weights.n_out
+        area = area * ones.sum(axis=1).reshape(broadcast)
+    # division_UINT32: a float32 quotient, truncated
+    multiplier = (np.float32(4294967296.0) / (256 * area).astype(np.float32)).astype(np.int64)
+    return ((values + area // 2) * multiplier) >> 24
+
+
 def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     values = array.astype(np.int64)
-    for axis_plan in plan.axes:
+    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    if reduces:
+        values = _pillow_reduce(values, reduces)
+    for axis_plan in plan.axes[len(reduces):]:
         weights = axis_plan.weights
         if weights.is_selection:
             values = np.take(values, weights.taps[:, 0], axis=axis_plan.axis)
@@ -129,7 +152,11 @@ def pillow_premultiplied(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
 
     Premultiplying rounds ``c·a/255`` to nearest (Pillow's ``MULDIV255``);
     unpremultiplying is ``min(255, c·255 // a)`` (kept as is where alpha is 0).
+    ``NEAREST`` moves whole pixels and skips both conversions, and an image
+    resized to its own size is copied as it is.
     """
+    if plan.options.mode == "nearest" or not plan.axes:
+        return apply_library_arithmetic(array, plan)
     values = array.astype(np.int64)
     alpha = values[..., -1:]
     product = values[..., :-1] * alpha + 128

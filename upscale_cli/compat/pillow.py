@@ -1,6 +1,138 @@
-"""placeholder"""
-from .base import Request
+"""Pillow ``Image.resize`` (13.x), value for value.
+
+* Output length: the ``size`` given (Pillow has no scale factor; a
+  ``--scale`` uses upscale's own rule ``floor(n·S + 0.5)``).
+* ``NEAREST``: a running double sum ``f = r/2; f += r``, index ``floor(f)``
+  (2 → 7 gives ``0,0,0,0,1,1,1``, where exact arithmetic gives
+  ``0,0,0,1,1,1,1``).
+* Filters (``BOX``, ``BILINEAR``, ``HAMMING``, ``BICUBIC`` a = −0.5,
+  ``LANCZOS`` 3 lobes): ``precompute_coeffs`` — centre ``(d + 0.5)·r``,
+  kernel stretched by ``max(r, 1)``, taps outside the input dropped and
+  the rest renormalised, all in double.
+* Pass order: horizontal first, except that the vertical pass goes first
+  when the height shrinks and ``h − H > 2·(w − W)`` (input ``w×h``, output
+  ``W×H``); a pass whose axis keeps its length is skipped. The order
+  matters for 8-bit images, which are rounded and clipped after each pass.
+* ``reducing_gap``: first ``Image.reduce`` by ``int(n_in/n_out/gap)`` per
+  axis (block means), then the filter on the reduced image's box.
+* ``RGBA``/``LA`` are resized premultiplied (see :mod:`.arithmetic`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import UsageError
+from ..kernels import BOX, HAMMING, TRIANGLE, Kernel, keys_cubic, lanczos
+from ..plan import ResizeOptions, ResizePlan
+from ..sizes import AxisSize
+from ..weights import AxisWeights
+from .arithmetic import PILLOW_REDUCE
+from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+from .opencv import running_sum_index
+
+LIBRARY = "pillow"
+MODES = ("nearest", "box", "bilinear", "linear", "hamming", "bicubic", "lanczos")
+#: ``_filters_support`` of each filter (Pillow's own table).
+SUPPORT = {"box": 0.5, "bilinear": 1.0, "hamming": 1.0, "bicubic": 2.0, "lanczos": 3.0}
 
 
-def plan(request: Request):
-    raise NotImplementedError
+def _kernel(mode: str, cubic_a: float) -> Kernel:
+    return {"box": BOX, "bilinear": TRIANGLE, "hamming": HAMMING, "lanczos": lanczos(3)}.get(mode) or keys_cubic(cubic_a)
+
+
+def coefficients(n_in: int, n_out: int, kernel: Kernel, start: float, stop: float, antialias: bool) -> AxisWeights:
+    """Pillow's ``precompute_coeffs`` for the source interval ``[start, stop)``, in its own double arithmetic."""
+    scale = (stop - start) / n_out
+    filter_scale = max(scale, 1.0) if antialias else 1.0
+    support = kernel.support * filter_scale
+    centre = start + (np.arange(n_out) + 0.5) * scale
+    first = np.maximum(np.trunc(centre - support + 0.5), 0).astype(np.int64)
+    count = np.minimum(np.trunc(centre + support + 0.5), n_in).astype(np.int64) - first
+    width = max(int(count.max()), 1)
+    window = first[:, None] + np.arange(width)
+    weights = kernel((window - centre[:, None] + 0.5) * (1.0 / filter_scale))
+    weights[np.arange(width) >= count[:, None]] = 0.0
+    total = np.cumsum(weights, axis=1)[:, -1:]  # summed left to right, as Pillow does
+    weights = np.divide(weights, total, out=weights, where=total != 0)
+    return AxisWeights(
+        n_in, n_out, np.clip(window, 0, n_in - 1), weights, centre - 0.5,
+        f"pillow {kernel.name} ({kernel.formula}): centre (d + 0.5)·r, kernel stretched ×{filter_scale:.6g}, "
+        "outside taps dropped",
+    )
+
+
+def reduce_weights(n_in: int, factor: int) -> AxisWeights:
+    """``Image.reduce``: the mean of each block of ``factor`` samples (the last block may be short)."""
+    n_out = -(-n_in // factor)
+    start = np.arange(n_out) * factor
+    count = np.minimum(start + factor, n_in) - start
+    window = start[:, None] + np.arange(factor)
+    weights = (np.arange(factor) < count[:, None]) / count[:, None]
+    return AxisWeights(
+        n_in, n_out, np.minimum(window, n_in - 1), weights, start + (count - 1) / 2,
+        f"{PILLOW_REDUCE} ×{factor}: mean of each block of {factor}",
+    )
+
+
+def vertical_first(w: int, h: int, out_w: int, out_h: int) -> bool:
+    """Pillow 13's pass order, measured: vertical first iff ``H < h`` and ``h − H > 2·(w − W)``.
+
+    ``w × h`` is the size of the image being resampled (after any
+    ``reduce``), not of its box.
+    """
+    return out_h < h and (h - out_h) > 2 * (w - out_w)
+
+
+def plan(request: Request) -> ResizePlan:
+    """The plan ``Image.resize`` follows for ``request``."""
+    check_knobs(LIBRARY, request.knobs, ("--reducing-gap",))
+    mode = "bilinear" if request.mode == "linear" else request.mode
+    if mode not in MODES:
+        raise unsupported(LIBRARY, "mode", mode, MODES)
+    if len(request.spatial) != 2:
+        raise UsageError("--compat pillow resizes images: give a 2-D layout (hw, hwc, chw, nchw or nhwc)")
+    align = request.align or "half-pixel"
+    if align != "half-pixel":
+        raise unsupported(LIBRARY, "alignment", align, ("half-pixel",))
+    options = ResizeOptions(
+        mode=mode, align=align, rounding=request.rounding or "round", antialias=request.antialias is not False,
+        cubic_a=-0.5 if request.cubic_a is None else request.cubic_a,
+    )
+    sizes = [AxisSize(s.n_in, s.n_out, f"pillow size {s.n_out}: r = {s.n_in}/{s.n_out}", s.n_in / s.n_out)
+             for s in request.sized_lengths()]
+    if mode == "nearest":
+        passes = []
+        for i, s in enumerate(sizes):
+            index, x = running_sum_index(s.n_in, s.n_out)
+            if options.rounding != "round":
+                index = round_coordinates(x, options.rounding)
+            passes.append((i, s, selection(s.n_in, index, x, "pillow nearest: f = r/2, f += r in double")))
+        return build_plan(request, LIBRARY, options, passes, arithmetic="pillow")
+    passes = []
+    lengths = [s.n_in for s in sizes]
+    stops = [float(n) for n in lengths]
+    gap = request.knobs.reducing_gap
+    if gap is not None:
+        if gap < 1:
+            raise UsageError(f"bad --reducing-gap {gap}: must be at least 1")
+        factors = [int(s.n_in / s.n_out / gap) or 1 for s in sizes]
+        if any(f > 1 for f in factors):
+            for i, (s, factor) in enumerate(zip(sizes, factors)):
+                if factor > 1:
+                    weights = reduce_weights(s.n_in, factor)
+                    passes.append((i, AxisSize(s.n_in, weights.n_out, f"pillow reducing_gap {gap:g}: reduce ×{factor}"), weights))
+                    lengths[i], stops[i] = weights.n_out, s.n_in / factor
+    kernel = _kernel(mode, options.cubic_a)
+    resample = []
+    for i, s in enumerate(sizes):
+        if s.n_out != lengths[i] or stops[i] != lengths[i]:
+            weights = coefficients(lengths[i], s.n_out, kernel, 0.0, stops[i], options.antialias)
+            ratio = stops[i] / s.n_out
+            resample.append((i, AxisSize(lengths[i], s.n_out, f"{s.reason} (box 0…{stops[i]:g})" if stops[i] != s.n_in else s.reason, ratio), weights))
+    (w, h), (out_w, out_h) = lengths, (sizes[0].n_out, sizes[1].n_out)
+    if len(resample) == 2 and vertical_first(w, h, out_w, out_h):
+        resample.reverse()
+    return build_plan(request, LIBRARY, options, passes + resample, arithmetic="pillow")
