@@ -113,8 +113,10 @@ def onnx_call(params, x):
         "mode": ONNX_MODES[params["mode"]], "compat": "onnx",
         "align": params["coordinate_transformation_mode"].replace("_", "-"),
         "cubic_a": params["cubic_coeff_a"], "exclude_outside": bool(params["exclude_outside"]),
-        "antialias": bool(params["antialias"]), "extrapolation_value": params["extrapolation_value"],
+        "antialias": bool(params["antialias"]),
     }
+    if params["coordinate_transformation_mode"] == "tf_crop_and_resize":
+        kwargs["extrapolation_value"] = params["extrapolation_value"]
     if params["mode"] == "nearest":
         kwargs["rounding"] = ONNX_ROUNDINGS[params["nearest_mode"]]
     spatial = x.ndim - 2

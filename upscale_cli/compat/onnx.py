@@ -1,6 +1,202 @@
-"""placeholder"""
-from .base import Request
+"""ONNX ``Resize`` (opset 19 semantics) as onnxruntime's CPU kernels compute it.
+
+* Output length: ``sizes`` as given, with the scale ``f32(n_out)/f32(n_in)``;
+  ``scales`` S gives ``floor(f32(S) · n_in)`` (the ``roi`` does not change
+  it) and the ratio ``1/f32(S)``.
+* Every coordinate transform (``--align``) is evaluated in float32 exactly
+  as onnxruntime writes it, e.g. half_pixel ``(d + 0.5f)/S − 0.5f``, so
+  exact ties can break: half_pixel + floor, 7 → 1 gives index 2, not 3. An
+  axis whose scale is exactly 1 maps ``d`` to itself (even with a ``roi``),
+  and an output shape equal to the input shape is a copy.
+* ``nearest_mode`` (``--rounding``): ``round_prefer_floor`` = ``half-down``
+  (default), ``round_prefer_ceil`` = ``round``, ``floor``, ``ceil``; the two
+  round modes count a coordinate within 1e-6 of a half as a tie.
+* ``linear``: coordinate clamped to the input, two taps. ``cubic``: Keys
+  with ``cubic_coeff_a`` (default −0.75), edge replicated, or with
+  ``exclude_outside`` outside taps dropped and the rest renormalised.
+* ``antialias``: the kernel stretched by ``max(r, 1)`` around the
+  transformed coordinate; outside taps folded onto the edge (or dropped
+  with ``exclude_outside``, which is then Pillow's convolution); an axis
+  that keeps its length is copied.
+* ``exclude_outside`` is accepted only for ``cubic``, or ``linear`` with
+  ``antialias`` (onnxruntime refuses the rest).
+* ``tf_crop_and_resize``: maps the ``roi`` onto the output; outputs whose
+  coordinate leaves ``[0, n_in − 1]`` take ``extrapolation_value``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import UsageError
+from ..kernels import TRIANGLE, keys_cubic
+from ..plan import ResizeOptions, ResizePlan
+from ..sizes import AxisSize
+from ..weights import AxisWeights, filter_weights
+from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+
+LIBRARY = "onnx"
+MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
+ALIGNS = (
+    "half-pixel", "asymmetric", "pytorch-half-pixel", "tf-half-pixel-for-nn", "align-corners",
+    "half-pixel-symmetric", "tf-crop-and-resize",
+)
+F32 = np.float32
 
 
-def plan(request: Request):
-    raise NotImplementedError
+def _sizes(request: Request) -> tuple[list[AxisSize], list[np.float32]]:
+    """Output lengths and onnxruntime's float32 scales ``n_out/n_in``."""
+    if request.size is not None:
+        sizes = request.sized_lengths()
+        scales = [F32(s.n_out) / F32(s.n_in) for s in sizes]
+        reasons = [f"onnx sizes {s.n_out}: scale = f32({s.n_out})/f32({s.n_in})" for s in sizes]
+    else:
+        scales = [F32(f) for f in request.factors()]
+        sizes, reasons = [], []
+        for n_in, scale in zip(request.in_lengths, scales):
+            n_out = int(scale * F32(n_in))
+            if n_out < 1:
+                raise UsageError(f"scale {float(scale):g} leaves no pixels on an axis of {n_in} (ONNX floors n_in × S)")
+            sizes.append(AxisSize(n_in, n_out, ""))
+            reasons.append(f"onnx scales {float(scale):.8g}: n_out = floor({n_in} × f32(S)) = {n_out}")
+    sizes = [
+        AxisSize(s.n_in, s.n_out, f"{reason}, r = 1/f32(S)", float(F32(1) / scale))
+        for s, scale, reason in zip(sizes, scales, reasons)
+    ]
+    return sizes, scales
+
+
+def coordinates(n_in: int, n_out: int, scale: np.float32, align: str, roi: tuple[float, float]) -> np.ndarray:
+    """onnxruntime's ``get_original_coordinate`` for every output index, in float32."""
+    d = np.arange(n_out, dtype=F32)
+    length_in, length_out = F32(n_in), F32(n_out)
+    half = F32(0.5)
+    if scale == 1:  # even for tf_crop_and_resize: the roi of that axis is ignored
+        return d
+    if align == "asymmetric":
+        return d / scale
+    if align == "tf-half-pixel-for-nn":
+        return (d + half) / scale
+    if align == "align-corners":
+        return np.zeros(1, F32) if n_out == 1 else d * (length_in - 1) / (length_out - 1)
+    if align == "pytorch-half-pixel" and n_out == 1:
+        return np.zeros(1, F32)
+    if align == "tf-crop-and-resize":
+        start, end = F32(roi[0]), F32(roi[1])
+        if n_out == 1:
+            return np.array([0.5 * (float(start) + float(end)) * (n_in - 1)], dtype=F32)
+        return start * (length_in - 1) + (d * (end - start) * (length_in - 1)) / (length_out - 1)
+    if align == "half-pixel-symmetric":
+        adjustment = length_out / (scale * length_in)
+        offset = length_in / 2 * (1 - adjustment)
+        # the last three operations are done in double, then rounded to float32
+        return (float(offset) + (d.astype(np.float64) + 0.5) / float(scale) - 0.5).astype(F32)
+    return (d + half) / scale - half
+
+
+def nearest_index(x: np.ndarray, rounding: str) -> np.ndarray:
+    """``get_nearest_pixel``: onnxruntime 1.32 treats a float32 coordinate within
+    1e-6 of a half as a tie (measured: 18/2.4f = 7.4999995 gives 8 with
+    ``round_prefer_ceil``, and 14.500001 gives 14 with ``round_prefer_floor``)."""
+    if rounding not in ("round", "half-down"):
+        return round_coordinates(x, rounding)
+    below = np.floor(x)
+    tie = np.abs((x - below) - 0.5) < 1e-6
+    return np.where(tie, below + (rounding == "round"), np.floor(x + 0.5))
+
+
+def cubic_weights(x: np.ndarray, n_in: int, a: float, exclude_outside: bool) -> AxisWeights:
+    """``GetCubicCoeffs`` in float32 (its cancellations matter at 1e-5), taps ``floor(x) − 1 … + 2``."""
+    a = F32(a)
+    start = np.floor(x)
+    s = (x - start).astype(F32)
+    near, far = 1 - s, 2 - s
+    s1 = s + 1
+    coefficients = np.stack([
+        ((a * s1 - 5 * a) * s1 + 8 * a) * s1 - 4 * a,
+        ((a + 2) * s - (a + 3)) * s * s + 1,
+        ((a + 2) * near - (a + 3)) * near * near + 1,
+        ((a * far - 5 * a) * far + 8 * a) * far - 4 * a,
+    ], axis=1).astype(F32)
+    window = start.astype(np.int64)[:, None] + np.arange(-1, 3)
+    if exclude_outside:
+        coefficients[(window < 0) | (window >= n_in)] = 0
+        total = coefficients[:, 0] + coefficients[:, 1] + coefficients[:, 2] + coefficients[:, 3]
+        coefficients = coefficients / total[:, None]
+    border = "outside taps dropped" if exclude_outside else "edge replicated"
+    return AxisWeights(
+        n_in, len(x), np.clip(window, 0, n_in - 1), coefficients.astype(np.float64), x,
+        f"Keys cubic a = {float(a):g} on s = x − floor(x) in float32, {border}",
+    )
+
+
+def axis_weights(size: AxisSize, scale: np.float32, options: ResizeOptions, roi, extrapolate: bool) -> AxisWeights:
+    """The weight table of one axis; rows of outputs to extrapolate are all zero."""
+    n_in, n_out = size.n_in, size.n_out
+    x = coordinates(n_in, n_out, scale, options.align, roi)
+    outside = (x < 0) | (x > n_in - 1) if extrapolate else np.zeros(n_out, dtype=bool)
+    x = x.astype(np.float64)
+    mode = options.mode
+    how = f"onnx {mode}, {options.align} in float32"
+    if mode == "nearest":
+        weights = selection(n_in, nearest_index(x, options.rounding), x, f"{how}, {options.rounding}")
+    else:
+        kernel = keys_cubic(options.cubic_a) if mode == "bicubic" else TRIANGLE
+        border = "renormalize" if options.exclude_outside else "clamp"
+        if options.antialias and n_in == n_out:
+            weights = selection(n_in, np.arange(n_in), x, "same length, copied")
+        elif options.antialias:
+            ratio = float(F32(1) / scale)
+            weights = filter_weights(x, n_in, kernel, filter_scale=max(ratio, 1.0), border=border)
+            how += ", antialias"
+        elif mode == "bicubic":
+            weights = cubic_weights(x, n_in, options.cubic_a, options.exclude_outside)
+        else:
+            weights = filter_weights(np.clip(x, 0, n_in - 1), n_in, kernel)
+    values = np.where(outside[:, None], 0.0, weights.weights)
+    return AxisWeights(n_in, n_out, weights.taps, values, weights.coordinates, f"{how}: {weights.description}")
+
+
+def _roi_pairs(request: Request) -> list[tuple[float, float]]:
+    n_axes = len(request.spatial)
+    roi = request.knobs.roi
+    if roi is None:
+        return [(0.0, 1.0)] * n_axes
+    if len(roi) != 2 * n_axes:
+        raise UsageError(f"--roi needs {2 * n_axes} numbers (starts then ends, x first), got {len(roi)}")
+    return list(zip(roi[:n_axes], roi[n_axes:]))
+
+
+def plan(request: Request) -> ResizePlan:
+    """The plan onnxruntime's ``Resize`` follows for ``request``."""
+    knobs = request.knobs
+    check_knobs(LIBRARY, knobs, ("--exclude-outside", "--extrapolation-value", "--roi"))
+    mode = request.mode
+    if mode not in MODES:
+        raise unsupported(LIBRARY, "mode", mode, MODES)
+    align = request.align or "half-pixel"
+    if align not in ALIGNS:
+        raise unsupported(LIBRARY, "alignment", align, ALIGNS)
+    crop = align == "tf-crop-and-resize"
+    if knobs.exclude_outside and not (mode == "bicubic" or (mode != "nearest" and request.antialias)):
+        raise UsageError("--exclude-outside with --compat onnx needs --mode bicubic, or a linear mode with --antialias")
+    if (knobs.roi is not None or knobs.extrapolation_value is not None) and not crop:
+        raise UsageError("--roi and --extrapolation-value belong to --align tf-crop-and-resize")
+    options = ResizeOptions(
+        mode=mode, align=align, rounding=request.rounding or "half-down",
+        antialias=bool(request.antialias) and mode != "nearest",
+        cubic_a=-0.75 if request.cubic_a is None else request.cubic_a,
+        exclude_outside=bool(knobs.exclude_outside),
+    )
+    sizes, scales = _sizes(request)
+    if all(s.n_in == s.n_out for s in sizes):
+        passes = [(i, s, selection(s.n_in, np.arange(s.n_in), np.arange(s.n_in), "onnx: same shape, copied"))
+                  for i, s in enumerate(sizes)]
+        return build_plan(request, LIBRARY, options, passes)
+    rois = _roi_pairs(request)
+    passes = [
+        (i, s, axis_weights(s, scale, options, roi, crop))
+        for i, (s, scale, roi) in enumerate(zip(sizes, scales, rois))
+    ]
+    fill = (knobs.extrapolation_value or 0.0) if crop else None
+    return build_plan(request, LIBRARY, options, passes, fill=fill)
