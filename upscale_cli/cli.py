@@ -13,7 +13,7 @@ import sys
 import click
 
 from . import __version__
-from .choices import ALIGNS, FITS, MODES, NN_MODES, ROUNDINGS
+from .choices import ALIGNS, COMPATS, FITS, MODES, NN_MODES, ROUNDINGS
 from .cli_nn import NN_ONLY, check_nn_options, nn_options, run_nn_command
 from .errors import ExitStatus, UpscaleError, UsageError
 from .image_io import DEFAULT_MAX_PIXELS, JPEG_QUALITY, PNG_COMPRESS_LEVEL, WEBP_QUALITY
@@ -59,6 +59,15 @@ class DefaultCommandGroup(click.Group):
         return int(status)
 
 
+def _parse_roi(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return tuple(float(part) for part in value.split(","))
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected numbers separated by commas, e.g. 0,0.1,1,0.9") from None
+
+
 def _resize_options(function):
     """The options shared by every command that resizes (size, method, alignment)."""
     options = [
@@ -76,17 +85,34 @@ def _resize_options(function):
                      help="Nearest-neighbour rounding of the source coordinate (default round = half up)."),
         click.option("--antialias/--no-antialias", default=None,
                      help="Stretch the kernel over each output's footprint when reducing (default on)."),
-        click.option("--cubic-a", type=float, default=-0.5, show_default=True, help="Keys' coefficient for bicubic."),
+        click.option("--cubic-a", type=float, default=None,
+                     help="Keys' coefficient for bicubic (default -0.5; with --compat the library's own)."),
         click.option("--layout", type=click.Choice(list(LAYOUTS)), default=None,
                      help="Axes of a .npy input (default by dimensions: l, hw, hwc, nchw, ncdhw; NN modes: hw, ncl, nchw, ncdhw)."),
+        click.option("--compat", type=click.Choice(COMPATS), default=None,
+                     help="Reproduce that library value for value; the options above override its defaults."),
+        click.option("--exclude-outside", is_flag=True, default=None,
+                     help="Drop kernel taps outside the input and renormalise (ONNX exclude_outside)."),
+        click.option("--extrapolation-value", type=float, default=None,
+                     help="ONNX tf-crop-and-resize: value of outputs outside the input (default 0)."),
+        click.option("--roi", callback=_parse_roi, default=None,
+                     help="ONNX tf-crop-and-resize region, x first: x0,y0,x1,y1 (fractions of the input)."),
+        click.option("--reducing-gap", type=float, default=None,
+                     help="Pillow: box-reduce by an integer factor first (Image.resize reducing_gap)."),
+        click.option("--linear-exact", is_flag=True, default=None,
+                     help="OpenCV: INTER_LINEAR_EXACT for bilinear (bit-exact 8-bit arithmetic)."),
     ]
     for option in reversed(options):
         function = option(function)
     return function
 
 
-def build_request(scale, size, width, height, fit, mode, align, rounding, antialias, cubic_a, layout):
-    """A :class:`~upscale_cli.convert.ResizeRequest` from the command-line options."""
+def build_request(scale, size, width, height, fit, mode, align, rounding, antialias, cubic_a, layout, **library):
+    """A :class:`~upscale_cli.convert.ResizeRequest` from the command-line options.
+
+    ``library`` holds ``compat`` and the library knobs (``exclude_outside``,
+    ``extrapolation_value``, ``roi``, ``reducing_gap``, ``linear_exact``).
+    """
     from .convert import ResizeRequest
 
     given = [name for name, value in (("--scale", scale), ("--size", size), ("--width/--height", width or height)) if value]
@@ -96,7 +122,7 @@ def build_request(scale, size, width, height, fit, mode, align, rounding, antial
         size = (width, height)
     return ResizeRequest(
         size=size, scale=scale, fit=fit, mode=mode, align=align, rounding=rounding,
-        antialias=antialias, cubic_a=cubic_a, layout=layout,
+        antialias=antialias, cubic_a=cubic_a, layout=layout, **library,
     )
 
 

@@ -38,9 +38,15 @@ class ResizeRequest:
     align: str | None = None
     rounding: str | None = None
     antialias: bool | None = None
-    cubic_a: float = -0.5
+    cubic_a: float | None = None
     layout: str | None = None
     linear: bool = False
+    compat: str | None = None
+    exclude_outside: bool | None = None
+    extrapolation_value: float | None = None
+    roi: tuple[float, ...] | None = None
+    reducing_gap: float | None = None
+    linear_exact: bool | None = None
 
     def __post_init__(self):
         # Mistakes in the options themselves are found once, before any file is read.
@@ -58,7 +64,9 @@ class ResizeRequest:
         return {
             "size": self.size, "scale": self.scale, "fit": self.fit, "mode": self.mode,
             "align": self.align, "rounding": self.rounding, "antialias": self.antialias,
-            "cubic_a": self.cubic_a,
+            "cubic_a": self.cubic_a, "compat": self.compat, "exclude_outside": self.exclude_outside,
+            "extrapolation_value": self.extrapolation_value, "roi": self.roi,
+            "reducing_gap": self.reducing_gap, "linear_exact": self.linear_exact,
         }
 
 
@@ -126,7 +134,7 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
         in_lengths = tuple(loaded.data.shape[a] for a in axes)
         others = loaded.data.size // max(1, int(np.prod(in_lengths)))
         check_pixels(loaded.name, others * int(np.prod(request.output_lengths(in_lengths))), max_pixels, "the output")
-        plan = plan_for(loaded.data.shape, layout=request.layout, **request.resize_kwargs())
+        plan = plan_for(loaded.data.shape, layout=request.layout, dtype=loaded.data.dtype, **request.resize_kwargs())
         result = apply_plan(loaded.data, plan)
         return Conversion(loaded, plan, loaded.data, result, result)
     frames = loaded.animation.frames if loaded.animation else [Frame(loaded.data)]

@@ -23,7 +23,10 @@ ELLIPSIS = "…"
 FORMATS = ("text", "json")
 
 
-def ratio_text(value: Fraction) -> str:
+def ratio_text(value: Fraction | float) -> str:
+    """An exact ratio as ``0.6 (3/5)``; a library's binary ratio to 9 digits."""
+    if isinstance(value, float):
+        return f"{value:.9g}"
     exact = f"{value.numerator}/{value.denominator}"
     return exact if value.denominator == 1 else f"{number(float(value))} ({exact})"
 

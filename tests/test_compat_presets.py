@@ -1,0 +1,209 @@
+"""The library presets on small literal tables: the documented traps, the
+special paths found by checking the real libraries, option overrides and
+errors. Expected values were produced by torch 2.13, OpenCV 5.0, Pillow 13.0
+and onnxruntime 1.32 (see docs/readme/conventions.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from upscale_cli import UsageError, plan_for, resize
+
+F32 = np.float32
+
+
+def row(values, dtype=F32):
+    return np.array([values], dtype=dtype)
+
+
+# --- the traps of RESIZE_CONVENTIONS §2 and §4 -------------------------------------------
+
+def test_pillow_nearest_2_to_7_walks_a_running_sum():
+    assert resize(row([0, 1]), size=(7, 1), mode="nearest", compat="pillow").tolist() == [[0, 0, 0, 0, 1, 1, 1]]
+    assert resize(row([0, 1]), size=(7, 1), mode="nearest").tolist() == [[0, 0, 0, 1, 1, 1, 1]]
+
+
+def test_opencv_nearest_exact_is_pillows_running_sum_and_ignores_fx():
+    assert resize(row([0, 1]), size=(7, 1), mode="nearest-exact", compat="opencv").tolist() == [[0, 0, 0, 0, 1, 1, 1]]
+    # fx = 3.5 on 2 pixels: 7 outputs, still r = 2/7 (not 1/3.5 = 0.2857142857142857)
+    assert resize(row([0, 1]), scale=(3.5, 1), mode="nearest-exact", compat="opencv").tolist() == [[0, 0, 0, 0, 1, 1, 1]]
+
+
+def test_torch_nearest_exact_2_to_41_differs_between_the_2d_and_1d_kernels():
+    x = np.array([0, 1], F32)
+    four_d = resize(x.reshape(1, 1, 1, 2), size=(41, 1), mode="nearest-exact", compat="torch")
+    three_d = resize(x.reshape(1, 1, 2), size=41, mode="nearest-exact", compat="torch", layout="ncl")
+    assert four_d[0, 0, 0, 20] == 0
+    assert three_d[0, 0, 20] == 1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_torch_nearest_scale_1_3_on_31_pixels_maps_39_to_30(dtype):
+    out = resize(np.arange(31, dtype=dtype).reshape(1, 1, 31), scale=1.3, mode="nearest", compat="torch", layout="ncl")
+    assert out.shape == (1, 1, 40)
+    assert out[0, 0, 39] == 30  # floorf(39 · f32(1/1.3)); double arithmetic gives 29
+
+
+def test_torch_nearest_1d_float64_with_a_size_works_in_double():
+    out = resize(np.arange(14, dtype=np.float64).reshape(1, 1, 14), size=46, mode="nearest", compat="torch", layout="ncl")
+    assert out[0, 0, 23] == 7
+    out32 = resize(np.arange(14, dtype=F32).reshape(1, 1, 14), size=46, mode="nearest", compat="torch", layout="ncl")
+    assert out32[0, 0, 23] == 6
+
+
+def test_opencv_nearest_6_to_34_maps_17_to_2():
+    assert resize(np.arange(6, dtype=F32)[None], size=(34, 1), mode="nearest", compat="opencv")[0, 17] == 2
+
+
+def test_opencv_nearest_with_fx_multiplies_by_the_reciprocal():
+    out = resize(np.arange(31, dtype=F32)[None], scale=(1.3, 1), mode="nearest", compat="opencv")
+    assert out[0, 39] == 29  # floor(39 · (1/1.3)) in double
+
+
+def test_onnx_half_pixel_floor_7_to_1_gives_2():
+    x = np.arange(7, dtype=F32).reshape(1, 1, 1, 7)
+    assert resize(x, size=(1, 1), mode="nearest", rounding="floor", compat="onnx").ravel().tolist() == [2]
+    assert resize(x, size=(1, 1), mode="nearest", rounding="ceil", compat="onnx").ravel().tolist() == [3]
+
+
+def test_onnx_round_modes_treat_near_halves_as_ties():
+    x = np.arange(9, dtype=F32).reshape(1, 1, 1, 9)
+    out = resize(x, scale=(2.4, 1), mode="nearest", align="asymmetric", rounding="round", compat="onnx")
+    assert out[0, 0, 0, 18] == 8  # 18/2.4f = 7.4999995 rounds up, as a tie
+
+
+def test_output_length_rules():
+    assert plan_for((1, 1, 90), scale=0.7, mode="bilinear", compat="torch", layout="ncl").out_shape == (1, 1, 62)
+    assert plan_for((1, 1, 90), scale=0.7, mode="bilinear", layout="ncl").out_shape == (1, 1, 63)
+    assert plan_for((5, 5), scale=0.5, mode="bilinear", compat="opencv").out_shape == (2, 2)
+    assert plan_for((7, 9), scale=0.5, mode="bilinear", compat="opencv").out_shape == (4, 4)
+    assert plan_for((5, 5), scale=0.5, mode="bilinear").out_shape == (3, 3)
+    assert plan_for((1, 1, 5, 5), scale=0.6, mode="linear", compat="onnx").out_shape == (1, 1, 3, 3)
+
+
+def test_the_ratio_used_and_its_reason_are_in_the_plan():
+    plan = plan_for((1, 1, 31), scale=1.7, mode="nearest", compat="torch", layout="ncl")
+    (axis,) = plan.axes
+    assert axis.ratio == float(F32(1 / 1.7))
+    assert axis.size.reason == "torch scale_factor 1.7: n_out = floor(31 × 1.7) = 52, r = 1/1.7 in float32"
+
+
+# --- special paths -------------------------------------------------------------------------
+
+def test_torch_copies_a_same_length_axis_for_linear_but_not_for_bicubic():
+    x = row([0, 1, 2, 3]).reshape(1, 1, 1, 4)
+    assert resize(x, scale=(1.1, 1.0), mode="bilinear", compat="torch").ravel().tolist() == [0, 1, 2, 3]
+    cubic = resize(x, scale=(1.1, 1.0), mode="bicubic", compat="torch").ravel()
+    np.testing.assert_allclose(cubic, [-0.031062126, 0.8087672, 1.7248309, 2.7533107], atol=1e-6)
+
+
+def test_opencv_copies_when_the_rounded_size_is_unchanged():
+    x = np.random.default_rng(0).random((4, 3)).astype(F32)
+    np.testing.assert_array_equal(resize(x, scale=1.1, mode="bilinear", compat="opencv"), x)
+
+
+def test_opencv_area_uses_the_enlargement_formula_on_both_axes_when_one_enlarges():
+    x = np.arange(13, dtype=F32)[:, None].repeat(2, 1)
+    mixed = resize(x, size=(4, 3), mode="area", compat="opencv")[:, 0]
+    box = resize(x, size=(2, 3), mode="area", compat="opencv")[:, 0]
+    np.testing.assert_allclose(mixed, [0.769231, 4.846154, 8.923077], atol=1e-5)
+    np.testing.assert_allclose(box, [1.692308, 6.0, 10.307693], atol=1e-5)
+
+
+def test_opencv_uint8_area_rounds_ties_up_only_on_exact_2x2():
+    two_by_two = np.array([[1, 2, 3, 4, 10, 12], [0, 3, 1, 2, 7, 9]], np.uint8)
+    assert resize(two_by_two, size=(3, 1), mode="area", compat="opencv").tolist() == [[2, 3, 10]]
+    one_by_two = np.array([[1, 2, 3, 6, 10, 11], [5, 8, 2, 4, 0, 255]], np.uint8)
+    assert resize(one_by_two, size=(3, 2), mode="area", compat="opencv").tolist() == [[2, 4, 10], [6, 3, 128]]
+
+
+def test_opencv_linear_exact_uint8():
+    x = np.array([[0, 255, 17, 3]], np.uint8)
+    out = resize(x, size=(7, 1), mode="bilinear", linear_exact=True, compat="opencv")
+    assert out.tolist() == [[0, 91, 237, 136, 16, 8, 3]]
+
+
+def test_pillow_rounds_and_clips_each_pass():
+    x = np.array([[0, 0], [255, 255], [255, 0], [0, 0]], np.uint8)
+    out = resize(x, size=(10, 6), mode="bicubic", compat="pillow")
+    assert out[3].tolist() == [255, 255, 255, 235, 182, 125, 71, 34, 34, 34]
+
+
+def test_pillow_runs_the_vertical_pass_first_when_the_height_shrinks_enough():
+    rows = [[0, 255, 0, 255, 0, 255, 0], [255, 0, 255, 0, 255, 0, 255]] * 3 + [[0, 255, 0, 255, 0, 255, 0]]
+    out = resize(np.array(rows, np.uint8), size=(12, 3), mode="lanczos", compat="pillow")
+    assert out[0].tolist() == [102, 124, 147, 124, 109, 139, 139, 109, 124, 147, 124, 102]
+
+
+def test_onnx_tf_crop_and_resize_extrapolates_outside_the_input():
+    x = np.arange(4, dtype=F32).reshape(1, 1, 1, 4)
+    crop = {"mode": "linear", "align": "tf-crop-and-resize", "roi": (-1 / 3, 0, 2 / 3, 1), "extrapolation_value": -7}
+    out = resize(x, size=(5, 1), compat="onnx", **crop)
+    np.testing.assert_allclose(out.ravel(), [-7, -7, 0.5, 1.25, 2], atol=1e-6)
+    # an axis whose scale is exactly 1 ignores its roi altogether
+    assert resize(x, size=(4, 1), compat="onnx", **crop).ravel().tolist() == [0, 1, 2, 3]
+
+
+# --- where the libraries disagree (the numbers of the conventions table) -----------------
+
+def test_bicubic_coefficients_disagree():
+    step = row([0, 0, 10, 10])
+    pillow = resize(step, size=(8, 1), mode="bicubic", compat="pillow")
+    opencv = resize(step, size=(8, 1), mode="bicubic", compat="opencv")
+    np.testing.assert_allclose(pillow, [[0, -0.219, -0.687, 2.0312, 7.9688, 10.687, 10.219, 10]], atol=1e-3)
+    np.testing.assert_allclose(opencv, [[0, -0.3516, -1.0547, 2.2656, 7.7344, 11.0547, 10.3516, 10]], atol=1e-3)
+
+
+def test_antialias_disagrees_when_reducing():
+    ramp = np.arange(8, dtype=F32)[None]
+    np.testing.assert_allclose(resize(ramp, size=(2, 1), mode="bilinear", compat="pillow"), [[1.8929, 5.1071]], atol=1e-4)
+    np.testing.assert_allclose(resize(ramp, size=(2, 1), mode="bilinear", compat="opencv"), [[1.5, 5.5]], atol=1e-6)
+    nchw = ramp.reshape(1, 1, 1, 8)
+    np.testing.assert_allclose(resize(nchw, size=(2, 1), mode="bilinear", compat="torch").ravel(), [1.5, 5.5])
+    np.testing.assert_allclose(
+        resize(nchw, size=(2, 1), mode="bilinear", antialias=True, compat="torch").ravel(), [1.8929, 5.1071], atol=1e-4,
+    )
+
+
+def test_torch_nearest_and_nearest_exact_disagree():
+    x = np.arange(5, dtype=F32).reshape(1, 1, 5)
+    assert resize(x, size=3, mode="nearest", compat="torch", layout="ncl").ravel().tolist() == [0, 1, 3]
+    assert resize(x, size=3, mode="nearest-exact", compat="torch", layout="ncl").ravel().tolist() == [0, 2, 4]
+
+
+# --- options and errors -------------------------------------------------------------------
+
+def test_explicit_options_override_the_preset():
+    x = row([0, 10]).reshape(1, 1, 2)
+    default = resize(x, size=4, mode="linear", compat="torch", layout="ncl")
+    corners = resize(x, size=4, mode="linear", align="align-corners", compat="torch", layout="ncl")
+    np.testing.assert_allclose(default.ravel(), [0, 2.5, 7.5, 10])
+    np.testing.assert_allclose(corners.ravel(), [0, 10 / 3, 20 / 3, 10], atol=1e-6)
+    plan = plan_for((4, 4), size=(8, 8), mode="bicubic", cubic_a=-0.5, compat="opencv")
+    assert plan.options.cubic_a == -0.5
+    assert plan_for((4, 4), size=(8, 8), mode="bicubic", compat="opencv").options.cubic_a == -0.75
+
+
+def test_native_exclude_outside_is_pillows_border_when_enlarging():
+    x = np.random.default_rng(1).random((5, 6)).astype(F32)
+    clamp = resize(x, size=(13, 11), mode="bicubic")
+    exclude = resize(x, size=(13, 11), mode="bicubic", exclude_outside=True)
+    pillow = resize(x, size=(13, 11), mode="bicubic", compat="pillow")
+    np.testing.assert_allclose(exclude, pillow, atol=1e-6)
+    assert np.abs(clamp - exclude).max() > 0.01
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"compat": "torch", "mode": "lanczos"}, "--compat torch has no mode 'lanczos'"),
+    ({"compat": "opencv", "mode": "nearest", "align": "align-corners"}, "--compat opencv has no alignment"),
+    ({"reducing_gap": 2.0}, "--reducing-gap belongs to a library preset"),
+    ({"compat": "pillow", "roi": (0, 0, 1, 1)}, "--roi has no meaning for --compat pillow"),
+    ({"compat": "onnx", "mode": "linear", "exclude_outside": True}, "--exclude-outside with --compat onnx"),
+    ({"compat": "onnx", "mode": "linear", "roi": (0, 0, 1, 1)}, "belong to --align tf-crop-and-resize"),
+    ({"compat": "opencv", "mode": "bicubic", "linear_exact": True}, "INTER_LINEAR_EXACT"),
+    ({"align": "tf-crop-and-resize", "mode": "bilinear"}, "use it with --compat onnx"),
+])
+def test_usage_errors(kwargs, message):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")):
+        resize(np.zeros((4, 4), F32), size=(2, 2), **kwargs)
