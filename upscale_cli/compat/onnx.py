@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UsageError
-from ..kernels import TRIANGLE, keys_cubic
+from ..kernels import TRIANGLE
 from ..plan import ResizeOptions, ResizePlan
 from ..sizes import AxisSize
 from ..weights import AxisWeights, filter_weights
@@ -130,6 +130,38 @@ def cubic_weights(x: np.ndarray, n_in: int, a: float, exclude_outside: bool) -> 
     )
 
 
+def antialias_weights(x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions) -> AxisWeights:
+    """``SetupUpsampleFilterAntiAlias`` in float32: Pillow's window around ``x``,
+    outside taps folded onto the edge pixel (or dropped with ``exclude_outside``)."""
+    cubic = options.mode == "bicubic"
+    r = F32(1) / scale
+    support = F32(2 if cubic else 1) * (r if r >= 1 else F32(1))
+    inverse = F32(1) / r if r >= 1 else F32(1)
+    centre = x.astype(F32) + F32(0.5)
+    first = np.floor(centre - support + F32(0.5)).astype(np.int64)
+    count = np.floor(centre + support + F32(0.5)).astype(np.int64) - first
+    window = first[:, None] + np.arange(max(int(count.max()), 1))
+    t = np.abs((window.astype(F32) - centre[:, None] + F32(0.5)) * inverse).astype(F32)
+    if cubic:
+        a = F32(options.cubic_a)
+        values = np.where(t < 1, ((a + 2) * t - (a + 3)) * t * t + 1,
+                          np.where(t < 2, (((t - 5) * t + 8) * t - 4) * a, F32(0)))
+    else:
+        values = np.where(t < 1, 1 - t, F32(0))
+    values = np.where(np.arange(window.shape[1]) < count[:, None], values, F32(0)).astype(F32)
+    if options.exclude_outside:
+        values[(window < 0) | (window >= n_in)] = 0
+    total = np.zeros(len(x), F32)
+    for k in range(values.shape[1]):  # summed in order, in float32
+        total = total + values[:, k]
+    weights = values * np.where(total == 0, F32(1), F32(1) / total)[:, None]
+    border = "outside taps dropped" if options.exclude_outside else "outside taps folded onto the edge"
+    return AxisWeights(
+        n_in, len(x), np.clip(window, 0, n_in - 1), weights.astype(np.float64), x,
+        f"antialias, kernel stretched ×{float(max(r, 1)):.6g} around x in float32, {border}",
+    )
+
+
 def axis_weights(size: AxisSize, scale: np.float32, options: ResizeOptions, roi, extrapolate: bool) -> AxisWeights:
     """The weight table of one axis; rows of outputs to extrapolate are all zero."""
     n_in, n_out = size.n_in, size.n_out
@@ -141,18 +173,14 @@ def axis_weights(size: AxisSize, scale: np.float32, options: ResizeOptions, roi,
     if mode == "nearest":
         weights = selection(n_in, nearest_index(x, options.rounding), x, f"{how}, {options.rounding}")
     else:
-        kernel = keys_cubic(options.cubic_a) if mode == "bicubic" else TRIANGLE
-        border = "renormalize" if options.exclude_outside else "clamp"
         if options.antialias and n_in == n_out:
             weights = selection(n_in, np.arange(n_in), x, "same length, copied")
         elif options.antialias:
-            ratio = float(F32(1) / scale)
-            weights = filter_weights(x, n_in, kernel, filter_scale=max(ratio, 1.0), border=border)
-            how += ", antialias"
+            weights = antialias_weights(x, n_in, scale, options)
         elif mode == "bicubic":
             weights = cubic_weights(x, n_in, options.cubic_a, options.exclude_outside)
         else:
-            weights = filter_weights(np.clip(x, 0, n_in - 1), n_in, kernel)
+            weights = filter_weights(np.clip(x, 0, n_in - 1), n_in, TRIANGLE)
     values = np.where(outside[:, None], 0.0, weights.weights)
     return AxisWeights(n_in, n_out, weights.taps, values, weights.coordinates, f"{how}: {weights.description}")
 
