@@ -202,7 +202,6 @@ def test_native_exclude_outside_is_pillows_border_when_enlarging():
     ({"compat": "onnx", "mode": "linear", "exclude_outside": True}, "--exclude-outside with --compat onnx"),
     ({"compat": "onnx", "mode": "linear", "roi": (0, 0, 1, 1)}, "belong to --align tf-crop-and-resize"),
     ({"compat": "opencv", "mode": "bicubic", "linear_exact": True}, "INTER_LINEAR_EXACT"),
-    ({"align": "tf-crop-and-resize", "mode": "bilinear"}, "use it with --compat onnx"),
 ])
 def test_usage_errors(kwargs, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(")):

@@ -26,6 +26,8 @@ def reference_coordinate(d: int, n_in: int, n_out: int, align: str) -> Fraction:
         return (d + Fraction(1, 2)) * r
     if align == "align-corners":
         return Fraction(0) if n_out == 1 else Fraction(d * (n_in - 1), n_out - 1)
+    if align == "tf-crop-and-resize":  # roi [0, 1]
+        return Fraction(n_in - 1, 2) if n_out == 1 else Fraction(d * (n_in - 1), n_out - 1)
     if align == "pytorch-half-pixel" and n_out == 1:
         return Fraction(0)
     return (d + Fraction(1, 2)) * r - Fraction(1, 2)

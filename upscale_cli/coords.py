@@ -81,7 +81,8 @@ def source_coordinates(n_in: int, n_out: int, align: str) -> SourceCoordinates:
     The ratio is ``r = n_in / n_out`` (RESIZE_CONVENTIONS §4: the picture
     exactly fills the output whether a size or a scale was given), so
     ``half-pixel-symmetric`` (ONNX's correction for a scale whose output
-    length was rounded) is ``half-pixel`` here.
+    length was rounded) is ``half-pixel`` here, and ``tf-crop-and-resize``
+    maps the whole input (its ``roi`` needs ``--compat onnx``).
 
     Parameters
     ----------
@@ -95,13 +96,15 @@ def source_coordinates(n_in: int, n_out: int, align: str) -> SourceCoordinates:
         (half-pixel near the borders), clamping is the caller's business.
     """
     check_choice(align, ALIGNS, "alignment")
-    if align == "tf-crop-and-resize":
-        raise UsageError("alignment tf-crop-and-resize crops a region: use it with --compat onnx and --roi")
     d = np.arange(n_out, dtype=np.int64)
     if align == "asymmetric":
         return SourceCoordinates(d * n_in, n_out)
     if align == "tf-half-pixel-for-nn":
         return SourceCoordinates((2 * d + 1) * n_in, 2 * n_out)
+    if align == "tf-crop-and-resize":  # ONNX's crop transform with the whole input as its roi
+        if n_out == 1:
+            return SourceCoordinates(np.array([n_in - 1], dtype=np.int64), 2)
+        return SourceCoordinates(d * (n_in - 1), n_out - 1)
     if align == "align-corners" or (align == "pytorch-half-pixel" and n_out == 1):
         if n_out == 1:
             return SourceCoordinates(np.zeros(1, dtype=np.int64), 1)

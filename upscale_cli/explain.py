@@ -77,7 +77,8 @@ def axis_table(axis: AxisTrace, limit: int) -> Table:
 def axis_section(axis: AxisTrace, passes: int, limit: int) -> Group:
     heading = Text.assemble(
         (f"axis {axis.name}", "bold"),
-        f" (array axis {axis.array_axis}): {axis.n_in} → {axis.n_out}, r = n_in/n_out = {ratio_text(axis.ratio)}  ",
+        f" (array axis {axis.array_axis}): {axis.n_in} → {axis.n_out}, "
+        f"{'r' if isinstance(axis.ratio, float) else 'r = n_in/n_out'} = {ratio_text(axis.ratio)}  ",
         (f"({axis.reason}; pass {axis.pass_number} of {passes})", "dim"),
     )
     return Group(
@@ -230,6 +231,8 @@ def print_trace(trace: Trace, console: Console, *, limit: int = 40, show_axes: b
 
 def header(trace: Trace) -> Text:
     details = [f"mode {trace.mode}", f"align {trace.align}"]
+    if trace.compat:
+        details.insert(0, f"compat {trace.compat}" + ("" if trace.arithmetic == "exact" else f" ({trace.arithmetic} arithmetic)"))
     if trace.rounding:
         details.append(f"rounding {trace.rounding}")
     if trace.cubic_a is not None:
@@ -249,6 +252,12 @@ def _nested(array: np.ndarray) -> list:
     return [_nested(a) for a in array] if array.ndim > 1 else [_json_value(v.item()) for v in array]
 
 
+def _exact_ratio(ratio: Fraction | float) -> str:
+    """``"3/4"``; a preset's binary ratio (e.g. float32 1/1.7) as the exact fraction it is."""
+    exact = Fraction(ratio)
+    return f"{exact.numerator}/{exact.denominator}"
+
+
 def trace_dict(trace: Trace) -> dict:
     """The trace as JSON-ready data (schema in ``docs/readme/explain.md``); nothing elided."""
     def plane(p: Plane) -> dict:
@@ -266,7 +275,7 @@ def trace_dict(trace: Trace) -> dict:
                     "antialias": trace.antialias, "cubic_a": trace.cubic_a},
         "axes": [
             {"name": a.name, "array_axis": a.array_axis, "pass": a.pass_number, "n_in": a.n_in, "n_out": a.n_out,
-             "ratio": {"exact": f"{a.ratio.numerator}/{a.ratio.denominator}", "value": float(a.ratio)},
+             "ratio": {"exact": _exact_ratio(a.ratio), "value": float(a.ratio)},
              "reason": a.reason, "convention": a.convention, "formula": a.formula,
              "weights_description": a.description, "rows": [row(r) for r in a.rows]}
             for a in trace.axes

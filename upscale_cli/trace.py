@@ -17,7 +17,7 @@ from fractions import Fraction
 import numpy as np
 
 from .api import premultiply, unpremultiply
-from .coords import source_coordinates
+from .coords import ALIGN_FORMULAS, source_coordinates
 from .engine import apply_axis, to_dtype
 from .errors import UsageError
 from .plan import AxisPlan, ResizePlan
@@ -32,6 +32,8 @@ CONVENTIONS = {
     "align-corners": "align-corners: the first and last pixel centres of input and output coincide",
     "pytorch-half-pixel": "pytorch-half-pixel: half-pixel, except that a single output sample maps to 0",
     "tf-half-pixel-for-nn": "tf-half-pixel-for-nn: the centre of the output footprint, without the −0.5 shift (ONNX Resize-11)",
+    "half-pixel-symmetric": "half-pixel-symmetric: half-pixel, re-centred when a scale's output length was rounded (ONNX)",
+    "tf-crop-and-resize": "tf-crop-and-resize: align-corners over the region of interest (ONNX roi; the whole input by default)",
 }
 
 
@@ -70,7 +72,7 @@ class AxisTrace:
     pass_number: int
     n_in: int
     n_out: int
-    ratio: Fraction
+    ratio: Fraction | float
     reason: str
     convention: str
     formula: str
@@ -151,6 +153,9 @@ class Trace:
     outputs: tuple[Plane, ...] | None = None
     pixels: tuple[PixelTrace, ...] = field(default_factory=tuple)
     alpha_max: float | None = None
+    #: The library preset (``--compat``) and its arithmetic, if any.
+    compat: str | None = None
+    arithmetic: str = "exact"
 
 
 def mapping_formula(axis_plan: AxisPlan, mode: str, align: str) -> str:
@@ -168,11 +173,19 @@ def mapping_formula(axis_plan: AxisPlan, mode: str, align: str) -> str:
         if n_out == 1:
             return f"{src} = 0 (one output sample)"
         return f"{src} = {dst} × ({n_in} − 1)/({n_out} − 1) = {dst} × {number((n_in - 1) / (n_out - 1))}"
+    if align in ("half-pixel-symmetric", "tf-crop-and-resize"):
+        return f"{src}: {ALIGN_FORMULAS[align]}"
     return f"{src} = ({dst} + 0.5) × {r} − 0.5"
 
 
-def _nearest_steps(weights: AxisWeights, align: str, rounding: str) -> list[str]:
-    """``x → rounding → i`` per output, with the clamp when the rounded index left the axis."""
+def _nearest_steps(weights: AxisWeights, align: str, rounding: str, compat: str | None) -> list[str]:
+    """``x → rounding → i`` per output, with the clamp when the rounded index left the axis.
+
+    A library preset rounds its own float coordinates by its own recipe
+    (the weights' description), so only ``x → i`` is shown for it.
+    """
+    if compat is not None:
+        return [f"{number(x)} → {compat} → {tap}" for x, tap in zip(weights.coordinates, weights.taps[:, 0])]
     rounded = source_coordinates(weights.n_in, weights.n_out, align).rounded(rounding)
     steps = []
     for d, (x, r, tap) in enumerate(zip(weights.coordinates, rounded, weights.taps[:, 0])):
@@ -187,7 +200,7 @@ def axis_rows(weights: AxisWeights, plan: ResizePlan) -> tuple[AxisRow, ...]:
     """The table of one axis, read from the weights the engine applies."""
     options = plan.options
     nearest = is_nearest(plan)
-    steps = _nearest_steps(weights, options.align, options.rounding) if nearest else [None] * weights.n_out
+    steps = _nearest_steps(weights, options.align, options.rounding, plan.compat) if nearest else [None] * weights.n_out
     rows = []
     for d in range(weights.n_out):
         used = weights.weights[d] != 0
@@ -202,7 +215,7 @@ def axis_rows(weights: AxisWeights, plan: ResizePlan) -> tuple[AxisRow, ...]:
 
 def axis_trace(axis_plan: AxisPlan, plan: ResizePlan) -> AxisTrace:
     options = plan.options
-    order = [p.name for p in plan.axes]
+    pass_number = next(i for i, p in enumerate(plan.axes) if p is axis_plan) + 1
     if options.mode == "area":
         convention = "area: each output averages the input over its footprint (--align does not apply)"
     else:
@@ -210,7 +223,7 @@ def axis_trace(axis_plan: AxisPlan, plan: ResizePlan) -> AxisTrace:
     return AxisTrace(
         name=axis_plan.name,
         array_axis=axis_plan.axis,
-        pass_number=order.index(axis_plan.name) + 1,
+        pass_number=pass_number,
         n_in=axis_plan.size.n_in,
         n_out=axis_plan.size.n_out,
         ratio=axis_plan.ratio,
@@ -443,6 +456,11 @@ def build_trace(
     Trace
     """
     options = plan.options
+    if pixels and plan.compat is not None and (
+        plan.fill is not None or len({p.name for p in plan.axes}) < len(plan.axes)
+        or (plan.arithmetic != "exact" and source is not None and source.dtype.kind in "ui")
+    ):
+        raise UsageError(f"pixel traces follow exact arithmetic; --compat {plan.compat} computes these samples its own way")
     axes = tuple(axis_trace(p, plan) for p in sorted(plan.axes, key=lambda p: p.name))
     rows = {a.name: a.rows for a in axes}
     inputs = outputs = None
@@ -464,4 +482,6 @@ def build_trace(
         outputs=outputs,
         pixels=traced,
         alpha_max=alpha_max,
+        compat=plan.compat,
+        arithmetic=plan.arithmetic,
     )
