@@ -181,11 +181,12 @@ def mapping_formula(axis_plan: AxisPlan, mode: str, align: str) -> str:
 def _nearest_steps(weights: AxisWeights, align: str, rounding: str, compat: str | None) -> list[str]:
     """``x → rounding → i`` per output, with the clamp when the rounded index left the axis.
 
-    A library preset rounds its own float coordinates by its own recipe
-    (the weights' description), so only ``x → i`` is shown for it.
+    A library preset rounds its own binary coordinates by its own recipe
+    (the weights' description); they are shown in full (``repr``), since
+    ``2.9999997 → floor → 2`` is the whole point.
     """
     if compat is not None:
-        return [f"{number(x)} → {compat} → {tap}" for x, tap in zip(weights.coordinates, weights.taps[:, 0])]
+        return [f"{float(x)!r} → {compat} {rounding} → {tap}" for x, tap in zip(weights.coordinates, weights.taps[:, 0])]
     rounded = source_coordinates(weights.n_in, weights.n_out, align).rounded(rounding)
     steps = []
     for d, (x, r, tap) in enumerate(zip(weights.coordinates, rounded, weights.taps[:, 0])):

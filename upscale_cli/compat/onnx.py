@@ -182,7 +182,10 @@ def axis_weights(size: AxisSize, scale: np.float32, options: ResizeOptions, roi,
         else:
             weights = filter_weights(np.clip(x, 0, n_in - 1), n_in, TRIANGLE)
     values = np.where(outside[:, None], 0.0, weights.weights)
-    return AxisWeights(n_in, n_out, weights.taps, values, weights.coordinates, f"{how}: {weights.description}")
+    description = weights.description if mode == "nearest" else f"{how}: {weights.description}"
+    if extrapolate:
+        description += "; outputs outside the input take the extrapolation value"
+    return AxisWeights(n_in, n_out, weights.taps, values, weights.coordinates, description)
 
 
 def _roi_pairs(request: Request) -> list[tuple[float, float]]:
