@@ -193,6 +193,8 @@ def plan(request: Request) -> ResizePlan:
         arithmetic = "opencv-area-2x2" if two_by_two else "opencv-area"
     elif linear_exact:
         arithmetic = "opencv-linear-exact"
+    elif mode == "bilinear" and len(sizes) == 2:
+        arithmetic = "opencv-linear"
     else:
         arithmetic = "opencv-fixed"
     return build_plan(request, LIBRARY, options, passes, arithmetic=arithmetic)
