@@ -193,7 +193,7 @@ def plan(request: Request) -> ResizePlan:
         arithmetic = "opencv-area-2x2" if two_by_two else "opencv-area"
     elif linear_exact:
         arithmetic = "opencv-linear-exact"
-    elif mode == "bilinear" and len(sizes) == 2:
+    elif mode in ("bilinear", "area") and len(sizes) == 2:  # enlarging INTER_AREA runs the linear code
         arithmetic = "opencv-linear"
     else:
         arithmetic = "opencv-fixed"
