@@ -1,7 +1,7 @@
 """The library presets on small literal tables: the documented traps, the
 special paths found by checking the real libraries, option overrides and
 errors. Expected values were produced by torch 2.13, OpenCV 5.0, Pillow 13.0
-and onnxruntime 1.32 (see docs/readme/conventions.md)."""
+and onnxruntime 1.32 (see the README, "Conventions")."""
 
 from __future__ import annotations
 
