@@ -80,6 +80,9 @@ def test_output_length_rules():
     assert plan_for((7, 9), scale=0.5, mode="bilinear", compat="opencv").out_shape == (4, 4)
     assert plan_for((5, 5), scale=0.5, mode="bilinear").out_shape == (3, 3)
     assert plan_for((1, 1, 5, 5), scale=0.6, mode="linear", compat="onnx").out_shape == (1, 1, 3, 3)
+    # Pillow has no scale factor: a scale takes upscale's own floor(n·S + 0.5), ratio n_in/n_out.
+    plan = plan_for((5, 5), scale=0.5, mode="bilinear", compat="pillow")
+    assert plan.out_shape == (3, 3) and [p.ratio for p in plan.axes] == [5 / 3, 5 / 3]
 
 
 def test_the_ratio_used_and_its_reason_are_in_the_plan():

@@ -102,8 +102,11 @@ class Request:
         return tuple(float(Fraction(f)) for f in factors)
 
     def sized_lengths(self) -> tuple[AxisSize, ...]:
-        """Output lengths of a ``size`` request (aspect and fit as natively)."""
-        return output_sizes(self.in_lengths, size=self.size, fit=self.fit)
+        """Output lengths by upscale's own rule: a size (aspect and fit as natively) or ``floor(n·S + 0.5)``.
+
+        Presets whose library has no scale factor (Pillow) use it for scales too.
+        """
+        return output_sizes(self.in_lengths, size=self.size, scale=self.scale, fit=self.fit)
 
 
 def unsupported(library: str, what: str, value, choices: Sequence[str]) -> UsageError:
