@@ -228,7 +228,7 @@ def _pixel_count(text: str) -> int | None:
     number = cleaned[:-1] if cleaned[-1:] in multipliers else cleaned
     try:
         count = int(float(number) * factor)
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: inf
         raise UsageError(f"bad --max-pixels {text!r}: expected a number such as 200M") from None
     if count < 0:
         raise UsageError(f"bad --max-pixels {text!r}: must be 0 (no limit) or more")
