@@ -125,6 +125,8 @@ def test_failed_write_leaves_no_file(run, photo, tmp_path):
         (["photo.png", "--scale", "2", "--mode", "foo"], 2, "upscale: Invalid value for '--mode': 'foo' is not one of"),
         (["photo.png", "--size", "4x4x4"], 2, "upscale: photo.png: size '4x4x4' has 3 lengths but the input has 2 spatial axes"),
         (["photo.png", "-o", "x.unknown", "--scale", "2"], 2, "upscale: x.unknown: unknown output format '.unknown'; give --format"),
+        (["photo.png", "-o", "x.psd", "--scale", "2"], 2, "upscale: x.psd: unknown output format '.psd'; give --format"),
+        (["photo.png", "--scale", "2", "--format", "foo"], 2, "upscale: unknown --format 'foo'; e.g. png, jpeg, webp, tiff, gif, bmp, npy"),
         (["corrupt.png", "--scale", "2"], 1, "upscale: corrupt.png: not an image or .npy array Pillow can read"),
         (["truncated.png", "--scale", "2"], 1, "upscale: truncated.png: corrupt or truncated image:"),
         (["empty.png", "--scale", "2"], 1, "upscale: empty.png: empty file"),

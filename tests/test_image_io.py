@@ -10,10 +10,10 @@ import pytest
 from PIL import Image
 
 from upscale_cli.convert import ImageOptions, ResizeRequest, convert_file
-from upscale_cli.errors import InputError
+from upscale_cli.errors import InputError, UsageError
 from upscale_cli import image_io
 from upscale_cli.image_io import (
-    PNG_COMPRESS_LEVEL, Animation, Frame, SaveOptions, atomic_write, probe, read_input, write_output,
+    PNG_COMPRESS_LEVEL, Animation, Frame, SaveOptions, atomic_write, format_for, probe, read_input, write_output,
 )
 
 from conftest import pattern
@@ -231,3 +231,19 @@ def test_an_animation_saves_its_timing():
     kwargs = Animation(frames, loop=0).save_kwargs()
     assert kwargs["duration"] == [40, 60] and kwargs["disposal"] == [2, 1] and kwargs["loop"] == 0
     assert "blend" not in kwargs and len(kwargs["append_images"]) == 1
+
+
+@pytest.mark.parametrize("requested, fmt", [
+    ("png", "PNG"), ("jpg", "JPEG"), ("JPEG", "JPEG"), ("tif", "TIFF"), ("tiff", "TIFF"), ("webp", "WEBP"), ("npy", "npy"),
+])
+def test_format_names_and_extensions_are_both_accepted(requested, fmt):
+    assert format_for("out.png", requested, "PNG") == fmt
+
+
+def test_unknown_and_read_only_formats_are_usage_errors():
+    with pytest.raises(UsageError, match="unknown --format 'foo'"):
+        format_for("out.png", "foo", "PNG")
+    with pytest.raises(UsageError, match="unknown --format 'psd'"):  # Pillow reads PSD but cannot write it
+        format_for("out.png", "psd", "PNG")
+    with pytest.raises(UsageError, match=r"out.psd: unknown output format '.psd'"):
+        format_for("out.psd", None, "PNG")

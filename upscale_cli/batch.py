@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 from .convert import ImageOptions, ResizeRequest, convert_file, format_extension, output_tag
 from .errors import ExitStatus, InputError, UpscaleError, UsageError
-from .image_io import STDIO, check_pixels, probe, read_input, remove_temporaries
+from .image_io import STDIO, check_pixels, output_format, probe, read_input, remove_temporaries
 
 #: Name of an output beside its input, and inside an output folder.
 BESIDE_TEMPLATE = "{stem}@{tag}.{ext}"
@@ -75,6 +75,8 @@ class BatchSettings:
             raise UsageError("give only one of --overwrite and --skip-existing")
         if self.name is not None:
             check_template(self.name)
+        if self.fmt is not None:
+            output_format(self.fmt)  # a wrong --format is found before any file is read
 
 
 @dataclass(frozen=True)

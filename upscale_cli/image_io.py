@@ -321,8 +321,7 @@ def format_for(path: str, requested: str | None, fallback: str) -> str:
     Returns ``"npy"`` or a Pillow format name such as ``"PNG"``.
     """
     if requested:
-        requested = requested.lower()
-        return "npy" if requested == "npy" else requested.upper().replace("JPG", "JPEG")
+        return output_format(requested)
     if path == STDIO:
         return fallback
     extension = os.path.splitext(path)[1].lower()
@@ -330,10 +329,24 @@ def format_for(path: str, requested: str | None, fallback: str) -> str:
         return "npy"
     from PIL import Image
 
-    known = Image.registered_extensions()
-    if extension not in known:
+    fmt = Image.registered_extensions().get(extension)
+    if fmt not in Image.SAVE:
         raise UsageError(f"{path}: unknown output format {extension or '(no extension)'!r}; give --format")
-    return known[extension]
+    return fmt
+
+
+def output_format(name: str) -> str:
+    """``--format`` ``name`` (``png``, ``jpg``, ``tif``, ``JPEG``, ``npy`` ...) as ``"npy"`` or a Pillow format Pillow can write."""
+    from PIL import Image
+
+    cleaned = name.strip().lower().lstrip(".")
+    if cleaned == "npy":
+        return "npy"
+    # An extension (jpg, tif) or a format name (jpeg, tiff): Pillow knows both.
+    fmt = Image.registered_extensions().get("." + cleaned, cleaned.upper())
+    if fmt not in Image.SAVE:
+        raise UsageError(f"unknown --format {name!r}; e.g. png, jpeg, webp, tiff, gif, bmp, npy")
+    return fmt
 
 
 def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -> Callable[[Any], None]:
