@@ -247,3 +247,41 @@ def test_unknown_and_read_only_formats_are_usage_errors():
         format_for("out.png", "psd", "PNG")
     with pytest.raises(UsageError, match=r"out.psd: unknown output format '.psd'"):
         format_for("out.psd", None, "PNG")
+
+
+def test_a_failed_rename_is_one_error_and_leaves_nothing(tmp_path, monkeypatch):
+    def no_hard_links(source, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    with pytest.raises(InputError, match="out.png: cannot write: Operation not permitted"):
+        write_output(Image.new("L", (2, 2)), str(tmp_path / "out.png"), "PNG")
+    (tmp_path / "folder.png").mkdir()
+    with pytest.raises(InputError, match="folder.png: cannot write: Is a directory"):
+        write_output(Image.new("L", (2, 2)), str(tmp_path / "folder.png"), "PNG", overwrite=True)
+    assert os.listdir(tmp_path) == ["folder.png"]
+
+
+class _Stdout:
+    def __init__(self, buffer):
+        self.buffer = buffer
+
+
+class _ClosedPipe(io.BytesIO):
+    def write(self, data):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+class _ShortPipe(io.BytesIO):
+    def write(self, data):
+        return super().write(data[:10])
+
+
+@pytest.mark.parametrize("pipe, message", [
+    (_ClosedPipe, "standard output: cannot write: Broken pipe"),
+    (_ShortPipe, "standard output: cannot write: only 10 of"),
+])
+def test_a_reader_that_goes_away_is_an_error_not_a_success(monkeypatch, pipe, message):
+    monkeypatch.setattr("sys.stdout", _Stdout(pipe()))
+    with pytest.raises(InputError, match=message):
+        write_output(Image.new("L", (20, 20)), "-", "PNG")

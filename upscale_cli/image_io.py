@@ -385,9 +385,16 @@ def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, opt
     if path == STDIO:
         buffer = io.BytesIO()
         _run_writer(writer, buffer, path)
-        sys.stdout.buffer.write(buffer.getvalue())
-        sys.stdout.buffer.flush()
-        return len(buffer.getvalue())
+        data = buffer.getvalue()
+        try:
+            written = sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except OSError as error:
+            raise InputError(f"standard output: cannot write: {error.strerror or error}") from None
+        # A reader that went away (``| head``) can cut a write short without an error.
+        if written is not None and written < len(data):
+            raise InputError(f"standard output: cannot write: only {written} of {len(data)} bytes were taken")
+        return len(data)
     return atomic_write(path, writer, overwrite=overwrite)
 
 
@@ -425,11 +432,12 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         if overwrite:
             os.replace(temporary, path)
         else:
-            try:
-                os.link(temporary, path)
-            except FileExistsError:
-                raise InputError(f"{path}: already exists (use --overwrite to replace it)") from None
+            os.link(temporary, path)
         return size
+    except FileExistsError:
+        raise InputError(f"{path}: already exists (use --overwrite to replace it)") from None
+    except OSError as error:  # a full disk, a folder in the way, a file system without hard links
+        raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
     finally:
         remove_temporaries({temporary})
 
