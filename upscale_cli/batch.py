@@ -24,12 +24,11 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
-from .convert import ImageOptions, ResizeRequest, convert_file, format_extension, output_tag
+from .convert import BESIDE_TEMPLATE, ImageOptions, ResizeRequest, convert_file, output_name, output_tag
 from .errors import ExitStatus, InputError, UpscaleError, UsageError
 from .image_io import STDIO, check_pixels, output_format, probe, read_input, remove_temporaries
 
-#: Name of an output beside its input, and inside an output folder.
-BESIDE_TEMPLATE = "{stem}@{tag}.{ext}"
+#: Name of an output inside an output folder (beside its input: :data:`BESIDE_TEMPLATE`).
 FOLDER_TEMPLATE = "{stem}.{ext}"
 TEMPLATE_FIELDS = ("stem", "ext", "width", "height", "tag")
 #: Extensions of the files taken from folders (besides Pillow's image extensions).
@@ -259,11 +258,9 @@ def _shape_text(in_lengths: Sequence[int], out_lengths: Sequence[int]) -> str:
 def _output_path(source: Source, settings: BatchSettings, folder: bool, out_lengths: Sequence[int], fmt_name: str) -> str:
     if settings.output is not None and not folder:
         return settings.output
-    stem, extension = os.path.splitext(os.path.basename(source.path))
-    ext = format_extension(settings.fmt) if settings.fmt else (extension[1:] or format_extension(fmt_name))
     template = settings.name or (FOLDER_TEMPLATE if folder else BESIDE_TEMPLATE)
-    width, height = (list(out_lengths) + [None, None])[:2]
-    name = template.format(stem=stem, ext=ext, width=width, height=height, tag=output_tag(settings.request, tuple(out_lengths)))
+    name = output_name(source.path, template, tag=output_tag(settings.request, tuple(out_lengths)), fmt=settings.fmt,
+                       fallback_fmt=fmt_name, lengths=out_lengths)
     if folder:
         return os.path.join(settings.output, os.path.dirname(source.relative), name)
     return os.path.join(os.path.dirname(source.path), name)

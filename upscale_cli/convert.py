@@ -178,12 +178,28 @@ def format_extension(fmt: str) -> str:
     return {"jpeg": "jpg", "tiff": "tif"}.get(fmt, fmt)
 
 
-def default_output(path: str, tag: str, fmt: str | None) -> str:
-    """``photo.png`` → ``photo@2x.png`` beside the input (extension of ``fmt`` if given)."""
-    stem, extension = os.path.splitext(path)
-    if fmt:
-        extension = "." + format_extension(fmt)
-    return f"{stem}@{tag}{extension}"
+#: Name of an output beside its input.
+BESIDE_TEMPLATE = "{stem}@{tag}.{ext}"
+
+
+def output_name(path: str, template: str, *, tag: str, fmt: str | None, fallback_fmt: str, lengths=()) -> str:
+    """The file name ``template`` gives the output of ``path``.
+
+    ``template`` uses ``{stem}``, ``{ext}``, ``{width}``, ``{height}`` (of
+    ``lengths``, x first) and ``{tag}``. ``ext`` is that of ``fmt`` when a
+    format is forced, else the input's own, else that of ``fallback_fmt``
+    (the format the input's content was found to be).
+    """
+    stem, extension = os.path.splitext(os.path.basename(path))
+    ext = format_extension(fmt) if fmt else (extension[1:] or format_extension(fallback_fmt))
+    width, height = (list(lengths) + [None, None])[:2]
+    return template.format(stem=stem, ext=ext, width=width, height=height, tag=tag)
+
+
+def default_output(path: str, tag: str, fmt: str | None, fallback_fmt: str) -> str:
+    """``photo.png`` → ``photo@2x.png`` beside the input; see :func:`output_name`."""
+    name = output_name(path, BESIDE_TEMPLATE, tag=tag, fmt=fmt, fallback_fmt=fallback_fmt)
+    return os.path.join(os.path.dirname(path), name)
 
 
 def convert_file(
@@ -211,7 +227,7 @@ def convert_file(
         before_write(conversion)
     if output is None:
         tag = output_tag(request, tuple(n_out for _, n_out in conversion.lengths))
-        output = STDIO if path == STDIO else default_output(path, tag, fmt)
+        output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
     conversion.n_bytes = write_output(
         conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
         options=save_options(loaded, conversion, options),

@@ -347,7 +347,7 @@ def nn_convert_file(
     if output is None:
         spatial = conversion.operation.result.shape[2:]
         tag = request.mode + "-" + "x".join(str(n) for n in reversed(spatial))
-        output = STDIO if path == STDIO else default_output(path, tag, fmt)
+        output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
     write_output(conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite)
     conversion.output = output
     return conversion
