@@ -93,3 +93,12 @@ def test_apply_nn_records_the_operands_and_per_axis_parameters():
     assert operation.params == {"stride": (2, 2), "padding": (0, 0), "output_padding": (0, 0), "dilation": (1, 1), "groups": 2}
     assert operation.call == "F.conv_transpose2d(x, weight, None, stride=2, padding=0, output_padding=0, dilation=1, groups=2)"
     assert operation.weight is weight and operation.result.shape == (1, 2, 6, 6)
+
+
+def test_a_palette_with_alpha_keeps_its_alpha_channel():
+    image = Image.new("P", (2, 1))
+    image.putpalette([255, 0, 0, 0, 0, 0, 255, 128], rawmode="RGBA")  # red transparent, blue half
+    image.putdata([0, 1])
+    conversion = nn_convert_loaded(Loaded("p.png", image, "PNG"), NNRequest("unpool", scale="2"))
+    assert conversion.result.shape == (2, 4, 4)
+    assert conversion.result[0, 0].tolist() == [255, 0, 0, 0] and conversion.result[0, 2].tolist() == [0, 0, 255, 128]

@@ -272,7 +272,8 @@ def resize_image_traced(image, *, linear: bool = False, **kwargs) -> ImageResize
 
     if "layout" in kwargs:
         raise UsageError("resize_image takes no layout: images are always height × width (× channels)")
-    image = _filterable(image, kwargs.get("mode", "bicubic"))
+    if kwargs.get("mode", "bicubic") not in ("nearest", "nearest-exact"):
+        image = averageable(image)
     source = image.convert("L") if image.mode == "1" else image
     array = np.asarray(source)
     plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", dtype=array.dtype, **kwargs)
@@ -308,11 +309,15 @@ def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> n
     return apply_plan(array, plan)
 
 
-def _filterable(image, mode: str):
-    """Convert bilevel and palette images to a mode whose values can be averaged."""
-    if image.mode not in ("1", "P", "PA") or mode in ("nearest", "nearest-exact"):
-        return image
+def averageable(image):
+    """Bilevel and palette images in a mode whose values can be averaged (``L``, ``RGB`` or ``RGBA``).
+
+    Other images are returned as they are. A palette keeps its transparency
+    (a ``transparency`` entry or an ``RGBA`` palette) as an alpha channel.
+    """
     if image.mode == "1":
         return image.convert("L")
+    if image.mode not in ("P", "PA"):
+        return image
     has_alpha = image.mode == "PA" or "transparency" in image.info or image.palette.mode == "RGBA"
     return image.convert("RGBA" if has_alpha else "RGB")

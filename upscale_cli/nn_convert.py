@@ -17,6 +17,7 @@ import numpy as np
 
 from . import nn
 from .choices import NN_MODES, NN_OPTION_FLAGS, UNPOOL_POSITIONS
+from .api import averageable
 from .convert import default_output
 from .engine import check_dtype, to_dtype
 from .errors import UsageError
@@ -281,10 +282,9 @@ def _tensor_image(image):
     """A Pillow image whose pixels are a plain ``hw`` or ``hwc`` array of channels."""
     if image.mode in ("L", "LA", "RGB", "RGBA", "I", "I;16", "F"):
         return image
-    if image.mode == "1":
-        return image.convert("L")
-    has_alpha = "transparency" in image.info or "A" in image.mode
-    return image.convert("RGBA" if has_alpha else "RGB")
+    if image.mode in ("1", "P", "PA"):
+        return averageable(image)
+    return image.convert("RGBA" if "A" in image.mode.upper() else "RGB")  # CMYK, YCbCr, La, RGBa ...
 
 
 @dataclass
