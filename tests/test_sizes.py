@@ -95,3 +95,10 @@ def test_size_and_scale_conflicts():
         output_sizes([3])
     with pytest.raises(UsageError, match="has 2 lengths but the input has 3 spatial axes"):
         output_sizes([3, 3, 3], size="4x4")
+
+
+def test_axis_count_mismatches_are_spelled_out():
+    with pytest.raises(UsageError, match=r"^size '7' has 1 length but the input has 2 spatial axes$"):
+        output_sizes([3, 3], size="7")
+    with pytest.raises(UsageError, match=r"^scale '2x3' has 2 factors but the input has 1 spatial axis$"):
+        output_sizes([3], scale="2x3")

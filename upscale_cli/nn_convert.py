@@ -22,7 +22,7 @@ from .convert import default_output
 from .engine import check_dtype, to_dtype
 from .errors import UsageError
 from .image_io import STDIO, Loaded, format_for, read_input, write_output
-from .sizes import parse_scale, parse_size
+from .sizes import match_axes, parse_scale, parse_size
 
 #: The request fields each variant of the NN modes uses.
 VARIANT_OPTIONS = {
@@ -151,11 +151,7 @@ def _axis_ints(text: Optional[str], option: str, default=None):
 
 def integer_factors(scale: str, dims: int) -> tuple[int, ...]:
     """Whole-number factors per spatial axis in array order from ``--scale`` (x first)."""
-    factors = parse_scale(scale)
-    if len(factors) == 1:
-        factors = factors * dims
-    if len(factors) != dims:
-        raise UsageError(f"scale {scale!r} has {len(factors)} factors but the input has {dims} spatial axes")
+    factors = match_axes(parse_scale(scale), dims, "scale", scale)
     if any(f.denominator != 1 for f in factors):
         raise UsageError(f"scale {scale!r}: this mode needs whole-number factors")
     return tuple(int(f) for f in reversed(factors))

@@ -89,11 +89,17 @@ def parse_size(spec: SizeSpec) -> tuple[int | None, ...]:
     return lengths
 
 
-def _match_axes(values: tuple, n_axes: int, what: str, spec) -> tuple:
+def match_axes(values: tuple, n_axes: int, what: str, spec) -> tuple:
+    """``values`` parsed from ``spec`` as one per spatial axis; one scale serves every axis.
+
+    ``what`` is ``"scale"`` or ``"size"``; a count that does not match is a usage error.
+    """
     if len(values) == 1 and what == "scale":
         return values * n_axes
     if len(values) != n_axes:
-        raise UsageError(f"{what} {spec!r} has {len(values)} lengths but the input has {n_axes} spatial axes")
+        noun = ("factor" if what == "scale" else "length") + ("" if len(values) == 1 else "s")
+        axes = "axis" if n_axes == 1 else "axes"
+        raise UsageError(f"{what} {spec!r} has {len(values)} {noun} but the input has {n_axes} spatial {axes}")
     return values
 
 
@@ -124,7 +130,7 @@ def output_sizes(
         raise UsageError(f"unknown fit {fit!r}; choose from {', '.join(FITS)}")
     n_axes = len(in_lengths)
     if scale is not None:
-        factors = _match_axes(parse_scale(scale), n_axes, "scale", scale)
+        factors = match_axes(parse_scale(scale), n_axes, "scale", scale)
         sizes = []
         for n_in, factor in zip(in_lengths, factors):
             n_out = _round_half_up(n_in * factor)
@@ -132,7 +138,7 @@ def output_sizes(
                 raise UsageError(f"scale {float(factor):g} leaves no pixels on an axis of {n_in}")
             sizes.append(AxisSize(n_in, n_out, f"scale {float(factor):g}: floor({n_in} × {float(factor):g} + 0.5) = {n_out}"))
         return tuple(sizes)
-    lengths = _match_axes(parse_size(size), n_axes, "size", size)
+    lengths = match_axes(parse_size(size), n_axes, "size", size)
     given = [(n_out, n_in) for n_out, n_in in zip(lengths, in_lengths) if n_out is not None]
     if len(given) == n_axes and fit == "stretch":
         return tuple(AxisSize(n_in, n_out, f"size {n_out}") for n_in, n_out in zip(in_lengths, lengths))

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import UsageError
 from ..plan import AxisPlan, ResizeOptions, ResizePlan
 from ..layouts import AXIS_NAMES
-from ..sizes import AxisSize, ScaleSpec, SizeSpec, output_sizes, parse_scale, _match_axes
+from ..sizes import AxisSize, ScaleSpec, SizeSpec, match_axes, output_sizes, parse_scale
 from ..weights import AxisWeights
 
 
@@ -98,7 +98,7 @@ class Request:
         Libraries receive a Python float, so ``1.7`` here is the double
         nearest to 1.7, exactly what ``scale_factor=1.7`` would pass.
         """
-        factors = _match_axes(parse_scale(self.scale), len(self.spatial), "scale", self.scale)
+        factors = match_axes(parse_scale(self.scale), len(self.spatial), "scale", self.scale)
         return tuple(float(Fraction(f)) for f in factors)
 
     def sized_lengths(self) -> tuple[AxisSize, ...]:
