@@ -82,21 +82,20 @@ def _float32_passes(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     values = array.astype(np.float32)
     for axis_plan in plan.axes:
         weights = axis_plan.weights
-        broadcast = [1] * values.ndim
-        broadcast[axis_plan.axis] = weights.n_out
-        total = np.zeros(1, dtype=np.float32)
-        for k in range(weights.taps.shape[1]):
-            column = weights.weights[:, k].astype(np.float32).reshape(broadcast)
-            total = total + np.take(values, weights.taps[:, k], axis=axis_plan.axis) * column
-        values = total
+        values = _weighted_sum(values, axis_plan.axis, weights.taps, weights.weights.astype(np.float32))
     return values
 
 
-def _integer_pass(values: np.ndarray, axis: int, taps: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``Σ_k weights[d, k] · values[taps[d, k]]`` along ``axis`` in int64."""
+def _weighted_sum(values: np.ndarray, axis: int, taps: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``Σ_k weights[d, k] · values[taps[d, k]]`` along ``axis``, taps added in order.
+
+    In the dtype of ``values`` and ``weights`` (int64 for the fixed-point
+    arithmetics, float32 for OpenCV's area buffers), so every library's own
+    rounding happens where it happens in the library.
+    """
     broadcast = [1] * values.ndim
     broadcast[axis] = taps.shape[0]
-    total = np.zeros(1, dtype=np.int64)
+    total = np.zeros(1, dtype=np.result_type(values, weights))
     for k in range(taps.shape[1]):
         total = total + np.take(values, taps[:, k], axis=axis) * weights[:, k].reshape(broadcast)
     return total
@@ -114,7 +113,7 @@ def _pillow_reduce(values: np.ndarray, passes) -> np.ndarray:
     for axis_plan in passes:
         weights = axis_plan.weights
         ones = (weights.weights != 0).astype(np.int64)
-        values = _integer_pass(values, axis_plan.axis, weights.taps, ones)
+        values = _weighted_sum(values, axis_plan.axis, weights.taps, ones)
         broadcast = [1] * values.ndim
         broadcast[axis_plan.axis] = weights.n_out
         area = area * ones.sum(axis=1).reshape(broadcast)
@@ -133,7 +132,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         if weights.is_selection:
             values = np.take(values, weights.taps[:, 0], axis=axis_plan.axis)
             continue
-        total = (1 << 21) + _integer_pass(values, axis_plan.axis, weights.taps, pillow_fixed_weights(weights.weights))
+        total = (1 << 21) + _weighted_sum(values, axis_plan.axis, weights.taps, pillow_fixed_weights(weights.weights))
         values = np.clip(total >> 22, 0, 255)
     return values.astype(np.uint8)
 
@@ -145,7 +144,7 @@ def _opencv_fixed(array: np.ndarray, plan: ResizePlan, bits: int) -> np.ndarray:
     for axis_plan in plan.axes:
         weights = axis_plan.weights
         fixed = np.rint(weights.weights * (1 << bits)).astype(np.int64)
-        values = _integer_pass(values, axis_plan.axis, weights.taps, fixed)
+        values = _weighted_sum(values, axis_plan.axis, weights.taps, fixed)
         shift += bits
     return np.clip((values + (1 << (shift - 1))) >> shift, 0, 255).astype(np.uint8)
 
@@ -156,7 +155,7 @@ def _opencv_linear(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     values = array.astype(np.int64)
     for axis_plan in first:
         weights = axis_plan.weights
-        values = _integer_pass(values, axis_plan.axis, weights.taps, np.rint(weights.weights * 2048).astype(np.int64))
+        values = _weighted_sum(values, axis_plan.axis, weights.taps, np.rint(weights.weights * 2048).astype(np.int64))
     weights = last.weights
     fixed = np.rint(weights.weights * 2048).astype(np.int64)
     broadcast = [1] * values.ndim
