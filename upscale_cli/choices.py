@@ -18,3 +18,5 @@ NN_OPTION_FLAGS = {
     "bias": "--bias", "output_padding": "--output-padding", "dilation": "--dilation", "groups": "--groups",
 }
 COMPATS = ("torch", "opencv", "pillow", "onnx")
+#: ``--explain-format`` renderings.
+EXPLAIN_FORMATS = ("text", "json")

@@ -13,7 +13,7 @@ import sys
 import click
 
 from . import __version__
-from .choices import ALIGNS, COMPATS, FITS, MODES, NN_MODES, ROUNDINGS
+from .choices import ALIGNS, COMPATS, EXPLAIN_FORMATS, FITS, MODES, NN_MODES, ROUNDINGS
 from .cli_nn import NN_ONLY, check_nn_options, nn_options, run_nn_command
 from .errors import ExitStatus, UpscaleError, UsageError
 from .image_io import DEFAULT_MAX_PIXELS, JPEG_QUALITY, PNG_COMPRESS_LEVEL, WEBP_QUALITY
@@ -167,7 +167,7 @@ def main():
               help="Rows, columns and terms shown before the middle is elided (0: all).")
 @click.option("--explain-matrix-limit", type=click.IntRange(min=0), default=16, show_default=True,
               help="Print input and output matrices when the input is at most this long on every axis (0: never).")
-@click.option("--explain-format", type=click.Choice(["text", "json"]), default=None,
+@click.option("--explain-format", type=click.Choice(EXPLAIN_FORMATS), default=None,
               help="text (Rich; plain when not a terminal or with NO_COLOR) or json (implies --explain).")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @nn_options

@@ -20,7 +20,6 @@ from rich.text import Text
 from .trace import SCHEMA, AxisTrace, ChannelTrace, PixelTrace, Plane, Trace, number
 
 ELLIPSIS = "…"
-FORMATS = ("text", "json")
 
 
 def ratio_text(value: Fraction | float) -> str:

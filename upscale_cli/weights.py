@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .coords import nearest_indices, source_coordinates
+from .coords import check_choice, nearest_indices, source_coordinates
 from .kernels import Kernel
 
 BORDERS = ("clamp", "renormalize")
@@ -125,10 +125,8 @@ def _tabulate(window, last, distances, coordinates, n_in, kernel, filter_scale, 
     """Kernel weights of a window, with the border rule and normalisation applied."""
     weights = kernel(distances)
     weights[window > last[:, None]] = 0.0
-    if border == "renormalize":
+    if check_choice(border, BORDERS, "border") == "renormalize":
         weights[(window < 0) | (window >= n_in)] = 0.0
-    elif border != "clamp":
-        raise ValueError(f"unknown border {border!r}")
     if normalize:
         weights /= weights.sum(axis=1, keepdims=True)
     scale_note = "interpolation" if filter_scale == 1 else f"antialiased, kernel stretched ×{float(filter_scale):.6g}"

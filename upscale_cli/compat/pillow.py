@@ -20,8 +20,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..errors import UsageError
@@ -35,8 +33,6 @@ from .opencv import running_sum_index
 
 LIBRARY = "pillow"
 MODES = ("nearest", "box", "bilinear", "linear", "hamming", "bicubic", "lanczos")
-#: ``_filters_support`` of each filter (Pillow's own table).
-SUPPORT = {"box": 0.5, "bilinear": 1.0, "hamming": 1.0, "bicubic": 2.0, "lanczos": 3.0}
 
 
 def _kernel(mode: str, cubic_a: float) -> Kernel:
