@@ -99,6 +99,7 @@ def test_names_formats_and_quality(run, folder):
     (["--name", "{size}.png"], "upscale: bad --name '{size}.png' (KeyError: 'size'); use {stem}, {ext}, {width}, {height}, {tag}"),
     (["--overwrite", "--skip-existing"], "upscale: give only one of --overwrite and --skip-existing"),
     (["--max-pixels", "lots"], "upscale: bad --max-pixels 'lots': expected a number such as 200M"),
+    (["--reducing-gap", "2"], "upscale: --reducing-gap belongs to a library preset: add --compat"),
     (["--max-pixels", "inf"], "upscale: bad --max-pixels 'inf': expected a number such as 200M"),
     (["--max-pixels", "nanM"], "upscale: bad --max-pixels 'nanM': expected a number such as 200M"),
     (["--linear", "--explain"], "upscale: --explain traces stored values; it cannot show a --linear resize"),

@@ -38,6 +38,30 @@ def make_options(
     )
 
 
+def library_knobs(
+    compat: str | None,
+    exclude_outside: bool | None = None,
+    extrapolation_value: float | None = None,
+    roi: Sequence[float] | None = None,
+    reducing_gap: float | None = None,
+    linear_exact: bool | None = None,
+) -> Knobs:
+    """The library-only options as :class:`~upscale_cli.compat.base.Knobs`.
+
+    Without a ``compat`` preset only ``exclude_outside`` has a native
+    meaning; the others are a usage error.
+    """
+    knobs = Knobs(
+        exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
+        roi=None if roi is None else tuple(float(v) for v in roi),
+        reducing_gap=reducing_gap, linear_exact=linear_exact,
+    )
+    foreign = [name for name in knobs.given() if name != "--exclude-outside"]
+    if compat is None and foreign:
+        raise UsageError(f"{', '.join(foreign)} belongs to a library preset: add --compat")
+    return knobs
+
+
 def plan_for(
     shape: tuple[int, ...],
     *,
@@ -60,11 +84,7 @@ def plan_for(
 ) -> ResizePlan:
     """The plan :func:`resize` would follow for an array of ``shape`` (and ``dtype``)."""
     shape = tuple(shape)
-    knobs = Knobs(
-        exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
-        roi=None if roi is None else tuple(float(v) for v in roi),
-        reducing_gap=reducing_gap, linear_exact=linear_exact,
-    )
+    knobs = library_knobs(compat, exclude_outside, extrapolation_value, roi, reducing_gap, linear_exact)
     if compat is not None:
         from .compat import plan_compat
 
@@ -73,9 +93,6 @@ def plan_for(
             antialias, cubic_a, knobs, None if dtype is None else np.dtype(dtype),
         )
         return plan_compat(compat, request)
-    foreign = [name for name in knobs.given() if name != "--exclude-outside"]
-    if foreign:
-        raise UsageError(f"{', '.join(foreign)} belongs to a library preset: add --compat")
     options = make_options(mode, align, rounding, antialias, cubic_a, exclude_outside)
     return plan_resize(shape, size=size, scale=scale, fit=fit, layout=layout, options=options)
 

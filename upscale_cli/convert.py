@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .api import make_options, plan_for, resize_image_traced
+from .api import library_knobs, make_options, plan_for, resize_image_traced
 from .engine import apply_plan
 from .errors import UpscaleError, UsageError
 from .image_io import (
@@ -55,6 +55,8 @@ class ResizeRequest:
         if self.scale is not None:
             parse_scale(self.scale)
         make_options(self.mode, self.align, self.rounding, self.antialias, self.cubic_a)
+        library_knobs(self.compat, self.exclude_outside, self.extrapolation_value, self.roi, self.reducing_gap,
+                      self.linear_exact)
 
     def output_lengths(self, in_lengths: tuple[int, ...]) -> tuple[int, ...]:
         """Output lengths (x first) for spatial input lengths ``in_lengths`` (x first)."""
