@@ -3,8 +3,8 @@
 The public API is :func:`resize` (NumPy arrays), :func:`resize_image`
 (Pillow images) and :func:`plan_for` (the per-axis taps and weights that
 both follow), plus the neural-network operators of :mod:`upscale_cli.nn`
-(max-unpooling, pixel shuffle, transposed convolution). Attributes are imported on first use so that the command line
-starts quickly.
+(max-unpooling, pixel shuffle, transposed convolution). Attributes are
+imported on first use so that the command line starts quickly.
 """
 
 from __future__ import annotations
