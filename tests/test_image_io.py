@@ -3,6 +3,7 @@
 import io
 import os
 import struct
+import sys
 import zlib
 
 import numpy as np
@@ -285,3 +286,15 @@ def test_a_reader_that_goes_away_is_an_error_not_a_success(monkeypatch, pipe, me
     monkeypatch.setattr("sys.stdout", _Stdout(pipe()))
     with pytest.raises(InputError, match=message):
         write_output(Image.new("L", (20, 20)), "-", "PNG")
+
+
+def test_image_data_is_never_written_to_a_terminal(monkeypatch):
+    class Terminal(io.TextIOWrapper):
+        def isatty(self):
+            return True
+
+    terminal = Terminal(io.BytesIO())
+    monkeypatch.setattr(sys, "stdout", terminal)
+    with pytest.raises(UsageError, match="refusing to write image data to a terminal"):
+        image_io.write_output(np.zeros((2, 2), np.uint8), "-", "PNG")
+    assert terminal.buffer.getvalue() == b""

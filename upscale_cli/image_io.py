@@ -381,6 +381,8 @@ def array_to_image(array, name: str):
 
 def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, options: SaveOptions | None = None) -> int:
     """Write ``data`` to ``path`` atomically (``-``: standard output); returns the bytes written."""
+    if path == STDIO and sys.stdout.isatty():
+        raise UsageError("refusing to write image data to a terminal: give -o FILE or redirect standard output")
     writer = encode(data, fmt, path, options)
     if path == STDIO:
         buffer = io.BytesIO()
