@@ -3,7 +3,6 @@
 import io
 import os
 import struct
-import sys
 import zlib
 
 import numpy as np
@@ -264,8 +263,12 @@ def test_a_failed_rename_is_one_error_and_leaves_nothing(tmp_path, monkeypatch):
 
 
 class _Stdout:
-    def __init__(self, buffer):
+    def __init__(self, buffer, terminal=False):
         self.buffer = buffer
+        self.terminal = terminal
+
+    def isatty(self):
+        return self.terminal
 
 
 class _ClosedPipe(io.BytesIO):
@@ -289,12 +292,8 @@ def test_a_reader_that_goes_away_is_an_error_not_a_success(monkeypatch, pipe, me
 
 
 def test_image_data_is_never_written_to_a_terminal(monkeypatch):
-    class Terminal(io.TextIOWrapper):
-        def isatty(self):
-            return True
-
-    terminal = Terminal(io.BytesIO())
-    monkeypatch.setattr(sys, "stdout", terminal)
+    terminal = _Stdout(io.BytesIO(), terminal=True)
+    monkeypatch.setattr("sys.stdout", terminal)
     with pytest.raises(UsageError, match="refusing to write image data to a terminal"):
         image_io.write_output(np.zeros((2, 2), np.uint8), "-", "PNG")
     assert terminal.buffer.getvalue() == b""
