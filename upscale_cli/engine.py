@@ -69,10 +69,13 @@ def apply_axis(array: np.ndarray, axis: int, weights: AxisWeights) -> np.ndarray
 
 def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     """Convert computed samples to ``dtype``: integers rounded half up and clipped."""
+    dtype = np.dtype(dtype)
     if values.dtype == dtype:
         return values
+    if dtype.kind not in "ui":
+        return values.astype(dtype)
     out = np.empty(values.shape, dtype)
-    _store(values, out)
+    _round_shifted(values + 0.5, out)
     return out
 
 
@@ -142,15 +145,18 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     batch = math.prod(array.shape[:lead])
     items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
     out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
-    steps = [(p.axis - lead, p.weights, _period(p.weights)) for p in passes]
-    first = next(w for axis, w, _ in steps if axis == 0)
-    row_bytes = 8 * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
-    strip = max(1, STRIP_BYTES // max(row_bytes, 1))
-    jobs = [(b, start, min(start + strip, first.n_out)) for b in range(batch) for start in range(0, first.n_out, strip)]
+    arithmetic = Arithmetic.choose(array.dtype, [p.weights for p in passes])
+    steps = [Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes]
+    first = next(step for step in steps if step.axis == 0)
+    row_bytes = arithmetic.dtype.itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
+    # long enough that the taps a strip shares with the next are few
+    strip = max(STRIP_BYTES // max(row_bytes, 1), 8 * first.taps.shape[1])
+    jobs = [(b, start, min(start + strip, first.table.n_out)) for b in range(batch) for start in range(0, first.table.n_out, strip)]
 
     def run(job):
         b, start, stop = job
-        _store(_strip(items[b], steps, start, stop), out[b, start:stop])
+        values = _strip(items[b], steps, start, stop)
+        arithmetic.store(values, out[b, start:stop], lambda where: _exact(items[b], steps, start, where))
 
     workers = min(len(jobs), _cpu_count())
     if workers > 1 and out.size >= THREAD_THRESHOLD:
@@ -169,47 +175,155 @@ def _cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def _strip(item: np.ndarray, steps, start: int, stop: int) -> np.ndarray:
-    """Output rows ``start:stop`` (axis 0) of one item, in float64.
+class Step:
+    """One filter pass of a strip: its axis within an item and its weights in the working dtype."""
+
+    def __init__(self, axis: int, table: AxisWeights, dtype: np.dtype):
+        self.axis = axis
+        self.table = table
+        self.taps = table.taps
+        self.weights = table.weights.astype(dtype)
+        self.period = _period(table)
+
+
+class Arithmetic:
+    """The working dtype of a filter and how its results become the output.
+
+    float64 is the definition. 8-bit integers are computed in float32 (half
+    the memory traffic) only in ways that give the very same integers:
+
+    - when every weight is a dyadic fraction small enough that float32 (like
+      float64) computes every sum exactly (bilinear and bicubic at ×2 ...);
+    - otherwise with a proven bound ``tolerance`` on the float32 error:
+      outputs whose ``v + 0.5`` lies that close to an integer (where the
+      rounding could differ) are recomputed in float64, term by term.
+    """
+
+    def __init__(self, dtype, tolerance: float = 0.0):
+        self.dtype = np.dtype(dtype)
+        self.tolerance = tolerance
+
+    @classmethod
+    def choose(cls, dtype: np.dtype, tables: list[AxisWeights]) -> Arithmetic:
+        """The arithmetic for an input of ``dtype`` filtered by ``tables`` in turn."""
+        if dtype.itemsize != 1 or dtype.kind not in "ui":
+            return cls(np.float64)
+        info = np.iinfo(dtype)
+        largest = float(max(-info.min, info.max))
+        gains = [float(np.abs(t.weights).sum(axis=1).max()) for t in tables]
+        bits = [_dyadic_bits(t.weights) for t in tables]
+        if None not in bits and largest * math.prod(gains) * 2.0 ** sum(bits) < 2.0**24:
+            return cls(np.float32)
+        return cls(np.float32, _float32_error(largest, gains, [t.taps.shape[1] for t in tables]))
+
+    def store(self, values: np.ndarray, out: np.ndarray, exact) -> None:
+        """Write ``values`` (overwritten) into ``out``; ``exact(where)`` recomputes uncertain outputs."""
+        if out.dtype.kind == "f":
+            np.copyto(out, values, casting="unsafe")
+            return
+        values += 0.5
+        uncertain = _near_integers(values, self.tolerance) if self.tolerance else None
+        _round_shifted(values, out)
+        if uncertain is not None and uncertain[0].size:
+            out[uncertain] = to_dtype(exact(uncertain), out.dtype)
+
+
+def _dyadic_bits(weights: np.ndarray) -> int | None:
+    """The least ``b <= 24`` with every weight a multiple of ``2**-b``, or None."""
+    for b in range(25):
+        scaled = weights * 2.0**b
+        if np.array_equal(scaled, np.round(scaled)):
+            return b
+    return None
+
+
+def _float32_error(largest: float, gains: list[float], taps: list[int]) -> float:
+    """A bound on |float32 − float64| of ``v + 0.5`` after a chain of passes.
+
+    A pass of ``k`` taps with row gain ``g = max Σ|w|`` on values bounded by
+    ``B`` carrying an error ``e`` leaves ``g·e + (k + 1)·u·g·B`` (weights
+    rounded to float32, then ``k`` roundings of products and sums, each
+    within ``u = 2**-24`` relative), plus one rounding for ``+ 0.5``; doubled
+    for safety, plus float64's own far smaller error.
+    """
+    unit = 2.0**-24
+    bound, error = largest, 0.0
+    for gain, k in zip(gains, taps):
+        error = gain * error + (k + 1) * unit * gain * bound
+        bound *= gain
+    return 2.0 * (error + unit * (bound + 1.0)) + 2.0**-40 * bound
+
+
+def _near_integers(values: np.ndarray, tolerance: float) -> tuple:
+    """Indices of ``values`` within ``tolerance`` of an integer."""
+    distance = np.rint(values)
+    np.subtract(values, distance, out=distance)
+    np.abs(distance, out=distance)
+    return np.nonzero(distance <= tolerance)
+
+
+def _exact(item: np.ndarray, steps: list[Step], start: int, where: tuple) -> np.ndarray:
+    """Float64 values of the outputs ``where`` of the strip from ``start``, as defined.
+
+    The passes are unrolled for these points only: the value of the last
+    pass is the sum of its taps (in order) of the previous pass's values,
+    down to the input samples; each product and sum is the definition's.
+    """
+
+    def value(coords: list, depth: int) -> np.ndarray:
+        if depth == 0:
+            return item[tuple(coords)].astype(np.float64)
+        step = steps[depth - 1]
+        index = coords[step.axis]
+        total = None
+        for k in range(step.taps.shape[1]):
+            moved = list(coords)
+            moved[step.axis] = step.taps[index, k]
+            term = value(moved, depth - 1) * step.table.weights[index, k]
+            total = term if total is None else total + term
+        return total
+
+    return value([where[0] + start, *where[1:]], len(steps))
+
+
+def _strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.ndarray:
+    """Output rows ``start:stop`` (axis 0) of one item, in the working dtype.
 
     Passes along other axes commute with slicing axis 0, so they run on just
     the input rows this strip needs, in the plan's order.
     """
-    taps = next(w for axis, w, _ in steps if axis == 0).taps[start:stop]
+    taps = next(step for step in steps if step.axis == 0).taps[start:stop]
     low = int(taps.min())
     data = item[low:int(taps.max()) + 1]
-    for axis, weights, period in steps:
-        if axis == 0:
+    for step in steps:
+        if step.axis == 0:
             rows = data.reshape(data.shape[0], -1)
-            result = _resample_rows(rows, taps - low, weights.weights[start:stop], period)
+            result = _resample_rows(rows, taps - low, step.weights[start:stop], step.period)
             data = result.reshape((stop - start,) + data.shape[1:])
         else:
-            data = _resample_inner(data, axis, weights, period)
+            data = _resample_inner(data, step)
     return data
 
 
-def _resample_inner(data: np.ndarray, axis: int, weights: AxisWeights, period) -> np.ndarray:
+def _resample_inner(data: np.ndarray, step: Step) -> np.ndarray:
     """Resample along an axis other than the first."""
-    if weights.is_selection:
-        return _select_axis(data, axis, weights.taps[:, 0])
-    run = math.prod(data.shape[axis + 1:])
-    if run >= MIN_ROW:
-        # each index before the axis holds long rows: resample them in place
+    axis, table = step.axis, step.table
+    if table.is_selection:
+        return _select_axis(data, axis, table.taps[:, 0])
+    shape = data.shape[:axis] + (table.n_out,) + data.shape[axis + 1:]
+    if math.prod(data.shape[axis + 1:]) >= MIN_ROW:
+        # long rows after the axis: resample each block of them as they are
         blocks = data.reshape((-1,) + data.shape[axis:])
-        outs = [
-            _resample_rows(block.reshape(block.shape[0], -1), weights.taps, weights.weights, period)
-            for block in blocks
-        ]
-        return np.stack(outs).reshape(data.shape[:axis] + (weights.n_out,) + data.shape[axis + 1:])
+        flat = [_resample_rows(b.reshape(b.shape[0], -1), step.taps, step.weights, step.period) for b in blocks]
+        return np.stack(flat).reshape(shape)
     # short rows (pixels): bring the axis to the front as whole pixels, and back
-    front = _transpose_items(np.ascontiguousarray(data), axis)
-    result = _resample_rows(front.reshape(front.shape[0], -1), weights.taps, weights.weights, period)
-    shape = (weights.n_out,) + data.shape[:axis] + data.shape[axis + 1:]
-    return _transpose_items(result.reshape(shape), 0, axis)
+    front = _transpose_items(data, axis)
+    result = _resample_rows(front.reshape(front.shape[0], -1), step.taps, step.weights, step.period)
+    return _transpose_items(result.reshape((table.n_out,) + shape[:axis] + shape[axis + 1:]), 0, axis)
 
 
 def _transpose_items(data: np.ndarray, source: int, destination: int = 0) -> np.ndarray:
-    """Move axis ``source`` to ``destination``; the axes after the moved ones travel as whole items."""
+    """Move axis ``source`` to ``destination``; the axes after both travel as whole items."""
     last = max(source, destination)
     trailing = data.shape[last + 1:]
     item = np.dtype((np.void, data.itemsize * math.prod(trailing)))
@@ -218,26 +332,28 @@ def _transpose_items(data: np.ndarray, source: int, destination: int = 0) -> np.
     return moved[..., None].view(data.dtype).reshape(moved.shape + trailing)
 
 
-def _period(weights: AxisWeights) -> tuple[int, int] | None:
-    """``(p, q)`` with ``n_in/n_out = p/q`` when the table is polyphase-friendly.
+def _period(table: AxisWeights) -> tuple[int, int] | None:
+    """``(p, q)`` with ``n_in/n_out = p/q`` when polyphase may pay off.
 
-    Output ``d + q`` then uses the taps of ``d`` moved by ``p`` and the same
-    weights, except near the borders (checked strip by strip).
+    Away from the borders, output ``d + q`` then uses the taps of ``d``
+    moved by ``p`` with the same weights (checked strip by strip).
     """
-    ratio = Fraction(weights.n_in, weights.n_out)
-    if ratio.denominator > MAX_PERIOD or weights.n_out < 2 * ratio.denominator:
+    ratio = Fraction(table.n_in, table.n_out)
+    if ratio.denominator > MAX_PERIOD or table.n_out < 2 * ratio.denominator:
         return None
     return ratio.numerator, ratio.denominator
 
 
 def _resample_rows(rows: np.ndarray, taps: np.ndarray, weights: np.ndarray, period) -> np.ndarray:
-    """``out[d] = Σ_k weights[d, k] · rows[taps[d, k]]`` for 2-D ``rows``, in float64.
+    """``out[d] = Σ_k weights[d, k] · rows[taps[d, k]]`` for 2-D ``rows``, in ``weights.dtype``.
 
-    Each term is one product of whole rows, added in the order of ``k``, as
-    in the definition.
+    Each term is one product of whole rows, added in the order of ``k`` as
+    in the definition; a periodic table multiplies strided slices of rows
+    by scalars instead of gathering rows.
     """
     n_out, n_taps = taps.shape
-    out = np.empty((n_out, rows.shape[1]), np.float64)
+    rows = rows.astype(weights.dtype, copy=False)
+    out = np.empty((n_out, rows.shape[1]), weights.dtype)
     phases = _phases(taps, weights, period)
     if phases is None:
         term = np.empty_like(out)
@@ -247,45 +363,34 @@ def _resample_rows(rows: np.ndarray, taps: np.ndarray, weights: np.ndarray, peri
             out += term
         return out
     p, q = phases
-    term = np.empty(((n_out + q - 1) // q, rows.shape[1]), np.float64)
-    for phase in range(min(q, n_out)):
+    term = np.empty(((n_out + q - 1) // q, rows.shape[1]), weights.dtype)
+    for phase in range(q):
         target = out[phase::q]
         count = len(target)
         for k in range(n_taps):
             start = int(taps[phase, k])
             source = rows[start:start + p * (count - 1) + 1:p]
-            weight = weights[phase, k]
             if k == 0:
-                np.multiply(source, weight, out=target)
+                np.multiply(source, weights[phase, k], out=target)
             else:
-                np.multiply(source, weight, out=term[:count])
+                np.multiply(source, weights[phase, k], out=term[:count])
                 target += term[:count]
     return out
 
 
-def _phases(taps: np.ndarray, weights: np.ndarray, period):
-    """``(p, q)`` if rows ``d`` and ``d + q`` of this part of the table differ only by a shift ``p``."""
-    if period is None:
+def _phases(taps: np.ndarray, weights: np.ndarray, period) -> tuple[int, int] | None:
+    """``period`` if in this part of the table row ``d + q`` is row ``d`` shifted by ``p``."""
+    if period is None or len(taps) <= period[1]:
         return None
     p, q = period
-    if len(taps) <= q:
-        return None
-    shifted = taps[q:] - taps[:-q]
-    if not (np.all(shifted == p) and np.array_equal(weights[q:], weights[:-q])):
-        return None
-    return p, q
+    if np.all(taps[q:] - taps[:-q] == p) and np.array_equal(weights[q:], weights[:-q]):
+        return period
+    return None
 
 
-def _store(values: np.ndarray, out: np.ndarray) -> None:
-    """Write float64 ``values`` into ``out``: floats cast, integers rounded half up and clipped.
-
-    ``values`` is overwritten (it is a temporary).
-    """
-    if out.dtype.kind == "f":
-        np.copyto(out, values, casting="unsafe")
-        return
+def _round_shifted(values: np.ndarray, out: np.ndarray) -> None:
+    """Store ``floor(values)`` clipped to the range of the integer ``out`` (``values`` is overwritten)."""
     info = np.iinfo(out.dtype)
-    values += 0.5
     np.clip(values, info.min, info.max, out=values)
     if info.min < 0:  # truncation equals floor only for non-negative values
         np.floor(values, out=values)
