@@ -36,14 +36,18 @@ from .errors import UsageError
 from .plan import AxisPlan, ResizePlan
 from .weights import AxisWeights
 
-#: Target size of one strip's float64 intermediate: fits in a core's L2 cache.
-STRIP_BYTES = 1 << 20
+#: Target size of one strip's output in the working dtype.
+STRIP_BYTES = 1 << 22
 #: Rows shorter than this (in samples) are transposed before an axis pass.
 MIN_ROW = 64
 #: Below this many output samples the work is done on the calling thread.
 THREAD_THRESHOLD = 1 << 18
 #: Polyphase is used when the weight table repeats within this many rows.
 MAX_PERIOD = 64
+#: Outputs per block of a banded matrix when enlarging (float32 passes).
+BLOCK = 16
+#: Largest matrix product (m·k·n) OpenBLAS still runs on one thread.
+BLAS_SIZE = 1 << 18
 
 
 def check_dtype(array: np.ndarray) -> None:
@@ -145,18 +149,23 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     batch = math.prod(array.shape[:lead])
     items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
     out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
-    arithmetic = Arithmetic.choose(array.dtype, [p.weights for p in passes])
-    steps = [Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes]
+    # any order of the passes gives the same integers in float32 (exact or
+    # certified); float64 keeps the plan's order, which defines the rounding
+    reordered = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
+    arithmetic = Arithmetic.choose(array.dtype, [p.weights for p in reordered])
+    definition = [Step(p.axis - lead, p.weights, np.float64) for p in passes]
+    steps = [Step(p.axis - lead, p.weights, arithmetic.dtype) for p in (reordered if arithmetic.dtype == np.float32 else passes)]
     first = next(step for step in steps if step.axis == 0)
     row_bytes = arithmetic.dtype.itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
     # long enough that the taps a strip shares with the next are few
-    strip = max(STRIP_BYTES // max(row_bytes, 1), 8 * first.taps.shape[1])
+    strip = max(STRIP_BYTES // max(row_bytes, 1), 2 * first.taps.shape[1])
+    strip = -(-strip // BLOCK) * BLOCK  # whole blocks
     jobs = [(b, start, min(start + strip, first.table.n_out)) for b in range(batch) for start in range(0, first.table.n_out, strip)]
 
     def run(job):
         b, start, stop = job
         values = _strip(items[b], steps, start, stop)
-        arithmetic.store(values, out[b, start:stop], lambda where: _exact(items[b], steps, start, where))
+        arithmetic.store(values, out[b, start:stop], lambda where: _exact(items[b], definition, start, where))
 
     workers = min(len(jobs), _cpu_count())
     if workers > 1 and out.size >= THREAD_THRESHOLD:
@@ -176,14 +185,20 @@ def _cpu_count() -> int:
 
 
 class Step:
-    """One filter pass of a strip: its axis within an item and its weights in the working dtype."""
+    """One filter pass of a strip: its axis within an item and its weights in the working dtype.
 
-    def __init__(self, axis: int, table: AxisWeights, dtype: np.dtype):
+    In float32 the pass is a product with a banded matrix, cut into blocks
+    of :data:`BLOCK` outputs (BLAS does the multiply-adds); in float64 it
+    adds the terms one tap at a time, in the definition's order.
+    """
+
+    def __init__(self, axis: int, table: AxisWeights, dtype):
         self.axis = axis
         self.table = table
         self.taps = table.taps
         self.weights = table.weights.astype(dtype)
         self.period = _period(table)
+        self.band = Band(table, dtype) if np.dtype(dtype) == np.float32 else None
 
 
 class Arithmetic:
@@ -224,8 +239,65 @@ class Arithmetic:
         values += 0.5
         uncertain = _near_integers(values, self.tolerance) if self.tolerance else None
         _round_shifted(values, out)
-        if uncertain is not None and uncertain[0].size:
+        if uncertain is not None:
             out[uncertain] = to_dtype(exact(uncertain), out.dtype)
+
+
+class Band:
+    """An axis's weight table as dense blocks of a banded matrix.
+
+    Block ``(d0, d1, lo, hi, matrix)`` maps inputs ``lo:hi`` to outputs
+    ``d0:d1``; taps repeated by the border clamp are summed into one entry.
+    Blocks are short (:data:`BLOCK` outputs when enlarging, half that when
+    reducing, whose rows are wider) so that few of the products are with the
+    zeros outside the band. Every product stays under :data:`BLAS_SIZE`
+    multiply-adds so that OpenBLAS runs it on the calling thread: its own
+    threads would compete with the strip threads for the cores.
+    """
+
+    def __init__(self, table: AxisWeights, dtype):
+        self.dtype = np.dtype(dtype)
+        self.size = BLOCK if table.n_out >= table.n_in else BLOCK // 2
+        self.blocks = []
+        self._kron = {}
+        for d0 in range(0, table.n_out, self.size):
+            d1 = min(d0 + self.size, table.n_out)
+            taps = table.taps[d0:d1]
+            lo, hi = int(taps.min()), int(taps.max()) + 1
+            matrix = np.zeros((d1 - d0, hi - lo))
+            np.add.at(matrix, (np.arange(d1 - d0)[:, None], taps - lo), table.weights[d0:d1])
+            self.blocks.append((d0, d1, lo, hi, matrix.astype(dtype)))
+
+    def rows(self, rows: np.ndarray, start: int, stop: int, offset: int) -> np.ndarray:
+        """Outputs ``start:stop`` from the rows of 2-D ``rows``, whose row 0 is input ``offset``.
+
+        ``start`` is a multiple of the block size.
+        """
+        rows = rows.astype(self.dtype, copy=False)
+        out = np.empty((stop - start, rows.shape[1]), self.dtype)
+        for d0, d1, lo, hi, matrix in self.blocks[start // self.size:-(-stop // self.size)]:
+            width = max(1, BLAS_SIZE // matrix.size)
+            for c in range(0, rows.shape[1], width):
+                np.matmul(matrix, rows[lo - offset:hi - offset, c:c + width], out=out[d0 - start:d1 - start, c:c + width])
+        return out
+
+    def columns(self, rows: np.ndarray, channels: int) -> np.ndarray:
+        """Resample along the columns of ``rows``, ``channels`` interleaved samples per index.
+
+        Each block is one product with ``kron(matrixᵀ, I)``: the channels stay
+        interleaved, at the cost of multiplying zeros between them.
+        """
+        rows = rows.astype(self.dtype, copy=False)
+        out = np.empty((rows.shape[0], self.blocks[-1][1] * channels), self.dtype)
+        c = channels
+        for index, (d0, d1, lo, hi, matrix) in enumerate(self.blocks):
+            kron = self._kron.get((index, c))
+            if kron is None:  # built once per call of the engine (a race only builds it twice)
+                kron = self._kron[index, c] = np.kron(matrix.T, np.eye(c, dtype=self.dtype))
+            height = max(1, BLAS_SIZE // kron.size)
+            for r in range(0, rows.shape[0], height):
+                np.matmul(rows[r:r + height, lo * c:hi * c], kron, out=out[r:r + height, d0 * c:d1 * c])
+        return out
 
 
 def _dyadic_bits(weights: np.ndarray) -> int | None:
@@ -254,12 +326,15 @@ def _float32_error(largest: float, gains: list[float], taps: list[int]) -> float
     return 2.0 * (error + unit * (bound + 1.0)) + 2.0**-40 * bound
 
 
-def _near_integers(values: np.ndarray, tolerance: float) -> tuple:
-    """Indices of ``values`` within ``tolerance`` of an integer."""
+def _near_integers(values: np.ndarray, tolerance: float) -> tuple | None:
+    """Indices of ``values`` within ``tolerance`` of an integer, or None if there are none."""
     distance = np.rint(values)
     np.subtract(values, distance, out=distance)
     np.abs(distance, out=distance)
-    return np.nonzero(distance <= tolerance)
+    near = distance <= tolerance
+    if not near.any():
+        return None
+    return np.unravel_index(np.flatnonzero(near), near.shape)
 
 
 def _exact(item: np.ndarray, steps: list[Step], start: int, where: tuple) -> np.ndarray:
@@ -290,7 +365,7 @@ def _strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.nda
     """Output rows ``start:stop`` (axis 0) of one item, in the working dtype.
 
     Passes along other axes commute with slicing axis 0, so they run on just
-    the input rows this strip needs, in the plan's order.
+    the input rows this strip needs.
     """
     taps = next(step for step in steps if step.axis == 0).taps[start:stop]
     low = int(taps.min())
@@ -298,7 +373,10 @@ def _strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.nda
     for step in steps:
         if step.axis == 0:
             rows = data.reshape(data.shape[0], -1)
-            result = _resample_rows(rows, taps - low, step.weights[start:stop], step.period)
+            if step.band is not None:
+                result = step.band.rows(rows, start, stop, low)
+            else:
+                result = _resample_rows(rows, taps - low, step.weights[start:stop], step.period)
             data = result.reshape((stop - start,) + data.shape[1:])
         else:
             data = _resample_inner(data, step)
@@ -311,15 +389,26 @@ def _resample_inner(data: np.ndarray, step: Step) -> np.ndarray:
     if table.is_selection:
         return _select_axis(data, axis, table.taps[:, 0])
     shape = data.shape[:axis] + (table.n_out,) + data.shape[axis + 1:]
-    if math.prod(data.shape[axis + 1:]) >= MIN_ROW:
+    run = math.prod(data.shape[axis + 1:])
+    if step.band is not None and run < MIN_ROW:
+        # short rows (pixels): a matrix product per block of output pixels, channels interleaved
+        return step.band.columns(data.reshape(-1, data.shape[axis] * run), run).reshape(shape)
+    if run >= MIN_ROW:
         # long rows after the axis: resample each block of them as they are
         blocks = data.reshape((-1,) + data.shape[axis:])
-        flat = [_resample_rows(b.reshape(b.shape[0], -1), step.taps, step.weights, step.period) for b in blocks]
+        flat = [_rows_of(step, b.reshape(b.shape[0], -1)) for b in blocks]
         return np.stack(flat).reshape(shape)
-    # short rows (pixels): bring the axis to the front as whole pixels, and back
+    # float64 on short rows (pixels): bring the axis to the front as whole pixels, and back
     front = _transpose_items(data, axis)
     result = _resample_rows(front.reshape(front.shape[0], -1), step.taps, step.weights, step.period)
     return _transpose_items(result.reshape((table.n_out,) + shape[:axis] + shape[axis + 1:]), 0, axis)
+
+
+def _rows_of(step: Step, rows: np.ndarray) -> np.ndarray:
+    """All outputs of ``step`` from all its input rows."""
+    if step.band is not None:
+        return step.band.rows(rows, 0, step.table.n_out, 0)
+    return _resample_rows(rows, step.taps, step.weights, step.period)
 
 
 def _transpose_items(data: np.ndarray, source: int, destination: int = 0) -> np.ndarray:
