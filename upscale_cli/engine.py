@@ -152,7 +152,7 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     # any order of the passes gives the same integers in float32 (exact or
     # certified); float64 keeps the plan's order, which defines the rounding
     reordered = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
-    arithmetic = Arithmetic.choose(array.dtype, [p.weights for p in reordered])
+    arithmetic = Arithmetic.choose(array.dtype, [(p.axis - lead, p.weights) for p in reordered])
     definition = [Step(p.axis - lead, p.weights, np.float64) for p in passes]
     steps = [Step(p.axis - lead, p.weights, arithmetic.dtype) for p in (reordered if arithmetic.dtype == np.float32 else passes)]
     first = next(step for step in steps if step.axis == 0)
@@ -165,7 +165,7 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     def run(job):
         b, start, stop = job
         values = _strip(items[b], steps, start, stop)
-        arithmetic.store(values, out[b, start:stop], lambda where: _exact(items[b], definition, start, where))
+        arithmetic.store(values, out[b, start:stop], start, lambda where: _exact(items[b], definition, start, where))
 
     workers = min(len(jobs), _cpu_count())
     if workers > 1 and out.size >= THREAD_THRESHOLD:
@@ -205,49 +205,78 @@ class Arithmetic:
     """The working dtype of a filter and how its results become the output.
 
     float64 is the definition. 8-bit integers are computed in float32 (half
-    the memory traffic) only in ways that give the very same integers:
+    the memory traffic, and BLAS) only in ways that give the same integers:
 
-    - when every weight is a dyadic fraction small enough that float32 (like
-      float64) computes every sum exactly (bilinear and bicubic at ×2 ...);
-    - otherwise with a proven bound ``tolerance`` on the float32 error:
-      outputs whose ``v + 0.5`` lies that close to an integer (where the
-      rounding could differ) are recomputed in float64, term by term.
+    - an output whose weights (in every pass) are dyadic fractions, few
+      enough bits that float32 computes every sum exactly, is exact; for
+      bilinear and bicubic at ×2 that is every output;
+    - every other output carries a proven bound ``tolerance`` on its float32
+      error: where ``v + 0.5`` lies that close to an integer (the rounding
+      could differ) it is recomputed in float64, term by term as defined.
     """
 
-    def __init__(self, dtype, tolerance: float = 0.0):
+    def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None):
         self.dtype = np.dtype(dtype)
         self.tolerance = tolerance
+        self.exact_rows = exact_rows or {}
 
     @classmethod
-    def choose(cls, dtype: np.dtype, tables: list[AxisWeights]) -> Arithmetic:
-        """The arithmetic for an input of ``dtype`` filtered by ``tables`` in turn."""
+    def choose(cls, dtype: np.dtype, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
+        """The arithmetic for an input of ``dtype`` filtered by ``(axis, table)`` in turn."""
         if dtype.itemsize != 1 or dtype.kind not in "ui":
             return cls(np.float64)
         info = np.iinfo(dtype)
         largest = float(max(-info.min, info.max))
-        gains = [float(np.abs(t.weights).sum(axis=1).max()) for t in tables]
-        bits = [_dyadic_bits(t.weights) for t in tables]
-        if None not in bits and largest * math.prod(gains) * 2.0 ** sum(bits) < 2.0**24:
+        gains = [float(np.abs(t.weights).sum(axis=1).max()) for _, t in passes]
+        bits = [_row_bits(t.weights) for _, t in passes]
+        # the most bits any exact row may need, within float32's 24
+        needed = sum(int(b[b <= 24].max(initial=0)) for b in bits)
+        if largest * math.prod(gains) * 2.0**needed >= 2.0**24:
+            bits = [np.full_like(b, 25) for b in bits]
+        exact_rows = {axis: b <= 24 for (axis, _), b in zip(passes, bits)}
+        if all(rows.all() for rows in exact_rows.values()):
             return cls(np.float32)
-        return cls(np.float32, _float32_error(largest, gains, [t.taps.shape[1] for t in tables]))
+        tolerance = _float32_error(largest, gains, [t.taps.shape[1] for _, t in passes])
+        return cls(np.float32, tolerance, exact_rows)
 
-    def store(self, values: np.ndarray, out: np.ndarray, exact) -> None:
-        """Write ``values`` (overwritten) into ``out``; ``exact(where)`` recomputes uncertain outputs."""
+    def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
+        """Write strip ``values`` (overwritten) into ``out``; ``exact(where)`` recomputes uncertain outputs."""
         if out.dtype.kind == "f":
             np.copyto(out, values, casting="unsafe")
             return
         values += 0.5
-        uncertain = _near_integers(values, self.tolerance) if self.tolerance else None
+        uncertain = self._uncertain(values, start) if self.tolerance else None
         _round_shifted(values, out)
         if uncertain is not None:
             out[uncertain] = to_dtype(exact(uncertain), out.dtype)
+
+    def _uncertain(self, values: np.ndarray, start: int) -> tuple | None:
+        """Indices of the strip ``values`` (from row ``start``) whose rounding is not proven.
+
+        Only outputs with an inexact index along some axis are checked: the
+        rows or columns near the borders, or everything.
+        """
+        found = []
+        for axis, rows in self.exact_rows.items():
+            rows = rows[start:start + values.shape[0]] if axis == 0 else rows
+            inexact = np.flatnonzero(~rows)
+            if inexact.size == len(rows):
+                return _near_integers(values, self.tolerance)
+            if inexact.size:
+                near = _near_integers(np.take(values, inexact, axis=axis), self.tolerance)
+                if near is not None:
+                    found.append(near[:axis] + (inexact[near[axis]],) + near[axis + 1:])
+        if not found:
+            return None
+        return tuple(np.concatenate(coords) for coords in zip(*found))
 
 
 class Band:
     """An axis's weight table as dense blocks of a banded matrix.
 
-    Block ``(d0, d1, lo, hi, matrix)`` maps inputs ``lo:hi`` to outputs
-    ``d0:d1``; taps repeated by the border clamp are summed into one entry.
+    Block ``i`` maps inputs ``low[i]:low[i] + width`` to outputs
+    ``i·m:(i + 1)·m``; taps repeated by the border clamp are summed into one
+    entry.
     Blocks are short (:data:`BLOCK` outputs when enlarging, half that when
     reducing, whose rows are wider) so that few of the products are with the
     zeros outside the band. Every product stays under :data:`BLAS_SIZE`
@@ -257,16 +286,28 @@ class Band:
 
     def __init__(self, table: AxisWeights, dtype):
         self.dtype = np.dtype(dtype)
-        self.size = BLOCK if table.n_out >= table.n_in else BLOCK // 2
-        self.blocks = []
+        self.size = m = BLOCK if table.n_out >= table.n_in else BLOCK // 2
+        n_blocks = -(-table.n_out // m)
+        block = np.arange(table.n_out) // m
+        low = np.minimum.reduceat(table.taps.min(axis=1), np.arange(0, table.n_out, m))
+        high = np.maximum.reduceat(table.taps.max(axis=1), np.arange(0, table.n_out, m)) + 1
+        # one width for all blocks (the widest), so they are built at once
+        width = min(int(np.max(high - low)), table.n_in)
+        low = np.minimum(low, table.n_in - width)
+        matrices = np.zeros((n_blocks, m, width))
+        np.add.at(matrices, (block[:, None], np.arange(table.n_out)[:, None] % m, table.taps - low[block][:, None]), table.weights)
+        self.low = low
+        self.matrices = matrices.astype(dtype)
+        self.n_out = table.n_out
         self._kron = {}
-        for d0 in range(0, table.n_out, self.size):
-            d1 = min(d0 + self.size, table.n_out)
-            taps = table.taps[d0:d1]
-            lo, hi = int(taps.min()), int(taps.max()) + 1
-            matrix = np.zeros((d1 - d0, hi - lo))
-            np.add.at(matrix, (np.arange(d1 - d0)[:, None], taps - lo), table.weights[d0:d1])
-            self.blocks.append((d0, d1, lo, hi, matrix.astype(dtype)))
+
+    def _blocks(self, start: int, stop: int):
+        """``(d0, d1, lo, hi, matrix)`` of the blocks of outputs ``start:stop``."""
+        for index in range(start // self.size, -(-stop // self.size)):
+            d0 = index * self.size
+            d1 = min(d0 + self.size, self.n_out)
+            lo = int(self.low[index])
+            yield d0, d1, lo, lo + self.matrices.shape[2], index
 
     def rows(self, rows: np.ndarray, start: int, stop: int, offset: int) -> np.ndarray:
         """Outputs ``start:stop`` from the rows of 2-D ``rows``, whose row 0 is input ``offset``.
@@ -275,7 +316,8 @@ class Band:
         """
         rows = rows.astype(self.dtype, copy=False)
         out = np.empty((stop - start, rows.shape[1]), self.dtype)
-        for d0, d1, lo, hi, matrix in self.blocks[start // self.size:-(-stop // self.size)]:
+        for d0, d1, lo, hi, index in self._blocks(start, stop):
+            matrix = self.matrices[index, :d1 - d0]
             width = max(1, BLAS_SIZE // matrix.size)
             for c in range(0, rows.shape[1], width):
                 np.matmul(matrix, rows[lo - offset:hi - offset, c:c + width], out=out[d0 - start:d1 - start, c:c + width])
@@ -288,25 +330,30 @@ class Band:
         interleaved, at the cost of multiplying zeros between them.
         """
         rows = rows.astype(self.dtype, copy=False)
-        out = np.empty((rows.shape[0], self.blocks[-1][1] * channels), self.dtype)
+        out = np.empty((rows.shape[0], self.n_out * channels), self.dtype)
         c = channels
-        for index, (d0, d1, lo, hi, matrix) in enumerate(self.blocks):
-            kron = self._kron.get((index, c))
-            if kron is None:  # built once per call of the engine (a race only builds it twice)
-                kron = self._kron[index, c] = np.kron(matrix.T, np.eye(c, dtype=self.dtype))
-            height = max(1, BLAS_SIZE // kron.size)
+        kron = self._kron.get(c)
+        if kron is None:  # built once per call of the engine (a race only builds it twice)
+            kron = np.zeros((len(self.matrices), self.matrices.shape[2] * c, self.size * c), self.dtype)
+            for channel in range(c):
+                kron[:, channel::c, channel::c] = self.matrices.transpose(0, 2, 1)
+            self._kron[c] = kron
+        for d0, d1, lo, hi, index in self._blocks(0, self.n_out):
+            matrix = kron[index, :, :(d1 - d0) * c]
+            height = max(1, BLAS_SIZE // matrix.size)
             for r in range(0, rows.shape[0], height):
-                np.matmul(rows[r:r + height, lo * c:hi * c], kron, out=out[r:r + height, d0 * c:d1 * c])
+                np.matmul(rows[r:r + height, lo * c:hi * c], matrix, out=out[r:r + height, d0 * c:d1 * c])
         return out
 
 
-def _dyadic_bits(weights: np.ndarray) -> int | None:
-    """The least ``b <= 24`` with every weight a multiple of ``2**-b``, or None."""
-    for b in range(25):
-        scaled = weights * 2.0**b
-        if np.array_equal(scaled, np.round(scaled)):
-            return b
-    return None
+def _row_bits(weights: np.ndarray) -> np.ndarray:
+    """Per row, the least ``b`` with its weights multiples of ``2**-b`` (more than 24: 25)."""
+    mantissa, exponent = np.frexp(weights)
+    numerator = (mantissa * 2.0**53).astype(np.int64)  # exact: 53-bit significands
+    lowest = numerator & -numerator
+    trailing = np.log2(np.where(lowest == 0, 1, lowest)).astype(np.int64)
+    bits = np.where(weights == 0, 0, 53 - trailing - exponent)
+    return np.minimum(np.maximum(bits.max(axis=1), 0), 25)
 
 
 def _float32_error(largest: float, gains: list[float], taps: list[int]) -> float:
@@ -314,20 +361,21 @@ def _float32_error(largest: float, gains: list[float], taps: list[int]) -> float
 
     A pass of ``k`` taps with row gain ``g = max Σ|w|`` on values bounded by
     ``B`` carrying an error ``e`` leaves ``g·e + (k + 1)·u·g·B`` (weights
-    rounded to float32, then ``k`` roundings of products and sums, each
-    within ``u = 2**-24`` relative), plus one rounding for ``+ 0.5``; doubled
-    for safety, plus float64's own far smaller error.
+    rounded to float32, then at most ``k`` roundings of products and sums in
+    any order, each within ``u = 2**-24`` relative; zero weights add
+    exactly), plus one rounding for ``+ 0.5``; with a margin of a quarter,
+    plus float64's own far smaller error.
     """
     unit = 2.0**-24
     bound, error = largest, 0.0
     for gain, k in zip(gains, taps):
         error = gain * error + (k + 1) * unit * gain * bound
         bound *= gain
-    return 2.0 * (error + unit * (bound + 1.0)) + 2.0**-40 * bound
+    return 1.25 * (error + unit * (bound + 1.0)) + 2.0**-40 * bound
 
 
 def _near_integers(values: np.ndarray, tolerance: float) -> tuple | None:
-    """Indices of ``values`` within ``tolerance`` of an integer, or None if there are none."""
+    """Indices of ``values`` within ``tolerance`` of an integer, or None."""
     distance = np.rint(values)
     np.subtract(values, distance, out=distance)
     np.abs(distance, out=distance)
@@ -340,25 +388,24 @@ def _near_integers(values: np.ndarray, tolerance: float) -> tuple | None:
 def _exact(item: np.ndarray, steps: list[Step], start: int, where: tuple) -> np.ndarray:
     """Float64 values of the outputs ``where`` of the strip from ``start``, as defined.
 
-    The passes are unrolled for these points only: the value of the last
-    pass is the sum of its taps (in order) of the previous pass's values,
-    down to the input samples; each product and sum is the definition's.
+    All input samples the points need are gathered at once, one new
+    trailing axis per pass (the last pass outermost); then each pass, first
+    to last, sums its taps in order, each product and sum the definition's.
     """
-
-    def value(coords: list, depth: int) -> np.ndarray:
-        if depth == 0:
-            return item[tuple(coords)].astype(np.float64)
-        step = steps[depth - 1]
+    coords = [where[0] + start, *where[1:]]
+    weights = []
+    for step in reversed(steps):
         index = coords[step.axis]
-        total = None
-        for k in range(step.taps.shape[1]):
-            moved = list(coords)
-            moved[step.axis] = step.taps[index, k]
-            term = value(moved, depth - 1) * step.table.weights[index, k]
-            total = term if total is None else total + term
-        return total
-
-    return value([where[0] + start, *where[1:]], len(steps))
+        weights.append(step.table.weights[index])
+        coords = [c[..., None] for c in coords]
+        coords[step.axis] = step.taps[index]
+    values = item[tuple(np.broadcast_arrays(*coords))].astype(np.float64)
+    for w in reversed(weights):
+        total = values[..., 0] * w[..., 0]
+        for k in range(1, values.shape[-1]):
+            total = total + values[..., k] * w[..., k]
+        values = total
+    return values
 
 
 def _strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.ndarray:
