@@ -36,8 +36,11 @@ from .errors import UsageError
 from .plan import AxisPlan, ResizePlan
 from .weights import AxisWeights
 
-#: Target size of one strip's output in the working dtype.
+#: Target size of one strip's output in the working dtype (measured best:
+#: big enough for efficient matrix products, small enough to stay near cache).
 STRIP_BYTES = 1 << 22
+#: The same for nearest neighbour, a plain copy.
+SELECT_STRIP_BYTES = 1 << 20
 #: Rows shorter than this (in samples) are transposed before an axis pass.
 MIN_ROW = 64
 #: Below this many output samples the work is done on the calling thread.
@@ -96,59 +99,74 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if not passes:
         return array.copy()
     if all(p.weights.is_selection for p in passes):
-        return _select(array, passes)
+        return _select(array, passes, plan.out_shape)
     return _filter(array, passes, plan.out_shape)
 
 
 # -- selections --------------------------------------------------------------
 
 
-def _select(array: np.ndarray, passes: list[AxisPlan]) -> np.ndarray:
-    """Nearest neighbour: gathers in the input dtype, slices and repeats where possible."""
-    result = array
-    for axis_plan in passes:
-        result = _select_axis(result, axis_plan.axis, axis_plan.weights.taps[:, 0])
-    return result.copy() if np.may_share_memory(result, array) else result
+def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
+    """Nearest neighbour: gathers in the input dtype (slices and repeats where possible), in strips."""
+    lead = min(p.axis for p in passes)
+    rows = next(p for p in passes if p.axis == lead).weights.taps[:, 0]
+    others = [(p.axis - lead, p.weights.taps[:, 0]) for p in passes if p.axis != lead]
+
+    def compute(item, start, stop, out):
+        low = int(rows[start:stop].min())
+        block = item[low:int(rows[start:stop].max()) + 1]
+        for axis, index in others:
+            block = _select_axis(block, axis, index)
+        index = rows[start:stop] - low
+        if _as_slice(index) is None and block.flags.c_contiguous:
+            np.take(_items(block, 0), index, axis=0, out=_items(out, 0))
+        else:
+            np.copyto(*_pixels(out, _select_axis(block, 0, index)))
+
+    return _in_strips(array, lead, out_shape, array.itemsize, 1, compute, SELECT_STRIP_BYTES)
 
 
 def _select_axis(array: np.ndarray, axis: int, index: np.ndarray) -> np.ndarray:
-    """``np.take(array, index, axis)``, as a slice or a repeat when ``index`` is one."""
-    n_out = len(index)
-    step = int(index[1] - index[0]) if n_out > 1 else 1
-    if step > 0 and np.array_equal(index, index[0] + step * np.arange(n_out)):
-        where = [slice(None)] * array.ndim
-        where[axis] = slice(int(index[0]), int(index[0]) + step * (n_out - 1) + 1, step)
-        return array[tuple(where)]
-    factor = n_out // array.shape[axis]
-    if factor * array.shape[axis] == n_out and np.array_equal(index, np.arange(n_out) // factor):
-        return _as_items(np.repeat, array, axis, factor)
-    return _as_items(np.take, array, axis, index)
+    """``np.take(array, index, axis)``, a view when ``index`` is a slice."""
+    where = _as_slice(index)
+    if where is not None:
+        return array[(slice(None),) * axis + (where,)]
+    gathered = np.take(_items(np.ascontiguousarray(array), axis), index, axis=axis)
+    return gathered.view(array.dtype).reshape(gathered.shape[:axis + 1] + array.shape[axis + 1:])
 
 
-def _as_items(function, array: np.ndarray, axis: int, argument) -> np.ndarray:
-    """Apply a gather along ``axis`` moving whole trailing blocks (pixels) at once.
+def _as_slice(index: np.ndarray) -> slice | None:
+    """``index`` as a slice with a positive step, or None."""
+    step = int(index[1] - index[0]) if len(index) > 1 else 1
+    if step > 0 and np.array_equal(index, index[0] + step * np.arange(len(index))):
+        return slice(int(index[0]), int(index[0]) + step * (len(index) - 1) + 1, step)
+    return None
 
-    The samples after ``axis`` are viewed as one opaque item, so NumPy copies
-    ``C`` channels per index instead of looping over them.
+
+def _items(array: np.ndarray, axis: int) -> np.ndarray:
+    """C-contiguous ``array`` with the samples after ``axis`` viewed as one opaque item.
+
+    NumPy then copies a pixel's channels (or a row) as one unit instead of
+    looping over them.
     """
-    trailing = array.shape[axis + 1:]
-    if not trailing or not array.flags.c_contiguous or array.size == 0:
-        return function(array, argument, axis=axis)
-    item = np.dtype((np.void, array.dtype.itemsize * math.prod(trailing)))
-    packed = array.reshape(array.shape[:axis + 1] + (-1,)).view(item)[..., 0]
-    gathered = function(packed, argument, axis=axis)
-    return gathered[..., None].view(array.dtype).reshape(gathered.shape + trailing)
+    trailing = math.prod(array.shape[axis + 1:])
+    item = np.dtype((np.void, array.itemsize * trailing))
+    return array.reshape(array.shape[:axis + 1] + (trailing,)).view(item)
+
+
+def _pixels(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Same-shape ``arrays`` with their last axis viewed as one item, when all allow it."""
+    if arrays[0].ndim < 2 or any(a.strides[-1] != a.itemsize for a in arrays):
+        return arrays
+    return tuple(a.view(np.dtype((np.void, a.itemsize * a.shape[-1]))) for a in arrays)
 
 
 # -- filters -----------------------------------------------------------------
 
 
 def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
-    """Separable filtering in strips of the first resized axis, on a thread pool."""
+    """Separable filtering in strips of the first resized axis."""
     lead = min(p.axis for p in passes)
-    batch = math.prod(array.shape[:lead])
-    items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
-    out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
     # any order of the passes gives the same integers in float32 (exact or
     # certified); float64 keeps the plan's order, which defines the rounding
     reordered = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
@@ -156,16 +174,38 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     definition = [Step(p.axis - lead, p.weights, np.float64) for p in passes]
     steps = [Step(p.axis - lead, p.weights, arithmetic.dtype) for p in (reordered if arithmetic.dtype == np.float32 else passes)]
     first = next(step for step in steps if step.axis == 0)
-    row_bytes = arithmetic.dtype.itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
-    # long enough that the taps a strip shares with the next are few
-    strip = max(STRIP_BYTES // max(row_bytes, 1), 2 * first.taps.shape[1])
-    strip = -(-strip // BLOCK) * BLOCK  # whole blocks
-    jobs = [(b, start, min(start + strip, first.table.n_out)) for b in range(batch) for start in range(0, first.table.n_out, strip)]
+
+    def compute(item, start, stop, out):
+        values = _strip(item, steps, start, stop)
+        arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
+
+    # strips long enough that the taps one shares with the next are few
+    return _in_strips(array, lead, out_shape, arithmetic.dtype.itemsize, 2 * first.taps.shape[1], compute)
+
+
+def _in_strips(
+    array: np.ndarray, lead: int, out_shape: tuple[int, ...], itemsize: int, min_rows: int, compute,
+    strip_bytes: int = STRIP_BYTES,
+) -> np.ndarray:
+    """Make the output in strips of rows of axis ``lead`` (the first resized axis), on a thread pool.
+
+    The axes before ``lead`` are flattened into items; ``compute(item,
+    start, stop, out)`` fills rows ``start:stop`` of one item's output
+    ``out``. Strips hold about ``strip_bytes`` of ``itemsize`` samples, in
+    whole blocks of :data:`BLOCK` rows.
+    """
+    batch = math.prod(array.shape[:lead])
+    items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
+    out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
+    row_bytes = itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
+    strip = max(strip_bytes // max(row_bytes, 1), min_rows)
+    strip = -(-strip // BLOCK) * BLOCK
+    n_rows = out.shape[1]
+    jobs = [(b, start, min(start + strip, n_rows)) for b in range(batch) for start in range(0, n_rows, strip)]
 
     def run(job):
         b, start, stop = job
-        values = _strip(items[b], steps, start, stop)
-        arithmetic.store(values, out[b, start:stop], start, lambda where: _exact(items[b], definition, start, where))
+        compute(items[b], start, stop, out[b, start:stop])
 
     workers = min(len(jobs), _cpu_count())
     if workers > 1 and out.size >= THREAD_THRESHOLD:
@@ -215,16 +255,19 @@ class Arithmetic:
       could differ) it is recomputed in float64, term by term as defined.
     """
 
-    def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None):
+    def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None, clip: bool = True):
         self.dtype = np.dtype(dtype)
         self.tolerance = tolerance
         self.exact_rows = exact_rows or {}
+        self.clip = clip
 
     @classmethod
     def choose(cls, dtype: np.dtype, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
         """The arithmetic for an input of ``dtype`` filtered by ``(axis, table)`` in turn."""
+        # without negative weights no output leaves the input's range
+        clip = any(bool(np.any(t.weights < 0)) for _, t in passes)
         if dtype.itemsize != 1 or dtype.kind not in "ui":
-            return cls(np.float64)
+            return cls(np.float64, clip=clip)
         info = np.iinfo(dtype)
         largest = float(max(-info.min, info.max))
         gains = [float(np.abs(t.weights).sum(axis=1).max()) for _, t in passes]
@@ -235,9 +278,9 @@ class Arithmetic:
             bits = [np.full_like(b, 25) for b in bits]
         exact_rows = {axis: b <= 24 for (axis, _), b in zip(passes, bits)}
         if all(rows.all() for rows in exact_rows.values()):
-            return cls(np.float32)
+            return cls(np.float32, clip=clip)
         tolerance = _float32_error(largest, gains, [t.taps.shape[1] for _, t in passes])
-        return cls(np.float32, tolerance, exact_rows)
+        return cls(np.float32, tolerance, exact_rows, clip)
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
         """Write strip ``values`` (overwritten) into ``out``; ``exact(where)`` recomputes uncertain outputs."""
@@ -246,7 +289,7 @@ class Arithmetic:
             return
         values += 0.5
         uncertain = self._uncertain(values, start) if self.tolerance else None
-        _round_shifted(values, out)
+        _round_shifted(values, out, self.clip)
         if uncertain is not None:
             out[uncertain] = to_dtype(exact(uncertain), out.dtype)
 
@@ -300,6 +343,10 @@ class Band:
         self.matrices = matrices.astype(dtype)
         self.n_out = table.n_out
         self._kron = {}
+
+    def span(self, start: int, stop: int) -> tuple[int, int]:
+        """The input rows ``lo, hi`` that outputs ``start:stop`` (``start`` a multiple of the block) read."""
+        return int(self.low[start // self.size]), int(self.low[(stop - 1) // self.size]) + self.matrices.shape[2]
 
     def _blocks(self, start: int, stop: int):
         """``(d0, d1, lo, hi, matrix)`` of the blocks of outputs ``start:stop``."""
@@ -414,9 +461,10 @@ def _strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.nda
     Passes along other axes commute with slicing axis 0, so they run on just
     the input rows this strip needs.
     """
-    taps = next(step for step in steps if step.axis == 0).taps[start:stop]
-    low = int(taps.min())
-    data = item[low:int(taps.max()) + 1]
+    first = next(step for step in steps if step.axis == 0)
+    taps = first.taps[start:stop]
+    low, high = first.band.span(start, stop) if first.band else (int(taps.min()), int(taps.max()) + 1)
+    data = item[low:high]
     for step in steps:
         if step.axis == 0:
             rows = data.reshape(data.shape[0], -1)
@@ -524,10 +572,14 @@ def _phases(taps: np.ndarray, weights: np.ndarray, period) -> tuple[int, int] | 
     return None
 
 
-def _round_shifted(values: np.ndarray, out: np.ndarray) -> None:
-    """Store ``floor(values)`` clipped to the range of the integer ``out`` (``values`` is overwritten)."""
+def _round_shifted(values: np.ndarray, out: np.ndarray, clip: bool = True) -> None:
+    """Store ``floor(values)`` clipped to the range of the integer ``out`` (``values`` is overwritten).
+
+    ``clip=False`` when ``values`` cannot leave ``[min, max + 1)``.
+    """
     info = np.iinfo(out.dtype)
-    np.clip(values, info.min, info.max, out=values)
+    if clip:
+        np.clip(values, info.min, info.max, out=values)
     if info.min < 0:  # truncation equals floor only for non-negative values
         np.floor(values, out=values)
     np.copyto(out, values, casting="unsafe")
