@@ -123,7 +123,7 @@ def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         else:
             np.copyto(*_pixels(out, _select_axis(block, 0, index)))
 
-    return _in_strips(array, lead, out_shape, array.itemsize, 1, compute, SELECT_STRIP_BYTES)
+    return _in_strips(array, lead, out_shape, array.itemsize, 1, compute, 1, SELECT_STRIP_BYTES)
 
 
 def _select_axis(array: np.ndarray, axis: int, index: np.ndarray) -> np.ndarray:
@@ -179,36 +179,39 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         values = _strip(item, steps, start, stop)
         arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
 
-    # strips long enough that the taps one shares with the next are few
-    return _in_strips(array, lead, out_shape, arithmetic.dtype.itemsize, 2 * first.taps.shape[1], compute)
+    # strips long enough that the taps one shares with the next are few, in whole blocks
+    block = first.band.size if first.band else 1
+    return _in_strips(array, lead, out_shape, arithmetic.dtype.itemsize, 2 * first.taps.shape[1], compute, block)
 
 
 def _in_strips(
     array: np.ndarray, lead: int, out_shape: tuple[int, ...], itemsize: int, min_rows: int, compute,
-    strip_bytes: int = STRIP_BYTES,
+    block: int, strip_bytes: int = STRIP_BYTES,
 ) -> np.ndarray:
     """Make the output in strips of rows of axis ``lead`` (the first resized axis), on a thread pool.
 
     The axes before ``lead`` are flattened into items; ``compute(item,
     start, stop, out)`` fills rows ``start:stop`` of one item's output
     ``out``. Strips hold about ``strip_bytes`` of ``itemsize`` samples, in
-    whole blocks of :data:`BLOCK` rows.
+    whole blocks of ``block`` rows.
     """
     batch = math.prod(array.shape[:lead])
     items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
     out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
     row_bytes = itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
-    strip = max(strip_bytes // max(row_bytes, 1), min_rows)
-    strip = -(-strip // BLOCK) * BLOCK
     n_rows = out.shape[1]
+    workers = _cpu_count() if out.size >= THREAD_THRESHOLD else 1
+    # at least two strips per worker, so that none waits long for the last one
+    strip = min(strip_bytes // max(row_bytes, 1), -(-batch * n_rows // (2 * workers)))
+    strip = -(-max(strip, min_rows) // block) * block
     jobs = [(b, start, min(start + strip, n_rows)) for b in range(batch) for start in range(0, n_rows, strip)]
 
     def run(job):
         b, start, stop = job
         compute(items[b], start, stop, out[b, start:stop])
 
-    workers = min(len(jobs), _cpu_count())
-    if workers > 1 and out.size >= THREAD_THRESHOLD:
+    workers = min(workers, len(jobs))
+    if workers > 1:
         with ThreadPoolExecutor(workers) as pool:
             list(pool.map(run, jobs))
     else:
@@ -319,42 +322,48 @@ class Band:
 
     Block ``i`` maps inputs ``low[i]:low[i] + width`` to outputs
     ``i·m:(i + 1)·m``; taps repeated by the border clamp are summed into one
-    entry.
-    Blocks are short (:data:`BLOCK` outputs when enlarging, half that when
-    reducing, whose rows are wider) so that few of the products are with the
-    zeros outside the band. Every product stays under :data:`BLAS_SIZE`
-    multiply-adds so that OpenBLAS runs it on the calling thread: its own
-    threads would compete with the strip threads for the cores.
+    entry. Blocks are short (:data:`BLOCK` outputs when enlarging, half that
+    when reducing, whose rows are wider; a multiple of the ratio's
+    denominator when small) so that few of the products are with the zeros
+    outside the band. Runs of blocks whose inputs advance by a constant step
+    (all of them at integer ratios, away from the borders) are one batched
+    product over strided windows of the input. Every single product stays
+    under :data:`BLAS_SIZE` multiply-adds so that OpenBLAS runs it on the
+    calling thread: its own threads would compete with the strip threads.
     """
 
     def __init__(self, table: AxisWeights, dtype):
         self.dtype = np.dtype(dtype)
-        self.size = m = BLOCK if table.n_out >= table.n_in else BLOCK // 2
+        base = BLOCK if table.n_out >= table.n_in else BLOCK // 2
+        period = Fraction(table.n_in, table.n_out).denominator
+        self.size = m = period * max(1, round(base / period)) if period <= 4 * base else base
         n_blocks = -(-table.n_out // m)
         block = np.arange(table.n_out) // m
-        low = np.minimum.reduceat(table.taps.min(axis=1), np.arange(0, table.n_out, m))
-        high = np.maximum.reduceat(table.taps.max(axis=1), np.arange(0, table.n_out, m)) + 1
-        # one width for all blocks (the widest), so they are built at once
-        width = min(int(np.max(high - low)), table.n_in)
+        starts = np.arange(0, table.n_out, m)
+        low = np.minimum.reduceat(table.taps.min(axis=1), starts)
+        high = np.maximum.reduceat(table.taps.max(axis=1), starts) + 1
+        # one width for all blocks (the widest), so they are built and batched at once
+        self.width = width = min(int(np.max(high - low)), table.n_in)
         low = np.minimum(low, table.n_in - width)
         matrices = np.zeros((n_blocks, m, width))
         np.add.at(matrices, (block[:, None], np.arange(table.n_out)[:, None] % m, table.taps - low[block][:, None]), table.weights)
         self.low = low
         self.matrices = matrices.astype(dtype)
         self.n_out = table.n_out
+        self.runs = _runs(low, table.n_out // m, n_blocks)
         self._kron = {}
 
     def span(self, start: int, stop: int) -> tuple[int, int]:
         """The input rows ``lo, hi`` that outputs ``start:stop`` (``start`` a multiple of the block) read."""
-        return int(self.low[start // self.size]), int(self.low[(stop - 1) // self.size]) + self.matrices.shape[2]
+        return int(self.low[start // self.size]), int(self.low[(stop - 1) // self.size]) + self.width
 
-    def _blocks(self, start: int, stop: int):
-        """``(d0, d1, lo, hi, matrix)`` of the blocks of outputs ``start:stop``."""
-        for index in range(start // self.size, -(-stop // self.size)):
-            d0 = index * self.size
-            d1 = min(d0 + self.size, self.n_out)
-            lo = int(self.low[index])
-            yield d0, d1, lo, lo + self.matrices.shape[2], index
+    def _runs(self, start: int, stop: int):
+        """``(first block, number of blocks, outputs per block, step)`` covering outputs ``start:stop``."""
+        first, last = start // self.size, -(-stop // self.size)
+        for i0, i1, step in self.runs:
+            a, b = max(i0, first), min(i1, last)
+            if a < b:
+                yield a, b - a, min(self.size, self.n_out - a * self.size), step
 
     def rows(self, rows: np.ndarray, start: int, stop: int, offset: int) -> np.ndarray:
         """Outputs ``start:stop`` from the rows of 2-D ``rows``, whose row 0 is input ``offset``.
@@ -363,34 +372,69 @@ class Band:
         """
         rows = rows.astype(self.dtype, copy=False)
         out = np.empty((stop - start, rows.shape[1]), self.dtype)
-        for d0, d1, lo, hi, index in self._blocks(start, stop):
-            matrix = self.matrices[index, :d1 - d0]
-            width = max(1, BLAS_SIZE // matrix.size)
-            for c in range(0, rows.shape[1], width):
-                np.matmul(matrix, rows[lo - offset:hi - offset, c:c + width], out=out[d0 - start:d1 - start, c:c + width])
+        chunk = max(1, BLAS_SIZE // (self.size * self.width))
+        for first, count, size, step in self._runs(start, stop):
+            matrices = self.matrices[first:first + count, :size]
+            source = rows[self.low[first] - offset:]
+            target = out[first * self.size - start:]
+            for c in range(0, rows.shape[1], chunk):
+                windows = _windows(source[:, c:c + chunk], count, self.width, step, 0)
+                np.matmul(matrices, windows, out=_windows(target[:, c:c + chunk], count, size, self.size, 0))
         return out
 
     def columns(self, rows: np.ndarray, channels: int) -> np.ndarray:
         """Resample along the columns of ``rows``, ``channels`` interleaved samples per index.
 
-        Each block is one product with ``kron(matrixᵀ, I)``: the channels stay
-        interleaved, at the cost of multiplying zeros between them.
+        Each block is a product with ``kron(matrixᵀ, I)``: the channels stay
+        interleaved, at the cost of multiplying the zeros between them.
         """
         rows = rows.astype(self.dtype, copy=False)
         out = np.empty((rows.shape[0], self.n_out * channels), self.dtype)
         c = channels
         kron = self._kron.get(c)
         if kron is None:  # built once per call of the engine (a race only builds it twice)
-            kron = np.zeros((len(self.matrices), self.matrices.shape[2] * c, self.size * c), self.dtype)
+            kron = np.zeros((len(self.matrices), self.width * c, self.size * c), self.dtype)
             for channel in range(c):
                 kron[:, channel::c, channel::c] = self.matrices.transpose(0, 2, 1)
             self._kron[c] = kron
-        for d0, d1, lo, hi, index in self._blocks(0, self.n_out):
-            matrix = kron[index, :, :(d1 - d0) * c]
-            height = max(1, BLAS_SIZE // matrix.size)
-            for r in range(0, rows.shape[0], height):
-                np.matmul(rows[r:r + height, lo * c:hi * c], matrix, out=out[r:r + height, d0 * c:d1 * c])
+        chunk = max(1, BLAS_SIZE // kron[0].size)
+        for first, count, size, step in self._runs(0, self.n_out):
+            matrices = kron[first:first + count, :, :size * c]
+            for r in range(0, rows.shape[0], chunk):
+                source = rows[r:r + chunk, self.low[first] * c:]
+                target = out[r:r + chunk, first * self.size * c:]
+                np.matmul(
+                    _windows(source, count, self.width * c, step * c, 1), matrices,
+                    out=_windows(target, count, size * c, self.size * c, 1),
+                )
         return out
+
+
+def _runs(low: np.ndarray, full: int, n_blocks: int) -> list[tuple[int, int, int]]:
+    """Split blocks into runs ``(i0, i1, step)`` of full blocks whose ``low`` advances by ``step``."""
+    runs, i = [], 0
+    while i < n_blocks:
+        j, step = i + 1, 0
+        if j < full:
+            step = int(low[j] - low[i])
+            while j < full and low[j] - low[j - 1] == step:
+                j += 1
+        runs.append((i, j, step))
+        i = j
+    return runs
+
+
+def _windows(array: np.ndarray, count: int, length: int, step: int, axis: int) -> np.ndarray:
+    """``count`` windows of ``length`` along ``axis`` of 2-D ``array``, ``step`` apart: a view.
+
+    Window ``i`` is ``array[i·step : i·step + length]`` along ``axis``; the
+    result has shape ``(count,) + window shape``.
+    """
+    shape, strides = list(array.shape), list(array.strides)
+    if count < 1 or (count - 1) * step + length > shape[axis]:  # never read or write outside ``array``
+        raise ValueError(f"{count} windows of {length} every {step} do not fit in {shape[axis]}")
+    shape[axis] = length
+    return np.lib.stride_tricks.as_strided(array, (count, *shape), (step * strides[axis], *strides))
 
 
 def _row_bits(weights: np.ndarray) -> np.ndarray:
