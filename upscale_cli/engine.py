@@ -2,25 +2,32 @@
 
 All decisions (which taps, which weights) are in the plan; this module only
 moves numbers. Selections (nearest neighbour) copy samples in the input
-dtype, so they are exact for every dtype. Filters accumulate in float64 and
-convert back once at the end: floats to their own dtype, integers rounded
-half up (``floor(v + 0.5)``, the rule of Pillow's and OpenCV's fixed point)
-and clipped to the dtype's range, because bicubic and Lanczos overshoot.
+dtype, so they are exact for every dtype. Filters are defined as float64
+sums, tap by tap, converted back once at the end: floats to their own dtype,
+integers rounded half up (``floor(v + 0.5)``, the rule of Pillow's and
+OpenCV's fixed point) and clipped to the dtype's range, because bicubic and
+Lanczos overshoot. :func:`apply_axis` is that definition, one axis at a time.
 
-How the numbers move (results are identical to the plain definition, term
-by term in the same order, so only speed and memory depend on this):
+:func:`apply_plan` computes the same numbers faster:
 
-- The output is made in strips of rows of its first resized axis, each
-  strip from just the input rows it needs, so temporaries stay small
-  (they fit in the CPU cache) and whole-output float64 copies never exist.
-  Strips run on a thread pool: NumPy releases the GIL inside its loops.
-- Along an axis whose samples are long contiguous rows, every tap is one
-  multiply-add of whole rows. Where the weight table repeats with a period
-  (integer and small rational ratios: polyphase), a tap is a strided slice
-  of rows times a scalar; elsewhere the rows are gathered first.
-- An axis with short rows (x of an RGB image: three samples per pixel) is
-  transposed in front, resampled as rows, and transposed back, moving whole
-  pixels at a time.
+- The output is made in strips of rows of its first resized axis, each from
+  just the input rows it needs, so temporaries stay small and no
+  whole-output float64 copy exists. Strips run on a thread pool (NumPy and
+  BLAS release the GIL).
+- Each pass is a product with a banded matrix in blocks (BLAS does the
+  multiply-adds). Interleaved channels (RGB) ride along through a Kronecker
+  product with the identity, so pixels are never transposed.
+- 8-bit integers are computed in float32, other integers in float64, and
+  both give exactly the definition's integers: outputs whose weights are
+  short dyadic fractions are computed exactly, and every other output whose
+  ``v + 0.5`` lies within a proven error bound of an integer is recomputed
+  tap by tap as defined (a few in ten thousand for Lanczos).
+- Floats are summed in float64 in BLAS's order: equal to the definition
+  within float64 rounding (about 1e-16 relative). float64 results may
+  differ from it in the last bits, float32 results by one unit in the last
+  place where the exact sum is a float32 tie (box and area weights make a
+  few such in a thousand). Arrays with non-finite samples, and integers
+  beyond 2**52, follow the definition.
 """
 
 from __future__ import annotations
@@ -41,16 +48,16 @@ from .weights import AxisWeights
 STRIP_BYTES = 1 << 22
 #: The same for nearest neighbour, a plain copy.
 SELECT_STRIP_BYTES = 1 << 20
-#: Rows shorter than this (in samples) are transposed before an axis pass.
-MIN_ROW = 64
+#: Below this many samples after an axis, it is resampled with a Kronecker product.
+MIN_ROW = 16
 #: Below this many output samples the work is done on the calling thread.
 THREAD_THRESHOLD = 1 << 18
-#: Polyphase is used when the weight table repeats within this many rows.
-MAX_PERIOD = 64
-#: Outputs per block of a banded matrix when enlarging (float32 passes).
+#: Outputs per block of a banded matrix when enlarging.
 BLOCK = 16
 #: Largest matrix product (m·k·n) OpenBLAS still runs on one thread.
 BLAS_SIZE = 1 << 18
+#: Integers up to this size convert to float64 exactly.
+EXACT_INTEGERS = 2.0**52
 
 
 def check_dtype(array: np.ndarray) -> None:
@@ -60,18 +67,21 @@ def check_dtype(array: np.ndarray) -> None:
 
 
 def apply_axis(array: np.ndarray, axis: int, weights: AxisWeights) -> np.ndarray:
-    """Resample ``array`` along ``axis`` with one weight table.
+    """Resample ``array`` along ``axis`` with one weight table: the definition.
 
     Output sample ``d`` is ``Σ_k weights[d, k] · array[taps[d, k]]`` along
-    the axis, accumulated in float64 in the order of ``k``. Selections are a
-    plain gather in the input dtype.
+    the axis, in float64, the terms added in the order of ``k``. Selections
+    are a plain gather in the input dtype.
     """
     if weights.is_selection:
-        return _select_axis(array, axis, weights.taps[:, 0])
-    moved = np.moveaxis(array, axis, 0)
-    rows = moved.reshape(moved.shape[0], -1)
-    result = _resample_rows(rows, weights.taps, weights.weights, _period(weights))
-    return np.moveaxis(result.reshape((weights.n_out,) + moved.shape[1:]), 0, axis)
+        return np.take(array, weights.taps[:, 0], axis=axis)
+    broadcast = [1] * array.ndim
+    broadcast[axis] = weights.n_out
+    result = None
+    for k in range(weights.taps.shape[1]):
+        term = np.take(array, weights.taps[:, k], axis=axis) * weights.weights[:, k].reshape(broadcast)
+        result = term if result is None else result.__iadd__(term)
+    return result
 
 
 def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
@@ -100,14 +110,39 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         return array.copy()
     if all(p.weights.is_selection for p in passes):
         return _select(array, passes, plan.out_shape)
+    if not _fast_enough(array):
+        return _define(array, passes)
     return _filter(array, passes, plan.out_shape)
+
+
+def _fast_enough(array: np.ndarray) -> bool:
+    """True when the fast path gives the definition's results (see the module notes)."""
+    if array.dtype.kind == "f":
+        return bool(np.isfinite(array).all())
+    return array.size == 0 or _largest(array) <= EXACT_INTEGERS
+
+
+def _largest(array: np.ndarray) -> float:
+    """The largest magnitude of an integer array's samples (its dtype's for 8 bits)."""
+    info = np.iinfo(array.dtype)
+    if array.itemsize == 1:
+        return float(max(-info.min, info.max))
+    return max(-float(array.min()), float(array.max()))
+
+
+def _define(array: np.ndarray, passes: list[AxisPlan]) -> np.ndarray:
+    """The definition: every pass over the whole array, in the plan's order, in float64."""
+    result = array.astype(np.float64)
+    for axis_plan in passes:
+        result = apply_axis(result, axis_plan.axis, axis_plan.weights)
+    return to_dtype(result, array.dtype)
 
 
 # -- selections --------------------------------------------------------------
 
 
 def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
-    """Nearest neighbour: gathers in the input dtype (slices and repeats where possible), in strips."""
+    """Nearest neighbour: gathers in the input dtype (slices where possible), in strips."""
     lead = min(p.axis for p in passes)
     rows = next(p for p in passes if p.axis == lead).weights.taps[:, 0]
     others = [(p.axis - lead, p.weights.taps[:, 0]) for p in passes if p.axis != lead]
@@ -167,21 +202,23 @@ def _pixels(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
     """Separable filtering in strips of the first resized axis."""
     lead = min(p.axis for p in passes)
-    # any order of the passes gives the same integers in float32 (exact or
-    # certified); float64 keeps the plan's order, which defines the rounding
-    reordered = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
-    arithmetic = Arithmetic.choose(array.dtype, [(p.axis - lead, p.weights) for p in reordered])
-    definition = [Step(p.axis - lead, p.weights, np.float64) for p in passes]
-    steps = [Step(p.axis - lead, p.weights, arithmetic.dtype) for p in (reordered if arithmetic.dtype == np.float32 else passes)]
-    first = next(step for step in steps if step.axis == 0)
+    # the cheaper order: an axis reduced before the others, an enlarged one after;
+    # integers are the same in any order, and the certification follows the plan's
+    order = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
+    largest = _largest(array) if array.dtype.kind in "ui" else 0.0
+    arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
+    steps = {p.axis: Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes}
+    fast = [steps[p.axis] for p in order]
+    definition = [steps[p.axis] for p in passes]
+    first = steps[lead]
 
     def compute(item, start, stop, out):
-        values = _strip(item, steps, start, stop)
+        values = _strip(item, fast, start, stop)
         arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
 
     # strips long enough that the taps one shares with the next are few, in whole blocks
-    block = first.band.size if first.band else 1
-    return _in_strips(array, lead, out_shape, arithmetic.dtype.itemsize, 2 * first.taps.shape[1], compute, block)
+    min_rows = 2 * first.table.taps.shape[1]
+    return _in_strips(array, lead, out_shape, arithmetic.dtype.itemsize, min_rows, compute, first.band.size)
 
 
 def _in_strips(
@@ -228,34 +265,28 @@ def _cpu_count() -> int:
 
 
 class Step:
-    """One filter pass of a strip: its axis within an item and its weights in the working dtype.
-
-    In float32 the pass is a product with a banded matrix, cut into blocks
-    of :data:`BLOCK` outputs (BLAS does the multiply-adds); in float64 it
-    adds the terms one tap at a time, in the definition's order.
-    """
+    """One filter pass: its axis within an item, its table, and the table as a band in ``dtype``."""
 
     def __init__(self, axis: int, table: AxisWeights, dtype):
         self.axis = axis
         self.table = table
-        self.taps = table.taps
-        self.weights = table.weights.astype(dtype)
-        self.period = _period(table)
-        self.band = Band(table, dtype) if np.dtype(dtype) == np.float32 else None
+        self.band = Band(table, dtype)
 
 
 class Arithmetic:
     """The working dtype of a filter and how its results become the output.
 
-    float64 is the definition. 8-bit integers are computed in float32 (half
-    the memory traffic, and BLAS) only in ways that give the same integers:
+    Integers come out exactly as defined (float64 sums, tap by tap, rounded
+    half up) although the sums are made in another order, and for 8-bit
+    inputs in float32:
 
     - an output whose weights (in every pass) are dyadic fractions, few
-      enough bits that float32 computes every sum exactly, is exact; for
-      bilinear and bicubic at ×2 that is every output;
-    - every other output carries a proven bound ``tolerance`` on its float32
-      error: where ``v + 0.5`` lies that close to an integer (the rounding
-      could differ) it is recomputed in float64, term by term as defined.
+      enough bits that the working dtype computes every sum exactly, is
+      exact (for bilinear and bicubic at ×2 and ×½ that is every output
+      away from the borders);
+    - every other output carries a proven bound ``tolerance`` on its error:
+      where ``v + 0.5`` lies that close to an integer (the rounding could go
+      either way) it is recomputed tap by tap as defined.
     """
 
     def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None, clip: bool = True):
@@ -265,25 +296,28 @@ class Arithmetic:
         self.clip = clip
 
     @classmethod
-    def choose(cls, dtype: np.dtype, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
-        """The arithmetic for an input of ``dtype`` filtered by ``(axis, table)`` in turn."""
-        # without negative weights no output leaves the input's range
-        clip = any(bool(np.any(t.weights < 0)) for _, t in passes)
-        if dtype.itemsize != 1 or dtype.kind not in "ui":
-            return cls(np.float64, clip=clip)
-        info = np.iinfo(dtype)
-        largest = float(max(-info.min, info.max))
+    def choose(cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
+        """The arithmetic for input samples of ``dtype`` up to ``largest`` in magnitude,
+        filtered by ``(axis, table)`` in turn."""
+        if dtype.kind == "f":
+            return cls(np.float64)
         gains = [float(np.abs(t.weights).sum(axis=1).max()) for _, t in passes]
+        # without negative weights, and with rows summing to 1 (give or take
+        # rounding), no output leaves the input's range: no need to clip
+        negative = any(bool(np.any(t.weights < 0)) for _, t in passes)
+        clip = negative or largest * (math.prod(gains) * (1 + 2.0**-20) - 1) >= 0.5
+        work = np.dtype(np.float32 if dtype.itemsize == 1 else np.float64)
+        digits = np.finfo(work).nmant + 1
         bits = [_row_bits(t.weights) for _, t in passes]
-        # the most bits any exact row may need, within float32's 24
-        needed = sum(int(b[b <= 24].max(initial=0)) for b in bits)
-        if largest * math.prod(gains) * 2.0**needed >= 2.0**24:
-            bits = [np.full_like(b, 25) for b in bits]
-        exact_rows = {axis: b <= 24 for (axis, _), b in zip(passes, bits)}
+        # exact rows: their weights' bits, the values' and the gains' all fit in the significand
+        needed = sum(int(b[b <= digits].max(initial=0)) for b in bits)
+        fits = largest * math.prod(gains) * 2.0**needed < 2.0**digits
+        exact_rows = {axis: (b <= digits) & fits for (axis, _), b in zip(passes, bits)}
         if all(rows.all() for rows in exact_rows.values()):
-            return cls(np.float32, clip=clip)
-        tolerance = _float32_error(largest, gains, [t.taps.shape[1] for _, t in passes])
-        return cls(np.float32, tolerance, exact_rows, clip)
+            return cls(work, clip=clip)
+        taps = [t.taps.shape[1] for _, t in passes]
+        tolerance = _rounding_error(largest, gains, taps, work) + _rounding_error(largest, gains, taps, np.float64)
+        return cls(work, 1.25 * tolerance, exact_rows, clip)
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
         """Write strip ``values`` (overwritten) into ``out``; ``exact(where)`` recomputes uncertain outputs."""
@@ -415,7 +449,7 @@ def _runs(low: np.ndarray, full: int, n_blocks: int) -> list[tuple[int, int, int
     runs, i = [], 0
     while i < n_blocks:
         j, step = i + 1, 0
-        if j < full:
+        if j < full and low[j] >= low[i]:  # windows run forwards only
             step = int(low[j] - low[i])
             while j < full and low[j] - low[j - 1] == step:
                 j += 1
@@ -431,38 +465,37 @@ def _windows(array: np.ndarray, count: int, length: int, step: int, axis: int) -
     result has shape ``(count,) + window shape``.
     """
     shape, strides = list(array.shape), list(array.strides)
-    if count < 1 or (count - 1) * step + length > shape[axis]:  # never read or write outside ``array``
+    if count < 1 or step < 0 or (count - 1) * step + length > shape[axis]:  # never outside ``array``
         raise ValueError(f"{count} windows of {length} every {step} do not fit in {shape[axis]}")
     shape[axis] = length
     return np.lib.stride_tricks.as_strided(array, (count, *shape), (step * strides[axis], *strides))
 
 
 def _row_bits(weights: np.ndarray) -> np.ndarray:
-    """Per row, the least ``b`` with its weights multiples of ``2**-b`` (more than 24: 25)."""
+    """Per row, the least ``b >= 0`` with its weights multiples of ``2**-b``."""
     mantissa, exponent = np.frexp(weights)
     numerator = (mantissa * 2.0**53).astype(np.int64)  # exact: 53-bit significands
     lowest = numerator & -numerator
     trailing = np.log2(np.where(lowest == 0, 1, lowest)).astype(np.int64)
     bits = np.where(weights == 0, 0, 53 - trailing - exponent)
-    return np.minimum(np.maximum(bits.max(axis=1), 0), 25)
+    return np.maximum(bits.max(axis=1), 0)
 
 
-def _float32_error(largest: float, gains: list[float], taps: list[int]) -> float:
-    """A bound on |float32 − float64| of ``v + 0.5`` after a chain of passes.
+def _rounding_error(largest: float, gains: list[float], taps: list[int], dtype) -> float:
+    """A bound on the rounding error of ``v + 0.5`` after a chain of passes in ``dtype``.
 
     A pass of ``k`` taps with row gain ``g = max Σ|w|`` on values bounded by
     ``B`` carrying an error ``e`` leaves ``g·e + (k + 1)·u·g·B`` (weights
-    rounded to float32, then at most ``k`` roundings of products and sums in
-    any order, each within ``u = 2**-24`` relative; zero weights add
-    exactly), plus one rounding for ``+ 0.5``; with a margin of a quarter,
-    plus float64's own far smaller error.
+    rounded to ``dtype``, then at most ``k`` roundings of products and sums
+    in any order, each within the unit roundoff ``u``; zero weights add
+    exactly), plus one rounding for ``+ 0.5``.
     """
-    unit = 2.0**-24
+    unit = float(np.finfo(dtype).eps) / 2
     bound, error = largest, 0.0
     for gain, k in zip(gains, taps):
         error = gain * error + (k + 1) * unit * gain * bound
         bound *= gain
-    return 1.25 * (error + unit * (bound + 1.0)) + 2.0**-40 * bound
+    return error + unit * (bound + 1.0)
 
 
 def _near_integers(values: np.ndarray, tolerance: float) -> tuple | None:
@@ -489,7 +522,7 @@ def _exact(item: np.ndarray, steps: list[Step], start: int, where: tuple) -> np.
         index = coords[step.axis]
         weights.append(step.table.weights[index])
         coords = [c[..., None] for c in coords]
-        coords[step.axis] = step.taps[index]
+        coords[step.axis] = step.table.taps[index]
     values = item[tuple(np.broadcast_arrays(*coords))].astype(np.float64)
     for w in reversed(weights):
         total = values[..., 0] * w[..., 0]
@@ -505,18 +538,13 @@ def _strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.nda
     Passes along other axes commute with slicing axis 0, so they run on just
     the input rows this strip needs.
     """
-    first = next(step for step in steps if step.axis == 0)
-    taps = first.taps[start:stop]
-    low, high = first.band.span(start, stop) if first.band else (int(taps.min()), int(taps.max()) + 1)
+    band = next(step for step in steps if step.axis == 0).band
+    low, high = band.span(start, stop)
     data = item[low:high]
     for step in steps:
         if step.axis == 0:
-            rows = data.reshape(data.shape[0], -1)
-            if step.band is not None:
-                result = step.band.rows(rows, start, stop, low)
-            else:
-                result = _resample_rows(rows, taps - low, step.weights[start:stop], step.period)
-            data = result.reshape((stop - start,) + data.shape[1:])
+            rows = step.band.rows(data.reshape(data.shape[0], -1), start, stop, low)
+            data = rows.reshape((stop - start,) + data.shape[1:])
         else:
             data = _resample_inner(data, step)
     return data
@@ -524,96 +552,16 @@ def _strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.nda
 
 def _resample_inner(data: np.ndarray, step: Step) -> np.ndarray:
     """Resample along an axis other than the first."""
-    axis, table = step.axis, step.table
-    if table.is_selection:
-        return _select_axis(data, axis, table.taps[:, 0])
-    shape = data.shape[:axis] + (table.n_out,) + data.shape[axis + 1:]
+    axis, band = step.axis, step.band
+    shape = data.shape[:axis] + (band.n_out,) + data.shape[axis + 1:]
     run = math.prod(data.shape[axis + 1:])
-    if step.band is not None and run < MIN_ROW:
-        # short rows (pixels): a matrix product per block of output pixels, channels interleaved
-        return step.band.columns(data.reshape(-1, data.shape[axis] * run), run).reshape(shape)
-    if run >= MIN_ROW:
-        # long rows after the axis: resample each block of them as they are
-        blocks = data.reshape((-1,) + data.shape[axis:])
-        flat = [_rows_of(step, b.reshape(b.shape[0], -1)) for b in blocks]
-        return np.stack(flat).reshape(shape)
-    # float64 on short rows (pixels): bring the axis to the front as whole pixels, and back
-    front = _transpose_items(data, axis)
-    result = _resample_rows(front.reshape(front.shape[0], -1), step.taps, step.weights, step.period)
-    return _transpose_items(result.reshape((table.n_out,) + shape[:axis] + shape[axis + 1:]), 0, axis)
-
-
-def _rows_of(step: Step, rows: np.ndarray) -> np.ndarray:
-    """All outputs of ``step`` from all its input rows."""
-    if step.band is not None:
-        return step.band.rows(rows, 0, step.table.n_out, 0)
-    return _resample_rows(rows, step.taps, step.weights, step.period)
-
-
-def _transpose_items(data: np.ndarray, source: int, destination: int = 0) -> np.ndarray:
-    """Move axis ``source`` to ``destination``; the axes after both travel as whole items."""
-    last = max(source, destination)
-    trailing = data.shape[last + 1:]
-    item = np.dtype((np.void, data.itemsize * math.prod(trailing)))
-    packed = np.ascontiguousarray(data).reshape(data.shape[:last + 1] + (-1,)).view(item)[..., 0]
-    moved = np.ascontiguousarray(np.moveaxis(packed, source, destination))
-    return moved[..., None].view(data.dtype).reshape(moved.shape + trailing)
-
-
-def _period(table: AxisWeights) -> tuple[int, int] | None:
-    """``(p, q)`` with ``n_in/n_out = p/q`` when polyphase may pay off.
-
-    Away from the borders, output ``d + q`` then uses the taps of ``d``
-    moved by ``p`` with the same weights (checked strip by strip).
-    """
-    ratio = Fraction(table.n_in, table.n_out)
-    if ratio.denominator > MAX_PERIOD or table.n_out < 2 * ratio.denominator:
-        return None
-    return ratio.numerator, ratio.denominator
-
-
-def _resample_rows(rows: np.ndarray, taps: np.ndarray, weights: np.ndarray, period) -> np.ndarray:
-    """``out[d] = Σ_k weights[d, k] · rows[taps[d, k]]`` for 2-D ``rows``, in ``weights.dtype``.
-
-    Each term is one product of whole rows, added in the order of ``k`` as
-    in the definition; a periodic table multiplies strided slices of rows
-    by scalars instead of gathering rows.
-    """
-    n_out, n_taps = taps.shape
-    rows = rows.astype(weights.dtype, copy=False)
-    out = np.empty((n_out, rows.shape[1]), weights.dtype)
-    phases = _phases(taps, weights, period)
-    if phases is None:
-        term = np.empty_like(out)
-        np.multiply(rows[taps[:, 0]], weights[:, :1], out=out)
-        for k in range(1, n_taps):
-            np.multiply(rows[taps[:, k]], weights[:, k:k + 1], out=term)
-            out += term
-        return out
-    p, q = phases
-    term = np.empty(((n_out + q - 1) // q, rows.shape[1]), weights.dtype)
-    for phase in range(q):
-        target = out[phase::q]
-        count = len(target)
-        for k in range(n_taps):
-            start = int(taps[phase, k])
-            source = rows[start:start + p * (count - 1) + 1:p]
-            if k == 0:
-                np.multiply(source, weights[phase, k], out=target)
-            else:
-                np.multiply(source, weights[phase, k], out=term[:count])
-                target += term[:count]
-    return out
-
-
-def _phases(taps: np.ndarray, weights: np.ndarray, period) -> tuple[int, int] | None:
-    """``period`` if in this part of the table row ``d + q`` is row ``d`` shifted by ``p``."""
-    if period is None or len(taps) <= period[1]:
-        return None
-    p, q = period
-    if np.all(taps[q:] - taps[:-q] == p) and np.array_equal(weights[q:], weights[:-q]):
-        return period
-    return None
+    if run < MIN_ROW:
+        # short rows (pixels): channels stay interleaved
+        return band.columns(data.reshape(-1, data.shape[axis] * run), run).reshape(shape)
+    # long rows after the axis: resample each block of them as they are
+    blocks = data.reshape((-1,) + data.shape[axis:])
+    flat = [band.rows(b.reshape(b.shape[0], -1), 0, band.n_out, 0) for b in blocks]
+    return np.stack(flat).reshape(shape)
 
 
 def _round_shifted(values: np.ndarray, out: np.ndarray, clip: bool = True) -> None:
