@@ -22,12 +22,8 @@ Lanczos overshoot. :func:`apply_axis` is that definition, one axis at a time.
   short dyadic fractions are computed exactly, and every other output whose
   ``v + 0.5`` lies within a proven error bound of an integer is recomputed
   tap by tap as defined (a few in ten thousand for Lanczos).
-- Floats are summed in float64 in BLAS's order: equal to the definition
-  within float64 rounding (about 1e-16 relative). float64 results may
-  differ from it in the last bits, float32 results by one unit in the last
-  place where the exact sum is a float32 tie (box and area weights make a
-  few such in a thousand). Arrays with non-finite samples, and integers
-  beyond 2**52, follow the definition.
+- Floats, whose every bit counts, follow the definition itself, in strips
+  on the pool; so do integers beyond 2**52, which float64 cannot hold.
 """
 
 from __future__ import annotations
@@ -35,6 +31,7 @@ from __future__ import annotations
 import math
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -110,32 +107,15 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         return array.copy()
     if all(p.weights.is_selection for p in passes):
         return _select(array, passes, plan.out_shape)
-    if not _fast_enough(array):
-        return _define(array, passes)
     return _filter(array, passes, plan.out_shape)
-
-
-def _fast_enough(array: np.ndarray) -> bool:
-    """True when the fast path gives the definition's results (see the module notes)."""
-    if array.dtype.kind == "f":
-        return bool(np.isfinite(array).all())
-    return array.size == 0 or _largest(array) <= EXACT_INTEGERS
 
 
 def _largest(array: np.ndarray) -> float:
     """The largest magnitude of an integer array's samples (its dtype's for 8 bits)."""
     info = np.iinfo(array.dtype)
-    if array.itemsize == 1:
+    if array.itemsize == 1 or array.size == 0:
         return float(max(-info.min, info.max))
     return max(-float(array.min()), float(array.max()))
-
-
-def _define(array: np.ndarray, passes: list[AxisPlan]) -> np.ndarray:
-    """The definition: every pass over the whole array, in the plan's order, in float64."""
-    result = array.astype(np.float64)
-    for axis_plan in passes:
-        result = apply_axis(result, axis_plan.axis, axis_plan.weights)
-    return to_dtype(result, array.dtype)
 
 
 # -- selections --------------------------------------------------------------
@@ -202,10 +182,12 @@ def _pixels(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
 def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
     """Separable filtering in strips of the first resized axis."""
     lead = min(p.axis for p in passes)
+    largest = _largest(array) if array.dtype.kind in "ui" else math.inf
+    if largest > EXACT_INTEGERS:  # floats, and integers float64 cannot hold exactly
+        return _define(array, passes, out_shape)
     # the cheaper order: an axis reduced before the others, an enlarged one after;
-    # integers are the same in any order, and the certification follows the plan's
+    # the integers are the same in any order, and the certification follows the plan's
     order = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
-    largest = _largest(array) if array.dtype.kind in "ui" else 0.0
     arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
     steps = {p.axis: Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes}
     fast = [steps[p.axis] for p in order]
@@ -219,6 +201,26 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     # strips long enough that the taps one shares with the next are few, in whole blocks
     min_rows = 2 * first.table.taps.shape[1]
     return _in_strips(array, lead, out_shape, arithmetic.dtype.itemsize, min_rows, compute, first.band.size)
+
+
+def _define(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
+    """The definition (:func:`apply_axis`, pass after pass in the plan's order), in strips."""
+    lead = min(p.axis for p in passes)
+    first = next(p.weights for p in passes if p.axis == lead)
+
+    def compute(item, start, stop, out):
+        taps = first.taps[start:stop]
+        low = int(taps.min())
+        values = item[low:int(taps.max()) + 1].astype(np.float64)
+        for p in passes:
+            table = p.weights
+            if p.axis == lead:
+                table = replace(table, n_out=stop - start, taps=taps - low, weights=table.weights[start:stop],
+                                coordinates=table.coordinates[start:stop])
+            values = apply_axis(values, p.axis - lead, table)
+        out[...] = to_dtype(values, out.dtype)
+
+    return _in_strips(array, lead, out_shape, 8, 2 * first.taps.shape[1], compute, 1)
 
 
 def _in_strips(
@@ -299,8 +301,6 @@ class Arithmetic:
     def choose(cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
         """The arithmetic for input samples of ``dtype`` up to ``largest`` in magnitude,
         filtered by ``(axis, table)`` in turn."""
-        if dtype.kind == "f":
-            return cls(np.float64)
         gains = [float(np.abs(t.weights).sum(axis=1).max()) for _, t in passes]
         # without negative weights, and with rows summing to 1 (give or take
         # rounding), no output leaves the input's range: no need to clip
