@@ -1,0 +1,269 @@
+"""The engine against a plain reference: every fast path, every dtype, strip edges.
+
+The reference below is the definition written out with loops: for each
+output index, the taps' samples times their weights, added in order, in
+float64; integers rounded half up and clipped. The engine must give exactly
+the same numbers, whatever strips, threads, band blocks and float32 tricks
+it uses inside.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from upscale_cli import engine
+from upscale_cli.api import plan_for
+from upscale_cli.engine import Arithmetic, apply_axis, apply_plan, to_dtype
+from upscale_cli.plan import AxisPlan, ResizeOptions, ResizePlan
+from upscale_cli.sizes import AxisSize
+from upscale_cli.weights import AxisWeights
+
+#: the strips fixture only sets constants: nothing to reset between examples
+strip_settings = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.uint32, np.int64, np.float32, np.float64]
+
+
+def reference(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """The definition, one output index at a time."""
+    passes = [p for p in plan.axes if not p.weights.is_identity]
+    if all(p.weights.is_selection for p in passes):
+        for p in passes:
+            array = np.take(array, p.weights.taps[:, 0], axis=p.axis)
+        return array.copy()
+    values = array.astype(np.float64)
+    for p in passes:
+        moved = np.moveaxis(values, p.axis, 0)
+        out = np.empty((p.weights.n_out,) + moved.shape[1:])
+        for d in range(p.weights.n_out):
+            total = moved[p.weights.taps[d, 0]] * p.weights.weights[d, 0]
+            for k in range(1, p.weights.taps.shape[1]):
+                total = total + moved[p.weights.taps[d, k]] * p.weights.weights[d, k]
+            out[d] = total
+        values = np.moveaxis(out, 0, p.axis)
+    if array.dtype.kind == "f":
+        return values.astype(array.dtype)
+    info = np.iinfo(array.dtype)
+    return np.clip(np.floor(values + 0.5), info.min, info.max).astype(array.dtype)
+
+
+def random_array(rng: np.random.Generator, shape, dtype) -> np.ndarray:
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return (rng.standard_normal(shape) * 1000).astype(dtype)
+    info = np.iinfo(dtype)
+    low, high = max(info.min, -(2**40)), min(info.max, 2**40)
+    return rng.integers(low, high, size=shape, endpoint=True).astype(dtype)
+
+
+def make_plan(shape, tables: dict[int, AxisWeights]) -> ResizePlan:
+    """A plan applying ``tables`` (array axis → table) in the given order."""
+    out_shape = list(shape)
+    axes = []
+    for axis, table in tables.items():
+        out_shape[axis] = table.n_out
+        axes.append(AxisPlan(axis, "xyz"[len(axes)], AxisSize(table.n_in, table.n_out, "test"), table))
+    return ResizePlan(tuple(shape), tuple(out_shape), ResizeOptions(), tuple(axes))
+
+
+def table(taps, weights) -> AxisWeights:
+    taps, weights = np.asarray(taps, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+    n_in = int(taps.max()) + 1
+    return AxisWeights(n_in, len(taps), taps, weights, np.zeros(len(taps)), "test")
+
+
+@st.composite
+def weight_tables(draw, n_in: int | None = None):
+    """Any taps, and weights of three kinds: normalised, short dyadic fractions, or anything."""
+    n_in = n_in or draw(st.integers(1, 13))
+    n_out = draw(st.integers(1, 13))
+    k = draw(st.integers(1, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    kind = draw(st.sampled_from(["window", "random taps"]))
+    if kind == "window":  # consecutive taps clamped at the borders, as the builders make them
+        first = np.sort(rng.integers(-2, n_in, size=n_out))
+        taps = np.clip(first[:, None] + np.arange(k), 0, n_in - 1)
+    else:
+        taps = rng.integers(0, n_in, size=(n_out, k))
+    style = draw(st.sampled_from(["normalised", "dyadic", "any"]))
+    if style == "dyadic":
+        weights = rng.integers(-4, 12, size=(n_out, k)) / 8.0
+    else:
+        weights = rng.standard_normal((n_out, k))
+        if style == "normalised":
+            weights[np.abs(weights.sum(axis=1)) < 0.1, 0] += 1.0
+            weights /= weights.sum(axis=1, keepdims=True)
+    if k == 1:  # a one-tap table is a selection: it copies, whatever the weight says
+        weights[:] = 1.0
+    return AxisWeights(n_in, n_out, taps, weights, np.zeros(n_out), "test")
+
+
+@pytest.fixture(params=["default strips", "one block per strip, threads"])
+def strips(request, monkeypatch):
+    """Run a test as shipped, and again with the smallest strips and threads on tiny arrays."""
+    if request.param != "default strips":
+        monkeypatch.setattr(engine, "STRIP_BYTES", 1)
+        monkeypatch.setattr(engine, "SELECT_STRIP_BYTES", 1)
+        monkeypatch.setattr(engine, "THREAD_THRESHOLD", 0)
+    return request.param
+
+
+def assert_same(array: np.ndarray, plan: ResizePlan) -> None:
+    expected = reference(array, plan)
+    result = apply_plan(array, plan)
+    assert result.dtype == array.dtype and result.shape == plan.out_shape
+    np.testing.assert_array_equal(result, expected, strict=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@strip_settings
+@given(data=st.data())
+def test_random_tables_on_an_image(strips, dtype, data):
+    """Two passes of arbitrary tables on an hwc array: exactly the reference's numbers."""
+    rows = data.draw(weight_tables())
+    columns = data.draw(weight_tables())
+    channels = data.draw(st.sampled_from([1, 3, 4]))
+    order = data.draw(st.sampled_from([(1, 0), (0, 1)]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    array = random_array(rng, (rows.n_in, columns.n_in, channels), dtype)
+    tables = {0: rows, 1: columns}
+    assert_same(array, make_plan(array.shape, {axis: tables[axis] for axis in order}))
+
+
+@strip_settings
+@given(data=st.data())
+def test_random_tables_on_other_layouts(strips, data):
+    """A batch axis in front (nchw) and three resized axes (a volume): the same as the reference."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    dtype = data.draw(st.sampled_from([np.uint8, np.int16, np.float32]))
+    a, b, c = (data.draw(weight_tables()) for _ in range(3))
+    batch = random_array(rng, (2, 3, a.n_in, b.n_in), dtype)
+    assert_same(batch, make_plan(batch.shape, {3: b, 2: a}))
+    volume = random_array(rng, (a.n_in, b.n_in, c.n_in), dtype)
+    assert_same(volume, make_plan(volume.shape, {2: c, 1: b, 0: a}))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "lanczos", "area", "box", "hamming"])
+@pytest.mark.parametrize(
+    ("shape", "size"),
+    [
+        ((37, 53, 3), (106, 74)),  # ×2
+        ((37, 53, 3), (26, 18)),  # about ×½, odd sizes
+        ((40, 64, 3), (32, 20)),  # exactly ×½
+        ((29, 31, 4), (47, 13)),  # unrelated ratios, one axis up, one down
+        ((1, 7, 3), (9, 1)),  # one-pixel axes
+        ((7, 1), (1, 5)),
+        ((5, 9), (9, 5)),
+    ],
+)
+def test_real_plans(strips, dtype, mode, shape, size):
+    """The plans the library makes, every mode, both directions, odd and one-pixel sizes."""
+    array = random_array(np.random.default_rng(7), shape, dtype)
+    assert_same(array, plan_for(shape, size=size, mode=mode))
+
+
+def test_photo_sized_lanczos_is_exact():
+    """Full-range uint8 at a size where strips, blocks, threads and certification all take part."""
+    rng = np.random.default_rng(3)
+    array = rng.integers(0, 256, size=(120, 200, 3)).astype(np.uint8)
+    for size in [(400, 240), (100, 60), (151, 97)]:
+        assert_same(array, plan_for(array.shape, size=size, mode="lanczos"))
+
+
+def test_a_rounding_trap_float32_falls_into():
+    """Weights and samples whose sum float32 rounds to 98.5 (→ 99) while float64 gives 98.4999957 (→ 98)."""
+    weights = [0.3782429852187843, 0.37962338666811246, 0.24213362811310318]
+    samples = np.array([23, 234, 4], dtype=np.uint8)
+    in_float32 = np.float32(0)
+    for w, x in zip(np.float32(weights), samples.astype(np.float32)):
+        in_float32 += w * x
+    assert np.floor(in_float32 + np.float32(0.5)) == 99  # the trap is real
+    plan = make_plan((3,), {0: table([[0, 1, 2]], [weights])})
+    assert Arithmetic.choose(np.dtype(np.uint8), 255.0, [(0, plan.axes[0].weights)]).dtype == np.float32
+    assert apply_plan(samples, plan).tolist() == [98]
+
+
+def test_dyadic_tables_need_no_check_and_others_do():
+    """Bilinear and bicubic at ×2 are exact in float32; Lanczos and ×½'s borders are certified."""
+    def arithmetic(size, mode, dtype=np.uint8):
+        plan = plan_for((64, 64), size=size, mode=mode)
+        return Arithmetic.choose(np.dtype(dtype), 255.0, [(p.axis, p.weights) for p in plan.axes])
+
+    assert arithmetic((128, 128), "bilinear").tolerance == 0
+    assert arithmetic((128, 128), "bicubic").tolerance == 0
+    reduced = arithmetic((32, 32), "bilinear")
+    assert reduced.tolerance > 0
+    rows = reduced.exact_rows[0]
+    assert not rows[0] and not rows[-1] and rows[1:-1].all()  # only the renormalised borders
+    assert arithmetic((128, 128), "lanczos").exact_rows[0].sum() == 0
+    assert arithmetic((128, 128), "bilinear", np.uint16).dtype == np.float64
+
+
+def test_row_bits():
+    weights = np.array([[0.25, 0.75], [3 / 128, -111 / 128], [1 / 3, 2 / 3], [0.0, 1.0], [2.0**-30, 1.0], [-0.5, 1.5]])
+    assert engine._row_bits(weights).tolist() == [2, 7, 54, 0, 30, 1]
+
+
+def test_clipping_only_where_values_can_leave_the_range():
+    """Positive weights summing to 1 cannot overshoot; more than 1 can, and is clipped."""
+    samples = np.array([250, 255, 255], dtype=np.uint8)
+    assert apply_plan(samples, make_plan((3,), {0: table([[0, 1], [1, 2]], [[0.5, 0.5], [0.75, 0.75]])})).tolist() == [253, 255]
+    signed = np.array([-128, 127], dtype=np.int8)
+    assert apply_plan(signed, make_plan((2,), {0: table([[0, 1], [1, 0]], [[1.5, -0.5], [1.25, 0.25]])})).tolist() == [-128, 127]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@strip_settings
+@given(data=st.data())
+def test_nearest_is_a_gather_in_the_input_dtype(strips, dtype, data):
+    """Slices, repeats and arbitrary index lists along both axes."""
+    n_in = data.draw(st.integers(1, 9))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    pattern = data.draw(st.sampled_from(["repeat", "slice", "any"]))
+    n_out = data.draw(st.integers(1, 12))
+    if pattern == "repeat":
+        index = np.arange(n_in * 3) // 3
+    elif pattern == "slice":
+        index = np.arange(0, n_in, 2)
+    else:
+        index = rng.integers(0, n_in, size=n_out)
+    array = random_array(rng, (n_in, 5, 3), dtype)
+    selection = AxisWeights(n_in, len(index), index[:, None], np.ones((len(index), 1)), np.zeros(len(index)), "test")
+    columns = AxisWeights(5, 4, np.array([[4], [0], [0], [2]]), np.ones((4, 1)), np.zeros(4), "test")
+    result = apply_plan(array, make_plan(array.shape, {0: selection, 1: columns}))
+    np.testing.assert_array_equal(result, array[index][:, [4, 0, 0, 2]], strict=True)
+    assert not np.shares_memory(result, array)
+
+
+def test_non_contiguous_and_empty_inputs(strips):
+    array = random_array(np.random.default_rng(1), (30, 20, 3), np.uint8)
+    view = array.transpose(1, 0, 2)[::2]
+    assert_same(view, plan_for(view.shape, size=(45, 25), mode="bicubic"))
+    empty = np.zeros((0, 3, 8, 8), np.float32)
+    assert apply_plan(empty, plan_for(empty.shape, size=(4, 4), mode="bilinear")).shape == (0, 3, 4, 4)
+
+
+def test_non_finite_floats_and_huge_integers_follow_the_definition(strips):
+    array = random_array(np.random.default_rng(2), (12, 10), np.float64)
+    array[3, 4], array[7, 1] = np.inf, np.nan
+    assert_same(array, plan_for(array.shape, size=(7, 19), mode="lanczos"))
+    huge = np.array([[2**62, -(2**62), 5, 2**53 + 1]], dtype=np.int64)
+    assert_same(huge, plan_for(huge.shape, size=(7, 1), mode="bicubic"))
+
+
+def test_apply_axis_is_the_definition():
+    values = np.array([[0.0, 10.0, 20.0]])
+    weights = table([[0, 1], [1, 2], [2, 2]], [[0.25, 0.75], [0.5, 0.5], [1.0, 0.0]])
+    np.testing.assert_array_equal(apply_axis(values, 1, weights), [[7.5, 15.0, 20.0]])
+
+
+def test_to_dtype_rounds_half_up_and_clips():
+    values = np.array([-129.5, -2.5, -0.5, 0.5, 1.49999, 2.5, 254.5, 300.0])
+    assert to_dtype(values, np.dtype(np.int8)).tolist() == [-128, -2, 0, 1, 1, 3, 127, 127]
+    assert to_dtype(values, np.dtype(np.uint8)).tolist() == [0, 0, 0, 1, 1, 3, 255, 255]
+    assert values[0] == -129.5  # the input is left alone
+    assert to_dtype(values, np.dtype(np.float32)).dtype == np.float32
