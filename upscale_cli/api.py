@@ -297,7 +297,9 @@ def resize_image_traced(image, *, linear: bool = False, **kwargs) -> ImageResize
     premultiplied = plan.compat in (None, "pillow") and source.mode in STRAIGHT_ALPHA_MODES
     alpha_max = 255.0 if premultiplied and needs_premultiplication(plan) else None
     resized = _resample(array, plan, source.mode, linear)
-    result = Image.frombytes(source.mode, (resized.shape[1], resized.shape[0]), resized.tobytes())
+    # straight from the array's memory: no intermediate bytes copy of the output
+    size = (resized.shape[1], resized.shape[0])
+    result = Image.frombuffer(source.mode, size, np.ascontiguousarray(resized), "raw", source.mode, 0, 1)
     if image.mode == "1":
         result = result.convert("1")  # nearest kept the values exactly 0 or 255
     elif image.mode in ("P", "PA"):
