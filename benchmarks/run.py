@@ -1,0 +1,425 @@
+"""Benchmark ``upscale`` against Pillow (and OpenCV and PyTorch when installed).
+
+    python benchmarks/run.py              # tables on the terminal
+    python benchmarks/run.py --json       # the same numbers as JSON
+    python benchmarks/run.py --markdown   # tables for the README
+
+Every case runs the libraries on the same input, interleaved (A B A B ...)
+so that a noisy machine slows them alike; the tables show medians, the
+spread (half the interquartile range, in % of the median) and the ratio
+``upscale / Pillow`` (below 1.0: upscale is faster). Inputs are made here,
+deterministically: a synthetic photograph (smooth shading, soft blobs,
+sensor-like noise), so no file needs downloading.
+
+Parts:
+
+- in-process: ``upscale_cli.resize(array)`` against ``Image.resize`` on the
+  same samples (RGB 8-bit, float32 and 16-bit grey), with the largest
+  difference from Pillow's result in levels;
+- process: the ``upscale`` command on a PNG against a minimal Pillow script
+  doing the same (decode, resize, encode), wall time and peak memory (RSS);
+- memory: peak RSS of each library resizing 4000×3000 → 8000×6000 Lanczos
+  in a fresh process;
+- startup: ``upscale --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import upscale_cli
+from upscale_cli.image_io import PNG_COMPRESS_LEVEL
+
+PILLOW_FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
+HD, UHD, QHD = (1920, 1080), (3840, 2160), (960, 540)
+
+
+def photo(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """A photograph-like RGB uint8 image: shading, soft shapes and fine noise."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:height, 0:width] / np.array([height, width])[:, None, None]
+    shade = np.stack([np.sin(3 * x + 1), np.cos(2 * y + x), np.sin(5 * x * y + 2)], -1) * 0.5 + 0.5
+    for cx, cy, size, colour in zip(rng.random(40), rng.random(40), rng.random(40) * 0.1 + 0.02, rng.random((40, 3)) - 0.5):
+        shade += 0.6 * np.exp(-((x - cx) ** 2 + (y - cy) ** 2) / (2 * size * size))[..., None] * colour
+    shade += rng.normal(0, 0.03, shade.shape)
+    return (np.clip(shade, 0, 1) * 255).round().astype(np.uint8)
+
+
+# -- in-process ----------------------------------------------------------------
+
+
+def in_process_cases(quick: bool) -> list[dict]:
+    rgb = photo(*HD)
+    grey = rgb.astype(np.float32).mean(axis=2) / 255
+    cases = []
+    for mode in PILLOW_FILTERS:
+        for size in (UHD, QHD):
+            cases.append({"name": f"RGB8 1920×1080 → {size[0]}×{size[1]} {mode}", "array": rgb, "size": size, "mode": mode})
+    cases.append({"name": "F32 grey 1920×1080 → 3840×2160 bicubic", "array": grey, "size": UHD, "mode": "bicubic"})
+    cases.append({"name": "F32 grey 1920×1080 → 960×540 bicubic", "array": grey, "size": QHD, "mode": "bicubic"})
+    sixteen = (grey * 65535).round().astype(np.uint16)
+    cases.append({"name": "I16 grey 1920×1080 → 3840×2160 bicubic", "array": sixteen, "size": UHD, "mode": "bicubic"})
+    cases.append({"name": "I16 grey 1920×1080 → 960×540 bicubic", "array": sixteen, "size": QHD, "mode": "bicubic"})
+    if not quick:
+        big = np.asarray(Image.fromarray(rgb).resize((4000, 3000), Image.BICUBIC))
+        cases.append({"name": "RGB8 4000×3000 → 8000×6000 lanczos", "array": big, "size": (8000, 6000), "mode": "lanczos", "repeats": 3})
+    return cases
+
+
+def competitors(mode: str, size: tuple[int, int], array: np.ndarray) -> dict:
+    """Optional libraries doing the same resize, by name (absent when not installed or not offered)."""
+    runs = {}
+    try:
+        import cv2
+
+        flags = {"nearest": cv2.INTER_NEAREST_EXACT, "bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC,
+                 "lanczos": cv2.INTER_LANCZOS4}
+        if array.shape[1] > size[0] and mode != "nearest":
+            flags.update(bilinear=cv2.INTER_AREA, bicubic=cv2.INTER_AREA, lanczos=cv2.INTER_AREA)  # its antialiased reduction
+        runs["OpenCV"] = lambda: cv2.resize(array, size, interpolation=flags[mode])
+    except ImportError:
+        pass
+    try:
+        import torch
+
+        if mode != "lanczos" and array.dtype != np.uint16:
+            tensor = torch.from_numpy(np.ascontiguousarray(np.atleast_3d(array).transpose(2, 0, 1)))[None]
+            if tensor.dtype == torch.uint8 and mode != "nearest":
+                tensor = tensor.float()  # PyTorch filters uint8 only in bilinear; float for a fair comparison
+            torch_mode = {"nearest": "nearest-exact", "bilinear": "bilinear", "bicubic": "bicubic"}[mode]
+            options = {} if mode == "nearest" else {"antialias": True, "align_corners": False}
+            runs["PyTorch"] = lambda: torch.nn.functional.interpolate(tensor, size=size[::-1], mode=torch_mode, **options)
+    except ImportError:
+        pass
+    return runs
+
+
+def pillow_image(array: np.ndarray) -> Image.Image:
+    if array.dtype == np.uint16:
+        return Image.fromarray(array)  # mode I;16
+    return Image.fromarray(array)
+
+
+def compat_keyword() -> dict:
+    """``compat='pillow'`` when this version of upscale offers it, else nothing (native arithmetic)."""
+    return {"compat": "pillow"} if "compat" in inspect.signature(upscale_cli.resize).parameters else {}
+
+
+def interleaved(runs: dict, repeats: int) -> dict[str, list[float]]:
+    """Time every function ``repeats`` times, taking turns, after one warm-up run each."""
+    for run in runs.values():
+        run()
+    times = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - start)
+    return times
+
+
+def summary(samples: list[float]) -> dict:
+    median = statistics.median(samples)
+    q1, _, q3 = statistics.quantiles(samples, n=4) if len(samples) > 1 else (median, median, median)
+    return {"median_s": median, "spread_pct": 100 * (q3 - q1) / 2 / median, "samples_s": samples}
+
+
+def measure_in_process(cases: list[dict], repeats: int) -> list[dict]:
+    compat = compat_keyword()
+    results = []
+    for case in cases:
+        array, size, mode = case["array"], case["size"], case["mode"]
+        image = pillow_image(array)
+        filt = PILLOW_FILTERS[mode]
+        runs = {
+            "upscale": lambda: upscale_cli.resize(array, size=size, mode=mode),
+            "Pillow": lambda: image.resize(size, filt),
+            **competitors(mode, size, array),
+        }
+        times = interleaved(runs, case.get("repeats", repeats))
+        ours = upscale_cli.resize(array, size=size, mode=mode, **compat)
+        theirs = np.asarray(image.resize(size, filt))
+        difference = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
+        results.append({
+            "case": case["name"],
+            "times": {name: summary(samples) for name, samples in times.items()},
+            "ratio": statistics.median(times["upscale"]) / statistics.median(times["Pillow"]),
+            "vs_pillow": {
+                "compared": "compat='pillow'" if compat else "native",
+                "max_difference": float(difference.max()),
+                "share_over_1": float(np.mean(difference > 1)) if array.dtype.kind in "ui" else None,
+            },
+        })
+    return results
+
+
+# -- whole processes -------------------------------------------------------------
+
+PILLOW_SCRIPT = """
+import sys
+from PIL import Image
+image = Image.open(sys.argv[1])
+size = (image.width * int(sys.argv[3]), image.height * int(sys.argv[3]))
+image.resize(size, getattr(Image, sys.argv[4].upper())).save(sys.argv[2], compress_level=int(sys.argv[5]))
+"""
+
+
+def run_process(command: list[str]) -> tuple[float, int]:
+    """Wall time and peak RSS (bytes) of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise RuntimeError(f"{command[0]} failed: {process.stderr.read().decode()}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def current_rss() -> int | None:
+    """This process's resident memory now, in bytes (Linux), else None."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return None
+
+
+def upscale_command() -> list[str]:
+    return [sys.executable, "-m", "upscale_cli"]
+
+
+def measure_processes(folder: Path, repeats: int, quick: bool) -> list[dict]:
+    script = folder / "pillow_resize.py"
+    script.write_text(PILLOW_SCRIPT)
+    cases = [(write_photo(folder / "photo.png", HD), "bicubic", repeats)]
+    if not quick:
+        cases.append((write_photo(folder / "big.png", (4000, 3000)), "lanczos", 2))
+    results = []
+    for path, mode, count in cases:
+        out = folder / "out.png"
+        commands = {
+            "upscale": upscale_command() + [str(path), "--scale", "2", "--mode", mode, "-o", str(out), "--overwrite"],
+            f"Pillow level {PNG_COMPRESS_LEVEL}": [sys.executable, str(script), str(path), str(out), "2", mode, str(PNG_COMPRESS_LEVEL)],
+            "Pillow level 6 (its default)": [sys.executable, str(script), str(path), str(out), "2", mode, "6"],
+        }
+        walls = {name: [] for name in commands}
+        peaks = {name: [] for name in commands}
+        for _ in range(count):
+            for name, command in commands.items():
+                wall, peak = run_process(command)
+                walls[name].append(wall)
+                peaks[name].append(peak)
+        with Image.open(path) as image:
+            size = image.size
+        same_level = f"Pillow level {PNG_COMPRESS_LEVEL}"
+        results.append({
+            "case": f"{path.name} {size[0]}×{size[1]} --scale 2 --mode {mode}",
+            "times": {name: summary(samples) for name, samples in walls.items()},
+            "peak_rss": {name: max(samples) for name, samples in peaks.items()},
+            "ratio": statistics.median(walls["upscale"]) / statistics.median(walls[same_level]),
+            "memory_ratio": max(peaks["upscale"]) / max(peaks[same_level]),
+        })
+    return results
+
+
+def write_photo(path: Path, size: tuple[int, int]) -> Path:
+    """Write the test photograph at ``size`` as a PNG, from another process (this one stays small)."""
+    script = PHOTO_SCRIPT + f"\nImage.fromarray(array).save({str(path)!r}, compress_level={PNG_COMPRESS_LEVEL})"
+    subprocess.run([sys.executable, "-c", script, str(size[0]), str(size[1])], check=True)
+    return path
+
+
+PHOTO_SCRIPT = f"""
+import sys, numpy as np
+from PIL import Image
+sys.path[:0] = [{str(Path(__file__).resolve().parent.parent)!r}]
+from benchmarks.run import photo
+width, height = int(sys.argv[1]), int(sys.argv[2])
+array = photo(1920, 1080)
+if (width, height) != (1920, 1080):  # larger photographs are enlarged: the texture stays photographic
+    array = np.asarray(Image.fromarray(array).resize((width, height), Image.BICUBIC))
+"""
+
+MEMORY_SCRIPT = PHOTO_SCRIPT + """
+import resource
+image = Image.fromarray(array) if sys.argv[3] == "Pillow" else None
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if sys.argv[3] == "Pillow":
+    result = image.resize((8000, 6000), Image.LANCZOS)
+else:
+    import upscale_cli
+    result = upscale_cli.resize(array, size=(8000, 6000), mode="lanczos")
+print(before * 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+def measure_memory() -> dict:
+    """Peak RSS of a fresh process resizing 4000×3000 → 8000×6000 with Lanczos, each library."""
+    result = {}
+    for name in ("upscale", "Pillow"):
+        output = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, "4000", "3000", name],
+                                capture_output=True, text=True, check=True).stdout.split()
+        before, peak = map(int, output)
+        result[name] = {"before_resize": before, "peak": peak}
+    result["ratio"] = result["upscale"]["peak"] / result["Pillow"]["peak"]
+    return result
+
+
+def measure_startup(repeats: int) -> dict:
+    samples = [run_process(upscale_command() + ["--help"])[0] for _ in range(repeats)]
+    return summary(samples)
+
+
+# -- report ----------------------------------------------------------------------
+
+
+def machine() -> dict:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {"python": platform.python_version(), "numpy": np.__version__, "pillow": Image.__version__}
+    for name, module in (("opencv", "cv2"), ("torch", "torch")):
+        try:
+            versions[name] = __import__(module).__version__
+        except ImportError:
+            pass
+    blas = np.__config__.CONFIG.get("Build Dependencies", {}).get("blas", {})
+    return {"cpu": model, "cores": os.cpu_count(), "system": platform.platform(), "versions": versions,
+            "blas": f"{blas.get('name', '?')} {blas.get('version', '')}".strip()}
+
+
+def milliseconds(entry: dict) -> str:
+    return f"{entry['median_s'] * 1000:.1f} ±{entry['spread_pct']:.0f}%"
+
+
+def rows_in_process(results: list[dict]) -> tuple[list[str], list[list[str]]]:
+    others = sorted({name for r in results for name in r["times"]} - {"upscale", "Pillow"})
+    header = ["case", "upscale ms", "Pillow ms", "ratio", "max diff", *[f"{name} ms" for name in others]]
+    rows = []
+    for r in results:
+        diff = r["vs_pillow"]
+        shown = f"{diff['max_difference']:.0f}" if diff["share_over_1"] is not None else f"{diff['max_difference']:.1e}"
+        if diff["share_over_1"]:
+            shown += f" ({100 * diff['share_over_1']:.2f}% >1)"
+        rows.append([r["case"], milliseconds(r["times"]["upscale"]), milliseconds(r["times"]["Pillow"]),
+                     f"{r['ratio']:.2f}", shown,
+                     *[milliseconds(r["times"][n]) if n in r["times"] else "—" for n in others]])
+    return header, rows
+
+
+def rows_processes(results: list[dict]) -> tuple[list[str], list[list[str]]]:
+    header = ["case", "program", "wall s", "peak RSS MB", "time ratio", "memory ratio"]
+    rows = []
+    for r in results:
+        for index, name in enumerate(r["times"]):
+            ratios = [f"{r['ratio']:.2f}", f"{r['memory_ratio']:.2f}"] if index == 0 else ["", ""]
+            rows.append([r["case"] if index == 0 else "", name, f"{r['times'][name]['median_s']:.2f} ±{r['times'][name]['spread_pct']:.0f}%",
+                         f"{r['peak_rss'][name] / 2**20:.0f}", *ratios])
+    return header, rows
+
+
+def rows_memory(result: dict) -> tuple[list[str], list[list[str]]]:
+    header = ["library", "peak RSS MB", "before the resize MB"]
+    rows = [[name, f"{result[name]['peak'] / 2**20:.0f}", f"{result[name]['before_resize'] / 2**20:.0f}"] for name in ("upscale", "Pillow")]
+    rows.append(["ratio", f"{result['ratio']:.2f}", ""])
+    return header, rows
+
+
+def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    found = []
+    if report["in_process"]:
+        compared = report["in_process"][0]["vs_pillow"]["compared"]
+        found.append((f"In-process resize (ratio = upscale / Pillow; max diff: upscale {compared} against Pillow, in levels)",
+                      *rows_in_process(report["in_process"])))
+    if report.get("processes"):
+        found.append(("Whole process: decode, resize ×2, encode PNG (ratio against Pillow at the same PNG level)",
+                      *rows_processes(report["processes"])))
+    if report.get("memory"):
+        found.append(("Peak memory, 4000×3000 → 8000×6000 Lanczos in a fresh process", *rows_memory(report["memory"])))
+    return found
+
+
+def print_rich(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    info = report["machine"]
+    console.print(f"[bold]{info['cpu']}[/], {info['cores']} cores, {info['system']}; "
+                  + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + f"; BLAS {info['blas']}")
+    for title, header, rows in tables(report):
+        table = Table(title=title, title_justify="left")
+        for index, column in enumerate(header):
+            table.add_column(column, justify="left" if index == 0 else "right")
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)
+    if report.get("startup"):
+        console.print(f"upscale --help: {milliseconds(report['startup'])} ms")
+
+
+def print_markdown(report: dict) -> None:
+    info = report["machine"]
+    print(f"Machine: {info['cpu']}, {info['cores']} cores, {info['system']}; "
+          + ", ".join(f"{k} {v}" for k, v in info["versions"].items()) + f"; BLAS {info['blas']}.\n")
+    for title, header, rows in tables(report):
+        print(f"{title}:\n")
+        print("| " + " | ".join(header) + " |")
+        print("|" + "|".join(["---"] + ["---:"] * (len(header) - 1)) + "|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        print()
+    if report.get("startup"):
+        print(f"`upscale --help`: {milliseconds(report['startup'])} ms.")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=textwrap.dedent(__doc__).split("\n\n")[0])
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument("--repeats", type=int, default=7, help="timed runs per library and case (default 7)")
+    parser.add_argument("--quick", action="store_true", help="skip the 4000×3000 cases (a few seconds each)")
+    parser.add_argument("--only", choices=["in-process", "process", "memory", "startup"], help="run one part")
+    args = parser.parse_args()
+    report = {"machine": machine(), "in_process": [], "processes": [], "memory": None, "startup": None}
+    # processes first: a child's peak RSS counts the pages it shares with this
+    # process when forked, so this one must still be small
+    report["launcher_rss"] = current_rss()
+    if args.only in (None, "startup"):
+        report["startup"] = measure_startup(args.repeats)
+    if args.only in (None, "process"):
+        with tempfile.TemporaryDirectory() as folder:
+            report["processes"] = measure_processes(Path(folder), max(3, args.repeats // 2), args.quick)
+    if args.only in (None, "memory") and not args.quick:
+        report["memory"] = measure_memory()
+    if args.only in (None, "in-process"):
+        report["in_process"] = measure_in_process(in_process_cases(args.quick), args.repeats)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    elif args.markdown:
+        print_markdown(report)
+    else:
+        print_rich(report)
+
+
+if __name__ == "__main__":
+    main()
