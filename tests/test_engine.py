@@ -108,6 +108,7 @@ def strips(request, monkeypatch):
         monkeypatch.setattr(engine, "STRIP_BYTES", 1)
         monkeypatch.setattr(engine, "SELECT_STRIP_BYTES", 1)
         monkeypatch.setattr(engine, "THREAD_THRESHOLD", 0)
+        monkeypatch.setattr(engine, "SELECT_THREAD_THRESHOLD", 0)
     return request.param
 
 

@@ -45,10 +45,15 @@ from .weights import AxisWeights
 STRIP_BYTES = 1 << 22
 #: The same for nearest neighbour, a plain copy.
 SELECT_STRIP_BYTES = 1 << 20
+#: Arrays with at most this many samples on the last axis are copied channel by channel.
+MAX_CHANNELS = 4
 #: Below this many samples after an axis, it is resampled with a Kronecker product.
 MIN_ROW = 16
-#: Below this many output samples the work is done on the calling thread.
+#: Below this many output samples the work is done on the calling thread
+#: (threads cost about a millisecond to start and join).
 THREAD_THRESHOLD = 1 << 18
+#: The same for nearest neighbour, whose plain copies are over sooner.
+SELECT_THREAD_THRESHOLD = 1 << 22
 #: Outputs per block of a banded matrix when enlarging.
 BLOCK = 16
 #: Largest matrix product (m·k·n) OpenBLAS still runs on one thread.
@@ -136,16 +141,24 @@ def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         if _as_slice(index) is None and block.flags.c_contiguous:
             np.take(_items(block, 0), index, axis=0, out=_items(out, 0))
         else:
-            np.copyto(*_pixels(out, _select_axis(block, 0, index)))
+            _copy(out, _select_axis(block, 0, index))
 
-    return _in_strips(array, lead, out_shape, array.itemsize, 1, compute, 1, SELECT_STRIP_BYTES)
+    return _in_strips(array, lead, out_shape, array.itemsize, 1, compute, 1, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD)
 
 
 def _select_axis(array: np.ndarray, axis: int, index: np.ndarray) -> np.ndarray:
-    """``np.take(array, index, axis)``, a view when ``index`` is a slice."""
+    """``np.take(array, index, axis)``: a view for a slice, plain copies for a repeat."""
     where = _as_slice(index)
     if where is not None:
         return array[(slice(None),) * axis + (where,)]
+    n_in, n_out = array.shape[axis], len(index)
+    factor = n_out // n_in
+    if factor * n_in == n_out and np.array_equal(index, np.arange(n_out) // factor):
+        # an integer enlargement: every factor-th place, ``factor`` times
+        out = np.empty(array.shape[:axis + 1] + (factor,) + array.shape[axis + 1:], array.dtype)
+        for copy in range(factor):
+            _copy(out[(slice(None),) * (axis + 1) + (copy,)], array)
+        return out.reshape(array.shape[:axis] + (n_out,) + array.shape[axis + 1:])
     gathered = np.take(_items(np.ascontiguousarray(array), axis), index, axis=axis)
     return gathered.view(array.dtype).reshape(gathered.shape[:axis + 1] + array.shape[axis + 1:])
 
@@ -161,19 +174,26 @@ def _as_slice(index: np.ndarray) -> slice | None:
 def _items(array: np.ndarray, axis: int) -> np.ndarray:
     """C-contiguous ``array`` with the samples after ``axis`` viewed as one opaque item.
 
-    NumPy then copies a pixel's channels (or a row) as one unit instead of
-    looping over them.
+    NumPy then copies a whole row as one unit instead of looping over it.
     """
     trailing = math.prod(array.shape[axis + 1:])
     item = np.dtype((np.void, array.itemsize * trailing))
     return array.reshape(array.shape[:axis + 1] + (trailing,)).view(item)
 
 
-def _pixels(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Same-shape ``arrays`` with their last axis viewed as one item, when all allow it."""
-    if arrays[0].ndim < 2 or any(a.strides[-1] != a.itemsize for a in arrays):
-        return arrays
-    return tuple(a.view(np.dtype((np.void, a.itemsize * a.shape[-1]))) for a in arrays)
+def _copy(destination: np.ndarray, source: np.ndarray) -> None:
+    """``np.copyto``, one channel at a time when the last axis is short.
+
+    A strided copy whose innermost loop runs over three channels is slow;
+    over one channel of a whole row it is several times faster.
+    """
+    if destination.ndim > 1 and destination.shape[-1] <= MAX_CHANNELS and not (
+        destination.flags.c_contiguous and source.flags.c_contiguous
+    ):
+        for channel in range(destination.shape[-1]):
+            np.copyto(destination[..., channel], source[..., channel])
+    else:
+        np.copyto(destination, source)
 
 
 # -- filters -----------------------------------------------------------------
@@ -225,21 +245,23 @@ def _define(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
 
 def _in_strips(
     array: np.ndarray, lead: int, out_shape: tuple[int, ...], itemsize: int, min_rows: int, compute,
-    block: int, strip_bytes: int = STRIP_BYTES,
+    block: int, strip_bytes: int = STRIP_BYTES, thread_threshold: int | None = None,
 ) -> np.ndarray:
     """Make the output in strips of rows of axis ``lead`` (the first resized axis), on a thread pool.
 
     The axes before ``lead`` are flattened into items; ``compute(item,
     start, stop, out)`` fills rows ``start:stop`` of one item's output
     ``out``. Strips hold about ``strip_bytes`` of ``itemsize`` samples, in
-    whole blocks of ``block`` rows.
+    whole blocks of ``block`` rows; threads start from ``thread_threshold``
+    output samples (default :data:`THREAD_THRESHOLD`).
     """
     batch = math.prod(array.shape[:lead])
     items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
     out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
     row_bytes = itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
     n_rows = out.shape[1]
-    workers = _cpu_count() if out.size >= THREAD_THRESHOLD else 1
+    threshold = THREAD_THRESHOLD if thread_threshold is None else thread_threshold
+    workers = _cpu_count() if out.size >= threshold else 1
     # at least two strips per worker, so that none waits long for the last one
     strip = min(strip_bytes // max(row_bytes, 1), -(-batch * n_rows // (2 * workers)))
     strip = -(-max(strip, min_rows) // block) * block
