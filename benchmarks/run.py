@@ -139,17 +139,18 @@ def summary(samples: list[float]) -> dict:
 
 
 def measure_in_process(cases: list[dict], repeats: int) -> list[dict]:
+    """upscale and Pillow interleaved, case by case; then the optional libraries, on their own.
+
+    OpenCV and PyTorch keep worker threads spinning after each call, which
+    would slow whatever runs next: they are timed after all the others.
+    """
     compat = compat_keyword()
     results = []
     for case in cases:
         array, size, mode = case["array"], case["size"], case["mode"]
         image = pillow_image(array)
         filt = PILLOW_FILTERS[mode]
-        runs = {
-            "upscale": lambda: upscale_cli.resize(array, size=size, mode=mode),
-            "Pillow": lambda: image.resize(size, filt),
-            **(competitors(mode, size, array) if "repeats" not in case else {}),  # not on the huge case
-        }
+        runs = {"upscale": lambda: upscale_cli.resize(array, size=size, mode=mode), "Pillow": lambda: image.resize(size, filt)}
         times = interleaved(runs, case.get("repeats", repeats))
         ours = upscale_cli.resize(array, size=size, mode=mode, **compat)
         theirs = np.asarray(image.resize(size, filt))
@@ -164,6 +165,10 @@ def measure_in_process(cases: list[dict], repeats: int) -> list[dict]:
                 "share_over_1": float(np.mean(difference > 1)) if array.dtype.kind in "ui" else None,
             },
         })
+    for case, result in zip(cases, results):
+        if "repeats" not in case:  # not on the huge case
+            others = interleaved(competitors(case["mode"], case["size"], case["array"]), repeats)
+            result["times"].update({name: summary(samples) for name, samples in others.items()})
     return results
 
 
@@ -401,7 +406,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="skip the 4000×3000 cases (a few seconds each)")
     parser.add_argument("--only", choices=["in-process", "process", "memory", "startup"], help="run one part")
     args = parser.parse_args()
-    report = {"machine": machine(), "in_process": [], "processes": [], "memory": None, "startup": None}
+    report = {"machine": None, "in_process": [], "processes": [], "memory": None, "startup": None}
     # processes first: a child's peak RSS counts the pages it shares with this
     # process when forked, so this one must still be small
     report["launcher_rss"] = current_rss()
@@ -414,6 +419,7 @@ def main() -> None:
         report["memory"] = measure_memory()
     if args.only in (None, "in-process"):
         report["in_process"] = measure_in_process(in_process_cases(args.quick), args.repeats)
+    report["machine"] = machine()  # last: it imports the optional libraries
     if args.json:
         print(json.dumps(report, indent=2))
     elif args.markdown:
