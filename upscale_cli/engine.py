@@ -342,10 +342,7 @@ class Arithmetic:
         return cls(work, 1.25 * tolerance, exact_rows, clip)
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
-        """Write strip ``values`` (overwritten) into ``out``; ``exact(where)`` recomputes uncertain outputs."""
-        if out.dtype.kind == "f":
-            np.copyto(out, values, casting="unsafe")
-            return
+        """Write strip ``values`` (overwritten) into the integer ``out``; ``exact(where)`` recomputes uncertain outputs."""
         values += 0.5
         uncertain = self._uncertain(values, start) if self.tolerance else None
         _round_shifted(values, out, self.clip)
