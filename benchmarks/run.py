@@ -69,6 +69,8 @@ def in_process_cases(quick: bool) -> list[dict]:
     for mode in PILLOW_FILTERS:
         for size in (UHD, QHD):
             cases.append({"name": f"RGB8 1920×1080 → {size[0]}×{size[1]} {mode}", "array": rgb, "size": size, "mode": mode})
+    for size, mode in (((2880, 1620), "bilinear"), ((1366, 768), "bicubic")):  # ratios that are not integers
+        cases.append({"name": f"RGB8 1920×1080 → {size[0]}×{size[1]} {mode}", "array": rgb, "size": size, "mode": mode})
     cases.append({"name": "F32 grey 1920×1080 → 3840×2160 bicubic", "array": grey, "size": UHD, "mode": "bicubic"})
     cases.append({"name": "F32 grey 1920×1080 → 960×540 bicubic", "array": grey, "size": QHD, "mode": "bicubic"})
     sixteen = (grey * 65535).round().astype(np.uint16)

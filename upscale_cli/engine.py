@@ -56,6 +56,8 @@ THREAD_THRESHOLD = 1 << 18
 SELECT_THREAD_THRESHOLD = 1 << 22
 #: Outputs per block of a banded matrix when enlarging.
 BLOCK = 16
+#: Extra inputs in every block's window, so that runs of blocks can share one step.
+SLACK = 2
 #: Largest matrix product (m·k·n) OpenBLAS still runs on one thread.
 BLAS_SIZE = 1 << 18
 #: Integers up to this size convert to float64 exactly.
@@ -410,9 +412,9 @@ class Band:
     entry. Blocks are short (:data:`BLOCK` outputs when enlarging, half that
     when reducing, whose rows are wider; a multiple of the ratio's
     denominator when small) so that few of the products are with the zeros
-    outside the band. Runs of blocks whose inputs advance by a constant step
-    (all of them at integer ratios, away from the borders) are one batched
-    product over strided windows of the input. Every single product stays
+    outside the band. Runs of blocks whose windows advance by a constant
+    step (all of them away from the borders, thanks to :data:`SLACK`) are
+    one batched product over strided windows of the input. Every single product stays
     under :data:`BLAS_SIZE` multiply-adds so that OpenBLAS runs it on the
     calling thread: its own threads would compete with the strip threads.
     """
@@ -427,20 +429,22 @@ class Band:
         starts = np.arange(0, table.n_out, m)
         low = np.minimum.reduceat(table.taps.min(axis=1), starts)
         high = np.maximum.reduceat(table.taps.max(axis=1), starts) + 1
-        # one width for all blocks (the widest), so they are built and batched at once
-        self.width = width = min(int(np.max(high - low)), table.n_in)
-        low = np.minimum(low, table.n_in - width)
+        # one width for all blocks (the widest, and a little room for windows
+        # that advance by a rounded step), so they are built and batched at once
+        self.width = width = min(int(np.max(high - low)) + SLACK, table.n_in)
+        step = round(m * table.n_in / table.n_out)
+        low, self.runs = _runs(low, high, step, width, table.n_out // m, table.n_in)
         matrices = np.zeros((n_blocks, m, width))
         np.add.at(matrices, (block[:, None], np.arange(table.n_out)[:, None] % m, table.taps - low[block][:, None]), table.weights)
         self.low = low
         self.matrices = matrices.astype(dtype)
         self.n_out = table.n_out
-        self.runs = _runs(low, table.n_out // m, n_blocks)
         self._kron = {}
 
     def span(self, start: int, stop: int) -> tuple[int, int]:
         """The input rows ``lo, hi`` that outputs ``start:stop`` (``start`` a multiple of the block) read."""
-        return int(self.low[start // self.size]), int(self.low[(stop - 1) // self.size]) + self.width
+        low = self.low[start // self.size:-(-stop // self.size)]
+        return int(low.min()), int(low.max()) + self.width
 
     def _runs(self, start: int, stop: int):
         """``(first block, number of blocks, outputs per block, step)`` covering outputs ``start:stop``."""
@@ -495,18 +499,30 @@ class Band:
         return out
 
 
-def _runs(low: np.ndarray, full: int, n_blocks: int) -> list[tuple[int, int, int]]:
-    """Split blocks into runs ``(i0, i1, step)`` of full blocks whose ``low`` advances by ``step``."""
+def _runs(low: np.ndarray, high: np.ndarray, step: int, width: int, full: int, n_in: int):
+    """Window starts for blocks reading inputs ``low[i]:high[i]``, and the runs they form.
+
+    A run ``(i0, i1, step)`` of full blocks has windows ``c + i·step`` (one
+    batched product over strided windows): it grows while every block's
+    inputs still fit in its window of ``width``. Other blocks are runs of
+    one, their window moved inside the input. Returns the starts and runs.
+    """
+    starts = np.minimum(low, n_in - width)
     runs, i = [], 0
-    while i < n_blocks:
-        j, step = i + 1, 0
-        if j < full and low[j] >= low[i]:  # windows run forwards only
-            step = int(low[j] - low[i])
-            while j < full and low[j] - low[j - 1] == step:
-                j += 1
-        runs.append((i, j, step))
+    while i < len(low):
+        j = i + 1
+        if i < full and step > 0:
+            first, last = low[i] - i * step, high[i] - i * step  # window start and end needed, shifted back
+            while j < full:
+                first_j, last_j = min(first, low[j] - j * step), max(last, high[j] - j * step)
+                if last_j - first_j > width or first_j + i * step < 0 or first_j + j * step + width > n_in:
+                    break
+                first, last, j = first_j, last_j, j + 1
+            if j > i + 1:
+                starts[i:j] = first + np.arange(i, j) * step
+        runs.append((i, j, step if j > i + 1 else 0))
         i = j
-    return runs
+    return starts, runs
 
 
 def _windows(array: np.ndarray, count: int, length: int, step: int, axis: int) -> np.ndarray:
