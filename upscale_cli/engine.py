@@ -45,6 +45,8 @@ from .weights import AxisWeights
 STRIP_BYTES = 1 << 22
 #: The same for nearest neighbour, a plain copy.
 SELECT_STRIP_BYTES = 1 << 20
+#: Unsigned integers by size: items of these sizes copy fastest as one number.
+UNITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 #: Arrays with at most this many samples on the last axis are copied channel by channel.
 MAX_CHANNELS = 4
 #: Below this many samples after an axis, it is resampled with a Kronecker product.
@@ -139,15 +141,15 @@ def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         for axis, index in others:
             block = _select_axis(block, axis, index)
         index = rows[start:stop] - low
-        factor = _repeat_factor(index, len(block))
+        factor, where = _repeat_factor(index, len(block)), _as_slice(index)
         if factor:
             rows_out = out.reshape(len(block), factor, -1)
             for copy in range(factor):  # whole rows, every factor-th
                 np.copyto(rows_out[:, copy], block.reshape(len(block), -1))
-        elif _as_slice(index) is not None:
-            _copy(out, block[_as_slice(index)])
+        elif where is not None:
+            _copy(out, block[where])
         else:
-            np.copyto(out, block[index])
+            np.copyto(out, block[index])  # fancy indexing: np.take with out= is several times slower
 
     # strips in multiples of 24 rows keep small integer enlargements in phase
     return _in_strips(array, lead, out_shape, array.itemsize, 1, compute, 24, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD)
@@ -184,10 +186,6 @@ def _as_slice(index: np.ndarray) -> slice | None:
     if step > 0 and np.array_equal(index, index[0] + step * np.arange(len(index))):
         return slice(int(index[0]), int(index[0]) + step * (len(index) - 1) + 1, step)
     return None
-
-
-#: Unsigned integers by size: items of these sizes copy fastest as one number.
-UNITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
 
 def _items(array: np.ndarray, axis: int) -> np.ndarray:
