@@ -14,6 +14,7 @@ import numpy as np
 from .compat.base import Knobs, Request
 from .engine import apply_plan, check_dtype, to_dtype
 from .errors import UsageError
+from .image_io import image_of
 from .layouts import spatial_axes
 from .plan import ResizeOptions, ResizePlan, plan_resize
 from .sizes import ScaleSpec, SizeSpec
@@ -285,21 +286,13 @@ def resize_image(image, **kwargs):
 
 def resize_image_traced(image, *, linear: bool = False, **kwargs) -> ImageResize:
     """:func:`resize_image`, also returning the plan and arrays it used."""
-    from PIL import Image
-
     if "layout" in kwargs:
         raise UsageError("resize_image takes no layout: images are always height × width (× channels)")
-    if kwargs.get("mode", "bicubic") not in ("nearest", "nearest-exact"):
-        image = averageable(image)
+    image = resizable(image, kwargs.get("mode", "bicubic"))
     source = image.convert("L") if image.mode == "1" else image
     array = np.asarray(source)
-    plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", dtype=array.dtype, **kwargs)
-    premultiplied = plan.compat in (None, "pillow") and source.mode in STRAIGHT_ALPHA_MODES
-    alpha_max = 255.0 if premultiplied and needs_premultiplication(plan) else None
-    resized = _resample(array, plan, source.mode, linear)
-    # straight from the array's memory: no intermediate bytes copy of the output
-    size = (resized.shape[1], resized.shape[0])
-    result = Image.frombuffer(source.mode, size, np.ascontiguousarray(resized), "raw", source.mode, 0, 1)
+    plan, resized, alpha_max = resize_samples(array, source.mode, linear=linear, **kwargs)
+    result = image_of(resized, source.mode)
     if image.mode == "1":
         result = result.convert("1")  # nearest kept the values exactly 0 or 255
     elif image.mode in ("P", "PA"):
@@ -307,6 +300,23 @@ def resize_image_traced(image, *, linear: bool = False, **kwargs) -> ImageResize
         if "transparency" in image.info:
             result.info["transparency"] = image.info["transparency"]
     return ImageResize(result, plan, array, resized, alpha_max)
+
+
+def resize_samples(array: np.ndarray, image_mode: str, *, linear: bool = False, **kwargs) -> tuple:
+    """Resize the samples of an image of Pillow mode ``image_mode`` as :func:`resize_image` does.
+
+    Returns
+    -------
+    plan : ResizePlan
+    resized : ndarray
+        The resized samples, in ``array``'s dtype.
+    alpha_max : float or None
+        Alpha's full-scale value when colour was premultiplied by alpha.
+    """
+    plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", dtype=array.dtype, **kwargs)
+    premultiplied = plan.compat in (None, "pillow") and image_mode in STRAIGHT_ALPHA_MODES
+    alpha_max = 255.0 if premultiplied and needs_premultiplication(plan) else None
+    return plan, _resample(array, plan, image_mode, linear), alpha_max
 
 
 def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> np.ndarray:
@@ -326,6 +336,19 @@ def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> n
     if alpha:
         return apply_premultiplied(array, plan, 255.0)
     return apply_plan(array, plan)
+
+
+#: Modes an image keeps through nearest neighbour, with its palette or two levels.
+KEPT_MODES = ("1", "P", "PA")
+
+
+def resizable(image, mode: str = "bicubic"):
+    """``image`` in the mode whose samples resize ``mode`` works on.
+
+    Nearest neighbour moves samples as they are; every other mode averages
+    them, so bilevel and palette images are converted (:func:`averageable`).
+    """
+    return image if mode in ("nearest", "nearest-exact") else averageable(image)
 
 
 def averageable(image):

@@ -275,7 +275,8 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
         ))
 
     conversion = convert_file(job.source, settings.request, output=job.output, fmt=settings.fmt,
-                              overwrite=settings.overwrite, options=settings.image, before_write=trace_before_writing)
+                              overwrite=settings.overwrite, options=settings.image, before_write=trace_before_writing,
+                              keep_source=True)
     _print_trace(traces[0], conversion.output == "-", show_axes, limit, explain_format)
     return ExitStatus.OK
 

@@ -14,12 +14,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .api import library_knobs, make_options, plan_for, resize_image_traced
+from .api import KEPT_MODES, library_knobs, make_options, plan_for, resizable, resize_image_traced, resize_samples
 from .engine import apply_plan
 from .errors import UpscaleError, UsageError
 from .image_io import (
-    DEFAULT_MAX_PIXELS, STDIO, Animation, Frame, Loaded, SaveOptions, check_pixels, format_for, read_input,
-    write_output,
+    DEFAULT_MAX_PIXELS, STDIO, Animation, Frame, Loaded, Samples, SaveOptions, check_pixels, format_for,
+    read_input, write_output,
 )
 from .layouts import spatial_axes
 from .plan import ResizePlan
@@ -98,11 +98,15 @@ class ImageOptions:
 
 @dataclass
 class Conversion:
-    """The outcome of converting one input (the first frame's plan and arrays)."""
+    """The outcome of converting one input (the first frame's plan and arrays).
+
+    ``source_array`` is ``None`` when the input was let go
+    (:func:`resize_loaded` with ``keep_source=False``).
+    """
 
     source: Loaded
     plan: ResizePlan
-    source_array: np.ndarray
+    source_array: np.ndarray | None
     result_array: np.ndarray
     result: Any = field(repr=False)
     output: str | None = None
@@ -116,19 +120,24 @@ class Conversion:
         return tuple((p.size.n_in, p.size.n_out) for p in sorted(self.plan.axes, key=lambda p: p.name))
 
 
-def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | None = None) -> Conversion:
+def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | None = None,
+                  keep_source: bool = True) -> Conversion:
     """Resize an image, animation or array already in memory.
 
     The output size is checked against ``max_pixels`` before anything is
-    allocated. Errors name the input.
+    allocated. Errors name the input. A single image's result is
+    :class:`~upscale_cli.image_io.Samples` (written without a Pillow copy
+    when it can be). With ``keep_source=False`` the decoded image is let go
+    (``loaded.data`` becomes ``None``) as soon as its samples are taken, and
+    the samples once resized, so a large input is not kept beside its result.
     """
     try:
-        return _resize_loaded(loaded, request, max_pixels)
+        return _resize_loaded(loaded, request, max_pixels, keep_source)
     except UpscaleError as error:
         raise type(error)(f"{loaded.name}: {error}") from None
 
 
-def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | None) -> Conversion:
+def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | None, keep_source: bool) -> Conversion:
     if loaded.is_array:
         if request.linear:
             raise UsageError("linear light applies to images, not arrays")
@@ -139,9 +148,14 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
         plan = plan_for(loaded.data.shape, layout=request.layout, dtype=loaded.data.dtype, **request.resize_kwargs())
         result = apply_plan(loaded.data, plan)
         return Conversion(loaded, plan, loaded.data, result, result)
-    frames = loaded.animation.frames if loaded.animation else [Frame(loaded.data)]
     width, height = request.output_lengths(loaded.data.size)
-    check_pixels(loaded.name, width * height * len(frames), max_pixels, "the output")
+    count = len(loaded.animation.frames) if loaded.animation else 1
+    check_pixels(loaded.name, width * height * count, max_pixels, "the output")
+    if not loaded.animation:
+        conversion = _resize_samples(loaded, request, keep_source)
+        if conversion is not None:
+            return conversion
+    frames = loaded.animation.frames if loaded.animation else [Frame(loaded.data)]
     traces = [resize_image_traced(f.image, linear=request.linear, **request.resize_kwargs()) for f in frames]
     first = traces[0]
     result = first.image
@@ -149,6 +163,20 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
         resized = [Frame(t.image, f.duration, f.disposal, f.blend) for t, f in zip(traces, frames)]
         result = Animation(resized, loaded.animation.loop)
     return Conversion(loaded, first.plan, first.source, first.result, result, alpha_max=first.alpha_max)
+
+
+def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -> Conversion | None:
+    """Resize a single image into :class:`Samples`; ``None`` for a palette or
+    bilevel image that nearest neighbour keeps (it needs its palette)."""
+    image = resizable(loaded.data, request.mode)
+    if image.mode in KEPT_MODES:
+        return None
+    if not keep_source:
+        loaded.data = None  # from here on, the samples are the only copy of the input
+    array, mode = np.asarray(image), image.mode
+    del image
+    plan, resized, alpha_max = resize_samples(array, mode, linear=request.linear, **request.resize_kwargs())
+    return Conversion(loaded, plan, array if keep_source else None, resized, Samples(resized, mode), alpha_max=alpha_max)
 
 
 def save_options(loaded: Loaded, conversion: Conversion, options: ImageOptions) -> SaveOptions:
@@ -213,6 +241,7 @@ def convert_file(
     overwrite: bool = False,
     options: ImageOptions = ImageOptions(),
     before_write: Callable[[Conversion], None] | None = None,
+    keep_source: bool = False,
 ) -> Conversion:
     """Read ``path``, resize it and write the result; returns the conversion.
 
@@ -221,10 +250,12 @@ def convert_file(
     format (``png``, ``jpeg``, ``npy`` ...), otherwise the extension decides.
     ``options`` says how images are oriented, limited, encoded and which
     metadata they keep. ``before_write`` sees the conversion before anything
-    is written, so a problem it raises leaves no output behind.
+    is written, so a problem it raises leaves no output behind. The input's
+    samples (``Conversion.source_array``) are kept only with
+    ``keep_source`` (see :func:`resize_loaded`).
     """
     loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
-    conversion = resize_loaded(loaded, request, max_pixels=options.max_pixels)
+    conversion = resize_loaded(loaded, request, max_pixels=options.max_pixels, keep_source=keep_source)
     if before_write is not None:
         before_write(conversion)
     if output is None:

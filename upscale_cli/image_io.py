@@ -87,6 +87,44 @@ class Loaded:
 
 
 @dataclass(frozen=True)
+class Samples:
+    """An image still held as a NumPy array: its samples and their Pillow mode.
+
+    Results are kept like this until they are written, so PNG files are
+    written straight from the array (:mod:`upscale_cli.png`) and no Pillow
+    copy of a large image is made for them. ``info`` is what Pillow's
+    ``Image.info`` would hold.
+    """
+
+    array: Any
+    mode: str
+    info: dict = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, image) -> "Samples":
+        """The samples of a Pillow image (a copy)."""
+        import numpy as np
+
+        return cls(np.asarray(image), image.mode, dict(image.info))
+
+    def image(self):
+        """A Pillow image of these samples."""
+        image = image_of(self.array, self.mode)
+        image.info.update(self.info)
+        return image
+
+
+def image_of(array, mode: str):
+    """A Pillow image of ``mode`` made from an ``hw``/``hwc`` array of its samples."""
+    import numpy as np
+    from PIL import Image
+
+    size = (array.shape[1], array.shape[0])
+    # straight from the array's memory where Pillow's layout allows: no intermediate bytes copy
+    return Image.frombuffer(mode, size, np.ascontiguousarray(array), "raw", mode, 0, 1)
+
+
+@dataclass(frozen=True)
 class Probe:
     """What an input's header says: spatial lengths (x first, upright) and frames."""
 
@@ -350,11 +388,16 @@ def output_format(name: str) -> str:
 
 
 def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -> Callable[[Any], None]:
-    """A function that writes ``data`` (image, :class:`Animation` or array) as ``fmt`` to a binary file."""
+    """A function that writes ``data`` as ``fmt`` to a binary file.
+
+    ``data`` is a Pillow image, :class:`Samples`, an :class:`Animation` or an
+    array. Single PNG images of the modes :mod:`upscale_cli.png` writes are
+    written by it (faster, from the array), everything else by Pillow.
+    """
     if fmt == "npy":
         import numpy as np
 
-        array = np.asarray(data)
+        array = data.array if isinstance(data, Samples) else np.asarray(data)
         return lambda handle: np.save(handle, array, allow_pickle=False)
     kwargs = (options or SaveOptions()).kwargs(fmt)
     if isinstance(data, Animation):
@@ -364,8 +407,16 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -
             raise InputError(f"{name}: {fmt} cannot hold the {len(data.frames)} frames of an animation; choose --format gif, png or webp")
         image = data.frames[0].image
         kwargs.update(data.save_kwargs())
-    else:
-        image = data if hasattr(data, "save") else array_to_image(data, name)
+        return lambda handle: image.save(handle, format=fmt, **kwargs)
+    if not (isinstance(data, Samples) or hasattr(data, "save")):
+        data = array_to_image(data, name)
+    if fmt == "PNG":
+        from . import png
+
+        if png.can_write(data.mode, kwargs):
+            samples = data if isinstance(data, Samples) else Samples.of(data)
+            return lambda handle: png.write_png(handle, samples.array, samples.mode, kwargs, samples.info)
+    image = data.image() if isinstance(data, Samples) else data
     return lambda handle: image.save(handle, format=fmt, **kwargs)
 
 
