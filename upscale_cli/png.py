@@ -157,7 +157,7 @@ def _zlib_stream(strips: Iterator[np.ndarray], count: int, level: int, threads: 
         for index, strip in enumerate(strips):
             checksum = zlib.adler32(strip, checksum)
             pending.append(pool.submit(_deflate, strip, level, window, index == count - 1))
-            window = strip.reshape(-1)[-WINDOW:].tobytes()
+            window = ((window or b"") + strip.reshape(-1)[-WINDOW:].tobytes())[-WINDOW:]
             if len(pending) > 2 * threads:
                 yield pending.popleft().result()
         while len(pending) > 1:
