@@ -17,7 +17,8 @@ Parts:
   same samples (RGB 8-bit, float32 and 16-bit grey), with the largest
   difference from Pillow's result in levels;
 - process: the ``upscale`` command on a PNG against a minimal Pillow script
-  doing the same (decode, resize, encode), wall time and peak memory (RSS);
+  doing the same (decode, resize, encode): wall time, peak memory (RSS) and
+  the size of the file written;
 - memory: peak RSS of each library resizing 4000×3000 → 8000×6000 Lanczos
   in a fresh process;
 - startup: ``upscale --help``.
@@ -226,11 +227,13 @@ def measure_processes(folder: Path, repeats: int, quick: bool) -> list[dict]:
             commands["Pillow level 6 (its default)"] = [sys.executable, str(script), str(path), str(out), "2", mode, "6"]
         walls = {name: [] for name in commands}
         peaks = {name: [] for name in commands}
+        sizes = {}
         for _ in range(count):
             for name, command in commands.items():
                 wall, peak = run_process(command)
                 walls[name].append(wall)
                 peaks[name].append(peak)
+                sizes[name] = out.stat().st_size
         with Image.open(path) as image:
             size = image.size
         same_level = f"Pillow level {PNG_COMPRESS_LEVEL}"
@@ -238,8 +241,10 @@ def measure_processes(folder: Path, repeats: int, quick: bool) -> list[dict]:
             "case": f"{path.name} {size[0]}×{size[1]} --scale 2 --mode {mode}",
             "times": {name: summary(samples) for name, samples in walls.items()},
             "peak_rss": {name: max(samples) for name, samples in peaks.items()},
+            "output_bytes": sizes,
             "ratio": statistics.median(walls["upscale"]) / statistics.median(walls[same_level]),
             "memory_ratio": max(peaks["upscale"]) / max(peaks[same_level]),
+            "size_ratio": sizes["upscale"] / sizes[same_level],
         })
     return results
 
@@ -344,13 +349,13 @@ def rows_in_process(results: list[dict]) -> tuple[list[str], list[list[str]]]:
 
 
 def rows_processes(results: list[dict]) -> tuple[list[str], list[list[str]]]:
-    header = ["case", "program", "wall s", "peak RSS MB", "time ratio", "memory ratio"]
+    header = ["case", "program", "wall s", "peak RSS MB", "output MB", "time ratio", "memory ratio", "size ratio"]
     rows = []
     for r in results:
         for index, name in enumerate(r["times"]):
-            ratios = [f"{r['ratio']:.2f}", f"{r['memory_ratio']:.2f}"] if index == 0 else ["", ""]
+            ratios = [f"{r[key]:.2f}" if index == 0 else "" for key in ("ratio", "memory_ratio", "size_ratio")]
             rows.append([r["case"] if index == 0 else "", name, f"{r['times'][name]['median_s']:.2f} ±{r['times'][name]['spread_pct']:.0f}%",
-                         f"{r['peak_rss'][name] / 2**20:.0f}", *ratios])
+                         f"{r['peak_rss'][name] / 2**20:.0f}", f"{r['output_bytes'][name] / 1e6:.1f}", *ratios])
     return header, rows
 
 
