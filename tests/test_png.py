@@ -84,7 +84,10 @@ def test_pillow_reads_back_the_pixels_and_metadata_it_would_have_written(mode, h
 @pytest.mark.parametrize("mode", MODES)
 def test_every_compress_level(mode, level):
     data = _assert_like_pillow(_samples(mode, 31, 17, seed=level), mode, {"compress_level": level}, block_bytes=200)
-    assert _zlib_stream(data)[:2] == zlib.compress(b"", level)[:2]
+    stream = _zlib_stream(data)
+    assert stream[:2] == zlib.compress(b"", level)[:2]
+    rows = np.frombuffer(zlib.decompress(stream), np.uint8).reshape(31, -1)
+    assert set(rows[:, 0]) == {png.UP if level <= 1 else png.PAETH}
 
 
 @given(
@@ -106,14 +109,25 @@ def _zlib_stream(data: bytes) -> bytes:
 def test_rows_are_up_filtered_into_one_checked_zlib_stream():
     # Up: each byte minus the one above (mod 256), the first row as it is; filter type 2 leads each row
     array = np.array([[1, 2], [5, 1], [5, 3]], dtype=np.uint8)
-    stream = _zlib_stream(_ours(array, "L", {"compress_level": 6}, block_bytes=2))
+    stream = _zlib_stream(_ours(array, "L", {"compress_level": 1}, block_bytes=2))
     assert zlib.decompress(stream) == bytes([2, 1, 2, 2, 4, 255, 2, 0, 2])  # zlib checks the Adler-32
 
 
+def test_above_level_1_rows_are_paeth_filtered():
+    # Paeth predicts each byte by whichever of left a, above b, above-left c is nearest to a + b - c
+    # (ties: a, then b); outside the image they are 0. Row 0: always a. Row 1: b (10), b (20), a (30).
+    array = np.array([[10, 20, 15], [12, 30, 5]], dtype=np.uint8)
+    stream = _zlib_stream(_ours(array, "L", {"compress_level": 2}, block_bytes=3))
+    assert zlib.decompress(stream) == bytes([4, 10, 10, 251, 4, 2, 10, 231])
+
+
 def test_sixteen_bit_samples_are_big_endian_and_filtered_bytewise():
-    array = np.array([[0x0102], [0x0304]], dtype=np.uint16)
-    stream = _zlib_stream(_ours(array, "I;16", {}))
-    assert zlib.decompress(stream) == bytes([2, 0x01, 0x02, 2, 0x02, 0x02])
+    array = np.array([[0x0102, 0x0304], [0x0104, 0x0000]], dtype=np.uint16)
+    up = zlib.decompress(_zlib_stream(_ours(array, "I;16", {"compress_level": 1})))
+    assert up == bytes([2, 0x01, 0x02, 0x03, 0x04, 2, 0x00, 0x02, 0xFD, 0xFC])
+    # Paeth's left neighbour is the sample before, two bytes back
+    paeth = zlib.decompress(_zlib_stream(_ours(array, "I;16", {"compress_level": 9})))
+    assert paeth == bytes([4, 0x01, 0x02, 0x02, 0x02, 4, 0x00, 0x02, 0xFD, 0xFC])
 
 
 def test_one_idat_per_block_and_the_same_bytes_on_any_number_of_threads():
