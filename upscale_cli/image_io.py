@@ -24,8 +24,8 @@ STDIO = "-"
 NPY_MAGIC = b"\x93NUMPY"
 
 # Encoder defaults, in one place. PNG level 1 instead of Pillow's 6: on a
-# 1440×954 photograph level 1 wrote in 0.11 s and 2.16 MB, level 6 in 0.45 s
-# and 1.92 MB (4× slower for 11 % smaller files).
+# 3840×2160 photograph level 1 wrote 13.5 MB in 0.21 s, level 6 10.7 MB in
+# 1.8 s (upscale_cli.png on 2 cores: 9× the time for 21 % smaller files).
 PNG_COMPRESS_LEVEL = 1
 JPEG_QUALITY = 95
 WEBP_QUALITY = 90
