@@ -24,7 +24,7 @@ from upscale_cli.weights import AxisWeights
 #: the strips fixture only sets constants: nothing to reset between examples
 strip_settings = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.uint32, np.int64, np.float32, np.float64]
+DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64]
 
 
 def reference(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
@@ -47,16 +47,19 @@ def reference(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if array.dtype.kind == "f":
         return values.astype(array.dtype)
     info = np.iinfo(array.dtype)
-    return np.clip(np.floor(values + 0.5), info.min, info.max).astype(array.dtype)
+    # through Python integers: exact at 64 bits too, whose limits float64 cannot hold
+    rounded = [min(max(int(v), info.min), info.max) for v in np.floor(values + 0.5).ravel()]
+    return np.array(rounded, array.dtype).reshape(values.shape)
 
 
-def random_array(rng: np.random.Generator, shape, dtype) -> np.ndarray:
+def random_array(rng: np.random.Generator, shape, dtype, full_range: bool = False) -> np.ndarray:
+    """Random samples; integers up to 2**40 in magnitude unless ``full_range``."""
     dtype = np.dtype(dtype)
     if dtype.kind == "f":
         return (rng.standard_normal(shape) * 1000).astype(dtype)
     info = np.iinfo(dtype)
-    low, high = max(info.min, -(2**40)), min(info.max, 2**40)
-    return rng.integers(low, high, size=shape, endpoint=True).astype(dtype)
+    low, high = (info.min, info.max) if full_range else (max(info.min, -(2**40)), min(info.max, 2**40))
+    return rng.integers(low, high, size=shape, endpoint=True, dtype=dtype)
 
 
 def make_plan(shape, tables: dict[int, AxisWeights]) -> ResizePlan:
@@ -129,7 +132,7 @@ def test_random_tables_on_an_image(strips, dtype, data):
     channels = data.draw(st.sampled_from([1, 3, 4]))
     order = data.draw(st.sampled_from([(1, 0), (0, 1)]))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    array = random_array(rng, (rows.n_in, columns.n_in, channels), dtype)
+    array = random_array(rng, (rows.n_in, columns.n_in, channels), dtype, data.draw(st.booleans()))
     tables = {0: rows, 1: columns}
     assert_same(array, make_plan(array.shape, {axis: tables[axis] for axis in order}))
 
@@ -268,3 +271,52 @@ def test_to_dtype_rounds_half_up_and_clips():
     assert to_dtype(values, np.dtype(np.uint8)).tolist() == [0, 0, 0, 1, 1, 3, 255, 255]
     assert values[0] == -129.5  # the input is left alone
     assert to_dtype(values, np.dtype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.filterwarnings("error")  # an overflowing cast only warns
+def test_to_dtype_saturates_at_64_bit_limits():
+    """float64 cannot hold 2**63 - 1 or 2**64 - 1: what reaches them saturates, nothing wraps."""
+    int64 = np.array([-(2.0**64), -(2.0**63), -(2.0**63) + 1024, 2.0**63 - 1024, 2.0**63 - 512, 2.0**63, 1e30])
+    assert to_dtype(int64, np.dtype(np.int64)).tolist() == [
+        -(2**63), -(2**63), -(2**63) + 1024, 2**63 - 1024, 2**63 - 1, 2**63 - 1, 2**63 - 1
+    ]  # 2**63 - 512 + 0.5 rounds to 2**63 in float64
+    uint64 = np.array([-1e30, -0.5, 2.0**64 - 2048, 2.0**64, 1e30])
+    assert to_dtype(uint64, np.dtype(np.uint64)).tolist() == [0, 0, 2**64 - 2048, 2**64 - 1, 2**64 - 1]
+    int32 = np.array([-(2.0**31) - 0.6, -(2.0**31) - 0.5, 2.0**31 - 1.5, 2.0**31 - 1.2, 2.0**31 - 0.5, 1e30])
+    assert to_dtype(int32, np.dtype(np.int32)).tolist() == [-(2**31), -(2**31), 2**31 - 1, 2**31 - 1, 2**31 - 1, 2**31 - 1]
+    uint32 = np.array([-0.6, 2.0**32 - 1.6, 2.0**32 - 1.5, 2.0**32 - 0.5])
+    assert to_dtype(uint32, np.dtype(np.uint32)).tolist() == [0, 2**32 - 2, 2**32 - 1, 2**32 - 1]
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64, np.int32, np.uint32])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_filters_at_the_limits_of_wide_integers(dtype, mode):
+    """Constant images at (and for 32 bits, one inside) the limits stay there.
+
+    At 64 bits the limits are 2**63 or 2**64 as floats, and weights that sum
+    to 1 only give or take a rounding leave the sum a few float64 steps
+    (2048 at 2**64) on either side: those saturate or stay that close.
+    """
+    info = np.iinfo(dtype)
+    wide = np.dtype(dtype).itemsize == 8
+    near = float(info.max) * 2.0**-50 if wide else 0
+    values = (info.min, info.max) if wide else (info.min, info.max, info.min + 1, info.max - 1)
+    for value in values:
+        array = np.full((3, 4), value, dtype)
+        result = apply_plan(array, plan_for(array.shape, size=(7, 5), mode=mode)).astype(object)
+        assert max(abs(result - value).ravel()) <= near
+@pytest.mark.filterwarnings("error")
+def test_lanczos_overshoot_saturates():
+    """Lanczos on [min, max, min, max] to 5 samples overshoots both ends by 14 % of the range: clipped."""
+    def resized(dtype):
+        info = np.iinfo(dtype)
+        array = np.array([[info.min, info.max, info.min, info.max]], dtype)
+        return apply_plan(array, plan_for(array.shape, size=(5, 1), mode="lanczos"))[0].tolist()
+
+    # exact sums of the weights times the samples: ±1.14·range at the ends; the middle is min + max over 2
+    # (-0.5 → 0, 2**63, 2**31 - 0.5 → 2**31), which float64 rounds to -32 at int64's scale
+    assert resized(np.int64) == [-(2**63), 6988680607634899968, -32, -6988680607634900992, 2**63 - 1]
+    assert resized(np.uint64) == [0, 16212052644489674752, 2**63, 2234691429219876096, 2**64 - 1]
+    assert resized(np.int32) == [-(2**31), 1627179003, 0, -1627179004, 2**31 - 1]
+    assert resized(np.uint32) == [0, 3774662651, 2**31, 520304644, 2**32 - 1]

@@ -641,8 +641,16 @@ def _round_shifted(values: np.ndarray, out: np.ndarray, clip: bool = True) -> No
     ``clip=False`` when ``values`` cannot leave ``[min, max + 1)``.
     """
     info = np.iinfo(out.dtype)
+    top, over = float(info.max), None
+    if clip and top > info.max:
+        # 64 bits: ``info.max`` rounds up to 2**63 or 2**64, which overflows the
+        # cast; clip to the float just below, then saturate what reached it
+        over = values >= top
+        top = np.nextafter(top, 0.0)
     if clip:
-        np.clip(values, info.min, info.max, out=values)
+        np.clip(values, info.min, top, out=values)
     if info.min < 0:  # truncation equals floor only for non-negative values
         np.floor(values, out=values)
     np.copyto(out, values, casting="unsafe")
+    if over is not None:
+        out[over] = info.max
