@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from upscale_cli import engine
 from upscale_cli.api import plan_for
-from upscale_cli.engine import Arithmetic, apply_axis, apply_plan, to_dtype
+from upscale_cli.engine import Arithmetic, Selection, apply_axis, apply_plan, to_dtype
 from upscale_cli.plan import AxisPlan, ResizeOptions, ResizePlan
 from upscale_cli.sizes import AxisSize
-from upscale_cli.weights import AxisWeights
+from upscale_cli.weights import AxisWeights, nearest_weights
 
 #: the strips fixture only sets constants: nothing to reset between examples
 strip_settings = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -227,12 +227,14 @@ def test_nearest_is_a_gather_in_the_input_dtype(strips, dtype, data):
     """Slices, repeats and arbitrary index lists along both axes."""
     n_in = data.draw(st.integers(1, 9))
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    pattern = data.draw(st.sampled_from(["repeat", "slice", "any"]))
+    pattern = data.draw(st.sampled_from(["repeat", "repeat of the first rows", "slice", "any"]))
     n_out = data.draw(st.integers(1, 12))
     if pattern == "repeat":
         index = np.arange(n_in * 3) // 3
+    elif pattern == "repeat of the first rows":
+        index = np.arange(n_out - n_out % 2) // 2 % n_in if n_out > 1 else np.zeros(2, np.int64)
     elif pattern == "slice":
-        index = np.arange(0, n_in, 2)
+        index = np.arange(min(1, n_in - 1), n_in, 2)
     else:
         index = rng.integers(0, n_in, size=n_out)
     array = random_array(rng, (n_in, 5, 3), dtype)
@@ -241,6 +243,57 @@ def test_nearest_is_a_gather_in_the_input_dtype(strips, dtype, data):
     result = apply_plan(array, make_plan(array.shape, {0: selection, 1: columns}))
     np.testing.assert_array_equal(result, array[index][:, [4, 0, 0, 2]], strict=True)
     assert not np.shares_memory(result, array)
+
+
+def test_selection_shapes_are_read_off_the_index():
+    """Arithmetic progressions are slices, in-order runs of one length are repeats, the rest gathers."""
+    def shape(index):
+        selection = Selection(np.array(index))
+        return selection.first, selection.step, selection.factor
+
+    assert shape([1, 3, 5, 7]) == (1, 2, 0)
+    assert shape([4]) == (4, 1, 0)
+    assert shape([0, 0, 1, 1, 2, 2]) == (0, 0, 2)
+    assert shape([0, 0, 0]) == (0, 0, 3)
+    assert shape([0, 0, 1, 1, 1]) == (0, 0, 0)  # runs of different lengths
+    assert shape([1, 1, 2, 2]) == (1, 0, 0)  # not from 0: a gather
+    assert shape([2, 1, 0]) == (2, 0, 0)  # a negative step: a gather
+    assert shape([0, 2, 3]) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4, 5, 8])
+def test_integer_ratios_take_the_fast_paths(factor):
+    """Reductions by k are slices (half-pixel rounding picks ``k//2 + k·d``), enlargements by k repeats."""
+    def selection(n_in, n_out, align, rounding):
+        return Selection(nearest_weights(n_in, n_out, align, rounding).taps[:, 0])
+
+    half = selection(factor * 7, 7, "half-pixel", "round")
+    assert (half.first, half.step) == (factor // 2, factor)
+    corner = selection(factor * 7, 7, "asymmetric", "floor")
+    assert (corner.first, corner.step) == (0, factor)
+    assert selection(7, factor * 7, "half-pixel", "round").factor == factor
+    assert selection(7, factor * 7, "asymmetric", "floor").factor == factor
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64])
+@given(data=st.data())
+def test_selection_apply_is_take(dtype, data):
+    """Along any axis of an hwc array, whatever the shape of the index: exactly ``np.take``."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    shape = (data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7)), data.draw(st.sampled_from([1, 3, 4])))
+    axis = data.draw(st.integers(0, 2))
+    n_in, n_out = shape[axis], data.draw(st.integers(1, 12))
+    kind = data.draw(st.sampled_from(["slice", "repeat", "any"]))
+    if kind == "slice":
+        step = data.draw(st.integers(1, 3))
+        index = np.arange(data.draw(st.integers(0, n_in - 1)), n_in, step)
+    elif kind == "repeat":
+        factor = data.draw(st.integers(2, 4))
+        index = np.arange(factor * data.draw(st.integers(1, n_in))) // factor
+    else:
+        index = rng.integers(0, n_in, size=n_out)
+    array = random_array(rng, shape, dtype)
+    np.testing.assert_array_equal(Selection(index).apply(array, axis), np.take(array, index, axis=axis), strict=True)
 
 
 def test_non_contiguous_and_empty_inputs(strips):
@@ -320,3 +373,16 @@ def test_lanczos_overshoot_saturates():
     assert resized(np.uint64) == [0, 16212052644489674752, 2**63, 2234691429219876096, 2**64 - 1]
     assert resized(np.int32) == [-(2**31), 1627179003, 0, -1627179004, 2**31 - 1]
     assert resized(np.uint32) == [0, 3774662651, 2**31, 520304644, 2**32 - 1]
+
+
+def test_jobs_run_once_each_and_errors_surface():
+    done = []
+    engine._run_jobs(done.append, list(range(50)), 2)
+    assert sorted(done) == list(range(50))
+
+    def fail_on_7(job):
+        if job == 7:
+            raise RuntimeError("job 7")
+
+    with pytest.raises(RuntimeError, match="job 7"):
+        engine._run_jobs(fail_on_7, list(range(20)), 2)

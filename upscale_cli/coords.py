@@ -57,6 +57,10 @@ class SourceCoordinates:
     def as_fractions(self) -> list[Fraction]:
         return [Fraction(int(n), self.denominator) for n in self.numerators]
 
+    def nearest(self, rounding: str, n_in: int) -> np.ndarray:
+        """Index of the sample nearest neighbour copies: ``clamp(R(x), 0, n_in - 1)``."""
+        return np.minimum(np.maximum(self.rounded(rounding), 0), n_in - 1)
+
     def rounded(self, rounding: str) -> np.ndarray:
         """Round every coordinate exactly with ``rounding`` (int64 array, unclamped)."""
         num, den = self.numerators, self.denominator
@@ -118,5 +122,4 @@ def nearest_indices(n_in: int, n_out: int, align: str, rounding: str) -> np.ndar
     ``clamp(R(x), 0, n_in - 1)`` with ``R`` the rounding mode, decided in
     integers (half-pixel + round is ``((2d + 1) n_in) // (2 n_out)``).
     """
-    rounded = source_coordinates(n_in, n_out, align).rounded(rounding)
-    return np.clip(rounded, 0, n_in - 1)
+    return source_coordinates(n_in, n_out, align).nearest(rounding, n_in)

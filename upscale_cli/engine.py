@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from fractions import Fraction
@@ -52,10 +53,10 @@ MAX_CHANNELS = 4
 #: Below this many samples after an axis, it is resampled with a Kronecker product.
 MIN_ROW = 16
 #: Below this many output samples the work is done on the calling thread
-#: (threads cost about a millisecond to start and join).
+#: (handing strips to the pool's threads and waiting for them costs about 0.1 ms).
 THREAD_THRESHOLD = 1 << 18
-#: The same for nearest neighbour, whose plain copies are over sooner.
-SELECT_THREAD_THRESHOLD = 1 << 22
+#: The same for nearest neighbour, whose plain copies are over sooner (this many take about 0.2 ms).
+SELECT_THREAD_THRESHOLD = 1 << 19
 #: Outputs per block of a banded matrix when enlarging.
 BLOCK = 16
 #: Extra inputs in every block's window, so that runs of blocks can share one step.
@@ -132,60 +133,71 @@ def _largest(array: np.ndarray) -> float:
 def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
     """Nearest neighbour: gathers in the input dtype (slices where possible), in strips."""
     lead = min(p.axis for p in passes)
-    rows = next(p for p in passes if p.axis == lead).weights.taps[:, 0]
-    others = [(p.axis - lead, p.weights.taps[:, 0]) for p in passes if p.axis != lead]
+    rows = Selection(next(p for p in passes if p.axis == lead).weights.taps[:, 0])
+    others = [(p.axis - lead, Selection(p.weights.taps[:, 0])) for p in passes if p.axis != lead]
 
     def compute(item, start, stop, out):
-        low = int(rows[start:stop].min())
-        block = item[low:int(rows[start:stop].max()) + 1]
-        for axis, index in others:
-            block = _select_axis(block, axis, index)
-        index = rows[start:stop] - low
-        factor, where = _repeat_factor(index, len(block)), _as_slice(index)
-        if factor:
-            rows_out = out.reshape(len(block), factor, -1)
-            for copy in range(factor):  # whole rows, every factor-th
+        if rows.step:  # a view of every step-th row
+            block = item[rows.first + rows.step * start:rows.first + rows.step * (stop - 1) + 1:rows.step]
+        else:  # just the rows the strip reads, the other axes selected before rows are repeated
+            low, high = rows.span(start, stop)
+            block = item[low:high]
+        for axis, selection in others:
+            block = selection.apply(block, axis)
+        if rows.step:
+            _copy(out, block)
+        elif rows.factor:  # whole rows, every factor-th
+            rows_out = out.reshape(len(block), rows.factor, -1)
+            for copy in range(rows.factor):
                 np.copyto(rows_out[:, copy], block.reshape(len(block), -1))
-        elif where is not None:
-            _copy(out, block[where])
         else:
-            np.copyto(out, block[index])  # fancy indexing: np.take with out= is several times slower
+            np.copyto(out, block[rows.index[start:stop] - low])  # np.take with out= is several times slower
 
-    # strips in multiples of 24 rows keep small integer enlargements in phase
-    return _in_strips(array, lead, out_shape, array.itemsize, 1, compute, 24, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD)
-
-
-def _select_axis(array: np.ndarray, axis: int, index: np.ndarray) -> np.ndarray:
-    """``np.take(array, index, axis)``: a view for a slice, plain copies for a repeat."""
-    where = _as_slice(index)
-    if where is not None:
-        return array[(slice(None),) * axis + (where,)]
-    n_in, n_out = array.shape[axis], len(index)
-    factor = _repeat_factor(index, n_in)
-    if factor:
-        # an integer enlargement: every factor-th place, ``factor`` times
-        out = np.empty(array.shape[:axis + 1] + (factor,) + array.shape[axis + 1:], array.dtype)
-        for copy in range(factor):
-            _copy(out[(slice(None),) * (axis + 1) + (copy,)], array)
-        return out.reshape(array.shape[:axis] + (n_out,) + array.shape[axis + 1:])
-    gathered = np.take(_items(np.ascontiguousarray(array), axis), index, axis=axis)
-    return gathered.view(array.dtype).reshape(gathered.shape[:axis + 1] + array.shape[axis + 1:])
+    # strips of whole repeats; multiples of 24 rows otherwise keep small enlargements in phase
+    return _in_strips(
+        array, lead, out_shape, array.itemsize, 1, compute, rows.factor or 24, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD
+    )
 
 
-def _repeat_factor(index: np.ndarray, n_in: int) -> int:
-    """``f`` when ``index`` is ``0, …, 0, 1, …, 1, …`` (each of ``0..n_in-1`` ``f`` times), else 0."""
-    factor = len(index) // n_in
-    if factor > 1 and factor * n_in == len(index) and np.array_equal(index, np.arange(len(index)) // factor):
-        return factor
-    return 0
+class Selection:
+    """The index of a selection along one axis, and the fastest way to copy it.
 
+    Its shape is read off the index itself: an arithmetic progression with
+    a positive step (an integer reduction) is a slice, a view; every input
+    index repeated ``factor`` times in order (an integer enlargement) is a
+    few whole copies; anything else is a gather.
+    """
 
-def _as_slice(index: np.ndarray) -> slice | None:
-    """``index`` as a slice with a positive step, or None."""
-    step = int(index[1] - index[0]) if len(index) > 1 else 1
-    if step > 0 and np.array_equal(index, index[0] + step * np.arange(len(index))):
-        return slice(int(index[0]), int(index[0]) + step * (len(index) - 1) + 1, step)
-    return None
+    def __init__(self, index: np.ndarray):
+        self.index = index
+        self.first, n = int(index[0]), len(index)
+        step = int(index[1]) - self.first if n > 1 else 1
+        arithmetic = step > 0 and np.array_equal(index, self.first + step * np.arange(n))
+        self.step = step if arithmetic else 0
+        factor = int(np.searchsorted(index, index[0] + 1))  # the length of the first run
+        repeats = not self.step and self.first == 0 and 1 < factor <= n and n % factor == 0
+        self.factor = factor if repeats and np.array_equal(index, np.arange(n) // factor) else 0
+
+    def span(self, start: int, stop: int) -> tuple[int, int]:
+        """The input indices ``low, high`` that outputs ``start:stop`` read (a repeat's in whole runs)."""
+        if self.factor:
+            return start // self.factor, -(-stop // self.factor)
+        index = self.index[start:stop]
+        return int(index.min()), int(index.max()) + 1
+
+    def apply(self, array: np.ndarray, axis: int) -> np.ndarray:
+        """``np.take(array, index, axis)``: a view for a slice, plain copies for a repeat."""
+        if self.step:
+            return array[(slice(None),) * axis + (slice(self.first, self.first + self.step * (len(self.index) - 1) + 1, self.step),)]
+        if self.factor:
+            # an integer enlargement: every factor-th place, ``factor`` times
+            array = array[(slice(None),) * axis + (slice(0, len(self.index) // self.factor),)]
+            out = np.empty(array.shape[:axis + 1] + (self.factor,) + array.shape[axis + 1:], array.dtype)
+            for copy in range(self.factor):
+                _copy(out[(slice(None),) * (axis + 1) + (copy,)], array)
+            return out.reshape(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:])
+        gathered = np.take(_items(np.ascontiguousarray(array), axis), self.index, axis=axis)
+        return gathered.view(array.dtype).reshape(gathered.shape[:axis + 1] + array.shape[axis + 1:])
 
 
 def _items(array: np.ndarray, axis: int) -> np.ndarray:
@@ -293,14 +305,41 @@ def _in_strips(
         b, start, stop = job
         compute(items[b], start, stop, out[b, start:stop])
 
-    workers = min(workers, len(jobs))
-    if workers > 1:
-        with ThreadPoolExecutor(workers) as pool:
-            list(pool.map(run, jobs))
-    else:
-        for job in jobs:
-            run(job)
+    _run_jobs(run, jobs, min(workers, len(jobs)))
     return out.reshape(out_shape)
+
+
+def _run_jobs(run, jobs: list, workers: int) -> None:
+    """``run(job)`` for every job: on the calling thread and ``workers - 1`` pool threads, each taking the next job."""
+    pending, lock = iter(jobs), threading.Lock()
+
+    def work():
+        while True:
+            with lock:
+                job = next(pending, None)
+            if job is None:
+                return
+            run(job)
+
+    helpers = [_pool().submit(work) for _ in range(workers - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:  # wait for all (the output is theirs to fill); the first error is raised
+            helper.result()
+
+
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The engine's thread pool, made once per process (starting threads costs about as much as a small resize)."""
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None or _POOL[0] != os.getpid():  # a forked child has none of its parent's threads
+            _POOL = (os.getpid(), ThreadPoolExecutor(_cpu_count(), thread_name_prefix="upscale"))
+        return _POOL[1]
 
 
 def _cpu_count() -> int:

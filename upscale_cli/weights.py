@@ -13,7 +13,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .coords import check_choice, nearest_indices, source_coordinates
+from .coords import check_choice, source_coordinates
 from .kernels import Kernel
 
 BORDERS = ("clamp", "renormalize")
@@ -68,7 +68,7 @@ class AxisWeights:
 def nearest_weights(n_in: int, n_out: int, align: str, rounding: str) -> AxisWeights:
     """Nearest neighbour: one tap of weight 1, chosen by exact rounding."""
     coordinates = source_coordinates(n_in, n_out, align)
-    index = nearest_indices(n_in, n_out, align, rounding)
+    index = coordinates.nearest(rounding, n_in)
     return AxisWeights(
         n_in, n_out, index[:, None], np.ones((n_out, 1)), coordinates.as_float(),
         f"nearest, {align}, rounding {rounding}",
