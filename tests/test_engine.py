@@ -9,6 +9,8 @@ it uses inside.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -176,6 +178,23 @@ def test_photo_sized_lanczos_is_exact():
     array = rng.integers(0, 256, size=(120, 200, 3)).astype(np.uint8)
     for size in [(400, 240), (100, 60), (151, 97)]:
         assert_same(array, plan_for(array.shape, size=size, mode="lanczos"))
+
+
+@pytest.mark.parametrize("channels", [None, 3])
+def test_ties_at_one_and_a_half_are_recomputed_as_defined(strips, monkeypatch, channels):
+    """Bilinear ×1.5 (weights 1/6, 5/6, 1/2): a few % of outputs lie on a tie and are recomputed; all as defined."""
+    recomputed = []
+
+    def counting(item, steps, start, where):
+        recomputed.append(len(where[0]))
+        return exact(item, steps, start, where)
+
+    exact = engine._exact
+    monkeypatch.setattr(engine, "_exact", counting)
+    array = random_array(np.random.default_rng(5), (40, 66) + ((channels,) if channels else ()), np.uint8)
+    plan = plan_for(array.shape, size=(99, 60), mode="bilinear")
+    assert_same(array, plan)
+    assert 0.01 < sum(recomputed) / math.prod(plan.out_shape) < 0.1
 
 
 def test_a_rounding_trap_float32_falls_into():

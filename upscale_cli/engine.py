@@ -356,6 +356,9 @@ class Step:
         self.axis = axis
         self.table = table
         self.band = Band(table, dtype)
+        # for recomputing outputs as defined: one row per tap
+        self.weights_by_tap = np.ascontiguousarray(table.weights.T)
+        self.taps_by_tap = np.ascontiguousarray(table.taps.T)
 
 
 class Arithmetic:
@@ -413,32 +416,32 @@ class Arithmetic:
     def _uncertain(self, values: np.ndarray, start: int) -> tuple | None:
         """Indices of the strip ``values`` (from row ``start``) whose rounding is not proven.
 
-        Only outputs with an inexact index along some axis are checked: just
-        those rows and columns when they are few (the borders), otherwise
-        everything under a mask of the inexact ones.
+        Only outputs with an inexact index along some axis count: just those
+        rows and columns are checked when they are few (the borders),
+        otherwise everything, the exact outputs left out afterwards.
         """
         exact = {axis: rows[start:start + values.shape[0]] if axis == 0 else rows for axis, rows in self.exact_rows.items()}
         if all(rows.all() for rows in exact.values()):
             return None
         if math.prod(rows.mean() for rows in exact.values()) < 0.75:
-            mask = np.zeros((1, 1), bool)
-            for axis, rows in exact.items():
-                shape = [1] * values.ndim
-                shape[axis] = -1
-                spread = np.broadcast_to((~rows).reshape(shape), (1,) + values.shape[1:]) if axis else ~rows[:, None]
-                mask = mask | spread.reshape(len(spread), -1)
-            flat = values.reshape(len(values), -1)
-            return _near_integers(flat, self.tolerance, None if mask.all() else mask, values.shape)
+            near = _near_integers(values, self.tolerance)
+            # outputs exact along every axis need no recomputation (many lie exactly on a tie)
+            rows, rest = np.divmod(near, math.prod(values.shape[1:]))
+            proven = np.ones(values.shape[1:], bool)  # along the axes after the first (axis 0 always has a pass)
+            for axis, exact_rows in exact.items():
+                if axis:
+                    proven &= exact_rows.reshape((-1,) + (1,) * (values.ndim - axis - 1))
+            near = near[~(exact[0][rows] & proven.reshape(-1)[rest])]
+            return np.unravel_index(near, values.shape) if near.size else None
         found = []
         for axis, rows in exact.items():
             inexact = np.flatnonzero(~rows)
             if inexact.size:
-                near = _near_integers(np.take(values, inexact, axis=axis), self.tolerance)
-                if near is not None:
-                    found.append(near[:axis] + (inexact[near[axis]],) + near[axis + 1:])
-        if not found:
-            return None
-        return tuple(np.concatenate(coords) for coords in zip(*found))
+                taken = np.take(values, inexact, axis=axis)
+                near = np.unravel_index(_near_integers(taken, self.tolerance), taken.shape)
+                found.append(near[:axis] + (inexact[near[axis]],) + near[axis + 1:])
+        found = tuple(np.concatenate(coords) for coords in zip(*found))
+        return found if found[0].size else None
 
 
 class Band:
@@ -602,42 +605,39 @@ def _rounding_error(largest: float, gains: list[float], taps: list[int], dtype) 
     return error + unit * (bound + 1.0)
 
 
-def _near_integers(values: np.ndarray, tolerance: float, among: np.ndarray | None = None, shape=None) -> tuple | None:
-    """Indices (into ``shape``, default ``values.shape``) of ``values`` within ``tolerance``
-    of an integer, where ``among`` (broadcast) is true; None if there are none."""
+def _near_integers(values: np.ndarray, tolerance: float) -> np.ndarray:
+    """Flat indices of ``values`` within ``tolerance`` of an integer."""
     distance = np.rint(values)
     np.subtract(values, distance, out=distance)
     np.abs(distance, out=distance)
-    near = distance <= tolerance
-    if among is not None:
-        near &= among
-    if not near.any():
-        return None
-    return np.unravel_index(np.flatnonzero(near), shape or near.shape)
+    return np.flatnonzero(distance <= tolerance)
 
 
 def _exact(item: np.ndarray, steps: list[Step], start: int, where: tuple) -> np.ndarray:
     """Float64 values of the outputs ``where`` of the strip from ``start``, as defined.
 
-    All input samples the points need are gathered at once, one new
-    trailing axis per pass (the last pass outermost); then each pass, first
-    to last, sums its taps in order, each product and sum the definition's.
+    All input samples the points need are gathered at once from the flat
+    item, into shape ``(k_last, …, k_first, points)`` (tap-major, so that
+    each tap's samples are contiguous); then each pass, first to last, sums
+    its taps in order, each product and sum the definition's.
     """
     coords = [where[0] + start, *where[1:]]
+    strides = [stride // item.itemsize for stride in item.strides]
+    tapped = {step.axis for step in steps}
+    flat = np.zeros(len(coords[0]), np.intp)
+    for axis, (index, stride) in enumerate(zip(coords, strides)):
+        if axis not in tapped:
+            flat += index * stride
     weights = []
     for step in reversed(steps):
         index = coords[step.axis]
-        weights.append(step.table.weights[index])
-        coords = [c[..., None] for c in coords]
-        coords[step.axis] = step.table.taps[index]
-    # one gather from the flat item: fancy indexing with several index arrays is slower
-    item = np.ascontiguousarray(item)
-    flat = sum(c * (stride // item.itemsize) for c, stride in zip(coords, item.strides))
+        weights.append(np.take(step.weights_by_tap, index, axis=1))
+        flat = np.expand_dims(flat, -2) + np.take(step.taps_by_tap, index, axis=1) * strides[step.axis]
     values = np.take(item.reshape(-1), flat).astype(np.float64)
     for w in reversed(weights):
-        total = values[..., 0] * w[..., 0]
-        for k in range(1, values.shape[-1]):
-            total = total + values[..., k] * w[..., k]
+        total = values[..., 0, :] * w[0]
+        for k in range(1, len(w)):
+            total += values[..., k, :] * w[k]
         values = total
     return values
 
