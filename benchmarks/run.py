@@ -3,6 +3,7 @@
     python benchmarks/run.py              # tables on the terminal
     python benchmarks/run.py --json       # the same numbers as JSON
     python benchmarks/run.py --markdown   # tables for the README
+    python benchmarks/run.py --only in-process --case nearest   # some cases
 
 Every case runs the libraries on the same input, interleaved (A B A B ...)
 so that a noisy machine slows them alike; the tables show medians, the
@@ -421,6 +422,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per library and case (default 7)")
     parser.add_argument("--quick", action="store_true", help="skip the 4000×3000 cases (a few seconds each)")
     parser.add_argument("--only", choices=["in-process", "process", "memory", "startup"], help="run one part")
+    parser.add_argument("--case", action="append", default=[], metavar="TEXT",
+                        help="only the in-process cases whose names contain TEXT (repeatable)")
     args = parser.parse_args()
     report = {"machine": None, "in_process": [], "processes": [], "memory": None, "startup": None}
     # processes first: a child's peak RSS counts the pages it shares with this
@@ -434,7 +437,8 @@ def main() -> None:
         if args.only in (None, "memory") and not args.quick:
             report["memory"] = measure_memory(Path(folder))
     if args.only in (None, "in-process"):
-        report["in_process"] = measure_in_process(in_process_cases(args.quick), args.repeats)
+        cases = [c for c in in_process_cases(args.quick) if not args.case or any(t in c["name"] for t in args.case)]
+        report["in_process"] = measure_in_process(cases, args.repeats)
     report["machine"] = machine()  # last: it imports the optional libraries
     if args.json:
         print(json.dumps(report, indent=2))
