@@ -29,9 +29,7 @@ Lanczos overshoot. :func:`apply_axis` is that definition, one axis at a time.
 from __future__ import annotations
 
 import math
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from fractions import Fraction
 
@@ -40,6 +38,7 @@ import numpy as np
 from .errors import UsageError
 from .plan import AxisPlan, ResizePlan
 from .weights import AxisWeights
+from .workers import cpu_count, shared_pool
 
 #: Target size of one strip's output in the working dtype (measured best:
 #: big enough for efficient matrix products, small enough to stay near cache).
@@ -295,7 +294,7 @@ def _in_strips(
     row_bytes = itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
     n_rows = out.shape[1]
     threshold = THREAD_THRESHOLD if thread_threshold is None else thread_threshold
-    workers = _cpu_count() if out.size >= threshold else 1
+    workers = cpu_count() if out.size >= threshold else 1
     # at least two strips per worker, so that none waits long for the last one
     strip = min(strip_bytes // max(row_bytes, 1), -(-batch * n_rows // (2 * workers)))
     strip = -(-max(strip, min_rows) // block) * block
@@ -321,32 +320,12 @@ def _run_jobs(run, jobs: list, workers: int) -> None:
                 return
             run(job)
 
-    helpers = [_pool().submit(work) for _ in range(workers - 1)]
+    helpers = [shared_pool().submit(work) for _ in range(workers - 1)]
     try:
         work()
     finally:
         for helper in helpers:  # wait for all (the output is theirs to fill); the first error is raised
             helper.result()
-
-
-_POOL: tuple[int, ThreadPoolExecutor] | None = None
-_POOL_LOCK = threading.Lock()
-
-
-def _pool() -> ThreadPoolExecutor:
-    """The engine's thread pool, made once per process (starting threads costs about as much as a small resize)."""
-    global _POOL
-    with _POOL_LOCK:
-        if _POOL is None or _POOL[0] != os.getpid():  # a forked child has none of its parent's threads
-            _POOL = (os.getpid(), ThreadPoolExecutor(_cpu_count(), thread_name_prefix="upscale"))
-        return _POOL[1]
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class Step:

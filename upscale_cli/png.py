@@ -36,14 +36,14 @@ Modes: ``L``, ``LA``, ``RGB``, ``RGBA`` (8-bit) and ``I;16`` (16-bit grey).
 from __future__ import annotations
 
 import io
-import os
 import struct
 import zlib
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from typing import IO, Iterator
 
 import numpy as np
+
+from .workers import cpu_count, shared_pool
 
 #: Modes written here → samples per pixel.
 CHANNELS = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "I;16": 1}
@@ -117,7 +117,7 @@ def write_png(
     step = max(1, block_bytes // array[:1].nbytes)  # rows per block
     count = -(-height // step)
     strips = _filtered_strips(array, step, paeth=not 0 <= level <= 1)
-    for piece in _zlib_stream(strips, count, level, threads or _cpus()):
+    for piece in _zlib_stream(strips, count, level, threads or cpu_count()):
         _write_chunk(handle, b"IDAT", piece)
     handle.writelines(after)
     _write_chunk(handle, b"IEND", b"")
@@ -172,16 +172,16 @@ def _zlib_stream(strips: Iterator[np.ndarray], count: int, level: int, threads: 
     checksum = 1
     window = None
     pending: deque = deque()
-    with ThreadPoolExecutor(threads) as pool:
-        for index, strip in enumerate(strips):
-            checksum = zlib.adler32(strip, checksum)
-            pending.append(pool.submit(_deflate, strip, level, window, index == count - 1))
-            window = ((window or b"") + strip.reshape(-1)[-WINDOW:].tobytes())[-WINDOW:]
-            if len(pending) > 2 * threads:
-                yield pending.popleft().result()
-        while len(pending) > 1:
+    pool = shared_pool()
+    for index, strip in enumerate(strips):
+        checksum = zlib.adler32(strip, checksum)
+        pending.append(pool.submit(_deflate, strip, level, window, index == count - 1))
+        window = ((window or b"") + strip.reshape(-1)[-WINDOW:].tobytes())[-WINDOW:]
+        if len(pending) > 2 * threads:
             yield pending.popleft().result()
-        yield pending.popleft().result() + struct.pack(">I", checksum)
+    while len(pending) > 1:
+        yield pending.popleft().result()
+    yield pending.popleft().result() + struct.pack(">I", checksum)
 
 
 def _deflate(data: np.ndarray, level: int, window: bytes | None, last: bool) -> bytes:
@@ -226,8 +226,3 @@ def _write_chunk(handle: IO[bytes], kind: bytes, data: bytes) -> None:
     handle.write(struct.pack(">I", len(data)) + kind)
     handle.write(data)
     handle.write(struct.pack(">I", zlib.crc32(data, zlib.crc32(kind))))
-
-
-def _cpus() -> int:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity else os.cpu_count() or 1
