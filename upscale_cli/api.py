@@ -208,12 +208,11 @@ def premultiply(array: np.ndarray, alpha_max: float) -> np.ndarray:
 
 def unpremultiply(resized: np.ndarray, alpha_max: float, dtype: np.dtype) -> np.ndarray:
     """Inverse of :func:`premultiply` after resizing; colour 0 where alpha is 0; cast to ``dtype``."""
-    resized = resized.copy()
     resized_alpha = resized[..., -1:] / alpha_max
-    with np.errstate(divide="ignore", invalid="ignore"):
-        colour = np.where(resized_alpha > 0, resized[..., :-1] / resized_alpha, 0.0)
-    resized[..., :-1] = colour
-    return to_dtype(resized, dtype)
+    straight = np.zeros_like(resized)
+    np.divide(resized[..., :-1], resized_alpha, out=straight[..., :-1], where=resized_alpha > 0)
+    straight[..., -1:] = resized[..., -1:]
+    return to_dtype(straight, dtype)
 
 
 def apply_premultiplied(array: np.ndarray, plan: ResizePlan, alpha_max: float) -> np.ndarray:
