@@ -44,7 +44,7 @@ import numpy as np
 from PIL import Image
 
 import upscale_cli
-from upscale_cli.image_io import PNG_COMPRESS_LEVEL
+from upscale_cli.io.files import PNG_COMPRESS_LEVEL
 
 PILLOW_FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
 HD, UHD, QHD = (1920, 1080), (3840, 2160), (960, 540)

@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import settings
 
-from upscale_cli.cli import main
+from upscale_cli.cli.main import main
 
 settings.register_profile("default", max_examples=60, deadline=None)
 settings.load_profile("default")

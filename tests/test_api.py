@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import pattern
 from PIL import Image
 
 import upscale_cli
 from upscale_cli import resize_image
-from upscale_cli.errors import UsageError
-from upscale_cli.srgb import from_linear
-
-from conftest import pattern
+from upscale_cli.core.errors import UsageError
+from upscale_cli.io.srgb import from_linear
 
 
 def test_seed_nearest_round_half_up(seed_3x3):

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 import upscale_cli
-from upscale_cli.choices import ALIGNS, KERNEL_MODES, MODES
+from upscale_cli.core.choices import ALIGNS, KERNEL_MODES, MODES
 
 lengths = st.integers(min_value=1, max_value=12)
 filter_modes = st.sampled_from([*KERNEL_MODES, "area"])

@@ -22,9 +22,9 @@ _LAZY = {
     "resize": "api",
     "resize_image": "api",
     "plan_for": "api",
-    "UpscaleError": "errors",
-    "UsageError": "errors",
-    "InputError": "errors",
+    "UpscaleError": "core.errors",
+    "UsageError": "core.errors",
+    "InputError": "core.errors",
     **{name: "nn" for name in NN_FUNCTIONS},
 }
 

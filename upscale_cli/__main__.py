@@ -1,5 +1,5 @@
 """``python -m upscale_cli``: the same as the ``upscale`` command."""
 
-from .cli import main
+from .cli.main import main
 
 main()

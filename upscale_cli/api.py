@@ -1,7 +1,7 @@
 """The public library API: resize NumPy arrays and Pillow images.
 
 Both functions validate and normalise their arguments, build one
-:class:`~upscale_cli.plan.ResizePlan` and hand it to the engine.
+:class:`~upscale_cli.core.plan.ResizePlan` and hand it to the engine.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any, Sequence
 import numpy as np
 
 from .compat.base import Knobs, Request
-from .engine import apply_plan, check_dtype, to_dtype
-from .errors import UsageError
-from .image_io import image_of
-from .layouts import spatial_axes
-from .plan import ResizeOptions, ResizePlan, plan_resize
-from .sizes import ScaleSpec, SizeSpec
+from .core.errors import UsageError
+from .core.layouts import spatial_axes
+from .core.plan import ResizeOptions, ResizePlan, plan_resize
+from .core.sizes import ScaleSpec, SizeSpec
+from .engine.apply import apply_plan, check_dtype, to_dtype
+from .io.files import image_of
 
 
 def make_options(
@@ -236,12 +236,12 @@ STRAIGHT_ALPHA_MODES = ("LA", "RGBA")
 def apply_linear_light(array: np.ndarray, plan: ResizePlan, maximum: int, *, alpha: bool) -> np.ndarray:
     """Resize sRGB-encoded samples in linear light, then encode them back.
 
-    The colour channels are decoded with :func:`upscale_cli.srgb.to_linear`
+    The colour channels are decoded with :func:`upscale_cli.io.srgb.to_linear`
     (alpha, if ``alpha``, is already linear and stays as it is), filtered
     (premultiplied when there is alpha), and encoded with
-    :func:`upscale_cli.srgb.from_linear`; the result has ``array``'s dtype.
+    :func:`upscale_cli.io.srgb.from_linear`; the result has ``array``'s dtype.
     """
-    from .srgb import from_linear, to_linear
+    from .io.srgb import from_linear, to_linear
 
     values = array.astype(np.float64) / maximum
     colour = values[..., :-1] if alpha else values

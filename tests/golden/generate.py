@@ -474,8 +474,8 @@ def gen_pillow(fam):
 
 def gen_onnx(fam):
     import onnx
-    from onnx import TensorProto, helper
     import onnxruntime as ort
+    from onnx import TensorProto, helper
     from onnx.reference import ReferenceEvaluator
 
     rng = np.random.default_rng(4004)

@@ -1,16 +1,16 @@
 """Library presets (``--compat``): reproduce PyTorch, OpenCV, Pillow and ONNX Resize.
 
 Each preset module turns a :class:`~upscale_cli.compat.base.Request` into an
-ordinary :class:`~upscale_cli.plan.ResizePlan` whose sizes, ratios, weight
+ordinary :class:`~upscale_cli.core.plan.ResizePlan` whose sizes, ratios, weight
 tables, pass order and arithmetic are the library's own, so the engine and
 ``--explain`` work on it unchanged.
 """
 
 from __future__ import annotations
 
-from ..choices import COMPATS
-from ..coords import check_choice
-from ..plan import ResizePlan
+from ..core.choices import COMPATS
+from ..core.coords import check_choice
+from ..core.plan import ResizePlan
 from . import onnx, opencv, pillow, torch
 from .base import Knobs, Request
 

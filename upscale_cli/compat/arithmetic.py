@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import apply_axis, to_dtype
-from ..plan import ResizePlan
-from ..weights import AxisWeights
+from ..core.plan import ResizePlan
+from ..core.weights import AxisWeights
+from ..engine.apply import apply_axis, to_dtype
 
 #: Fractional bits of each fixed-point arithmetic's weights.
 WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear-exact": 8}

@@ -2,7 +2,7 @@
 
 A preset turns a request (shape, spatial axes, size or scale, the user's
 options with ``None`` meaning "the library's default", and the library's own
-knobs) into an ordinary :class:`~upscale_cli.plan.ResizePlan`: output lengths
+knobs) into an ordinary :class:`~upscale_cli.core.plan.ResizePlan`: output lengths
 by the library's rule, per-axis weight tables computed with the library's own
 floating-point recipe, and the library's pass order.
 """
@@ -15,11 +15,19 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import UsageError
-from ..plan import AxisPlan, ResizeOptions, ResizePlan
-from ..layouts import AXIS_NAMES
-from ..sizes import AxisSize, ScaleSpec, SizeSpec, match_axes, output_sizes, parse_scale
-from ..weights import AxisWeights
+from ..core.errors import UsageError
+from ..core.layouts import AXIS_NAMES
+from ..core.plan import AxisPlan, ResizeOptions, ResizePlan
+from ..core.sizes import (
+    AxisSize,
+    ScaleSpec,
+    SizeSpec,
+    match_axes,
+    output_sizes,
+    parse_scale,
+)
+from ..core.weights import AxisWeights
+from .arithmetic import apply_library_arithmetic
 
 
 @dataclass(frozen=True)
@@ -156,7 +164,8 @@ def build_plan(
         axis = request.spatial[index]
         out_shape[axis] = weights.n_out
         axes.append(AxisPlan(axis, AXIS_NAMES[index], size, weights))
+    executor = None if arithmetic == "exact" and fill is None else apply_library_arithmetic
     return ResizePlan(
         tuple(request.shape), tuple(out_shape), options, tuple(axes),
-        compat=library, arithmetic=arithmetic, fill=fill,
+        compat=library, arithmetic=arithmetic, fill=fill, executor=executor,
     )

@@ -28,12 +28,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UsageError
-from ..kernels import TRIANGLE
-from ..plan import ResizeOptions, ResizePlan
-from ..sizes import AxisSize
-from ..weights import AxisWeights, filter_weights
-from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+from ..core.errors import UsageError
+from ..core.kernels import TRIANGLE
+from ..core.plan import ResizeOptions, ResizePlan
+from ..core.sizes import AxisSize
+from ..core.weights import AxisWeights, filter_weights
+from .base import (
+    Request,
+    build_plan,
+    check_knobs,
+    round_coordinates,
+    selection,
+    unsupported,
+)
 
 LIBRARY = "onnx"
 MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")

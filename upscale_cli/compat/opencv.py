@@ -21,12 +21,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UsageError
-from ..kernels import TRIANGLE, keys_cubic, lanczos
-from ..plan import ResizeOptions, ResizePlan
-from ..sizes import AxisSize
-from ..weights import AxisWeights, filter_weights
-from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+from ..core.errors import UsageError
+from ..core.kernels import TRIANGLE, keys_cubic, lanczos
+from ..core.plan import ResizeOptions, ResizePlan
+from ..core.sizes import AxisSize
+from ..core.weights import AxisWeights, filter_weights
+from .base import (
+    Request,
+    build_plan,
+    check_knobs,
+    round_coordinates,
+    selection,
+    unsupported,
+)
 
 LIBRARY = "opencv"
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "lanczos", "area")

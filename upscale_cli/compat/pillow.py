@@ -22,13 +22,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import UsageError
-from ..kernels import BOX, HAMMING, TRIANGLE, Kernel, keys_cubic, lanczos
-from ..plan import ResizeOptions, ResizePlan
-from ..sizes import AxisSize
-from ..weights import AxisWeights
+from ..core.errors import UsageError
+from ..core.kernels import BOX, HAMMING, TRIANGLE, Kernel, keys_cubic, lanczos
+from ..core.plan import ResizeOptions, ResizePlan
+from ..core.sizes import AxisSize
+from ..core.weights import AxisWeights
 from .arithmetic import PILLOW_REDUCE
-from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+from .base import (
+    Request,
+    build_plan,
+    check_knobs,
+    round_coordinates,
+    selection,
+    unsupported,
+)
 from .opencv import running_sum_index
 
 LIBRARY = "pillow"

@@ -31,12 +31,19 @@ import math
 
 import numpy as np
 
-from ..errors import UsageError
-from ..kernels import TRIANGLE, Kernel, keys_cubic
-from ..plan import ResizeOptions, ResizePlan
-from ..sizes import AxisSize
-from ..weights import AxisWeights, filter_weights
-from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+from ..core.errors import UsageError
+from ..core.kernels import TRIANGLE, Kernel, keys_cubic
+from ..core.plan import ResizeOptions, ResizePlan
+from ..core.sizes import AxisSize
+from ..core.weights import AxisWeights, filter_weights
+from .base import (
+    Request,
+    build_plan,
+    check_knobs,
+    round_coordinates,
+    selection,
+    unsupported,
+)
 
 LIBRARY = "torch"
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area")

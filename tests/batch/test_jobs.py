@@ -1,0 +1,166 @@
+"""Batches: collecting inputs, naming outputs, running jobs safely."""
+
+import os
+
+import pytest
+
+from upscale_cli.batch.convert import ResizeRequest
+from upscale_cli.batch.jobs import (
+    BatchSettings,
+    check_template,
+    collect_sources,
+    output_is_folder,
+    plan_jobs,
+    run_batch,
+)
+from upscale_cli.core.errors import ExitStatus, UsageError
+
+SCALE_2 = ResizeRequest(scale=2, mode="bilinear")
+
+
+@pytest.fixture
+def tree(tmp_path, make_image, monkeypatch):
+    """photos/{a.png, b.jpg, .hidden.png, notes.txt, 2023/c.png, 2023/deep/d.png}."""
+    make_image("photos/a.png")
+    make_image("photos/b.jpg")
+    make_image("photos/.hidden.png")
+    (tmp_path / "photos/notes.txt").write_text("not an image")
+    make_image("photos/2023/c.png", 4, 5)
+    make_image("photos/2023/deep/d.png")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _relative(sources):
+    return [(s.path, s.relative) for s in sources]
+
+
+def test_a_folder_gives_its_images_and_recursion_its_sub_folders(tree):
+    sources, failures = collect_sources(["photos"])
+    assert _relative(sources) == [("photos/a.png", "a.png"), ("photos/b.jpg", "b.jpg")]
+    sources, failures = collect_sources(["photos"], recursive=True)
+    assert _relative(sources) == [
+        ("photos/a.png", "a.png"), ("photos/b.jpg", "b.jpg"),
+        ("photos/2023/c.png", "2023/c.png"), ("photos/2023/deep/d.png", "2023/deep/d.png"),
+    ]
+    assert failures == []
+
+
+def test_patterns_files_and_duplicates(tree):
+    sources, failures = collect_sources(["photos/*/*.png", "photos/a.png", "./photos/a.png", "photos/**/*.png"], recursive=True)
+    assert _relative(sources) == [
+        ("photos/2023/c.png", "2023/c.png"), ("photos/a.png", "a.png"), ("photos/2023/deep/d.png", "2023/deep/d.png"),
+    ]
+    sources, failures = collect_sources(["photos/*.gif", "empty/"] if os.makedirs("empty") is None else [])
+    assert sources == [] and [f.error for f in failures] == [
+        "photos/*.gif: no image files match", "empty/: no image files in this folder (use -r for sub-folders)",
+    ]
+
+
+def test_output_folder_rules(tree):
+    assert output_is_folder("out/", ["photos/a.png"])
+    assert output_is_folder("photos", ["x.png"])  # exists as a folder
+    assert output_is_folder("out", ["a.png", "b.png"])
+    assert output_is_folder("out", ["photos"]) and output_is_folder("out", ["*.png"])
+    assert not output_is_folder("big.png", ["a.png"]) and not output_is_folder("-", ["-"])
+
+
+def _plan(inputs, **settings):
+    return [(j.source, j.output, j.error) for j in plan_jobs(inputs, BatchSettings(SCALE_2, **settings))]
+
+
+def test_outputs_beside_the_inputs_and_templates(tree):
+    assert _plan(["photos/a.png"]) == [("photos/a.png", "photos/a@2x.png", None)]
+    assert _plan(["photos/a.png"], fmt="jpeg") == [("photos/a.png", "photos/a@2x.jpg", None)]
+    assert _plan(["photos/2023/c.png"], name="{stem}_{width}x{height}.{ext}") == [
+        ("photos/2023/c.png", "photos/2023/c_10x8.png", None)]
+    sized = plan_jobs(["photos/2023/c.png"], BatchSettings(ResizeRequest(size="7x")))
+    assert sized[0].output == "photos/2023/c@7x6.png"  # 5×4 → 7×5.6, rounded
+    assert sized[0].shape == "5→7 × 4→6"
+
+
+def test_an_output_folder_mirrors_the_input_folders(tree):
+    assert _plan(["photos"], output="big", recursive=True) == [
+        ("photos/a.png", "big/a.png", None), ("photos/b.jpg", "big/b.jpg", None),
+        ("photos/2023/c.png", "big/2023/c.png", None), ("photos/2023/deep/d.png", "big/2023/deep/d.png", None),
+    ]
+
+
+def test_outputs_of_an_earlier_run_are_not_inputs(tree, make_image):
+    make_image("photos/a@2x.png", 12, 16)
+    assert _plan(["photos"]) == [("photos/a.png", "photos/a@2x.png", None), ("photos/b.jpg", "photos/b@2x.jpg", None)]
+    # an output folder inside the input folder is never read
+    make_image("photos/big/a.png", 12, 16)
+    assert [p[0] for p in _plan(["photos"], output="photos/big", recursive=True)] == [
+        "photos/a.png", "photos/a@2x.png", "photos/b.jpg", "photos/2023/c.png", "photos/2023/deep/d.png",
+    ]
+
+
+def test_collisions_and_self_replacement_are_errors(tree, make_image):
+    make_image("photos/a.jpg")
+    jobs = _plan(["photos/a.png", "photos/a.jpg"], fmt="png")
+    assert jobs[1] == ("photos/a.jpg", "photos/a@2x.png", "photos/a.jpg: same output photos/a@2x.png as photos/a.png")
+    assert _plan(["photos/a.png"], output="photos/") == [
+        ("photos/a.png", "photos/a.png", "photos/a.png: the output would replace the input; choose -o, --name or --suffix")]
+
+
+def test_template_and_option_checks():
+    check_template("{stem}_{width}x{height}.{ext}")
+    with pytest.raises(UsageError, match=r"bad --name '\{stem\}\.\{size\}' \(KeyError: 'size'\)"):
+        check_template("{stem}.{size}")
+    with pytest.raises(UsageError, match="only one of --overwrite and --skip-existing"):
+        BatchSettings(SCALE_2, overwrite=True, skip_existing=True)
+
+
+def test_a_corrupt_file_among_good_ones(tree):
+    (tree / "photos/broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out"), workers=1)
+    assert (summary.converted, summary.failed, summary.exit_status) == (2, 1, ExitStatus.SOME_INPUTS_FAILED)
+    assert sorted(os.listdir("out")) == ["a.png", "b.jpg"]
+
+
+def test_existing_outputs_are_kept_byte_for_byte(tree):
+    os.makedirs("out")
+    (tree / "out/a.png").write_bytes(b"an older file")
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out"), workers=1)
+    assert (summary.converted, summary.failed) == (1, 1)
+    assert (tree / "out/a.png").read_bytes() == b"an older file"
+
+
+def test_skip_existing_keeps_complete_outputs_and_redoes_broken_ones(tree):
+    settings = BatchSettings(SCALE_2, output="out", recursive=True)
+    run_batch(["photos"], settings, workers=1)
+    complete = (tree / "out/a.png").read_bytes()
+    truncated = (tree / "out/b.jpg").read_bytes()[:100]
+    (tree / "out/b.jpg").write_bytes(truncated)
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out", recursive=True, skip_existing=True), workers=1)
+    assert (summary.converted, summary.skipped, summary.failed) == (1, 3, 0)
+    assert (tree / "out/a.png").read_bytes() == complete
+    assert len((tree / "out/b.jpg").read_bytes()) > 100
+
+
+def test_the_number_of_workers_does_not_change_the_outputs(tree):
+    run_batch(["photos"], BatchSettings(SCALE_2, output="one", recursive=True), workers=1)
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="two", recursive=True), workers=2)
+    assert summary.converted == 4
+    for relative in ("a.png", "b.jpg", "2023/c.png", "2023/deep/d.png"):
+        assert (tree / "one" / relative).read_bytes() == (tree / "two" / relative).read_bytes()
+
+
+def test_an_interrupted_batch_stops_and_says_so(tree, monkeypatch):
+    from upscale_cli.batch import jobs as batch
+
+    calls = []
+    real = batch.convert_file
+
+    def interrupt_second(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch, "convert_file", interrupt_second)
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out", recursive=True), workers=1)
+    assert summary.interrupted and summary.exit_status == ExitStatus.INTERRUPTED
+    assert (summary.converted, summary.not_done) == (1, 3)
+    assert os.listdir("out") == ["a.png"]

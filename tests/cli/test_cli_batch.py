@@ -1,0 +1,169 @@
+"""The resize command on many files: exact lines and exit statuses."""
+
+import io
+import os
+import re
+
+import numpy as np
+import pytest
+from conftest import pattern
+from PIL import Image
+
+SUMMARY = re.compile(r"upscale: (interrupted: )?\d+ converted, \d+ skipped, \d+ failed(, \d+ not done)?; [\d.]+ k?B in, [\d.]+ k?B out; [\d.]+ s")
+
+
+@pytest.fixture
+def folder(tmp_path, make_image):
+    """a.png and b.png (8×6) in the folder where ``run`` works."""
+    make_image("a.png")
+    make_image("b.png")
+    return tmp_path
+
+
+def _lines(text):
+    return text.splitlines()
+
+
+def test_several_files_one_line_each_and_a_summary(run, folder):
+    result = run("a.png", "b.png", "--scale", "2", "-j", "1")
+    assert result.exit_code == 0
+    lines = _lines(result.stderr)
+    assert lines[:2] == ["a.png → a@2x.png (8→16 × 6→12)", "b.png → b@2x.png (8→16 × 6→12)"]
+    assert SUMMARY.fullmatch(lines[2]) and lines[2].startswith("upscale: 2 converted, 0 skipped, 0 failed; ")
+    assert result.stdout == ""
+
+
+def test_one_file_to_one_output_file_as_before(run, folder):
+    result = run("a.png", "-o", "big.png", "--size", "16x12")
+    assert (result.exit_code, result.stderr) == (0, "a.png → big.png (8→16 × 6→12)\n")
+    with Image.open(folder / "big.png") as image:
+        assert image.size == (16, 12)
+
+
+def test_a_corrupt_file_among_good_ones_is_one_line_and_exit_1(run, folder):
+    (folder / "c.png").write_bytes(b"\x89PNG\r\n\x1a\nnothing more")
+    result = run(".", "--scale", "2", "-j", "2")
+    assert result.exit_code == 1
+    lines = sorted(_lines(result.stderr)[:-1])
+    assert lines == [
+        "a.png → a@2x.png (8→16 × 6→12)", "b.png → b@2x.png (8→16 × 6→12)",
+        "upscale: c.png: not an image or .npy array Pillow can read",
+    ]
+    assert _lines(result.stderr)[-1].startswith("upscale: 2 converted, 0 skipped, 1 failed; ")
+    assert os.path.exists("a@2x.png") and os.path.exists("b@2x.png")
+    assert "Traceback" not in result.output
+
+
+def test_an_existing_output_is_left_unchanged_and_fails(run, folder):
+    run("a.png", "--scale", "2")
+    before = (folder / "a@2x.png").read_bytes()
+    result = run("a.png", "--scale", "2", "--mode", "nearest")
+    assert result.exit_code == 1
+    assert result.stderr == "upscale: a@2x.png: already exists (use --overwrite to replace it or --skip-existing to keep it)\n"
+    assert (folder / "a@2x.png").read_bytes() == before
+    assert run("a.png", "--scale", "2", "--skip-existing").stderr == "a.png → a@2x.png exists, skipped\n"
+    assert run("a.png", "--scale", "2", "--mode", "nearest", "--overwrite").exit_code == 0
+    assert (folder / "a@2x.png").read_bytes() != before
+
+
+def test_recursion_mirrors_folders_under_the_output_folder(run, folder, make_image):
+    make_image("sub/deep/c.png", 4, 4)
+    result = run(".", "-r", "-o", "out/", "--scale", "2", "-q", "-j", "1")
+    assert (result.exit_code, result.stderr) == (0, "")
+    found = sorted(os.path.relpath(os.path.join(r, f), "out") for r, _, fs in os.walk("out") for f in fs)
+    assert found == ["a.png", "b.png", os.path.join("sub", "deep", "c.png")]
+
+
+def test_dry_run_lists_and_writes_nothing(run, folder):
+    run("a.png", "--scale", "2")
+    result = run(".", "--scale", "2", "--dry-run")
+    assert result.exit_code == 0
+    assert _lines(result.stdout) == [
+        "a.png → a@2x.png (8→16 × 6→12) [exists, fails]",
+        "b.png → b@2x.png (8→16 × 6→12)",
+    ]
+    assert not os.path.exists("b@2x.png")
+
+
+def test_names_formats_and_quality(run, folder):
+    assert run("a.png", "--scale", "1.5", "--suffix", "_big").stderr == "a.png → a_big.png (8→12 × 6→9)\n"
+    result = run("a.png", "--width", "4", "--name", "{stem}_{width}x{height}.{ext}", "--format", "jpeg", "--quality", "80")
+    assert result.stderr == "a.png → a_4x3.jpg (8→4 × 6→3)\n"
+    with Image.open(folder / "a_4x3.jpg") as image:
+        assert image.format == "JPEG"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--name", "{stem}.png", "--suffix", "x"], "upscale: give only one of --name and --suffix"),
+    (["--name", "{size}.png"], "upscale: bad --name '{size}.png' (KeyError: 'size'); use {stem}, {ext}, {width}, {height}, {tag}"),
+    (["--overwrite", "--skip-existing"], "upscale: give only one of --overwrite and --skip-existing"),
+    (["--max-pixels", "lots"], "upscale: bad --max-pixels 'lots': expected a number such as 200M"),
+    (["--reducing-gap", "2"], "upscale: --reducing-gap belongs to a library preset: add --compat"),
+    (["--max-pixels", "inf"], "upscale: bad --max-pixels 'inf': expected a number such as 200M"),
+    (["--max-pixels", "nanM"], "upscale: bad --max-pixels 'nanM': expected a number such as 200M"),
+    (["--linear", "--explain"], "upscale: --explain traces stored values; it cannot show a --linear resize"),
+])
+def test_usage_errors_exit_2(run, folder, args, message):
+    result = run("a.png", "--scale", "2", *args)
+    assert (result.exit_code, result.stderr) == (2, message + "\n")
+
+
+def test_the_bomb_limit_from_the_command_line(run, folder, make_image):
+    make_image("wide.png", 10, 100)
+    result = run("wide.png", "--scale", "2", "--max-pixels", "2k")
+    assert (result.exit_code, result.stderr) == (1, "upscale: wide.png: the output has 0.004 megapixels, over the limit of 0.002 (--max-pixels)\n")
+    assert run("wide.png", "--scale", "2", "--max-pixels", "0").exit_code == 0
+
+
+def test_stdin_to_stdout(run, folder):
+    buffer = io.BytesIO()
+    Image.fromarray(pattern(3, 4)).save(buffer, "PNG")
+    result = run("-", "--scale", "2", "--mode", "nearest", "-o", "-", stdin=buffer.getvalue())
+    assert result.exit_code == 0
+    with Image.open(io.BytesIO(result.stdout_bytes)) as image:
+        assert image.format == "PNG"
+        assert np.array_equal(np.asarray(image), np.repeat(np.repeat(pattern(3, 4), 2, 0), 2, 1))
+
+
+def test_every_batch_option_is_documented():
+    from upscale_cli.cli.main import resize_command
+
+    documented = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md"), encoding="utf-8").read()
+    batch_options = {"--output", "--name", "--suffix", "--recursive", "--linear", "--format", "--quality", "--compress-level",
+                     "--strip", "--auto-orient", "--no-auto-orient", "--max-pixels", "--jobs", "--overwrite",
+                     "--skip-existing", "--dry-run", "--quiet"}
+    offered = {o for p in resize_command.params for o in [*p.opts, *p.secondary_opts]}
+    assert batch_options <= offered
+    assert [o for o in sorted(batch_options) if o not in documented] == []
+
+
+def test_ctrl_c_stops_the_workers_and_leaves_no_partial_files(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for index in range(8):
+        Image.fromarray(np.tile(pattern(30, 40), (10, 10, 1))).save(tmp_path / f"p{index}.png", compress_level=0)
+    command = [sys.executable, "-m", "upscale_cli", str(tmp_path), "-o", str(tmp_path / "out") + "/",
+               "--scale", "3", "--mode", "lanczos", "-j", "2"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    first = process.stderr.readline()
+    os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C sends: the whole process group
+    rest = process.stderr.read()
+    assert process.wait(timeout=30) == 130, first + rest
+    assert "Traceback" not in rest
+    assert SUMMARY.fullmatch(rest.splitlines()[-1]) and "interrupted: " in rest
+    for _ in range(50):  # the workers are gone too
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("worker processes survived")
+    left = os.listdir(tmp_path / "out")
+    assert all(name.startswith("p") and name.endswith(".png") for name in left) and len(left) < 8
+    for name in left:
+        with Image.open(tmp_path / "out" / name) as image:
+            image.load()  # complete, not truncated

@@ -1,0 +1,413 @@
+"""The engine against a plain reference: every fast path, every dtype, strip edges.
+
+The reference below is the definition written out with loops: for each
+output index, the taps' samples times their weights, added in order, in
+float64; integers rounded half up and clipped. The engine must give exactly
+the same numbers, whatever strips, threads, band blocks and float32 tricks
+it uses inside.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from upscale_cli.api import plan_for
+from upscale_cli.core.plan import AxisPlan, ResizeOptions, ResizePlan
+from upscale_cli.core.sizes import AxisSize
+from upscale_cli.core.weights import AxisWeights, nearest_weights
+from upscale_cli.engine import apply as engine
+from upscale_cli.engine.apply import (
+    Arithmetic,
+    Selection,
+    apply_axis,
+    apply_plan,
+    to_dtype,
+)
+
+#: the strips fixture only sets constants: nothing to reset between examples
+strip_settings = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+DTYPES = [np.uint8, np.int8, np.uint16, np.int16, np.int32, np.uint32, np.int64, np.uint64, np.float32, np.float64]
+
+
+def reference(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """The definition, one output index at a time."""
+    passes = [p for p in plan.axes if not p.weights.is_identity]
+    if all(p.weights.is_selection for p in passes):
+        for p in passes:
+            array = np.take(array, p.weights.taps[:, 0], axis=p.axis)
+        return array.copy()
+    values = array.astype(np.float64)
+    for p in passes:
+        moved = np.moveaxis(values, p.axis, 0)
+        out = np.empty((p.weights.n_out,) + moved.shape[1:])
+        for d in range(p.weights.n_out):
+            total = moved[p.weights.taps[d, 0]] * p.weights.weights[d, 0]
+            for k in range(1, p.weights.taps.shape[1]):
+                total = total + moved[p.weights.taps[d, k]] * p.weights.weights[d, k]
+            out[d] = total
+        values = np.moveaxis(out, 0, p.axis)
+    if array.dtype.kind == "f":
+        return values.astype(array.dtype)
+    info = np.iinfo(array.dtype)
+    # through Python integers: exact at 64 bits too, whose limits float64 cannot hold
+    rounded = [min(max(int(v), info.min), info.max) for v in np.floor(values + 0.5).ravel()]
+    return np.array(rounded, array.dtype).reshape(values.shape)
+
+
+def random_array(rng: np.random.Generator, shape, dtype, full_range: bool = False) -> np.ndarray:
+    """Random samples; integers up to 2**40 in magnitude unless ``full_range``."""
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        return (rng.standard_normal(shape) * 1000).astype(dtype)
+    info = np.iinfo(dtype)
+    low, high = (info.min, info.max) if full_range else (max(info.min, -(2**40)), min(info.max, 2**40))
+    return rng.integers(low, high, size=shape, endpoint=True, dtype=dtype)
+
+
+def make_plan(shape, tables: dict[int, AxisWeights]) -> ResizePlan:
+    """A plan applying ``tables`` (array axis → table) in the given order."""
+    out_shape = list(shape)
+    axes = []
+    for axis, table in tables.items():
+        out_shape[axis] = table.n_out
+        axes.append(AxisPlan(axis, "xyz"[len(axes)], AxisSize(table.n_in, table.n_out, "test"), table))
+    return ResizePlan(tuple(shape), tuple(out_shape), ResizeOptions(), tuple(axes))
+
+
+def table(taps, weights) -> AxisWeights:
+    taps, weights = np.asarray(taps, dtype=np.int64), np.asarray(weights, dtype=np.float64)
+    n_in = int(taps.max()) + 1
+    return AxisWeights(n_in, len(taps), taps, weights, np.zeros(len(taps)), "test")
+
+
+@st.composite
+def weight_tables(draw, n_in: int | None = None):
+    """Any taps, and weights of three kinds: normalised, short dyadic fractions, or anything."""
+    n_in = n_in or draw(st.integers(1, 13))
+    n_out = draw(st.integers(1, 13))
+    k = draw(st.integers(1, 6))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    kind = draw(st.sampled_from(["window", "random taps"]))
+    if kind == "window":  # consecutive taps clamped at the borders, as the builders make them
+        first = np.sort(rng.integers(-2, n_in, size=n_out))
+        taps = np.clip(first[:, None] + np.arange(k), 0, n_in - 1)
+    else:
+        taps = rng.integers(0, n_in, size=(n_out, k))
+    style = draw(st.sampled_from(["normalised", "dyadic", "any"]))
+    if style == "dyadic":
+        weights = rng.integers(-4, 12, size=(n_out, k)) / 8.0
+    else:
+        weights = rng.standard_normal((n_out, k))
+        if style == "normalised":
+            weights[np.abs(weights.sum(axis=1)) < 0.1, 0] += 1.0
+            weights /= weights.sum(axis=1, keepdims=True)
+    if k == 1:  # a one-tap table is a selection: it copies, whatever the weight says
+        weights[:] = 1.0
+    return AxisWeights(n_in, n_out, taps, weights, np.zeros(n_out), "test")
+
+
+@pytest.fixture(params=["default strips", "one block per strip, threads"])
+def strips(request, monkeypatch):
+    """Run a test as shipped, and again with the smallest strips and threads on tiny arrays."""
+    if request.param != "default strips":
+        monkeypatch.setattr(engine, "STRIP_BYTES", 1)
+        monkeypatch.setattr(engine, "SELECT_STRIP_BYTES", 1)
+        monkeypatch.setattr(engine, "THREAD_THRESHOLD", 0)
+        monkeypatch.setattr(engine, "SELECT_THREAD_THRESHOLD", 0)
+    return request.param
+
+
+def assert_same(array: np.ndarray, plan: ResizePlan) -> None:
+    expected = reference(array, plan)
+    result = apply_plan(array, plan)
+    assert result.dtype == array.dtype and result.shape == plan.out_shape
+    np.testing.assert_array_equal(result, expected, strict=True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@strip_settings
+@given(data=st.data())
+def test_random_tables_on_an_image(strips, dtype, data):
+    """Two passes of arbitrary tables on an hwc array: exactly the reference's numbers."""
+    rows = data.draw(weight_tables())
+    columns = data.draw(weight_tables())
+    channels = data.draw(st.sampled_from([1, 3, 4]))
+    order = data.draw(st.sampled_from([(1, 0), (0, 1)]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    array = random_array(rng, (rows.n_in, columns.n_in, channels), dtype, data.draw(st.booleans()))
+    tables = {0: rows, 1: columns}
+    assert_same(array, make_plan(array.shape, {axis: tables[axis] for axis in order}))
+
+
+@strip_settings
+@given(data=st.data())
+def test_random_tables_on_other_layouts(strips, data):
+    """A batch axis in front (nchw) and three resized axes (a volume): the same as the reference."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    dtype = data.draw(st.sampled_from([np.uint8, np.int16, np.float32]))
+    a, b, c = (data.draw(weight_tables()) for _ in range(3))
+    batch = random_array(rng, (2, 3, a.n_in, b.n_in), dtype)
+    assert_same(batch, make_plan(batch.shape, {3: b, 2: a}))
+    volume = random_array(rng, (a.n_in, b.n_in, c.n_in), dtype)
+    assert_same(volume, make_plan(volume.shape, {2: c, 1: b, 0: a}))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.float32, np.float64])
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "lanczos", "area", "box", "hamming"])
+@pytest.mark.parametrize(
+    ("shape", "size"),
+    [
+        ((37, 53, 3), (106, 74)),  # ×2
+        ((37, 53, 3), (26, 18)),  # about ×½, odd sizes
+        ((40, 64, 3), (32, 20)),  # exactly ×½
+        ((29, 31, 4), (47, 13)),  # unrelated ratios, one axis up, one down
+        ((1, 7, 3), (9, 1)),  # one-pixel axes
+        ((7, 1), (1, 5)),
+        ((5, 9), (9, 5)),
+    ],
+)
+def test_real_plans(strips, dtype, mode, shape, size):
+    """The plans the library makes, every mode, both directions, odd and one-pixel sizes."""
+    array = random_array(np.random.default_rng(7), shape, dtype)
+    assert_same(array, plan_for(shape, size=size, mode=mode))
+
+
+def test_photo_sized_lanczos_is_exact():
+    """Full-range uint8 at a size where strips, blocks, threads and certification all take part."""
+    rng = np.random.default_rng(3)
+    array = rng.integers(0, 256, size=(120, 200, 3)).astype(np.uint8)
+    for size in [(400, 240), (100, 60), (151, 97)]:
+        assert_same(array, plan_for(array.shape, size=size, mode="lanczos"))
+
+
+@pytest.mark.parametrize("channels", [None, 3])
+def test_ties_at_one_and_a_half_are_recomputed_as_defined(strips, monkeypatch, channels):
+    """Bilinear ×1.5 (weights 1/6, 5/6, 1/2): a few % of outputs lie on a tie and are recomputed; all as defined."""
+    recomputed = []
+
+    def counting(item, steps, start, where):
+        recomputed.append(len(where[0]))
+        return exact(item, steps, start, where)
+
+    exact = engine._exact
+    monkeypatch.setattr(engine, "_exact", counting)
+    array = random_array(np.random.default_rng(5), (40, 66) + ((channels,) if channels else ()), np.uint8)
+    plan = plan_for(array.shape, size=(99, 60), mode="bilinear")
+    assert_same(array, plan)
+    assert 0.01 < sum(recomputed) / math.prod(plan.out_shape) < 0.1
+
+
+def test_a_rounding_trap_float32_falls_into():
+    """Weights and samples whose sum float32 rounds to 98.5 (→ 99) while float64 gives 98.4999957 (→ 98)."""
+    weights = [0.3782429852187843, 0.37962338666811246, 0.24213362811310318]
+    samples = np.array([23, 234, 4], dtype=np.uint8)
+    in_float32 = np.float32(0)
+    for w, x in zip(np.float32(weights), samples.astype(np.float32)):
+        in_float32 += w * x
+    assert np.floor(in_float32 + np.float32(0.5)) == 99  # the trap is real
+    plan = make_plan((3,), {0: table([[0, 1, 2]], [weights])})
+    assert Arithmetic.choose(np.dtype(np.uint8), 255.0, [(0, plan.axes[0].weights)]).dtype == np.float32
+    assert apply_plan(samples, plan).tolist() == [98]
+
+
+def test_dyadic_tables_need_no_check_and_others_do():
+    """Bilinear and bicubic at ×2 are exact in float32; Lanczos and ×½'s borders are certified."""
+    def arithmetic(size, mode, dtype=np.uint8):
+        plan = plan_for((64, 64), size=size, mode=mode)
+        return Arithmetic.choose(np.dtype(dtype), 255.0, [(p.axis, p.weights) for p in plan.axes])
+
+    assert arithmetic((128, 128), "bilinear").tolerance == 0
+    assert arithmetic((128, 128), "bicubic").tolerance == 0
+    reduced = arithmetic((32, 32), "bilinear")
+    assert reduced.tolerance > 0
+    rows = reduced.exact_rows[0]
+    assert not rows[0] and not rows[-1] and rows[1:-1].all()  # only the renormalised borders
+    assert arithmetic((128, 128), "lanczos").exact_rows[0].sum() == 0
+    assert arithmetic((128, 128), "bilinear", np.uint16).dtype == np.float64
+
+
+def test_row_bits():
+    weights = np.array([[0.25, 0.75], [3 / 128, -111 / 128], [1 / 3, 2 / 3], [0.0, 1.0], [2.0**-30, 1.0], [-0.5, 1.5]])
+    assert engine._row_bits(weights).tolist() == [2, 7, 54, 0, 30, 1]
+
+
+def test_clipping_only_where_values_can_leave_the_range():
+    """Positive weights summing to 1 cannot overshoot; more than 1 can, and is clipped."""
+    samples = np.array([250, 255, 255], dtype=np.uint8)
+    assert apply_plan(samples, make_plan((3,), {0: table([[0, 1], [1, 2]], [[0.5, 0.5], [0.75, 0.75]])})).tolist() == [253, 255]
+    signed = np.array([-128, 127], dtype=np.int8)
+    assert apply_plan(signed, make_plan((2,), {0: table([[0, 1], [1, 0]], [[1.5, -0.5], [1.25, 0.25]])})).tolist() == [-128, 127]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@strip_settings
+@given(data=st.data())
+def test_nearest_is_a_gather_in_the_input_dtype(strips, dtype, data):
+    """Slices, repeats and arbitrary index lists along both axes."""
+    n_in = data.draw(st.integers(1, 9))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    pattern = data.draw(st.sampled_from(["repeat", "repeat of the first rows", "slice", "any"]))
+    n_out = data.draw(st.integers(1, 12))
+    if pattern == "repeat":
+        index = np.arange(n_in * 3) // 3
+    elif pattern == "repeat of the first rows":
+        index = np.arange(n_out - n_out % 2) // 2 % n_in if n_out > 1 else np.zeros(2, np.int64)
+    elif pattern == "slice":
+        index = np.arange(min(1, n_in - 1), n_in, 2)
+    else:
+        index = rng.integers(0, n_in, size=n_out)
+    array = random_array(rng, (n_in, 5, 3), dtype)
+    selection = AxisWeights(n_in, len(index), index[:, None], np.ones((len(index), 1)), np.zeros(len(index)), "test")
+    columns = AxisWeights(5, 4, np.array([[4], [0], [0], [2]]), np.ones((4, 1)), np.zeros(4), "test")
+    result = apply_plan(array, make_plan(array.shape, {0: selection, 1: columns}))
+    np.testing.assert_array_equal(result, array[index][:, [4, 0, 0, 2]], strict=True)
+    assert not np.shares_memory(result, array)
+
+
+def test_selection_shapes_are_read_off_the_index():
+    """Arithmetic progressions are slices, in-order runs of one length are repeats, the rest gathers."""
+    def shape(index):
+        selection = Selection(np.array(index))
+        return selection.first, selection.step, selection.factor
+
+    assert shape([1, 3, 5, 7]) == (1, 2, 0)
+    assert shape([4]) == (4, 1, 0)
+    assert shape([0, 0, 1, 1, 2, 2]) == (0, 0, 2)
+    assert shape([0, 0, 0]) == (0, 0, 3)
+    assert shape([0, 0, 1, 1, 1]) == (0, 0, 0)  # runs of different lengths
+    assert shape([1, 1, 2, 2]) == (1, 0, 0)  # not from 0: a gather
+    assert shape([2, 1, 0]) == (2, 0, 0)  # a negative step: a gather
+    assert shape([0, 2, 3]) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4, 5, 8])
+def test_integer_ratios_take_the_fast_paths(factor):
+    """Reductions by k are slices (half-pixel rounding picks ``k//2 + k·d``), enlargements by k repeats."""
+    def selection(n_in, n_out, align, rounding):
+        return Selection(nearest_weights(n_in, n_out, align, rounding).taps[:, 0])
+
+    half = selection(factor * 7, 7, "half-pixel", "round")
+    assert (half.first, half.step) == (factor // 2, factor)
+    corner = selection(factor * 7, 7, "asymmetric", "floor")
+    assert (corner.first, corner.step) == (0, factor)
+    assert selection(7, factor * 7, "half-pixel", "round").factor == factor
+    assert selection(7, factor * 7, "asymmetric", "floor").factor == factor
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.float32, np.float64])
+@given(data=st.data())
+def test_selection_apply_is_take(dtype, data):
+    """Along any axis of an hwc array, whatever the shape of the index: exactly ``np.take``."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    shape = (data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7)), data.draw(st.sampled_from([1, 3, 4])))
+    axis = data.draw(st.integers(0, 2))
+    n_in, n_out = shape[axis], data.draw(st.integers(1, 12))
+    kind = data.draw(st.sampled_from(["slice", "repeat", "any"]))
+    if kind == "slice":
+        step = data.draw(st.integers(1, 3))
+        index = np.arange(data.draw(st.integers(0, n_in - 1)), n_in, step)
+    elif kind == "repeat":
+        factor = data.draw(st.integers(2, 4))
+        index = np.arange(factor * data.draw(st.integers(1, n_in))) // factor
+    else:
+        index = rng.integers(0, n_in, size=n_out)
+    array = random_array(rng, shape, dtype)
+    np.testing.assert_array_equal(Selection(index).apply(array, axis), np.take(array, index, axis=axis), strict=True)
+
+
+def test_non_contiguous_and_empty_inputs(strips):
+    array = random_array(np.random.default_rng(1), (30, 20, 3), np.uint8)
+    view = array.transpose(1, 0, 2)[::2]
+    assert_same(view, plan_for(view.shape, size=(45, 25), mode="bicubic"))
+    empty = np.zeros((0, 3, 8, 8), np.float32)
+    assert apply_plan(empty, plan_for(empty.shape, size=(4, 4), mode="bilinear")).shape == (0, 3, 4, 4)
+
+
+def test_non_finite_floats_and_huge_integers_follow_the_definition(strips):
+    array = random_array(np.random.default_rng(2), (12, 10), np.float64)
+    array[3, 4], array[7, 1] = np.inf, np.nan
+    assert_same(array, plan_for(array.shape, size=(7, 19), mode="lanczos"))
+    huge = np.array([[2**62, -(2**62), 5, 2**53 + 1]], dtype=np.int64)
+    assert_same(huge, plan_for(huge.shape, size=(7, 1), mode="bicubic"))
+
+
+def test_apply_axis_is_the_definition():
+    values = np.array([[0.0, 10.0, 20.0]])
+    weights = table([[0, 1], [1, 2], [2, 2]], [[0.25, 0.75], [0.5, 0.5], [1.0, 0.0]])
+    np.testing.assert_array_equal(apply_axis(values, 1, weights), [[7.5, 15.0, 20.0]])
+
+
+def test_to_dtype_rounds_half_up_and_clips():
+    values = np.array([-129.5, -2.5, -0.5, 0.5, 1.49999, 2.5, 254.5, 300.0])
+    assert to_dtype(values, np.dtype(np.int8)).tolist() == [-128, -2, 0, 1, 1, 3, 127, 127]
+    assert to_dtype(values, np.dtype(np.uint8)).tolist() == [0, 0, 0, 1, 1, 3, 255, 255]
+    assert values[0] == -129.5  # the input is left alone
+    assert to_dtype(values, np.dtype(np.float32)).dtype == np.float32
+
+
+@pytest.mark.filterwarnings("error")  # an overflowing cast only warns
+def test_to_dtype_saturates_at_64_bit_limits():
+    """float64 cannot hold 2**63 - 1 or 2**64 - 1: what reaches them saturates, nothing wraps."""
+    int64 = np.array([-(2.0**64), -(2.0**63), -(2.0**63) + 1024, 2.0**63 - 1024, 2.0**63 - 512, 2.0**63, 1e30])
+    assert to_dtype(int64, np.dtype(np.int64)).tolist() == [
+        -(2**63), -(2**63), -(2**63) + 1024, 2**63 - 1024, 2**63 - 1, 2**63 - 1, 2**63 - 1
+    ]  # 2**63 - 512 + 0.5 rounds to 2**63 in float64
+    uint64 = np.array([-1e30, -0.5, 2.0**64 - 2048, 2.0**64, 1e30])
+    assert to_dtype(uint64, np.dtype(np.uint64)).tolist() == [0, 0, 2**64 - 2048, 2**64 - 1, 2**64 - 1]
+    int32 = np.array([-(2.0**31) - 0.6, -(2.0**31) - 0.5, 2.0**31 - 1.5, 2.0**31 - 1.2, 2.0**31 - 0.5, 1e30])
+    assert to_dtype(int32, np.dtype(np.int32)).tolist() == [-(2**31), -(2**31), 2**31 - 1, 2**31 - 1, 2**31 - 1, 2**31 - 1]
+    uint32 = np.array([-0.6, 2.0**32 - 1.6, 2.0**32 - 1.5, 2.0**32 - 0.5])
+    assert to_dtype(uint32, np.dtype(np.uint32)).tolist() == [0, 2**32 - 2, 2**32 - 1, 2**32 - 1]
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64, np.int32, np.uint32])
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+def test_filters_at_the_limits_of_wide_integers(dtype, mode):
+    """Constant images at (and for 32 bits, one inside) the limits stay there.
+
+    At 64 bits the limits are 2**63 or 2**64 as floats, and weights that sum
+    to 1 only give or take a rounding leave the sum a few float64 steps
+    (2048 at 2**64) on either side: those saturate or stay that close.
+    """
+    info = np.iinfo(dtype)
+    wide = np.dtype(dtype).itemsize == 8
+    near = float(info.max) * 2.0**-50 if wide else 0
+    values = (info.min, info.max) if wide else (info.min, info.max, info.min + 1, info.max - 1)
+    for value in values:
+        array = np.full((3, 4), value, dtype)
+        result = apply_plan(array, plan_for(array.shape, size=(7, 5), mode=mode)).astype(object)
+        assert max(abs(result - value).ravel()) <= near
+@pytest.mark.filterwarnings("error")
+def test_lanczos_overshoot_saturates():
+    """Lanczos on [min, max, min, max] to 5 samples overshoots both ends by 14 % of the range: clipped."""
+    def resized(dtype):
+        info = np.iinfo(dtype)
+        array = np.array([[info.min, info.max, info.min, info.max]], dtype)
+        return apply_plan(array, plan_for(array.shape, size=(5, 1), mode="lanczos"))[0].tolist()
+
+    # exact sums of the weights times the samples: ±1.14·range at the ends; the middle is min + max over 2
+    # (-0.5 → 0, 2**63, 2**31 - 0.5 → 2**31), which float64 rounds to -32 at int64's scale
+    assert resized(np.int64) == [-(2**63), 6988680607634899968, -32, -6988680607634900992, 2**63 - 1]
+    assert resized(np.uint64) == [0, 16212052644489674752, 2**63, 2234691429219876096, 2**64 - 1]
+    assert resized(np.int32) == [-(2**31), 1627179003, 0, -1627179004, 2**31 - 1]
+    assert resized(np.uint32) == [0, 3774662651, 2**31, 520304644, 2**32 - 1]
+
+
+def test_jobs_run_once_each_and_errors_surface():
+    done = []
+    engine._run_jobs(done.append, list(range(50)), 2)
+    assert sorted(done) == list(range(50))
+
+    def fail_on_7(job):
+        if job == 7:
+            raise RuntimeError("job 7")
+
+    with pytest.raises(RuntimeError, match="job 7"):
+        engine._run_jobs(fail_on_7, list(range(20)), 2)

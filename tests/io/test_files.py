@@ -1,0 +1,306 @@
+"""Reading and writing files: limits, modes that must survive, animations, safe writes."""
+
+import io
+import os
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from conftest import pattern
+from PIL import Image
+
+from upscale_cli.batch.convert import ImageOptions, ResizeRequest, convert_file
+from upscale_cli.core.errors import InputError, UsageError
+from upscale_cli.io import files as image_io
+from upscale_cli.io.files import (
+    PNG_COMPRESS_LEVEL,
+    Animation,
+    Frame,
+    SaveOptions,
+    atomic_write,
+    format_for,
+    probe,
+    read_input,
+    write_output,
+)
+
+NEAREST_2X = ResizeRequest(scale=2, mode="nearest")
+
+
+def _repeat2(array):
+    return np.repeat(np.repeat(array, 2, axis=0), 2, axis=1)
+
+
+def _png_claiming(width, height) -> bytes:
+    """A tiny PNG whose header claims ``width × height`` (a decompression bomb's header)."""
+    buffer = io.BytesIO()
+    Image.new("L", (1, 1)).save(buffer, "PNG")
+    raw = bytearray(buffer.getvalue())
+    ihdr = raw[12:29]
+    ihdr[4:12] = struct.pack(">II", width, height)
+    raw[12:29] = ihdr
+    raw[29:33] = struct.pack(">I", zlib.crc32(bytes(ihdr)))
+    return bytes(raw)
+
+
+def test_a_bomb_is_refused_from_its_header(tmp_path):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_claiming(100_000, 100_000))
+    with pytest.raises(InputError, match=r"bomb.png: the image has 1e\+04 megapixels, over the limit of 200 \(--max-pixels\)"):
+        read_input(str(path))
+    with pytest.raises(InputError, match="over the limit"):
+        probe(str(path))
+
+
+def test_an_absurd_output_is_refused_before_resizing(make_image):
+    path = make_image("small.png", 100, 100)
+    with pytest.raises(InputError, match=r"small.png: the output has 1e\+04 megapixels, over the limit of 200"):
+        convert_file(path, ResizeRequest(scale=1000))
+    assert os.listdir(os.path.dirname(path)) == ["small.png"]
+
+
+def test_the_limit_counts_every_frame_and_can_be_raised(make_image):
+    path = make_image("a.png", 10, 10)
+    with pytest.raises(InputError, match="the output has 0.0004 megapixels, over the limit of 0.0003"):
+        convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=300))
+    convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=None))
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty file"),
+    (b"hello, not an image", "not an image or .npy array Pillow can read"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "not an image"),
+])
+def test_bad_files_are_one_line_errors(tmp_path, content, message):
+    path = tmp_path / "bad.png"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        read_input(str(path))
+
+
+def test_a_truncated_image_is_an_error(tmp_path, make_image):
+    path = make_image("whole.png", 64, 64)
+    data = open(path, "rb").read()
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="cut.png: corrupt or truncated image"):
+        read_input(str(cut))
+
+
+def test_an_unreadable_file_is_an_error(monkeypatch, make_image):
+    path = make_image("secret.png")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(image_io, "open", refuse, raising=False)
+    with pytest.raises(InputError, match="secret.png: cannot read: permission denied"):
+        read_input(path)
+
+
+@pytest.mark.parametrize("mode, array, fmt", [
+    ("I;16", pattern(3, 4, None, np.uint16) * 257, "PNG"),
+    ("F", pattern(3, 4, None, np.float32) / 3, "TIFF"),
+    ("I", pattern(3, 4, None, np.int32) * -70000, "TIFF"),
+    ("CMYK", pattern(3, 4, 4), "TIFF"),
+    ("LA", pattern(3, 4, 2), "PNG"),
+    ("1", pattern(3, 4, None) > 100, "PNG"),
+])
+def test_deep_and_unusual_modes_survive_a_file_round_trip(tmp_path, mode, array, fmt):
+    source = tmp_path / f"in.{fmt.lower()}"
+    image = Image.fromarray(array) if mode == "1" else Image.frombytes(mode, (4, 3), array.tobytes())
+    image.save(source, fmt)
+    conversion = convert_file(str(source), NEAREST_2X)
+    with Image.open(conversion.output) as result:
+        assert result.mode == mode
+        assert np.array_equal(np.asarray(result), _repeat2(np.asarray(image)))
+
+
+def test_a_palette_image_keeps_its_palette_with_nearest(tmp_path):
+    image = Image.fromarray(pattern(3, 4)).convert("P", palette=Image.Palette.ADAPTIVE, colors=5)
+    image.save(tmp_path / "p.png")
+    with Image.open(convert_file(str(tmp_path / "p.png"), NEAREST_2X).output) as result:
+        assert result.mode == "P"
+        assert np.array_equal(np.asarray(result), _repeat2(np.asarray(image)))
+        assert result.getpalette()[:15] == image.getpalette()[:15]
+
+
+def _frames(path):
+    with Image.open(path) as image:
+        out = []
+        for index in range(image.n_frames):
+            image.seek(index)
+            image.load()
+            out.append((image.info.get("duration"), np.asarray(image.convert("RGBA")).copy()))
+        return out, image.info.get("loop")
+
+
+@pytest.mark.parametrize("fmt, kwargs", [
+    ("GIF", {"disposal": [1, 2, 1]}),
+    ("PNG", {"disposal": [0, 1, 0], "blend": [0, 0, 1]}),
+    ("WEBP", {"lossless": True}),
+])
+def test_every_frame_of_an_animation_is_resized_with_its_timing(tmp_path, fmt, kwargs):
+    frames = []
+    for k in range(3):
+        array = np.zeros((4, 5, 4), np.uint8)
+        array[..., 3] = 255
+        array[k, k] = (255, 40 * k, 0, 255)
+        frames.append(Image.fromarray(array, "RGBA").convert("RGB" if fmt == "GIF" else "RGBA"))
+    source = tmp_path / f"anim.{fmt.lower()}"
+    frames[0].save(source, fmt, save_all=True, append_images=frames[1:], duration=[100, 200, 300], loop=3, **kwargs)
+    conversion = convert_file(str(source), NEAREST_2X)
+    before, _ = _frames(source)
+    after, loop = _frames(conversion.output)
+    assert loop == 3
+    assert [d for d, _ in after] == [100, 200, 300]
+    assert len(after) == 3
+    if fmt != "WEBP":  # lossy by default
+        for (_, small), (_, big) in zip(before, after):
+            assert np.array_equal(big, _repeat2(small))
+
+
+def test_an_animation_cannot_become_a_jpeg(tmp_path):
+    frames = [Image.new("RGB", (4, 4), (k * 80, 0, 0)) for k in range(2)]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=50)
+    with pytest.raises(InputError, match="JPEG cannot hold the 2 frames of an animation"):
+        convert_file(str(tmp_path / "a.gif"), NEAREST_2X, fmt="jpeg")
+
+
+def test_encoder_defaults_and_options():
+    assert SaveOptions().kwargs("PNG") == {"compress_level": PNG_COMPRESS_LEVEL}
+    assert SaveOptions(quality=70, jpeg_subsampling=0).kwargs("JPEG") == {"quality": 70, "subsampling": 0}
+    assert SaveOptions().kwargs("JPEG") == {"quality": 95}
+    assert SaveOptions(compress_level=9).kwargs("PNG") == {"compress_level": 9}
+
+
+def test_jpeg_subsampling_follows_the_input(make_image):
+    from PIL import JpegImagePlugin
+
+    for subsampling in (0, 2):
+        source = make_image(f"s{subsampling}.jpg", 16, 16, subsampling=subsampling, quality=90)
+        with Image.open(convert_file(source, NEAREST_2X).output) as result:
+            assert JpegImagePlugin.get_sampling(result) == subsampling
+
+
+def test_a_failed_write_leaves_nothing(tmp_path):
+    target = tmp_path / "out.png"
+
+    def crash_midway(handle):
+        handle.write(b"\x89PNG half of a file")
+        raise OSError("disk on fire")
+
+    with pytest.raises(InputError, match="out.png: cannot write: disk on fire"):
+        atomic_write(str(target), crash_midway)
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_interrupted_write_leaves_nothing_and_keeps_the_old_file(tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"previous output")
+
+    def interrupted(handle):
+        handle.write(b"partial")
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(str(target), interrupted, overwrite=True)
+    assert os.listdir(tmp_path) == ["out.png"]
+    assert target.read_bytes() == b"previous output"
+
+
+def test_remove_temporaries_deletes_unfinished_writes(tmp_path):
+    seen = []
+
+    def stop_in_the_middle(handle):
+        seen.extend(p for p in image_io._TEMPORARIES)
+        image_io.remove_temporaries()  # what a worker's SIGTERM handler does
+        assert not os.path.exists(seen[0])
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(str(tmp_path / "out.png"), stop_in_the_middle)
+    assert seen and seen[0].endswith(".part") and os.listdir(tmp_path) == []
+
+
+def test_write_never_replaces_without_overwrite(tmp_path):
+    target = tmp_path / "out.png"
+    target.write_bytes(b"keep me")
+    with pytest.raises(InputError, match="already exists"):
+        write_output(Image.new("L", (2, 2)), str(target), "PNG")
+    assert target.read_bytes() == b"keep me"
+    assert write_output(Image.new("L", (2, 2)), str(target), "PNG", overwrite=True) == target.stat().st_size
+
+
+def test_an_animation_saves_its_timing():
+    frames = [Frame(Image.new("L", (2, 2)), 40, 2, None), Frame(Image.new("L", (2, 2), 9), 60, 1, None)]
+    kwargs = Animation(frames, loop=0).save_kwargs()
+    assert kwargs["duration"] == [40, 60] and kwargs["disposal"] == [2, 1] and kwargs["loop"] == 0
+    assert "blend" not in kwargs and len(kwargs["append_images"]) == 1
+
+
+@pytest.mark.parametrize("requested, fmt", [
+    ("png", "PNG"), ("jpg", "JPEG"), ("JPEG", "JPEG"), ("tif", "TIFF"), ("tiff", "TIFF"), ("webp", "WEBP"), ("npy", "npy"),
+])
+def test_format_names_and_extensions_are_both_accepted(requested, fmt):
+    assert format_for("out.png", requested, "PNG") == fmt
+
+
+def test_unknown_and_read_only_formats_are_usage_errors():
+    with pytest.raises(UsageError, match="unknown --format 'foo'"):
+        format_for("out.png", "foo", "PNG")
+    with pytest.raises(UsageError, match="unknown --format 'psd'"):  # Pillow reads PSD but cannot write it
+        format_for("out.png", "psd", "PNG")
+    with pytest.raises(UsageError, match=r"out.psd: unknown output format '.psd'"):
+        format_for("out.psd", None, "PNG")
+
+
+def test_a_failed_rename_is_one_error_and_leaves_nothing(tmp_path, monkeypatch):
+    def no_hard_links(source, target):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_hard_links)
+    with pytest.raises(InputError, match="out.png: cannot write: Operation not permitted"):
+        write_output(Image.new("L", (2, 2)), str(tmp_path / "out.png"), "PNG")
+    (tmp_path / "folder.png").mkdir()
+    with pytest.raises(InputError, match="folder.png: cannot write: Is a directory"):
+        write_output(Image.new("L", (2, 2)), str(tmp_path / "folder.png"), "PNG", overwrite=True)
+    assert os.listdir(tmp_path) == ["folder.png"]
+
+
+class _Stdout:
+    def __init__(self, buffer, terminal=False):
+        self.buffer = buffer
+        self.terminal = terminal
+
+    def isatty(self):
+        return self.terminal
+
+
+class _ClosedPipe(io.BytesIO):
+    def write(self, data):
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+class _ShortPipe(io.BytesIO):
+    def write(self, data):
+        return super().write(data[:10])
+
+
+@pytest.mark.parametrize("pipe, message", [
+    (_ClosedPipe, "standard output: cannot write: Broken pipe"),
+    (_ShortPipe, "standard output: cannot write: only 10 of"),
+])
+def test_a_reader_that_goes_away_is_an_error_not_a_success(monkeypatch, pipe, message):
+    monkeypatch.setattr("sys.stdout", _Stdout(pipe()))
+    with pytest.raises(InputError, match=message):
+        write_output(Image.new("L", (20, 20)), "-", "PNG")
+
+
+def test_image_data_is_never_written_to_a_terminal(monkeypatch):
+    terminal = _Stdout(io.BytesIO(), terminal=True)
+    monkeypatch.setattr("sys.stdout", terminal)
+    with pytest.raises(UsageError, match="refusing to write image data to a terminal"):
+        image_io.write_output(np.zeros((2, 2), np.uint8), "-", "PNG")
+    assert terminal.buffer.getvalue() == b""

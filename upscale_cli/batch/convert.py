@@ -1,0 +1,286 @@
+"""Convert one file: read, resize, name the output, write it safely.
+
+This is the unit of work of the command line (and of a batch worker); it
+returns everything ``--explain`` needs, so the trace shows the plan that
+actually produced the file.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any, Callable
+
+import numpy as np
+
+from ..api import (
+    KEPT_MODES,
+    library_knobs,
+    make_options,
+    plan_for,
+    resizable,
+    resize_image_traced,
+    resize_samples,
+)
+from ..core.errors import UpscaleError, UsageError
+from ..core.layouts import spatial_axes
+from ..core.plan import ResizePlan
+from ..core.sizes import output_sizes, parse_scale, parse_size
+from ..engine.apply import apply_plan
+from ..io.files import (
+    DEFAULT_MAX_PIXELS,
+    STDIO,
+    Animation,
+    Frame,
+    Loaded,
+    Samples,
+    SaveOptions,
+    check_pixels,
+    format_for,
+    read_input,
+    write_output,
+)
+
+
+@dataclass(frozen=True)
+class ResizeRequest:
+    """Everything about a resize except the files: the keyword arguments of
+    :func:`upscale_cli.resize` (``layout`` applies to arrays only)."""
+
+    size: Any = None
+    scale: Any = None
+    fit: str = "stretch"
+    mode: str = "bicubic"
+    align: str | None = None
+    rounding: str | None = None
+    antialias: bool | None = None
+    cubic_a: float | None = None
+    layout: str | None = None
+    linear: bool = False
+    compat: str | None = None
+    exclude_outside: bool | None = None
+    extrapolation_value: float | None = None
+    roi: tuple[float, ...] | None = None
+    reducing_gap: float | None = None
+    linear_exact: bool | None = None
+
+    def __post_init__(self):
+        # Mistakes in the options themselves are found once, before any file is read.
+        if self.size is not None:
+            parse_size(self.size)
+        if self.scale is not None:
+            parse_scale(self.scale)
+        make_options(self.mode, self.align, self.rounding, self.antialias, self.cubic_a)
+        library_knobs(self.compat, self.exclude_outside, self.extrapolation_value, self.roi, self.reducing_gap,
+                      self.linear_exact)
+
+    def output_lengths(self, in_lengths: tuple[int, ...]) -> tuple[int, ...]:
+        """Output lengths (x first) for spatial input lengths ``in_lengths`` (x first)."""
+        return tuple(s.n_out for s in output_sizes(in_lengths, size=self.size, scale=self.scale, fit=self.fit))
+
+    def resize_kwargs(self) -> dict:
+        return {
+            "size": self.size, "scale": self.scale, "fit": self.fit, "mode": self.mode,
+            "align": self.align, "rounding": self.rounding, "antialias": self.antialias,
+            "cubic_a": self.cubic_a, "compat": self.compat, "exclude_outside": self.exclude_outside,
+            "extrapolation_value": self.extrapolation_value, "roi": self.roi,
+            "reducing_gap": self.reducing_gap, "linear_exact": self.linear_exact,
+        }
+
+
+@dataclass(frozen=True)
+class ImageOptions:
+    """How files are read and written, apart from their names and format.
+
+    Attributes
+    ----------
+    auto_orient : bool
+        Turn images upright by their EXIF orientation (and reset the tag).
+    strip : bool
+        Write no metadata (ICC profile, EXIF, DPI, PNG text).
+    max_pixels : int or None
+        Refuse inputs and outputs with more pixels (all frames); ``None``: no limit.
+    quality, compress_level : int or None
+        JPEG/WebP quality and PNG zlib level; ``None``: the defaults of
+        :mod:`upscale_cli.io.files`.
+    """
+
+    auto_orient: bool = True
+    strip: bool = False
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
+    quality: int | None = None
+    compress_level: int | None = None
+
+
+@dataclass
+class Conversion:
+    """The outcome of converting one input (the first frame's plan and arrays).
+
+    ``source_array`` is ``None`` when the input was let go
+    (:func:`resize_loaded` with ``keep_source=False``).
+    """
+
+    source: Loaded
+    plan: ResizePlan
+    source_array: np.ndarray | None
+    result_array: np.ndarray
+    result: Any = field(repr=False)
+    output: str | None = None
+    n_bytes: int = 0
+    #: alpha's full-scale value when colour was premultiplied by alpha, else None.
+    alpha_max: float | None = None
+
+    @property
+    def lengths(self) -> tuple[tuple[int, int], ...]:
+        """``(n_in, n_out)`` of every resized axis, x first."""
+        return tuple((p.size.n_in, p.size.n_out) for p in sorted(self.plan.axes, key=lambda p: p.name))
+
+
+def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | None = None,
+                  keep_source: bool = True) -> Conversion:
+    """Resize an image, animation or array already in memory.
+
+    The output size is checked against ``max_pixels`` before anything is
+    allocated. Errors name the input. A single image's result is
+    :class:`~upscale_cli.io.files.Samples` (written without a Pillow copy
+    when it can be). With ``keep_source=False`` the decoded image is let go
+    (``loaded.data`` becomes ``None``) as soon as its samples are taken, and
+    the samples once resized, so a large input is not kept beside its result.
+    """
+    try:
+        return _resize_loaded(loaded, request, max_pixels, keep_source)
+    except UpscaleError as error:
+        raise type(error)(f"{loaded.name}: {error}") from None
+
+
+def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | None, keep_source: bool) -> Conversion:
+    if loaded.is_array:
+        if request.linear:
+            raise UsageError("linear light applies to images, not arrays")
+        axes = spatial_axes(loaded.data.ndim, request.layout)
+        in_lengths = tuple(loaded.data.shape[a] for a in axes)
+        others = loaded.data.size // max(1, int(np.prod(in_lengths)))
+        check_pixels(loaded.name, others * int(np.prod(request.output_lengths(in_lengths))), max_pixels, "the output")
+        plan = plan_for(loaded.data.shape, layout=request.layout, dtype=loaded.data.dtype, **request.resize_kwargs())
+        result = apply_plan(loaded.data, plan)
+        return Conversion(loaded, plan, loaded.data, result, result)
+    width, height = request.output_lengths(loaded.data.size)
+    count = len(loaded.animation.frames) if loaded.animation else 1
+    check_pixels(loaded.name, width * height * count, max_pixels, "the output")
+    if not loaded.animation:
+        conversion = _resize_samples(loaded, request, keep_source)
+        if conversion is not None:
+            return conversion
+    frames = loaded.animation.frames if loaded.animation else [Frame(loaded.data)]
+    traces = [resize_image_traced(f.image, linear=request.linear, **request.resize_kwargs()) for f in frames]
+    first = traces[0]
+    result = first.image
+    if loaded.animation:
+        resized = [Frame(t.image, f.duration, f.disposal, f.blend) for t, f in zip(traces, frames)]
+        result = Animation(resized, loaded.animation.loop)
+    return Conversion(loaded, first.plan, first.source, first.result, result, alpha_max=first.alpha_max)
+
+
+def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -> Conversion | None:
+    """Resize a single image into :class:`Samples`; ``None`` for a palette or
+    bilevel image that nearest neighbour keeps (it needs its palette)."""
+    image = resizable(loaded.data, request.mode)
+    if image.mode in KEPT_MODES:
+        return None
+    if not keep_source:
+        loaded.data = None  # from here on, the samples are the only copy of the input
+    array, mode = np.asarray(image), image.mode
+    del image
+    plan, resized, alpha_max = resize_samples(array, mode, linear=request.linear, **request.resize_kwargs())
+    return Conversion(loaded, plan, array if keep_source else None, resized, Samples(resized, mode), alpha_max=alpha_max)
+
+
+def save_options(loaded: Loaded, conversion: Conversion, options: ImageOptions) -> SaveOptions:
+    """Encoder settings and metadata for writing ``conversion``."""
+    metadata = None
+    if not (options.strip or loaded.is_array):
+        size = tuple(n_out for _, n_out in conversion.lengths)
+        metadata = loaded.metadata.edited(size=size, oriented=loaded.oriented)
+    return SaveOptions(options.quality, options.compress_level, metadata, loaded.jpeg_subsampling)
+
+
+def output_tag(request: ResizeRequest, out_lengths: tuple[int, ...]) -> str:
+    """``2x`` for one uniform scale, otherwise the output size ``WxH`` (x first)."""
+    if request.scale is not None:
+        factors = set(parse_scale(request.scale))
+        if len(factors) == 1:
+            factor = factors.pop()
+            return f"{_decimal(factor)}x"
+    return "x".join(str(n) for n in out_lengths)
+
+
+def _decimal(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+def format_extension(fmt: str) -> str:
+    """The usual file extension (without the dot) of ``--format`` ``fmt``."""
+    fmt = fmt.lower()
+    return {"jpeg": "jpg", "tiff": "tif"}.get(fmt, fmt)
+
+
+#: Name of an output beside its input.
+BESIDE_TEMPLATE = "{stem}@{tag}.{ext}"
+
+
+def output_name(path: str, template: str, *, tag: str, fmt: str | None, fallback_fmt: str, lengths=()) -> str:
+    """The file name ``template`` gives the output of ``path``.
+
+    ``template`` uses ``{stem}``, ``{ext}``, ``{width}``, ``{height}`` (of
+    ``lengths``, x first) and ``{tag}``. ``ext`` is that of ``fmt`` when a
+    format is forced, else the input's own, else that of ``fallback_fmt``
+    (the format the input's content was found to be).
+    """
+    stem, extension = os.path.splitext(os.path.basename(path))
+    ext = format_extension(fmt) if fmt else (extension[1:] or format_extension(fallback_fmt))
+    width, height = (list(lengths) + [None, None])[:2]
+    return template.format(stem=stem, ext=ext, width=width, height=height, tag=tag)
+
+
+def default_output(path: str, tag: str, fmt: str | None, fallback_fmt: str) -> str:
+    """``photo.png`` → ``photo@2x.png`` beside the input; see :func:`output_name`."""
+    name = output_name(path, BESIDE_TEMPLATE, tag=tag, fmt=fmt, fallback_fmt=fallback_fmt)
+    return os.path.join(os.path.dirname(path), name)
+
+
+def convert_file(
+    path: str,
+    request: ResizeRequest,
+    *,
+    output: str | None = None,
+    fmt: str | None = None,
+    overwrite: bool = False,
+    options: ImageOptions = ImageOptions(),
+    before_write: Callable[[Conversion], None] | None = None,
+    keep_source: bool = False,
+) -> Conversion:
+    """Read ``path``, resize it and write the result; returns the conversion.
+
+    ``output`` defaults to :func:`default_output` beside the input (standard
+    output when the input is standard input). ``fmt`` forces the output
+    format (``png``, ``jpeg``, ``npy`` ...), otherwise the extension decides.
+    ``options`` says how images are oriented, limited, encoded and which
+    metadata they keep. ``before_write`` sees the conversion before anything
+    is written, so a problem it raises leaves no output behind. The input's
+    samples (``Conversion.source_array``) are kept only with
+    ``keep_source`` (see :func:`resize_loaded`).
+    """
+    loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
+    conversion = resize_loaded(loaded, request, max_pixels=options.max_pixels, keep_source=keep_source)
+    if before_write is not None:
+        before_write(conversion)
+    if output is None:
+        tag = output_tag(request, tuple(n_out for _, n_out in conversion.lengths))
+        output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
+    conversion.n_bytes = write_output(
+        conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
+        options=save_options(loaded, conversion, options),
+    )
+    conversion.output = output
+    return conversion

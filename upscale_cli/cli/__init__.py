@@ -1,0 +1,1 @@
+"""The ``upscale`` command: a thin Click layer over the library (:mod:`.main`)."""

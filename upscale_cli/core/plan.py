@@ -1,0 +1,152 @@
+"""A resize plan: for every resized axis, its output length and its weight table.
+
+Planning is separate from applying so that one plan serves the engine, the
+``--explain`` traces and the tests: the numbers printed are the numbers used.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable
+
+import numpy as np
+
+from .choices import ALIGNS, MODES, ROUNDINGS
+from .coords import check_choice
+from .errors import UsageError
+from .kernels import kernel_for_mode
+from .layouts import AXIS_NAMES, spatial_axes
+from .sizes import AxisSize, ScaleSpec, SizeSpec, output_sizes
+from .weights import AxisWeights, area_weights, kernel_weights, nearest_weights
+
+
+@dataclass(frozen=True)
+class ResizeOptions:
+    """How to resample, independent of sizes.
+
+    Attributes
+    ----------
+    mode : str
+        One of :data:`MODES`. ``nearest-exact`` is ``nearest`` with
+        half-pixel alignment and round-half-up (PyTorch's name for it).
+    align : str
+        Coordinate transform, one of :data:`upscale_cli.core.coords.ALIGNS`.
+    rounding : str
+        Nearest-neighbour rounding, one of :data:`upscale_cli.core.coords.ROUNDINGS`.
+    antialias : bool or None
+        Stretch the kernel over the footprint when an axis is reduced.
+        ``None`` means yes; it never changes an enlarged axis.
+    cubic_a : float
+        Keys' coefficient for ``bicubic``.
+    exclude_outside : bool
+        Drop kernel taps outside the input and renormalise the rest (ONNX's
+        ``exclude_outside``) instead of replicating the edge sample.
+    """
+
+    mode: str = "bicubic"
+    align: str = "half-pixel"
+    rounding: str = "round"
+    antialias: bool | None = None
+    cubic_a: float = -0.5
+    exclude_outside: bool = False
+
+    def __post_init__(self):
+        check_choice(self.mode, MODES, "mode")
+        check_choice(self.align, ALIGNS, "alignment")
+        check_choice(self.rounding, ROUNDINGS, "rounding")
+        if not math.isfinite(self.cubic_a):
+            raise UsageError(f"bad cubic coefficient {self.cubic_a!r}")
+        if self.mode == "nearest-exact" and (self.align, self.rounding) != ("half-pixel", "round"):
+            raise UsageError("nearest-exact is half-pixel with rounding 'round'; use --mode nearest to change them")
+
+
+def axis_weights(n_in: int, n_out: int, options: ResizeOptions) -> AxisWeights:
+    """The weight table of one axis under ``options`` (native, exact conventions)."""
+    mode = options.mode
+    if mode in ("nearest", "nearest-exact"):
+        return nearest_weights(n_in, n_out, options.align, options.rounding)
+    if mode == "area":
+        return area_weights(n_in, n_out)
+    kernel = kernel_for_mode(mode, options.cubic_a)
+    return kernel_weights(
+        n_in, n_out, kernel, options.align,
+        antialias=options.antialias is not False, exclude_outside=options.exclude_outside,
+    )
+
+
+@dataclass(frozen=True)
+class AxisPlan:
+    """One resized axis: where it is, how long it becomes, how it is sampled."""
+
+    axis: int
+    name: str
+    size: AxisSize
+    weights: AxisWeights
+
+    @property
+    def ratio(self) -> Fraction | float:
+        """The mapping ratio: ``n_in / n_out`` exactly, or the one a preset used."""
+        if self.size.ratio is not None:
+            return self.size.ratio
+        return Fraction(self.size.n_in, self.size.n_out)
+
+
+@dataclass(frozen=True)
+class ResizePlan:
+    """Everything needed to resize arrays of one shape.
+
+    Attributes
+    ----------
+    in_shape, out_shape : tuple of int
+    options : ResizeOptions
+    axes : tuple of AxisPlan
+        The passes in the order the engine applies them: natively the most
+        reduced axis first (less data for the later passes), then x before
+        y; a library preset uses the library's order (and may resample one
+        axis twice, as Pillow's ``reducing_gap`` does).
+    compat : str or None
+        The library preset that made the plan (``--compat``), if any.
+    arithmetic : str
+        How samples are combined: ``exact`` (float64, rounded once) or a
+        library's own arithmetic (see :mod:`upscale_cli.compat.arithmetic`).
+    fill : float or None
+        Value of outputs whose source lies outside the input (ONNX
+        ``extrapolation_value``); their weight rows are all zero.
+    executor : callable or None
+        ``executor(array, plan)`` applies a plan whose ``arithmetic`` is not
+        ``exact`` or that has a ``fill``. Whoever makes such a plan supplies
+        it, so that the engine, which sits below the presets, never needs to
+        know one.
+    """
+
+    in_shape: tuple[int, ...]
+    out_shape: tuple[int, ...]
+    options: ResizeOptions
+    axes: tuple[AxisPlan, ...] = field(default_factory=tuple)
+    compat: str | None = None
+    arithmetic: str = "exact"
+    fill: float | None = None
+    executor: Callable[[np.ndarray, ResizePlan], np.ndarray] | None = field(default=None, compare=False, repr=False)
+
+
+def plan_resize(
+    shape: tuple[int, ...],
+    *,
+    size: SizeSpec | None = None,
+    scale: ScaleSpec | None = None,
+    fit: str = "stretch",
+    layout: str | None = None,
+    options: ResizeOptions = ResizeOptions(),
+) -> ResizePlan:
+    """Plan the resize of an array of ``shape``; see :func:`upscale_cli.resize`."""
+    spatial = spatial_axes(len(shape), layout)
+    sizes = output_sizes([shape[a] for a in spatial], size=size, scale=scale, fit=fit)
+    out_shape = list(shape)
+    axes = []
+    for axis, name, axis_size in zip(spatial, AXIS_NAMES, sizes):
+        out_shape[axis] = axis_size.n_out
+        axes.append(AxisPlan(axis, name, axis_size, axis_weights(axis_size.n_in, axis_size.n_out, options)))
+    axes.sort(key=lambda p: p.size.n_out / p.size.n_in)
+    return ResizePlan(tuple(shape), tuple(out_shape), options, tuple(axes))

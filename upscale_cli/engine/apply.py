@@ -1,0 +1,674 @@
+"""Apply a resize plan to an array: multiply and add, nothing else.
+
+All decisions (which taps, which weights) are in the plan; this module only
+moves numbers. Selections (nearest neighbour) copy samples in the input
+dtype, so they are exact for every dtype. Filters are defined as float64
+sums, tap by tap, converted back once at the end: floats to their own dtype,
+integers rounded half up (``floor(v + 0.5)``, the rule of Pillow's and
+OpenCV's fixed point) and clipped to the dtype's range, because bicubic and
+Lanczos overshoot. :func:`apply_axis` is that definition, one axis at a time.
+
+:func:`apply_plan` computes the same numbers faster:
+
+- The output is made in strips of rows of its first resized axis, each from
+  just the input rows it needs, so temporaries stay small and no
+  whole-output float64 copy exists. Strips run on a thread pool (NumPy and
+  BLAS release the GIL).
+- Each pass is a product with a banded matrix in blocks (BLAS does the
+  multiply-adds). Interleaved channels (RGB) ride along through a Kronecker
+  product with the identity, so pixels are never transposed.
+- 8-bit integers are computed in float32, other integers in float64, and
+  both give exactly the definition's integers: outputs whose weights are
+  short dyadic fractions are computed exactly, and every other output whose
+  ``v + 0.5`` lies within a proven error bound of an integer is recomputed
+  tap by tap as defined (about one output in a thousand for Lanczos).
+- Floats, whose every bit counts, follow the definition itself, in strips
+  on the pool; so do integers beyond 2**52, which float64 cannot hold.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import replace
+from fractions import Fraction
+
+import numpy as np
+
+from ..core.errors import UsageError
+from ..core.plan import AxisPlan, ResizePlan
+from ..core.weights import AxisWeights
+from .workers import cpu_count, shared_pool
+
+#: Target size of one strip's output in the working dtype (measured best:
+#: big enough for efficient matrix products, small enough to stay near cache).
+STRIP_BYTES = 1 << 22
+#: The same for nearest neighbour, a plain copy.
+SELECT_STRIP_BYTES = 1 << 20
+#: Unsigned integers by size: items of these sizes copy fastest as one number.
+UNITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+#: Arrays with at most this many samples on the last axis are copied channel by channel.
+MAX_CHANNELS = 4
+#: Below this many samples after an axis, it is resampled with a Kronecker product.
+MIN_ROW = 16
+#: Below this many output samples the work is done on the calling thread
+#: (handing strips to the pool's threads and waiting for them costs about 0.1 ms).
+THREAD_THRESHOLD = 1 << 18
+#: The same for nearest neighbour, whose plain copies are over sooner (this many take about 0.2 ms).
+SELECT_THREAD_THRESHOLD = 1 << 19
+#: Outputs per block of a banded matrix when enlarging.
+BLOCK = 16
+#: Extra inputs in every block's window, so that runs of blocks can share one step.
+SLACK = 2
+#: Largest matrix product (m·k·n) OpenBLAS still runs on one thread.
+BLAS_SIZE = 1 << 18
+#: Integers up to this size convert to float64 exactly.
+EXACT_INTEGERS = 2.0**52
+
+
+def check_dtype(array: np.ndarray) -> None:
+    """Reject dtypes that have no meaningful resampling (bool, complex, object...)."""
+    if array.dtype.kind not in "uif":
+        raise UsageError(f"cannot resize an array of dtype {array.dtype}: use an integer or float dtype")
+
+
+def apply_axis(array: np.ndarray, axis: int, weights: AxisWeights) -> np.ndarray:
+    """Resample ``array`` along ``axis`` with one weight table: the definition.
+
+    Output sample ``d`` is ``Σ_k weights[d, k] · array[taps[d, k]]`` along
+    the axis, in float64, the terms added in the order of ``k``. Selections
+    are a plain gather in the input dtype.
+    """
+    if weights.is_selection:
+        return np.take(array, weights.taps[:, 0], axis=axis)
+    broadcast = [1] * array.ndim
+    broadcast[axis] = weights.n_out
+    result = np.take(array, weights.taps[:, 0], axis=axis) * weights.weights[:, 0].reshape(broadcast)
+    for k in range(1, weights.taps.shape[1]):
+        result += np.take(array, weights.taps[:, k], axis=axis) * weights.weights[:, k].reshape(broadcast)
+    return result
+
+
+def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Convert computed samples to ``dtype``: integers rounded half up and clipped."""
+    dtype = np.dtype(dtype)
+    if values.dtype == dtype:
+        return values
+    if dtype.kind not in "ui":
+        return values.astype(dtype)
+    out = np.empty(values.shape, dtype)
+    _round_shifted(values + 0.5, out)
+    return out
+
+
+def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """Resize ``array`` (of shape ``plan.in_shape``) by ``plan``; a new array."""
+    check_dtype(array)
+    if array.shape != plan.in_shape:
+        raise ValueError(f"plan is for shape {plan.in_shape}, array has shape {array.shape}")
+    if plan.arithmetic != "exact" or plan.fill is not None:
+        if plan.executor is None:
+            raise ValueError(f"a plan with {plan.arithmetic} arithmetic or a fill value needs an executor")
+        return plan.executor(array, plan)
+    passes = [p for p in plan.axes if not p.weights.is_identity]
+    if not passes:
+        return array.copy()
+    if all(p.weights.is_selection for p in passes):
+        return _select(array, passes, plan.out_shape)
+    return _filter(array, passes, plan.out_shape)
+
+
+def _largest(array: np.ndarray) -> float:
+    """The largest magnitude of an integer array's samples (its dtype's for 8 bits)."""
+    info = np.iinfo(array.dtype)
+    if array.itemsize == 1 or array.size == 0:
+        return float(max(-info.min, info.max))
+    return max(-float(array.min()), float(array.max()))
+
+
+# -- selections --------------------------------------------------------------
+
+
+def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
+    """Nearest neighbour: gathers in the input dtype (slices where possible), in strips."""
+    lead = min(p.axis for p in passes)
+    rows = Selection(next(p for p in passes if p.axis == lead).weights.taps[:, 0])
+    others = [(p.axis - lead, Selection(p.weights.taps[:, 0])) for p in passes if p.axis != lead]
+
+    def compute(item, start, stop, out):
+        if rows.step:  # a view of every step-th row
+            block = item[rows.first + rows.step * start:rows.first + rows.step * (stop - 1) + 1:rows.step]
+        else:  # just the rows the strip reads, the other axes selected before rows are repeated
+            low, high = rows.span(start, stop)
+            block = item[low:high]
+        for axis, selection in others:
+            block = selection.apply(block, axis)
+        if rows.step:
+            _copy(out, block)
+        elif rows.factor:  # whole rows, every factor-th
+            rows_out = out.reshape(len(block), rows.factor, -1)
+            for copy in range(rows.factor):
+                np.copyto(rows_out[:, copy], block.reshape(len(block), -1))
+        else:
+            np.copyto(out, block[rows.index[start:stop] - low])  # np.take with out= is several times slower
+
+    # strips of whole repeats; multiples of 24 rows otherwise keep small enlargements in phase
+    return _in_strips(
+        array, lead, out_shape, array.itemsize, 1, compute, rows.factor or 24, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD
+    )
+
+
+class Selection:
+    """The index of a selection along one axis, and the fastest way to copy it.
+
+    Its shape is read off the index itself: an arithmetic progression with
+    a positive step (an integer reduction) is a slice, a view; every input
+    index repeated ``factor`` times in order (an integer enlargement) is a
+    few whole copies; anything else is a gather.
+    """
+
+    def __init__(self, index: np.ndarray):
+        self.index = index
+        self.first, n = int(index[0]), len(index)
+        step = int(index[1]) - self.first if n > 1 else 1
+        arithmetic = step > 0 and np.array_equal(index, self.first + step * np.arange(n))
+        self.step = step if arithmetic else 0
+        factor = int(np.searchsorted(index, index[0] + 1))  # the length of the first run
+        repeats = not self.step and self.first == 0 and 1 < factor <= n and n % factor == 0
+        self.factor = factor if repeats and np.array_equal(index, np.arange(n) // factor) else 0
+
+    def span(self, start: int, stop: int) -> tuple[int, int]:
+        """The input indices ``low, high`` that outputs ``start:stop`` read (a repeat's in whole runs)."""
+        if self.factor:
+            return start // self.factor, -(-stop // self.factor)
+        index = self.index[start:stop]
+        return int(index.min()), int(index.max()) + 1
+
+    def apply(self, array: np.ndarray, axis: int) -> np.ndarray:
+        """``np.take(array, index, axis)``: a view for a slice, plain copies for a repeat."""
+        if self.step:
+            return array[(slice(None),) * axis + (slice(self.first, self.first + self.step * (len(self.index) - 1) + 1, self.step),)]
+        if self.factor:
+            # an integer enlargement: every factor-th place, ``factor`` times
+            array = array[(slice(None),) * axis + (slice(0, len(self.index) // self.factor),)]
+            out = np.empty(array.shape[:axis + 1] + (self.factor,) + array.shape[axis + 1:], array.dtype)
+            for copy in range(self.factor):
+                _copy(out[(slice(None),) * (axis + 1) + (copy,)], array)
+            return out.reshape(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:])
+        gathered = np.take(_items(np.ascontiguousarray(array), axis), self.index, axis=axis)
+        return gathered.view(array.dtype).reshape(gathered.shape[:axis + 1] + array.shape[axis + 1:])
+
+
+def _items(array: np.ndarray, axis: int) -> np.ndarray:
+    """C-contiguous ``array`` with the samples after ``axis`` viewed as one item.
+
+    NumPy then copies a pixel or a whole row as one unit instead of looping
+    over its samples.
+    """
+    trailing = math.prod(array.shape[axis + 1:])
+    size = array.itemsize * trailing
+    return array.reshape(array.shape[:axis + 1] + (trailing,)).view(UNITS.get(size, np.dtype((np.void, size))))
+
+
+def _copy(destination: np.ndarray, source: np.ndarray) -> None:
+    """``np.copyto`` of same-shape arrays, fast when the last axis (channels) is short.
+
+    Pixels of 2, 4 or 8 bytes are copied as one number each; otherwise a
+    strided copy whose innermost loop would run over three channels is
+    made one channel at a time, over whole rows: several times faster.
+    """
+    size = destination.itemsize * destination.shape[-1] if destination.ndim > 1 else 0
+    if size in UNITS and size > destination.itemsize and all(a.strides[-1] == a.itemsize for a in (destination, source)):
+        np.copyto(destination.view(UNITS[size]), source.view(UNITS[size]))
+    elif destination.ndim > 1 and destination.shape[-1] <= MAX_CHANNELS and not (
+        destination.flags.c_contiguous and source.flags.c_contiguous
+    ):
+        for channel in range(destination.shape[-1]):
+            np.copyto(destination[..., channel], source[..., channel])
+    else:
+        np.copyto(destination, source)
+
+
+# -- filters -----------------------------------------------------------------
+
+
+def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
+    """Separable filtering in strips of the first resized axis."""
+    lead = min(p.axis for p in passes)
+    largest = _largest(array) if array.dtype.kind in "ui" else math.inf
+    if largest > EXACT_INTEGERS:  # floats, and integers float64 cannot hold exactly
+        return _define(array, passes, out_shape)
+    # the cheaper order: an axis reduced before the others, an enlarged one after;
+    # the integers are the same in any order, and the certification follows the plan's
+    order = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
+    arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
+    steps = {p.axis: Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes}
+    fast = [steps[p.axis] for p in order]
+    definition = [steps[p.axis] for p in passes]
+    first = steps[lead]
+
+    def compute(item, start, stop, out):
+        values = _strip(item, fast, start, stop)
+        arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
+
+    # strips long enough that the taps one shares with the next are few, in whole blocks
+    min_rows = 2 * first.table.taps.shape[1]
+    return _in_strips(array, lead, out_shape, arithmetic.dtype.itemsize, min_rows, compute, first.band.size)
+
+
+def _define(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
+    """The definition (:func:`apply_axis`, pass after pass in the plan's order), in strips."""
+    lead = min(p.axis for p in passes)
+    first = next(p.weights for p in passes if p.axis == lead)
+
+    def compute(item, start, stop, out):
+        taps = first.taps[start:stop]
+        low = int(taps.min())
+        values = item[low:int(taps.max()) + 1].astype(np.float64)
+        for p in passes:
+            table = p.weights
+            if p.axis == lead:
+                table = replace(table, n_out=stop - start, taps=taps - low, weights=table.weights[start:stop],
+                                coordinates=table.coordinates[start:stop])
+            values = apply_axis(values, p.axis - lead, table)
+        out[...] = to_dtype(values, out.dtype)
+
+    return _in_strips(array, lead, out_shape, 8, 2 * first.taps.shape[1], compute, 1)
+
+
+def _in_strips(
+    array: np.ndarray, lead: int, out_shape: tuple[int, ...], itemsize: int, min_rows: int, compute,
+    block: int, strip_bytes: int = STRIP_BYTES, thread_threshold: int | None = None,
+) -> np.ndarray:
+    """Make the output in strips of rows of axis ``lead`` (the first resized axis), on a thread pool.
+
+    The axes before ``lead`` are flattened into items; ``compute(item,
+    start, stop, out)`` fills rows ``start:stop`` of one item's output
+    ``out``. Strips hold about ``strip_bytes`` of ``itemsize`` samples, in
+    whole blocks of ``block`` rows; threads start from ``thread_threshold``
+    output samples (default :data:`THREAD_THRESHOLD`).
+    """
+    batch = math.prod(array.shape[:lead])
+    items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
+    out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
+    row_bytes = itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
+    n_rows = out.shape[1]
+    threshold = THREAD_THRESHOLD if thread_threshold is None else thread_threshold
+    workers = cpu_count() if out.size >= threshold else 1
+    # at least two strips per worker, so that none waits long for the last one
+    strip = min(strip_bytes // max(row_bytes, 1), -(-batch * n_rows // (2 * workers)))
+    strip = -(-max(strip, min_rows) // block) * block
+    jobs = [(b, start, min(start + strip, n_rows)) for b in range(batch) for start in range(0, n_rows, strip)]
+
+    def run(job):
+        b, start, stop = job
+        compute(items[b], start, stop, out[b, start:stop])
+
+    _run_jobs(run, jobs, min(workers, len(jobs)))
+    return out.reshape(out_shape)
+
+
+def _run_jobs(run, jobs: list, workers: int) -> None:
+    """``run(job)`` for every job: on the calling thread and ``workers - 1`` pool threads, each taking the next job."""
+    pending, lock = iter(jobs), threading.Lock()
+
+    def work():
+        while True:
+            with lock:
+                job = next(pending, None)
+            if job is None:
+                return
+            run(job)
+
+    helpers = [shared_pool().submit(work) for _ in range(workers - 1)]
+    try:
+        work()
+    finally:
+        for helper in helpers:  # wait for all (the output is theirs to fill); the first error is raised
+            helper.result()
+
+
+class Step:
+    """One filter pass: its axis within an item, its table, and the table as a band in ``dtype``."""
+
+    def __init__(self, axis: int, table: AxisWeights, dtype):
+        self.axis = axis
+        self.table = table
+        self.band = Band(table, dtype)
+        # for recomputing outputs as defined: one row per tap
+        self.weights_by_tap = np.ascontiguousarray(table.weights.T)
+        self.taps_by_tap = np.ascontiguousarray(table.taps.T)
+
+
+class Arithmetic:
+    """The working dtype of a filter and how its results become the output.
+
+    Integers come out exactly as defined (float64 sums, tap by tap, rounded
+    half up) although the sums are made in another order, and for 8-bit
+    inputs in float32:
+
+    - an output whose weights (in every pass) are dyadic fractions, few
+      enough bits that the working dtype computes every sum exactly, is
+      exact (for bilinear and bicubic at ×2 and ×½ that is every output
+      away from the borders);
+    - every other output carries a proven bound ``tolerance`` on its error:
+      where ``v + 0.5`` lies that close to an integer (the rounding could go
+      either way) it is recomputed tap by tap as defined.
+    """
+
+    def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None, clip: bool = True):
+        self.dtype = np.dtype(dtype)
+        self.tolerance = tolerance
+        self.exact_rows = exact_rows or {}
+        self.clip = clip
+
+    @classmethod
+    def choose(cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
+        """The arithmetic for input samples of ``dtype`` up to ``largest`` in magnitude,
+        filtered by ``(axis, table)`` in turn."""
+        gains = [float(np.abs(t.weights).sum(axis=1).max()) for _, t in passes]
+        # without negative weights, and with rows summing to 1 (give or take
+        # rounding), no output leaves the input's range: no need to clip
+        negative = any(bool(np.any(t.weights < 0)) for _, t in passes)
+        clip = negative or largest * (math.prod(gains) * (1 + 2.0**-20) - 1) >= 0.5
+        work = np.dtype(np.float32 if dtype.itemsize == 1 else np.float64)
+        digits = np.finfo(work).nmant + 1
+        bits = [_row_bits(t.weights) for _, t in passes]
+        # exact rows: their weights' bits, the values' and the gains' all fit in the significand
+        needed = sum(int(b[b <= digits].max(initial=0)) for b in bits)
+        fits = largest * math.prod(gains) * 2.0**needed < 2.0**digits
+        exact_rows = {axis: (b <= digits) & fits for (axis, _), b in zip(passes, bits)}
+        if all(rows.all() for rows in exact_rows.values()):
+            return cls(work, clip=clip)
+        taps = [t.taps.shape[1] for _, t in passes]
+        tolerance = _rounding_error(largest, gains, taps, work) + _rounding_error(largest, gains, taps, np.float64)
+        return cls(work, 1.25 * tolerance, exact_rows, clip)
+
+    def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
+        """Write strip ``values`` (overwritten) into the integer ``out``; ``exact(where)`` recomputes uncertain outputs."""
+        values += 0.5
+        uncertain = self._uncertain(values, start) if self.tolerance else None
+        _round_shifted(values, out, self.clip)
+        if uncertain is not None:
+            out[uncertain] = to_dtype(exact(uncertain), out.dtype)
+
+    def _uncertain(self, values: np.ndarray, start: int) -> tuple | None:
+        """Indices of the strip ``values`` (from row ``start``) whose rounding is not proven.
+
+        Only outputs with an inexact index along some axis count: just those
+        rows and columns are checked when they are few (the borders),
+        otherwise everything, the exact outputs left out afterwards.
+        """
+        exact = {axis: rows[start:start + values.shape[0]] if axis == 0 else rows for axis, rows in self.exact_rows.items()}
+        if all(rows.all() for rows in exact.values()):
+            return None
+        if math.prod(rows.mean() for rows in exact.values()) < 0.75:
+            near = _near_integers(values, self.tolerance)
+            # outputs exact along every axis need no recomputation (many lie exactly on a tie)
+            rows, rest = np.divmod(near, math.prod(values.shape[1:]))
+            proven = np.ones(values.shape[1:], bool)  # along the axes after the first (axis 0 always has a pass)
+            for axis, exact_rows in exact.items():
+                if axis:
+                    proven &= exact_rows.reshape((-1,) + (1,) * (values.ndim - axis - 1))
+            near = near[~(exact[0][rows] & proven.reshape(-1)[rest])]
+            return np.unravel_index(near, values.shape) if near.size else None
+        found = []
+        for axis, rows in exact.items():
+            inexact = np.flatnonzero(~rows)
+            if inexact.size:
+                taken = np.take(values, inexact, axis=axis)
+                near = np.unravel_index(_near_integers(taken, self.tolerance), taken.shape)
+                found.append(near[:axis] + (inexact[near[axis]],) + near[axis + 1:])
+        found = tuple(np.concatenate(coords) for coords in zip(*found))
+        return found if found[0].size else None
+
+
+class Band:
+    """An axis's weight table as dense blocks of a banded matrix.
+
+    Block ``i`` maps inputs ``low[i]:low[i] + width`` to outputs
+    ``i·m:(i + 1)·m``; taps repeated by the border clamp are summed into one
+    entry. Blocks are short (:data:`BLOCK` outputs when enlarging, half that
+    when reducing, whose rows are wider; a multiple of the ratio's
+    denominator when small) so that few of the products are with the zeros
+    outside the band. Runs of blocks whose windows advance by a constant
+    step (all of them away from the borders, thanks to :data:`SLACK`) are
+    one batched product over strided windows of the input. Every single product stays
+    under :data:`BLAS_SIZE` multiply-adds so that OpenBLAS runs it on the
+    calling thread: its own threads would compete with the strip threads.
+    """
+
+    def __init__(self, table: AxisWeights, dtype):
+        self.dtype = np.dtype(dtype)
+        base = BLOCK if table.n_out >= table.n_in else BLOCK // 2
+        period = Fraction(table.n_in, table.n_out).denominator
+        self.size = m = period * max(1, round(base / period)) if period <= 4 * base else base
+        n_blocks = -(-table.n_out // m)
+        block = np.arange(table.n_out) // m
+        starts = np.arange(0, table.n_out, m)
+        low = np.minimum.reduceat(table.taps.min(axis=1), starts)
+        high = np.maximum.reduceat(table.taps.max(axis=1), starts) + 1
+        # one width for all blocks (the widest, and a little room for windows
+        # that advance by a rounded step), so they are built and batched at once
+        self.width = width = min(int(np.max(high - low)) + SLACK, table.n_in)
+        step = round(m * table.n_in / table.n_out)
+        low, self.runs = _runs(low, high, step, width, table.n_out // m, table.n_in)
+        matrices = np.zeros((n_blocks, m, width))
+        np.add.at(matrices, (block[:, None], np.arange(table.n_out)[:, None] % m, table.taps - low[block][:, None]), table.weights)
+        self.low = low
+        self.matrices = matrices.astype(dtype)
+        self.n_out = table.n_out
+        self._kron = {}
+
+    def span(self, start: int, stop: int) -> tuple[int, int]:
+        """The input rows ``lo, hi`` that outputs ``start:stop`` (``start`` a multiple of the block) read."""
+        low = self.low[start // self.size:-(-stop // self.size)]
+        return int(low.min()), int(low.max()) + self.width
+
+    def _runs(self, start: int, stop: int):
+        """``(first block, number of blocks, outputs per block, step)`` covering outputs ``start:stop``."""
+        first, last = start // self.size, -(-stop // self.size)
+        for i0, i1, step in self.runs:
+            a, b = max(i0, first), min(i1, last)
+            if a < b:
+                yield a, b - a, min(self.size, self.n_out - a * self.size), step
+
+    def rows(self, rows: np.ndarray, start: int, stop: int, offset: int) -> np.ndarray:
+        """Outputs ``start:stop`` from the rows of 2-D ``rows``, whose row 0 is input ``offset``.
+
+        ``start`` is a multiple of the block size.
+        """
+        rows = rows.astype(self.dtype, copy=False)
+        out = np.empty((stop - start, rows.shape[1]), self.dtype)
+        chunk = max(1, BLAS_SIZE // (self.size * self.width))
+        for first, count, size, step in self._runs(start, stop):
+            matrices = self.matrices[first:first + count, :size]
+            source = rows[self.low[first] - offset:]
+            target = out[first * self.size - start:]
+            for c in range(0, rows.shape[1], chunk):
+                windows = _windows(source[:, c:c + chunk], count, self.width, step, 0)
+                np.matmul(matrices, windows, out=_windows(target[:, c:c + chunk], count, size, self.size, 0))
+        return out
+
+    def columns(self, rows: np.ndarray, channels: int) -> np.ndarray:
+        """Resample along the columns of ``rows``, ``channels`` interleaved samples per index.
+
+        Each block is a product with ``kron(matrixᵀ, I)``: the channels stay
+        interleaved, at the cost of multiplying the zeros between them.
+        """
+        rows = rows.astype(self.dtype, copy=False)
+        out = np.empty((rows.shape[0], self.n_out * channels), self.dtype)
+        c = channels
+        kron = self._kron.get(c)
+        if kron is None:  # built once per call of the engine (a race only builds it twice)
+            kron = np.zeros((len(self.matrices), self.width * c, self.size * c), self.dtype)
+            for channel in range(c):
+                kron[:, channel::c, channel::c] = self.matrices.transpose(0, 2, 1)
+            self._kron[c] = kron
+        chunk = max(1, BLAS_SIZE // kron[0].size)
+        for first, count, size, step in self._runs(0, self.n_out):
+            matrices = kron[first:first + count, :, :size * c]
+            for r in range(0, rows.shape[0], chunk):
+                source = rows[r:r + chunk, self.low[first] * c:]
+                target = out[r:r + chunk, first * self.size * c:]
+                np.matmul(
+                    _windows(source, count, self.width * c, step * c, 1), matrices,
+                    out=_windows(target, count, size * c, self.size * c, 1),
+                )
+        return out
+
+
+def _runs(low: np.ndarray, high: np.ndarray, step: int, width: int, full: int, n_in: int):
+    """Window starts for blocks reading inputs ``low[i]:high[i]``, and the runs they form.
+
+    A run ``(i0, i1, step)`` of full blocks has windows ``c + i·step`` (one
+    batched product over strided windows): it grows while every block's
+    inputs still fit in its window of ``width``. Other blocks are runs of
+    one, their window moved inside the input. Returns the starts and runs.
+    """
+    starts = np.minimum(low, n_in - width)
+    runs, i = [], 0
+    while i < len(low):
+        j = i + 1
+        if i < full and step > 0:
+            first, last = low[i] - i * step, high[i] - i * step  # window start and end needed, shifted back
+            while j < full:
+                first_j, last_j = min(first, low[j] - j * step), max(last, high[j] - j * step)
+                if last_j - first_j > width or first_j + i * step < 0 or first_j + j * step + width > n_in:
+                    break
+                first, last, j = first_j, last_j, j + 1
+            if j > i + 1:
+                starts[i:j] = first + np.arange(i, j) * step
+        runs.append((i, j, step if j > i + 1 else 0))
+        i = j
+    return starts, runs
+
+
+def _windows(array: np.ndarray, count: int, length: int, step: int, axis: int) -> np.ndarray:
+    """``count`` windows of ``length`` along ``axis`` of 2-D ``array``, ``step`` apart: a view.
+
+    Window ``i`` is ``array[i·step : i·step + length]`` along ``axis``; the
+    result has shape ``(count,) + window shape``.
+    """
+    shape, strides = list(array.shape), list(array.strides)
+    if count < 1 or step < 0 or (count - 1) * step + length > shape[axis]:  # never outside ``array``
+        raise ValueError(f"{count} windows of {length} every {step} do not fit in {shape[axis]}")
+    shape[axis] = length
+    return np.lib.stride_tricks.as_strided(array, (count, *shape), (step * strides[axis], *strides))
+
+
+def _row_bits(weights: np.ndarray) -> np.ndarray:
+    """Per row, the least ``b >= 0`` with its weights multiples of ``2**-b``."""
+    mantissa, exponent = np.frexp(weights)
+    numerator = (mantissa * 2.0**53).astype(np.int64)  # exact: 53-bit significands
+    lowest = numerator & -numerator
+    trailing = np.log2(np.where(lowest == 0, 1, lowest)).astype(np.int64)
+    bits = np.where(weights == 0, 0, 53 - trailing - exponent)
+    return np.maximum(bits.max(axis=1), 0)
+
+
+def _rounding_error(largest: float, gains: list[float], taps: list[int], dtype) -> float:
+    """A bound on the rounding error of ``v + 0.5`` after a chain of passes in ``dtype``.
+
+    A pass of ``k`` taps with row gain ``g = max Σ|w|`` on values bounded by
+    ``B`` carrying an error ``e`` leaves ``g·e + (k + 1)·u·g·B`` (weights
+    rounded to ``dtype``, then at most ``k`` roundings of products and sums
+    in any order, each within the unit roundoff ``u``; zero weights add
+    exactly), plus one rounding for ``+ 0.5``.
+    """
+    unit = float(np.finfo(dtype).eps) / 2
+    bound, error = largest, 0.0
+    for gain, k in zip(gains, taps):
+        error = gain * error + (k + 1) * unit * gain * bound
+        bound *= gain
+    return error + unit * (bound + 1.0)
+
+
+def _near_integers(values: np.ndarray, tolerance: float) -> np.ndarray:
+    """Flat indices of ``values`` within ``tolerance`` of an integer."""
+    distance = np.rint(values)
+    np.subtract(values, distance, out=distance)
+    np.abs(distance, out=distance)
+    return np.flatnonzero(distance <= tolerance)
+
+
+def _exact(item: np.ndarray, steps: list[Step], start: int, where: tuple) -> np.ndarray:
+    """Float64 values of the outputs ``where`` of the strip from ``start``, as defined.
+
+    All input samples the points need are gathered at once from the flat
+    item, into shape ``(k_last, …, k_first, points)`` (tap-major, so that
+    each tap's samples are contiguous); then each pass, first to last, sums
+    its taps in order, each product and sum the definition's.
+    """
+    coords = [where[0] + start, *where[1:]]
+    strides = [stride // item.itemsize for stride in item.strides]
+    tapped = {step.axis for step in steps}
+    flat = np.zeros(len(coords[0]), np.intp)
+    for axis, (index, stride) in enumerate(zip(coords, strides)):
+        if axis not in tapped:
+            flat += index * stride
+    weights = []
+    for step in reversed(steps):
+        index = coords[step.axis]
+        weights.append(np.take(step.weights_by_tap, index, axis=1))
+        flat = np.expand_dims(flat, -2) + np.take(step.taps_by_tap, index, axis=1) * strides[step.axis]
+    values = np.take(item.reshape(-1), flat).astype(np.float64)
+    for w in reversed(weights):
+        total = values[..., 0, :] * w[0]
+        for k in range(1, len(w)):
+            total += values[..., k, :] * w[k]
+        values = total
+    return values
+
+
+def _strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.ndarray:
+    """Output rows ``start:stop`` (axis 0) of one item, in the working dtype.
+
+    Passes along other axes commute with slicing axis 0, so they run on just
+    the input rows this strip needs.
+    """
+    band = next(step for step in steps if step.axis == 0).band
+    low, high = band.span(start, stop)
+    data = item[low:high]
+    for step in steps:
+        if step.axis == 0:
+            rows = step.band.rows(data.reshape(data.shape[0], -1), start, stop, low)
+            data = rows.reshape((stop - start,) + data.shape[1:])
+        else:
+            data = _resample_inner(data, step)
+    return data
+
+
+def _resample_inner(data: np.ndarray, step: Step) -> np.ndarray:
+    """Resample along an axis other than the first."""
+    axis, band = step.axis, step.band
+    shape = data.shape[:axis] + (band.n_out,) + data.shape[axis + 1:]
+    run = math.prod(data.shape[axis + 1:])
+    if run < MIN_ROW:
+        # short rows (pixels): channels stay interleaved
+        return band.columns(data.reshape(-1, data.shape[axis] * run), run).reshape(shape)
+    # long rows after the axis: resample each block of them as they are
+    blocks = data.reshape((-1,) + data.shape[axis:])
+    flat = [band.rows(b.reshape(b.shape[0], -1), 0, band.n_out, 0) for b in blocks]
+    return np.stack(flat).reshape(shape)
+
+
+def _round_shifted(values: np.ndarray, out: np.ndarray, clip: bool = True) -> None:
+    """Store ``floor(values)`` clipped to the range of the integer ``out`` (``values`` is overwritten).
+
+    ``clip=False`` when ``values`` cannot leave ``[min, max + 1)``.
+    """
+    info = np.iinfo(out.dtype)
+    top, over = float(info.max), None
+    if clip and top > info.max:
+        # 64 bits: ``info.max`` rounds up to 2**63 or 2**64, which overflows the
+        # cast; clip to the float just below, then saturate what reached it
+        over = values >= top
+        top = np.nextafter(top, 0.0)
+    if clip:
+        np.clip(values, info.min, top, out=values)
+    if info.min < 0:  # truncation equals floor only for non-negative values
+        np.floor(values, out=values)
+    np.copyto(out, values, casting="unsafe")
+    if over is not None:
+        out[over] = info.max

@@ -1,0 +1,1 @@
+"""Show how pixels were made: traces from the plan (:mod:`.trace`), Rich tables, pictures, the demo."""

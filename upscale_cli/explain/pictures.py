@@ -1,0 +1,272 @@
+"""Pictures that explain resizing: a labelled contact sheet of modes, and the sampling grid.
+
+Both are drawn with Pillow from the same plans and resizes the engine uses:
+the tiles are :func:`upscale_cli.resize_image` results, the grid dots are
+the source coordinates of the plan's weight tables.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ..api import plan_for, resize_image
+from ..core.choices import MODES
+from ..core.coords import check_choice
+from ..core.errors import UsageError
+
+PAD = 8
+LABEL_HEIGHT = 20
+BACKGROUND = (255, 255, 255)
+LABEL_BAND = (232, 232, 232)
+INK = (0, 0, 0)
+#: Crop taken from the centre when none is given: at most this many input pixels per side.
+COMPARE_CROP = 48
+GRID_CROP = 6
+
+
+def font(size: int = 13):
+    """Pillow's bundled font (labels are plain ASCII: it has no × or −)."""
+    try:
+        return ImageFont.load_default(size=size)
+    except TypeError:  # Pillow built without FreeType: the fixed bitmap font
+        return ImageFont.load_default()
+
+
+def parse_crop(spec: str) -> tuple[int, int, int, int]:
+    """``"X,Y,W,H"`` → a box ``(left, top, right, bottom)``."""
+    try:
+        x, y, w, h = (int(part) for part in spec.split(","))
+    except ValueError:
+        raise UsageError(f"bad crop {spec!r}: expected X,Y,W,H (whole numbers)") from None
+    if w < 1 or h < 1 or x < 0 or y < 0:
+        raise UsageError(f"bad crop {spec!r}: needs X, Y >= 0 and W, H >= 1")
+    return x, y, x + w, y + h
+
+
+def crop_box(image: Image.Image, spec: str | None, limit: int) -> tuple[int, int, int, int]:
+    """The box of ``spec``, checked against the image, or the centre ``limit``×``limit``."""
+    if spec is not None:
+        box = parse_crop(spec)
+        if box[2] > image.width or box[3] > image.height:
+            raise UsageError(f"crop {spec!r} reaches outside the {image.width}x{image.height} image")
+        return box
+    w, h = min(image.width, limit), min(image.height, limit)
+    left, top = (image.width - w) // 2, (image.height - h) // 2
+    return left, top, left + w, top + h
+
+
+def resize_label(size, scale) -> str:
+    """``x4`` or ``to 4x4`` for a label (the bundled font has no ×)."""
+    if size is not None:
+        return f"to {size}" if isinstance(size, str) else "to " + "x".join(map(str, size))
+    return f"x{scale:g}" if isinstance(scale, (int, float)) else f"x{scale}"
+
+
+def parse_modes(spec: str) -> list[str]:
+    modes = [m.strip() for m in spec.split(",") if m.strip()]
+    if not modes:
+        raise UsageError("give at least one mode")
+    return [check_choice(m, MODES, "mode") for m in modes]
+
+
+def as_image(data) -> Image.Image:
+    """A Pillow image to draw: images as they are, arrays (``hw``/``hwc``) stretched to 0…255."""
+    if isinstance(data, Image.Image):
+        return data
+    array = np.asarray(data)
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[2] not in (1, 3, 4)):
+        raise UsageError(f"cannot draw an array of shape {array.shape}: give an image or an hw/hwc array")
+    if array.dtype != np.uint8:
+        low, high = float(np.nanmin(array)), float(np.nanmax(array))
+        array = np.nan_to_num((array - low) / ((high - low) or 1.0) * 255.0 + 0.5).astype(np.uint8)
+    return Image.fromarray(array.squeeze(-1) if array.ndim == 3 and array.shape[2] == 1 else array)
+
+
+def on_white(image: Image.Image) -> Image.Image:
+    """RGB for pasting on the sheet; transparency shown against white."""
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, BACKGROUND + (255,)), rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+@dataclass(frozen=True)
+class Tile:
+    label: str
+    image: Image.Image
+
+
+def label_band(text: str, width: int) -> Image.Image:
+    """A grey band with ``text``, clipped to ``width``."""
+    band = Image.new("RGB", (width, LABEL_HEIGHT), LABEL_BAND)
+    ImageDraw.Draw(band).text((3, 3), text, font=font(), fill=INK)
+    return band
+
+
+def sheet_size(tile_size: tuple[int, int], count: int, columns: int) -> tuple[int, int]:
+    """Size of a sheet of ``count`` equal tiles in ``columns`` columns, each under a label band."""
+    rows = math.ceil(count / columns)
+    width, height = tile_size
+    return PAD + columns * (width + PAD), PAD + rows * (LABEL_HEIGHT + height + PAD)
+
+
+def tile_origin(index: int, tile_size: tuple[int, int], columns: int) -> tuple[int, int]:
+    """Top-left corner of tile ``index``'s label band."""
+    row, column = divmod(index, columns)
+    width, height = tile_size
+    return PAD + column * (width + PAD), PAD + row * (LABEL_HEIGHT + height + PAD)
+
+
+def arrange(tiles: list[Tile], columns: int) -> Image.Image:
+    """Lay equal-sized tiles out in a grid, each under its label."""
+    size = tiles[0].image.size
+    sheet = Image.new("RGB", sheet_size(size, len(tiles), columns), BACKGROUND)
+    for index, tile in enumerate(tiles):
+        left, top = tile_origin(index, size, columns)
+        sheet.paste(label_band(tile.label, size[0]), (left, top))
+        sheet.paste(on_white(tile.image), (left, top + LABEL_HEIGHT))
+    return sheet
+
+
+def difference(a: Image.Image, b: Image.Image) -> tuple[Image.Image, float]:
+    """``|a − b|`` as a grey image, stretched so the largest difference is white; and the gain."""
+    first = np.asarray(on_white(a), dtype=np.float64)
+    second = np.asarray(on_white(b), dtype=np.float64)
+    delta = np.abs(first - second).max(axis=-1)
+    peak = delta.max()
+    gain = 255.0 / peak if peak else 1.0
+    return Image.fromarray(np.floor(delta * gain + 0.5).astype(np.uint8), "L"), gain
+
+
+def contact_sheet(
+    image,
+    *,
+    size=None,
+    scale=None,
+    modes: list[str] = ("nearest", "bilinear", "bicubic", "lanczos"),
+    crop: str | None = None,
+    diff: tuple[str, str] | None = None,
+    align: str | None = None,
+    columns: int = 4,
+) -> Image.Image:
+    """The same crop upscaled by each mode, side by side and labelled.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image or ndarray
+    size, scale : optional
+        As for :func:`upscale_cli.resize` (exactly one).
+    modes : list of str
+    crop : str, optional
+        ``"X,Y,W,H"`` in input pixels; default the centre 48×48 (or less).
+    diff : (str, str), optional
+        Two of ``modes``: add a tile with their absolute difference,
+        stretched so the largest is white (the gain is in the label).
+    align : str, optional
+    columns : int
+        Tiles per row.
+
+    Returns
+    -------
+    PIL.Image.Image
+        RGB; its size is :func:`sheet_size` of the tiles.
+    """
+    image = as_image(image)
+    cropped = image.crop(crop_box(image, crop, COMPARE_CROP))
+    resized = {mode: resize_image(cropped, size=size, scale=scale, mode=mode, align=align) for mode in modes}
+    tiles = [Tile(f"{mode} {resize_label(size, scale)}", resized[mode]) for mode in modes]
+    if diff is not None:
+        missing = [m for m in diff if m not in resized]
+        if missing:
+            raise UsageError(f"--diff {','.join(diff)}: {', '.join(missing)} is not among the modes compared")
+        picture, gain = difference(resized[diff[0]], resized[diff[1]])
+        tiles.append(Tile(f"|{diff[0]} - {diff[1]}| x{gain:.3g}", picture))
+    return arrange(tiles, min(columns, len(tiles)))
+
+
+def grid_panel(image: Image.Image, *, size, scale, align: str, mode: str, zoom: int) -> Image.Image:
+    """One alignment: input pixels enlarged ``zoom`` times, output sample positions on top.
+
+    Input pixel ``i`` covers ``[i·zoom, (i+1)·zoom)`` (plus a margin), its
+    centre is a grey ring; output sample ``d`` is a red dot at its source
+    coordinate ``x(d)`` from the plan, drawn at ``(x + 0.5)·zoom``.
+    """
+    plan = plan_for((image.height, image.width), size=size, scale=scale, mode=mode, align=align, layout="hw")
+    xs = next(p for p in plan.axes if p.name == "x").weights.coordinates
+    ys = next(p for p in plan.axes if p.name == "y").weights.coordinates
+    margin = zoom // 2
+    enlarged = on_white(resize_image(image, scale=zoom, mode="nearest"))
+    panel = Image.new("RGB", (enlarged.width + 2 * margin, enlarged.height + 2 * margin), BACKGROUND)
+    panel.paste(enlarged, (margin, margin))
+    draw = ImageDraw.Draw(panel)
+    for i in range(image.width + 1):
+        draw.line([(margin + i * zoom, margin), (margin + i * zoom, margin + enlarged.height)], fill=(128, 128, 128))
+    for j in range(image.height + 1):
+        draw.line([(margin, margin + j * zoom), (margin + enlarged.width, margin + j * zoom)], fill=(128, 128, 128))
+    ring = max(zoom // 8, 3)
+    for j in range(image.height):
+        for i in range(image.width):
+            cx, cy = margin + (i + 0.5) * zoom, margin + (j + 0.5) * zoom
+            # white around black: visible on dark and light pixels alike
+            draw.ellipse([cx - ring - 1, cy - ring - 1, cx + ring + 1, cy + ring + 1], outline=BACKGROUND, width=4)
+            draw.ellipse([cx - ring, cy - ring, cx + ring, cy + ring], outline=INK, width=2)
+    dot = max(zoom / scale_factor(plan) / 6, 2.0)
+    for y in ys:
+        for x in xs:
+            cx, cy = margin + (x + 0.5) * zoom, margin + (y + 0.5) * zoom
+            draw.ellipse([cx - dot, cy - dot, cx + dot, cy + dot], fill=(220, 30, 30), outline=BACKGROUND)
+    return panel
+
+
+def scale_factor(plan) -> float:
+    """The largest n_out/n_in of a plan (how dense the output samples are)."""
+    return max(p.size.n_out / p.size.n_in for p in plan.axes)
+
+
+def sampling_grid(
+    image,
+    *,
+    size=None,
+    scale=None,
+    aligns: list[str] = ("half-pixel", "asymmetric"),
+    mode: str = "bilinear",
+    crop: str | None = None,
+    zoom: int | None = None,
+) -> Image.Image:
+    """Output pixel centres projected onto the input, one labelled panel per alignment.
+
+    Grey rings are the input pixel centres, red dots the output pixel centres.
+
+    Parameters
+    ----------
+    image : PIL.Image.Image or ndarray
+    size, scale : optional
+        As for :func:`upscale_cli.resize` (exactly one).
+    aligns : list of str
+    mode : str
+        Only ``area`` changes the positions (it ignores the alignment).
+    crop : str, optional
+        ``"X,Y,W,H"``; default the centre 6×6 (or less).
+    zoom : int, optional
+        Screen pixels per input pixel; default enough for 12 pixels between
+        output samples (at least 48).
+
+    Returns
+    -------
+    PIL.Image.Image
+    """
+    image = as_image(image)
+    cropped = image.crop(crop_box(image, crop, GRID_CROP))
+    if zoom is None:
+        densest = scale_factor(plan_for((cropped.height, cropped.width), size=size, scale=scale, mode=mode, layout="hw"))
+        zoom = max(48, math.ceil(12 * densest))
+    tiles = [
+        Tile(f"{align} {resize_label(size, scale)}",
+             grid_panel(cropped, size=size, scale=scale, align=align, mode=mode, zoom=zoom))
+        for align in aligns
+    ]
+    return arrange(tiles, len(tiles))

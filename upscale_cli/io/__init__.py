@@ -1,0 +1,1 @@
+"""Images on disk: decoding and checks (:mod:`.files`), our PNG writer, metadata, sRGB."""
