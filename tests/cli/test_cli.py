@@ -11,7 +11,7 @@ from PIL import Image
 
 from upscale_cli.core.errors import ExitStatus
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 
 
 @pytest.fixture
@@ -167,8 +167,8 @@ def test_version(run):
     assert result.exit_code == 0 and result.stdout.startswith("upscale, version ")
 
 
-def test_every_option_in_help_is_in_the_readme(run):
-    readme = README.read_text(encoding="utf-8")
+def test_every_option_in_help_is_in_the_reference(run):
+    reference = REFERENCE.read_text(encoding="utf-8")
     options = set(re.findall(r"(--[a-z][a-z-]+)", run("--help").stdout))
-    missing = sorted(o for o in options if o not in readme)
+    missing = sorted(o for o in options if o not in reference)
     assert missing == []

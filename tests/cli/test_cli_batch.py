@@ -128,7 +128,7 @@ def test_stdin_to_stdout(run, folder):
 def test_every_batch_option_is_documented():
     from upscale_cli.cli.main import resize_command
 
-    documented = open(os.path.join(os.path.dirname(__file__), "..", "..", "README.md"), encoding="utf-8").read()
+    documented = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "batch.md"), encoding="utf-8").read()
     batch_options = {"--output", "--name", "--suffix", "--recursive", "--linear", "--format", "--quality", "--compress-level",
                      "--strip", "--auto-orient", "--no-auto-orient", "--max-pixels", "--jobs", "--overwrite",
                      "--skip-existing", "--dry-run", "--quiet"}
