@@ -11,7 +11,7 @@ from PIL import Image
 
 from upscale_cli.core.errors import ExitStatus
 
-REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 @pytest.fixture
@@ -168,7 +168,7 @@ def test_version(run):
 
 
 def test_every_option_in_help_is_in_the_reference(run):
-    reference = REFERENCE.read_text(encoding="utf-8")
+    reference = "".join(page.read_text(encoding="utf-8") for page in DOCS.glob("*.md"))
     options = set(re.findall(r"(--[a-z][a-z-]+)", run("--help").stdout))
     missing = sorted(o for o in options if o not in reference)
     assert missing == []
