@@ -30,14 +30,17 @@ whose source lies outside the input by an all-zero weight row.
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
+
 import numpy as np
 
 from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
-from ..engine.apply import apply_axis, to_dtype
+from ..engine.apply import apply_axis, banded_sum, in_strips, to_dtype
 
 #: Fractional bits of each fixed-point arithmetic's weights.
-WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear-exact": 8}
+WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}
 #: How the descriptions of Pillow's ``Image.reduce`` passes begin.
 PILLOW_REDUCE = "pillow reduce"
 
@@ -48,10 +51,8 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if array.dtype == np.uint8 and not selections_only:
         if plan.arithmetic == "pillow":
             return _pillow_8bit(array, plan)
-        if plan.arithmetic == "opencv-linear":
-            return _opencv_linear(array, plan)
-        if plan.arithmetic in WEIGHT_BITS:
-            return _opencv_fixed(array, plan, WEIGHT_BITS[plan.arithmetic])
+        if plan.arithmetic in ("opencv-linear", "opencv-fixed", "opencv-linear-exact"):
+            return _opencv_8bit(array, plan)
         if plan.arithmetic.startswith("opencv-area"):
             values = _float32_passes(array, plan)
             rounded = np.floor(values + 0.5) if plan.arithmetic.endswith("2x2") else np.rint(values)
@@ -123,48 +124,111 @@ def _pillow_reduce(values: np.ndarray, passes) -> np.ndarray:
 
 
 def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    values = array.astype(np.int64)
+    """``ImagingResample`` on 8-bit samples: every pass rounds half up and clips to 0…255."""
     reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    passes = plan.axes[len(reduces):]
     if reduces:
-        values = _pillow_reduce(values, reduces)
-    for axis_plan in plan.axes[len(reduces):]:
-        weights = axis_plan.weights
-        if weights.is_selection:
-            values = np.take(values, weights.taps[:, 0], axis=axis_plan.axis)
-            continue
-        total = (1 << 21) + _weighted_sum(values, axis_plan.axis, weights.taps, pillow_fixed_weights(weights.weights))
-        values = np.clip(total >> 22, 0, 255)
-    return values.astype(np.uint8)
+        array = _pillow_reduce(array.astype(np.int64), reduces).astype(np.uint8)
+    if not passes:
+        return array
+    fixed = {p.axis: replace(p.weights, weights=pillow_fixed_weights(p.weights.weights).astype(np.float64)) for p in passes}
+    out_shape = list(array.shape)
+    for p in passes:
+        out_shape[p.axis] = p.weights.n_out
+
+    def compute(item, start, stop, out, lead):
+        values, tables = _strip_input(item, passes, fixed, start, stop, lead)
+        for axis_plan in passes:
+            total = banded_sum(values, axis_plan.axis - lead, tables[axis_plan.axis])
+            values = np.floor((total + (1 << 21)) * 2.0**-22)
+            np.clip(values, 0, 255, out=values)
+        out[...] = values
+
+    return _strips(array, passes, tuple(out_shape), compute)
 
 
-def _opencv_fixed(array: np.ndarray, plan: ResizePlan, bits: int) -> np.ndarray:
-    """Integer passes with ``round(w · 2^bits)`` weights and one final rounding shift."""
-    values = array.astype(np.int64)
-    shift = 0
-    for axis_plan in plan.axes:
-        weights = axis_plan.weights
-        fixed = np.rint(weights.weights * (1 << bits)).astype(np.int64)
-        values = _weighted_sum(values, axis_plan.axis, weights.taps, fixed)
-        shift += bits
-    return np.clip((values + (1 << (shift - 1))) >> shift, 0, 255).astype(np.uint8)
+def _strips(array: np.ndarray, passes, out_shape, compute) -> np.ndarray:
+    """``compute(item, start, stop, out, lead)`` over strips of the first resized axis, on the thread pool."""
+    lead = min(p.axis for p in passes)
+    return in_strips(array, lead, out_shape, lambda item, start, stop, out: compute(item, start, stop, out, lead), rows=8)
 
 
-def _opencv_linear(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """``INTER_LINEAR`` on 8 bits: integer horizontal pass, SIMD-style vertical step."""
+def _strip_input(item: np.ndarray, passes, tables: dict, start: int, stop: int, lead: int):
+    """The input rows that outputs ``start:stop`` of axis ``lead`` read, as float64, and the tables
+    with the lead axis's restricted to those outputs and rows."""
+    table = tables[lead]
+    taps = table.taps[start:stop]
+    low, high = int(taps.min()), int(taps.max()) + 1
+    values = item[low:high].astype(np.float64)
+    strip = replace(table, n_in=high - low, n_out=stop - start, taps=taps - low, weights=table.weights[start:stop],
+                    coordinates=table.coordinates[start:stop])
+    return values, {**tables, lead: strip}
+
+
+def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """OpenCV's 8-bit ``resizeGeneric``: exact integer passes, then the library's own vertical step.
+
+    Every pass but the last sums integers with ``cvRound(w · 2^bits)``
+    weights exactly. The last (vertical) pass is OpenCV's: ``INTER_LINEAR``
+    floors each tap, ``((b·(S >> 4)) >> 16)``, and rounds the pair with
+    ``(… + 2) >> 2``; ``INTER_CUBIC`` computes the first ``8·⌊n/8⌋``
+    samples of each row (128-bit vectors of eight 16-bit lanes) in float32,
+    ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))`` with ``b = beta/2²²``, separate
+    multiplies and adds, rounded half to even, and the rest of the row in
+    integers, ``(Σ Sₖbₖ + 2²¹) >> 22``; the other arithmetics round the
+    exact sum once.
+    """
+    bits = WEIGHT_BITS[plan.arithmetic]
     *first, last = plan.axes
-    values = array.astype(np.int64)
-    for axis_plan in first:
-        weights = axis_plan.weights
-        values = _weighted_sum(values, axis_plan.axis, weights.taps, np.rint(weights.weights * 2048).astype(np.int64))
-    weights = last.weights
-    fixed = np.rint(weights.weights * 2048).astype(np.int64)
+    fixed = {p.axis: replace(p.weights, weights=np.rint(p.weights.weights * (1 << bits))) for p in plan.axes}
+    shift = bits * len(plan.axes)
+    cubic = plan.arithmetic == "opencv-fixed" and plan.options.mode == "bicubic"
+
+    def compute(item, start, stop, out, lead):
+        values, tables = _strip_input(item, plan.axes, fixed, start, stop, lead)
+        for axis_plan in first:
+            values = banded_sum(values, axis_plan.axis - lead, tables[axis_plan.axis])
+        axis, table = last.axis - lead, tables[last.axis]
+        if plan.arithmetic == "opencv-linear":
+            result = _opencv_linear_step(values, axis, table)
+        else:
+            result = np.floor((banded_sum(values, axis, table) + (1 << (shift - 1))) * 2.0**-shift)
+            if cubic:
+                _opencv_cubic_vectors(values, axis, table, bits, result)
+        np.clip(result, 0, 255, out=result)
+        out[...] = result
+
+    return _strips(array, plan.axes, plan.out_shape, compute)
+
+
+def _opencv_linear_step(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
+    """``INTER_LINEAR``'s vertical step: ``(Σ (bₖ·(Sₖ >> 4)) >> 16 + 2) >> 2`` in 32-bit integers."""
+    shifted = values.astype(np.int32) >> 4
     broadcast = [1] * values.ndim
-    broadcast[last.axis] = weights.n_out
-    total = np.full(1, 2, dtype=np.int64)
-    for k in range(weights.taps.shape[1]):
-        rows = np.take(values, weights.taps[:, k], axis=last.axis) >> 4
-        total = total + ((fixed[:, k].reshape(broadcast) * rows) >> 16)
-    return np.clip(total >> 2, 0, 255).astype(np.uint8)
+    broadcast[axis] = table.n_out
+    total = np.full(1, 2, dtype=np.int32)
+    for k in range(table.taps.shape[1]):
+        product = np.take(shifted, table.taps[:, k], axis=axis) * table.weights[:, k].astype(np.int32).reshape(broadcast)
+        total = total + (product >> 16)
+    return (total >> 2).astype(np.float64)
+
+
+def _opencv_cubic_vectors(values: np.ndarray, axis: int, table: AxisWeights, bits: int, result: np.ndarray) -> None:
+    """Overwrite the vectorised part of each row of ``result`` with OpenCV's float32 cubic step."""
+    row = math.prod(values.shape[axis + 1:])
+    vectorised = row // 8 * 8
+    if not vectorised:
+        return
+    flat = values.reshape(values.shape[:axis + 1] + (row,))[..., :vectorised].astype(np.float32)
+    broadcast = [1] * flat.ndim
+    broadcast[axis] = table.n_out
+    beta = (table.weights * 2.0 ** (-2 * bits)).astype(np.float32)
+    total = None
+    for k in reversed(range(table.taps.shape[1])):
+        term = np.take(flat, table.taps[:, k], axis=axis) * beta[:, k].reshape(broadcast)
+        total = term if total is None else term + total
+    target = result.reshape(result.shape[:axis + 1] + (row,))
+    target[..., :vectorised] = np.clip(np.rint(total), -32768, 32767)
 
 
 def opencv_linear_exact_weights(n_in: int, n_out: int, ratio: float) -> AxisWeights:

@@ -19,6 +19,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.errors import UsageError
@@ -107,18 +109,20 @@ def area_reduce_weights(n_in: int, n_out: int, ratio: float) -> AxisWeights:
     )
 
 
-def area_enlarge_weights(n_in: int, n_out: int, ratio: float, inverse: float) -> AxisWeights:
+def area_enlarge_weights(n_in: int, n_out: int, ratio: float, inverse: float, horizontal: bool = True) -> AxisWeights:
     """OpenCV's ``INTER_AREA`` when some axis enlarges: linear taps with ``g`` from the cell edge.
 
     ``inverse`` is OpenCV's ``inv_scale`` (``fx``, or ``n_out/n_in``), ``ratio`` its reciprocal.
+    As for ``INTER_LINEAR``, only the horizontal pass sets ``g = 0`` on the
+    last pixel; vertically the rows are clamped and ``g`` kept.
     """
     d = np.arange(n_out)
     start = np.floor(d * ratio).astype(np.int64)
     g = ((d + 1) - (start + 1) * inverse).astype(np.float32)
     g = np.where(g <= 0, np.float32(0), g - np.floor(g)).astype(np.float64)
-    last = start >= n_in - 1
+    if horizontal:
+        g[start >= n_in - 1] = 0.0
     start = np.minimum(start, n_in - 1)
-    g[last] = 0.0
     taps = np.stack([start, np.minimum(start + 1, n_in - 1)], axis=1)
     weights = np.stack([1.0 - g, g], axis=1).astype(np.float32).astype(np.float64)
     return AxisWeights(
@@ -127,8 +131,69 @@ def area_enlarge_weights(n_in: int, n_out: int, ratio: float, inverse: float) ->
     )
 
 
+def float32_weights(x: np.ndarray, n_in: int, mode: str, cubic_a: float, horizontal: bool) -> AxisWeights:
+    """``INTER_LINEAR``/``INTER_CUBIC`` weights as OpenCV computes them: in float32 from ``t = x − floor(x)``.
+
+    Linear: ``1.f − t, t``. Cubic: ``interpolateCubic``, the last weight
+    ``1 − c₀ − c₁ − c₂``. The 8-bit arithmetic rounds these float32 values
+    (held exactly here) to ``cvRound(w · 2¹¹)``. Only the horizontal linear
+    pass moves a coordinate left of the first pixel or right of the last
+    onto it (``t = 0``); vertically ``t`` is kept and the rows are clamped,
+    which changes the 8-bit result (each tap is floored on its own).
+    """
+    start = np.floor(x).astype(np.int64)
+    t = (x - start).astype(np.float32)
+    one = np.float32(1)
+    if mode == "bilinear":
+        if horizontal:
+            outside = (start < 0) | (start >= n_in - 1)
+            t[outside] = 0
+            start = np.clip(start, 0, n_in - 1)
+        weights = np.stack([one - t, t], axis=1)
+        first = start
+    elif mode == "lanczos":
+        weights = np.array([_lanczos4(value) for value in t], dtype=np.float32).reshape(len(t), 8)
+        first = start - 3
+    else:
+        a = np.float32(cubic_a)
+        u, v = t + one, one - t
+        c0 = ((a * u - np.float32(5) * a) * u + np.float32(8) * a) * u - np.float32(4) * a
+        c1 = ((a + np.float32(2)) * t - (a + np.float32(3))) * t * t + one
+        c2 = ((a + np.float32(2)) * v - (a + np.float32(3))) * v * v + one
+        weights = np.stack([c0, c1, c2, one - c0 - c1 - c2], axis=1)
+        first = start - 1
+    taps = np.clip(first[:, None] + np.arange(weights.shape[1]), 0, n_in - 1)
+    return AxisWeights(n_in, len(x), taps, weights.astype(np.float64), x, "")
+
+
+_S45 = 0.70710678118654752440084436210485
+#: ``interpolateLanczos4``'s table: tap ``k``'s numerator is ``a·sin(y₀) + b·cos(y₀)``.
+_PHASES = [(1, 0), (-_S45, -_S45), (0, 1), (_S45, -_S45), (-1, 0), (_S45, _S45), (0, -1), (-_S45, _S45)]
+
+
+def _lanczos4(t: np.float32) -> list[np.float32]:
+    """``interpolateLanczos4(t)``: ``sin(πy)·sin(πy/4)/(π²y²/4)`` from one sine and cosine, float32 sum."""
+    start = np.float32(t + np.float32(3))
+    y0 = -float(start) * math.pi * 0.25
+    s0, c0 = math.sin(y0), math.cos(y0)
+    coefficients = []
+    total = np.float32(0)
+    for k, (a, b) in enumerate(_PHASES):
+        distance = np.float32(start - np.float32(k))
+        if abs(distance) >= np.float32(1e-6):
+            y = -float(distance) * math.pi * 0.25
+            value = np.float32((a * s0 + b * c0) / (y * y))
+        else:  # the sample itself: every other weight vanishes after normalising
+            value = np.float32(1e30)
+        coefficients.append(value)
+        total = np.float32(total + value)
+    scale = np.float32(np.float32(1) / total)
+    return [np.float32(c * scale) for c in coefficients]
+
+
 def axis_weights(
-    size: AxisSize, inverse: float, options: ResizeOptions, area_reduces: bool, linear_exact: bool
+    size: AxisSize, inverse: float, options: ResizeOptions, area_reduces: bool, linear_exact: bool,
+    horizontal: bool = True,
 ) -> AxisWeights:
     """The weight table of one axis; ``inverse`` is OpenCV's ``inv_scale`` (``1/r``)."""
     n_in, n_out, ratio = size.n_in, size.n_out, size.ratio
@@ -143,12 +208,19 @@ def axis_weights(
         x = _float32_coordinates(n_out, ratio, options.align)
         return selection(n_in, round_coordinates(x, options.rounding), x, f"opencv nearest, {options.align}, {options.rounding}")
     if mode == "area":
-        return area_reduce_weights(n_in, n_out, ratio) if area_reduces else area_enlarge_weights(n_in, n_out, ratio, inverse)
+        return area_reduce_weights(n_in, n_out, ratio) if area_reduces else area_enlarge_weights(n_in, n_out, ratio, inverse, horizontal)
     if linear_exact:
         from .arithmetic import opencv_linear_exact_weights
 
         return opencv_linear_exact_weights(n_in, n_out, ratio)
     x = _float32_coordinates(n_out, ratio, options.align)
+    if not options.exclude_outside:
+        weights = float32_weights(x, n_in, mode, options.cubic_a, horizontal)
+        how = {"bilinear": "linear", "lanczos": "lanczos4, 8 taps"}.get(mode, f"cubic a = {options.cubic_a:g}")
+        return AxisWeights(
+            n_in, n_out, weights.taps, weights.weights, x,
+            f"opencv {how}: x = f32((d + 0.5)·r − 0.5), weights in float32, edge replicated",
+        )
     if mode == "bicubic":
         kernel, how = keys_cubic(options.cubic_a), f"cubic a = {options.cubic_a:g}"
     elif mode == "lanczos":
@@ -192,7 +264,7 @@ def plan(request: Request) -> ResizePlan:
     integer = request.dtype is None or np.dtype(request.dtype).kind in "ui"
     linear_exact = bool(knobs.linear_exact) and integer
     passes = [
-        (i, s, axis_weights(s, inverse, options, area_reduces, linear_exact))
+        (i, s, axis_weights(s, inverse, options, area_reduces, linear_exact, horizontal=i == 0))
         for i, (s, inverse) in enumerate(zip(sizes, inverses))
     ]
     if mode == "area" and area_reduces:

@@ -118,6 +118,31 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     return _filter(array, passes, plan.out_shape)
 
 
+def banded_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
+    """``Σ_k weights[d, k] · values[taps[d, k]]`` along ``axis``, as float64 banded products.
+
+    Nothing is rounded or clipped. The terms are added in BLAS's order, so
+    the sums are exact when every product and partial sum is an integer
+    below 2**53 (integer samples times integer fixed-point weights): that
+    is how the presets compute the libraries' integer arithmetic quickly.
+    """
+    step = Step(axis, table, np.float64)
+    if axis == 0:
+        rows = step.band.rows(values.reshape(values.shape[0], -1), 0, table.n_out, 0)
+        return rows.reshape((table.n_out,) + values.shape[1:])
+    return _resample_inner(values, step)
+
+
+def in_strips(array: np.ndarray, lead: int, out_shape: tuple[int, ...], compute, rows: int = 1) -> np.ndarray:
+    """A new array of ``out_shape`` and ``array``'s dtype, filled in strips on the thread pool.
+
+    The axes before ``lead`` are flattened into items; ``compute(item,
+    start, stop, out)`` fills rows ``start:stop`` (a multiple of ``rows``
+    apart) of axis ``lead`` of one item's output ``out``.
+    """
+    return _in_strips(array, lead, out_shape, 8, rows, compute, rows)
+
+
 def _largest(array: np.ndarray) -> float:
     """The largest magnitude of an integer array's samples (its dtype's for 8 bits)."""
     info = np.iinfo(array.dtype)
