@@ -57,6 +57,8 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             values = _float32_passes(array, plan)
             rounded = np.floor(values + 0.5) if plan.arithmetic.endswith("2x2") else np.rint(values)
             return np.clip(rounded, 0, 255).astype(np.uint8)
+    if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
+        return _pillow_wide(array, plan)
     if selections_only and plan.fill is None:
         result = _float_passes(array, plan)
         return array.copy() if result is array else result
@@ -145,6 +147,34 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         out[...] = values
 
     return _strips(array, passes, tuple(out_shape), compute)
+
+
+def _store_i16(values: np.ndarray) -> np.ndarray:
+    """``I;16`` passes: ``ROUND_UP`` (half away from zero), clipped to 0…65535 after every pass."""
+    return np.clip(_store_i32(values), 0, 65535)
+
+
+def _store_i32(values: np.ndarray) -> np.ndarray:
+    """``ROUND_UP`` (half away from zero) to 32-bit integers, as mode ``I`` stores every pass."""
+    rounded = np.trunc(values + np.where(values >= 0, 0.5, -0.5))
+    return np.clip(rounded, -(2.0**31), 2.0**31 - 1)
+
+
+#: How Pillow stores each pass of its wider modes (``I;16``, ``I``, ``F``): sums are doubles, tap by tap.
+PILLOW_STORES = {
+    np.dtype(np.uint16): _store_i16,
+    np.dtype(np.int32): _store_i32,
+    np.dtype(np.float32): lambda values: values.astype(np.float32).astype(np.float64),
+}
+
+
+def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """Pillow's 16-bit, 32-bit integer and float passes: a double sum in tap order, stored after every pass."""
+    store = PILLOW_STORES[array.dtype]
+    values = array.astype(np.float64)
+    for axis_plan in plan.axes:
+        values = store(apply_axis(values, axis_plan.axis, axis_plan.weights))
+    return values.astype(array.dtype)
 
 
 def _strips(array: np.ndarray, passes, out_shape, compute) -> np.ndarray:

@@ -20,10 +20,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..core.errors import UsageError
-from ..core.kernels import BOX, HAMMING, TRIANGLE, Kernel, keys_cubic, lanczos
+from ..core.kernels import BOX, HAMMING, TRIANGLE, Kernel
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights
@@ -42,13 +44,71 @@ LIBRARY = "pillow"
 MODES = ("nearest", "box", "bilinear", "linear", "hamming", "bicubic", "lanczos")
 
 
+#: Pillow's window constants are C floats (``0.54f``, ``0.46f``), widened to double.
+_F054, _F046 = float(np.float32(0.54)), float(np.float32(0.46))
+
+
+def _sinc(x: float) -> float:
+    if x == 0.0:
+        return 1.0
+    x = x * math.pi
+    return math.sin(x) / x
+
+
+def _hamming(x: float) -> float:
+    x = abs(x)
+    if x == 0.0:
+        return 1.0
+    if x >= 1.0:
+        return 0.0
+    x = x * math.pi
+    return math.sin(x) / x * (_F054 + _F046 * math.cos(x))
+
+
+def _lanczos(x: float) -> float:
+    return _sinc(x) * _sinc(x / 3) if -3.0 <= x < 3.0 else 0.0
+
+
+def _elementwise(function):
+    """An array function from a scalar one: Pillow's kernels term for term, with the C library's sin and cos."""
+    vectorised = np.vectorize(function, otypes=[np.float64])
+    return lambda t: vectorised(t) if np.size(t) else np.zeros(np.shape(t))
+
+
+def _pillow_cubic(a: float) -> Kernel:
+    """``bicubic_filter`` with its own operation order (the last bit of a weight decides some roundings)."""
+
+    def function(x: np.ndarray) -> np.ndarray:
+        x = np.abs(x)
+        near = ((a + 2.0) * x - (a + 3.0)) * x * x + 1
+        far = (((x - 5) * x + 8) * x - 4) * a
+        return np.where(x < 1.0, near, np.where(x < 2.0, far, 0.0))
+
+    return Kernel("cubic", 2.0, function, f"Keys cubic, a = {a:g}")
+
+
+#: Pillow's own kernels: the same functions as upscale's, evaluated as ``Resample.c`` does,
+#: so that every weight is the library's to the last bit.
+KERNELS = {
+    "box": BOX,
+    "bilinear": TRIANGLE,
+    "hamming": Kernel(HAMMING.name, HAMMING.support, _elementwise(_hamming), HAMMING.formula),
+    "lanczos": Kernel("lanczos3", 3.0, _elementwise(_lanczos), "sinc(t)·sinc(t/3)"),
+}
+
+
 def _kernel(mode: str, cubic_a: float) -> Kernel:
-    return {"box": BOX, "bilinear": TRIANGLE, "hamming": HAMMING, "lanczos": lanczos(3)}.get(mode) or keys_cubic(cubic_a)
+    return KERNELS.get(mode) or _pillow_cubic(cubic_a)
 
 
 def coefficients(n_in: int, n_out: int, kernel: Kernel, start: float, stop: float, antialias: bool) -> AxisWeights:
-    """Pillow's ``precompute_coeffs`` for the source interval ``[start, stop)``, in its own double arithmetic."""
-    scale = (stop - start) / n_out
+    """Pillow's ``precompute_coeffs`` for the source interval ``[start, stop)``, in its own double arithmetic.
+
+    The box edges are C floats: ``stop − start`` is a float32 difference.
+    """
+    start, stop = np.float32(start), np.float32(stop)
+    scale = float(stop - start) / n_out
+    start = float(start)
     filter_scale = max(scale, 1.0) if antialias else 1.0
     support = kernel.support * filter_scale
     centre = start + (np.arange(n_out) + 0.5) * scale
