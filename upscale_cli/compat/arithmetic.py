@@ -37,7 +37,7 @@ import numpy as np
 
 from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
-from ..engine.apply import apply_axis, banded_sum, in_strips, to_dtype
+from ..engine.apply import BandedSum, apply_axis, apply_plan, in_strips, to_dtype
 
 #: Fractional bits of each fixed-point arithmetic's weights.
 WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}
@@ -125,30 +125,6 @@ def _pillow_reduce(values: np.ndarray, passes) -> np.ndarray:
     return ((values + area // 2) * multiplier) >> 24
 
 
-def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """``ImagingResample`` on 8-bit samples: every pass rounds half up and clips to 0…255."""
-    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
-    passes = plan.axes[len(reduces):]
-    if reduces:
-        array = _pillow_reduce(array.astype(np.int64), reduces).astype(np.uint8)
-    if not passes:
-        return array
-    fixed = {p.axis: replace(p.weights, weights=pillow_fixed_weights(p.weights.weights).astype(np.float64)) for p in passes}
-    out_shape = list(array.shape)
-    for p in passes:
-        out_shape[p.axis] = p.weights.n_out
-
-    def compute(item, start, stop, out, lead):
-        values, tables = _strip_input(item, passes, fixed, start, stop, lead)
-        for axis_plan in passes:
-            total = banded_sum(values, axis_plan.axis - lead, tables[axis_plan.axis])
-            values = np.floor((total + (1 << 21)) * 2.0**-22)
-            np.clip(values, 0, 255, out=values)
-        out[...] = values
-
-    return _strips(array, passes, tuple(out_shape), compute)
-
-
 def _store_i16(values: np.ndarray) -> np.ndarray:
     """``I;16`` passes: ``ROUND_UP`` (half away from zero), clipped to 0…65535 after every pass."""
     return np.clip(_store_i32(values), 0, 65535)
@@ -177,88 +153,132 @@ def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     return values.astype(array.dtype)
 
 
-def _strips(array: np.ndarray, passes, out_shape, compute) -> np.ndarray:
-    """``compute(item, start, stop, out, lead)`` over strips of the first resized axis, on the thread pool."""
+def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64) -> np.ndarray:
+    """``compute(item, start, stop, out, sums)`` over strips of the first resized axis, on the thread pool.
+
+    ``sums`` maps each pass's axis, counted from the first resized one, to
+    its :class:`~upscale_cli.engine.apply.BandedSum` in ``dtype``, built
+    once for all strips.
+    """
+    lead = min(p.axis for p in axis_plans)
+    sums = {p.axis - lead: BandedSum(p.weights, p.axis - lead, dtype) for p in axis_plans}
+    return in_strips(array, lead, out_shape, lambda item, start, stop, out: compute(item, start, stop, out, sums),
+                     rows=sums[0].block)
+
+
+def _strip_rows(item: np.ndarray, sums: dict, start: int, stop: int) -> tuple[np.ndarray, int]:
+    """The input rows that outputs ``start:stop`` of the first resized axis read, and the first one's index."""
+    low, high = sums[0].span(start, stop)
+    return item[low:high].astype(sums[0].step.band.dtype), low
+
+
+def _banded(values: np.ndarray, sums: dict, axis: int, start: int, stop: int, low: int) -> np.ndarray:
+    """One exact pass of a strip: outputs ``start:stop`` along the first axis, every output along another."""
+    return sums[axis](values, start, stop, low) if axis == 0 else sums[axis](values)
+
+
+def _fixed(axis_plans, weights) -> list:
+    """The passes with their weights replaced by ``weights(w)`` (the fixed-point integers)."""
+    return [replace(p, weights=replace(p.weights, weights=weights(p.weights.weights).astype(np.float64))) for p in axis_plans]
+
+
+def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """``ImagingResample`` on 8-bit samples: every pass rounds half up and clips to 0…255."""
+    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    if reduces:
+        array = _pillow_reduce(array.astype(np.int64), reduces).astype(np.uint8)
+    passes = _fixed(plan.axes[len(reduces):], pillow_fixed_weights)
+    if not passes:
+        return array
+    out_shape = list(array.shape)
+    for p in passes:
+        out_shape[p.axis] = p.weights.n_out
     lead = min(p.axis for p in passes)
-    return in_strips(array, lead, out_shape, lambda item, start, stop, out: compute(item, start, stop, out, lead), rows=8)
 
+    def compute(item, start, stop, out, sums):
+        values, low = _strip_rows(item, sums, start, stop)
+        for axis_plan in passes:
+            values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
+            values += 1 << 21
+            values *= 2.0**-22
+            np.floor(values, out=values)
+            np.clip(values, 0, 255, out=values)
+        out[...] = values
 
-def _strip_input(item: np.ndarray, passes, tables: dict, start: int, stop: int, lead: int):
-    """The input rows that outputs ``start:stop`` of axis ``lead`` read, as float64, and the tables
-    with the lead axis's restricted to those outputs and rows."""
-    table = tables[lead]
-    taps = table.taps[start:stop]
-    low, high = int(taps.min()), int(taps.max()) + 1
-    values = item[low:high].astype(np.float64)
-    strip = replace(table, n_in=high - low, n_out=stop - start, taps=taps - low, weights=table.weights[start:stop],
-                    coordinates=table.coordinates[start:stop])
-    return values, {**tables, lead: strip}
+    return _strips(array, passes, tuple(out_shape), compute)
 
 
 def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """OpenCV's 8-bit ``resizeGeneric``: exact integer passes, then the library's own vertical step.
 
-    Every pass but the last sums integers with ``cvRound(w · 2^bits)``
-    weights exactly. The last (vertical) pass is OpenCV's: ``INTER_LINEAR``
-    floors each tap, ``((b·(S >> 4)) >> 16)``, and rounds the pair with
-    ``(… + 2) >> 2``; ``INTER_CUBIC`` computes the first ``8·⌊n/8⌋``
-    samples of each row (128-bit vectors of eight 16-bit lanes) in float32,
-    ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))`` with ``b = beta/2²²``, separate
-    multiplies and adds, rounded half to even, and the rest of the row in
-    integers, ``(Σ Sₖbₖ + 2²¹) >> 22``; the other arithmetics round the
-    exact sum once.
+    Every pass sums integers with ``cvRound(w · 2^bits)`` weights exactly.
+    ``INTER_LANCZOS4`` and ``INTER_LINEAR_EXACT`` round the exact sum of
+    both passes once. ``INTER_LINEAR`` (and enlarging ``INTER_AREA``)
+    floors each vertical tap on its own, ``(b·(S >> 4)) >> 16``, and rounds
+    the pair with ``(… + 2) >> 2``. ``INTER_CUBIC`` computes the first
+    ``8·⌊n/8⌋`` samples of each row (128-bit vectors of eight 16-bit lanes)
+    in float32, ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))`` with ``b = beta/2²²``,
+    separate multiplies and adds, rounded half to even, and the rest of the
+    row in integers, ``(Σ Sₖbₖ + 2²¹) >> 22``.
     """
     bits = WEIGHT_BITS[plan.arithmetic]
-    *first, last = plan.axes
-    fixed = {p.axis: replace(p.weights, weights=np.rint(p.weights.weights * (1 << bits))) for p in plan.axes}
-    shift = bits * len(plan.axes)
+    fixed = _fixed(plan.axes, lambda w: np.rint(w * (1 << bits)))
     cubic = plan.arithmetic == "opencv-fixed" and plan.options.mode == "bicubic"
+    if plan.arithmetic != "opencv-linear" and not cubic:
+        # one rounding of the exact sum: the engine's own definition, with the weights scaled back
+        scaled = [replace(p, weights=replace(p.weights, weights=p.weights.weights * 2.0**-bits)) for p in fixed]
+        return apply_plan(array, replace(plan, axes=tuple(scaled), arithmetic="exact", executor=None))
+    *first, last = fixed
+    lead = min(p.axis for p in fixed)
+    if last.axis != lead:
+        raise ValueError("OpenCV's vertical step runs on the first array axis it resizes")
+    step = _opencv_linear_step if plan.arithmetic == "opencv-linear" else _opencv_cubic_step
 
-    def compute(item, start, stop, out, lead):
-        values, tables = _strip_input(item, plan.axes, fixed, start, stop, lead)
+    def compute(item, start, stop, out, sums):
+        values, low = _strip_rows(item, sums, start, stop)
         for axis_plan in first:
-            values = banded_sum(values, axis_plan.axis - lead, tables[axis_plan.axis])
-        axis, table = last.axis - lead, tables[last.axis]
-        if plan.arithmetic == "opencv-linear":
-            result = _opencv_linear_step(values, axis, table)
-        else:
-            result = np.floor((banded_sum(values, axis, table) + (1 << (shift - 1))) * 2.0**-shift)
-            if cubic:
-                _opencv_cubic_vectors(values, axis, table, bits, result)
-        np.clip(result, 0, 255, out=result)
-        out[...] = result
+            values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
+        table = last.weights
+        strip = replace(table, n_out=stop - start, taps=table.taps[start:stop] - low, weights=table.weights[start:stop])
+        out[...] = np.clip(step(values, strip), 0, 255)
 
-    return _strips(array, plan.axes, plan.out_shape, compute)
+    # 8-bit samples times 11-bit weights: every horizontal sum is an integer below 2**24, exact in float32
+    return _strips(array, fixed, plan.out_shape, compute, np.float32)
 
 
-def _opencv_linear_step(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
-    """``INTER_LINEAR``'s vertical step: ``(Σ (bₖ·(Sₖ >> 4)) >> 16 + 2) >> 2`` in 32-bit integers."""
+def _opencv_linear_step(values: np.ndarray, table: AxisWeights) -> np.ndarray:
+    """``INTER_LINEAR``'s vertical step along axis 0: ``(Σ (bₖ·(Sₖ >> 4)) >> 16 + 2) >> 2`` in 32 bits."""
     shifted = values.astype(np.int32) >> 4
-    broadcast = [1] * values.ndim
-    broadcast[axis] = table.n_out
+    broadcast = (-1,) + (1,) * (values.ndim - 1)
     total = np.full(1, 2, dtype=np.int32)
     for k in range(table.taps.shape[1]):
-        product = np.take(shifted, table.taps[:, k], axis=axis) * table.weights[:, k].astype(np.int32).reshape(broadcast)
-        total = total + (product >> 16)
-    return (total >> 2).astype(np.float64)
+        product = np.take(shifted, table.taps[:, k], axis=0) * table.weights[:, k].astype(np.int32).reshape(broadcast)
+        product >>= 16
+        total = total + product
+    total >>= 2
+    return total
 
 
-def _opencv_cubic_vectors(values: np.ndarray, axis: int, table: AxisWeights, bits: int, result: np.ndarray) -> None:
-    """Overwrite the vectorised part of each row of ``result`` with OpenCV's float32 cubic step."""
-    row = math.prod(values.shape[axis + 1:])
+def _opencv_cubic_step(values: np.ndarray, table: AxisWeights) -> np.ndarray:
+    """``INTER_CUBIC``'s vertical step along axis 0: float32 vectors, then the integer tail of each row."""
+    row = math.prod(values.shape[1:])
+    flat = values.reshape(len(values), row)
     vectorised = row // 8 * 8
-    if not vectorised:
-        return
-    flat = values.reshape(values.shape[:axis + 1] + (row,))[..., :vectorised].astype(np.float32)
-    broadcast = [1] * flat.ndim
-    broadcast[axis] = table.n_out
-    beta = (table.weights * 2.0 ** (-2 * bits)).astype(np.float32)
+    broadcast = (-1, 1)
+    out = np.empty((table.n_out, row), np.int64)
+    head = flat[:, :vectorised].astype(np.float32)
+    beta = (table.weights * 2.0**-22).astype(np.float32)
     total = None
     for k in reversed(range(table.taps.shape[1])):
-        term = np.take(flat, table.taps[:, k], axis=axis) * beta[:, k].reshape(broadcast)
-        total = term if total is None else term + total
-    target = result.reshape(result.shape[:axis + 1] + (row,))
-    target[..., :vectorised] = np.clip(np.rint(total), -32768, 32767)
+        term = np.take(head, table.taps[:, k], axis=0)
+        term *= beta[:, k].reshape(broadcast)
+        total = term if total is None else np.add(term, total, out=total)
+    out[:, :vectorised] = np.clip(np.rint(total), -32768, 32767)
+    tail = flat[:, vectorised:].astype(np.int64)
+    exact = sum(np.take(tail, table.taps[:, k], axis=0) * table.weights[:, k].astype(np.int64).reshape(broadcast)
+                for k in range(table.taps.shape[1]))
+    out[:, vectorised:] = (exact + (1 << 21)) >> 22
+    return out.reshape((table.n_out,) + values.shape[1:])
 
 
 def opencv_linear_exact_weights(n_in: int, n_out: int, ratio: float) -> AxisWeights:

@@ -123,6 +123,8 @@ def area_enlarge_weights(n_in: int, n_out: int, ratio: float, inverse: float, ho
     if horizontal:
         g[start >= n_in - 1] = 0.0
     start = np.minimum(start, n_in - 1)
+    if not g.any():  # an integer enlargement: every pixel repeated
+        return selection(n_in, start, start, "opencv area (enlarging by an integer): sx = floor(d·r), copied")
     taps = np.stack([start, np.minimum(start + 1, n_in - 1)], axis=1)
     weights = np.stack([1.0 - g, g], axis=1).astype(np.float32).astype(np.float64)
     return AxisWeights(

@@ -118,19 +118,34 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     return _filter(array, passes, plan.out_shape)
 
 
-def banded_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
-    """``Σ_k weights[d, k] · values[taps[d, k]]`` along ``axis``, as float64 banded products.
+class BandedSum:
+    """``Σ_k weights[d, k] · values[taps[d, k]]`` along one axis, as banded products in ``dtype``.
 
-    Nothing is rounded or clipped. The terms are added in BLAS's order, so
-    the sums are exact when every product and partial sum is an integer
-    below 2**53 (integer samples times integer fixed-point weights): that
-    is how the presets compute the libraries' integer arithmetic quickly.
+    Built once per table and applied to many strips. Nothing is rounded or
+    clipped, and the terms are added in BLAS's order, so the sums are exact
+    when every product and partial sum is an integer below 2**53 (2**24 in
+    float32; integer
+    samples times integer fixed-point weights): that is how the presets
+    compute the libraries' integer arithmetic pass by pass on the fast path.
     """
-    step = Step(axis, table, np.float64)
-    if axis == 0:
-        rows = step.band.rows(values.reshape(values.shape[0], -1), 0, table.n_out, 0)
-        return rows.reshape((table.n_out,) + values.shape[1:])
-    return _resample_inner(values, step)
+
+    def __init__(self, table: AxisWeights, axis: int, dtype=np.float64):
+        self.step = Step(axis, table, dtype)
+        #: Strips of axis 0 start at multiples of this many outputs.
+        self.block = self.step.band.size
+
+    def span(self, start: int, stop: int) -> tuple[int, int]:
+        """The input rows ``low, high`` that outputs ``start:stop`` of axis 0 read."""
+        return self.step.band.span(start, stop)
+
+    def __call__(self, values: np.ndarray, start: int = 0, stop: int | None = None, low: int = 0) -> np.ndarray:
+        """Outputs ``start:stop`` of the axis; along axis 0, ``values`` holds the input rows from ``low``."""
+        step = self.step
+        if step.axis:
+            return _resample_inner(values, step)
+        stop = step.band.n_out if stop is None else stop
+        rows = step.band.rows(values.reshape(values.shape[0], -1), start, stop, low)
+        return rows.reshape((stop - start,) + values.shape[1:])
 
 
 def in_strips(array: np.ndarray, lead: int, out_shape: tuple[int, ...], compute, rows: int = 1) -> np.ndarray:
