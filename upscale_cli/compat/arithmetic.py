@@ -53,10 +53,10 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             return _pillow_8bit(array, plan)
         if plan.arithmetic in ("opencv-linear", "opencv-fixed", "opencv-linear-exact"):
             return _opencv_8bit(array, plan)
-        if plan.arithmetic.startswith("opencv-area"):
-            values = _float32_passes(array, plan)
-            rounded = np.floor(values + 0.5) if plan.arithmetic.endswith("2x2") else np.rint(values)
-            return np.clip(rounded, 0, 255).astype(np.uint8)
+        if plan.arithmetic == "opencv-area-2x2":  # means of two by two, halves rounded up: the engine's own rule
+            return apply_plan(array, replace(plan, arithmetic="exact", executor=None))
+        if plan.arithmetic == "opencv-area":
+            return np.clip(np.rint(_float32_passes(array, plan)), 0, 255).astype(np.uint8)
     if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
         return _pillow_wide(array, plan)
     if selections_only and plan.fill is None:
@@ -187,7 +187,8 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
     if reduces:
         array = _pillow_reduce(array.astype(np.int64), reduces).astype(np.uint8)
-    passes = _fixed(plan.axes[len(reduces):], pillow_fixed_weights)
+    # the fixed weights over 2**22: still exact, and the pass's result is the rounded value's argument
+    passes = _fixed(plan.axes[len(reduces):], lambda w: pillow_fixed_weights(w) * 2.0**-22)
     if not passes:
         return array
     out_shape = list(array.shape)
@@ -199,11 +200,9 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         values, low = _strip_rows(item, sums, start, stop)
         for axis_plan in passes:
             values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
-            values += 1 << 21
-            values *= 2.0**-22
+            values += 0.5
             np.floor(values, out=values)
-            np.clip(values, 0, 255, out=values)
-        out[...] = values
+            np.clip(values, 0, 255, out=out if axis_plan is passes[-1] else values, casting="unsafe")
 
     return _strips(array, passes, tuple(out_shape), compute)
 
@@ -240,7 +239,7 @@ def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
         table = last.weights
         strip = replace(table, n_out=stop - start, taps=table.taps[start:stop] - low, weights=table.weights[start:stop])
-        out[...] = np.clip(step(values, strip), 0, 255)
+        np.clip(step(values, strip), 0, 255, out=out, casting="unsafe")
 
     # 8-bit samples times 11-bit weights: every horizontal sum is an integer below 2**24, exact in float32
     return _strips(array, fixed, plan.out_shape, compute, np.float32)
@@ -250,11 +249,13 @@ def _opencv_linear_step(values: np.ndarray, table: AxisWeights) -> np.ndarray:
     """``INTER_LINEAR``'s vertical step along axis 0: ``(Σ (bₖ·(Sₖ >> 4)) >> 16 + 2) >> 2`` in 32 bits."""
     shifted = values.astype(np.int32) >> 4
     broadcast = (-1,) + (1,) * (values.ndim - 1)
-    total = np.full(1, 2, dtype=np.int32)
+    total = None
     for k in range(table.taps.shape[1]):
-        product = np.take(shifted, table.taps[:, k], axis=0) * table.weights[:, k].astype(np.int32).reshape(broadcast)
+        product = np.take(shifted, table.taps[:, k], axis=0)
+        product *= table.weights[:, k].astype(np.int32).reshape(broadcast)
         product >>= 16
-        total = total + product
+        total = product if total is None else np.add(total, product, out=total)
+    total += 2
     total >>= 2
     return total
 
