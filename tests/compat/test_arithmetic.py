@@ -77,3 +77,52 @@ def test_cli_library_knobs(tmp_path):
     np.testing.assert_allclose(np.load(tmp_path / "y.npy").ravel(), [-7, -7, 0.5, 1.25, 2], atol=1e-5)
     bad = runner.invoke(main, [str(source), "--size", "5x1", "--roi", "a,b"])
     assert bad.exit_code == 2 and "expected numbers separated by commas" in bad.output
+
+
+def test_opencv_linear_keeps_the_vertical_phase_at_the_top_border():
+    x = np.array([[78, 10, 19], [4, 44, 208], [166, 233, 128]], np.uint8)
+    out = resize(x, size=(4, 5), mode="bilinear", compat="opencv")
+    # cv2.resize(x, (4, 5), interpolation=cv2.INTER_LINEAR): row 0 reads row 0 twice with weights
+    # 0.3 and 0.7, each floored on its own, so 35 where one weight of 1 would give 36
+    assert out.tolist() == [[78, 35, 13, 19], [48, 33, 50, 94], [4, 29, 106, 208],
+                            [101, 136, 158, 160], [166, 208, 194, 128]]
+
+
+def test_pillow_i16_rounds_and_clips_after_every_pass():
+    x = np.array([[0, 65535, 0], [65535, 0, 65535]], np.uint16)
+    out = np.asarray(resize_image(Image.fromarray(x), size=(7, 5), mode="bicubic", compat="pillow"))
+    # Image.fromarray(x).resize((7, 5), Image.BICUBIC): the horizontal pass overshoots and is
+    # clipped to 0…65535 before the vertical pass (exact 2-D arithmetic gives 0 and 65535 in the corners)
+    assert out.tolist() == [
+        [0, 1556, 42663, 65535, 42663, 1556, 0],
+        [4296, 10132, 39944, 61239, 39944, 10132, 4296],
+        [32768, 32768, 32768, 32768, 32768, 32768, 32768],
+        [61239, 55403, 25591, 4296, 25591, 55403, 61239],
+        [65535, 63979, 22872, 0, 22872, 63979, 65535],
+    ]
+
+
+def test_fixed_point_paths_equal_the_tap_by_tap_integer_definition():
+    """The banded products (float32 and float64 BLAS) give the integer sums exactly, on strips of any size."""
+    rng = np.random.default_rng(5)
+    x = rng.integers(0, 256, (301, 157, 3), dtype=np.uint8)
+    for compat, mode in (("pillow", "lanczos"), ("opencv", "bilinear"), ("opencv", "bicubic")):
+        plan = plan_for(x.shape, size=(389, 211), mode=mode, compat=compat, dtype=x.dtype, layout="hwc")
+        values = x.astype(np.int64)
+        bits = 22 if compat == "pillow" else 11
+        for axis_plan in plan.axes:
+            table = axis_plan.weights
+            fixed = pillow_fixed_weights(table.weights) if compat == "pillow" else np.rint(table.weights * 2**bits).astype(np.int64)
+            broadcast = [1, 1, 1]
+            broadcast[axis_plan.axis] = table.n_out
+            values = sum(np.take(values, table.taps[:, k], axis=axis_plan.axis) * fixed[:, k].reshape(broadcast)
+                         for k in range(table.taps.shape[1]))
+            if compat == "pillow":
+                values = np.clip((values + (1 << 21)) >> 22, 0, 255)
+        if compat == "opencv":
+            values = np.clip((values + (1 << 21)) >> 22, 0, 255)
+        out = apply_library_arithmetic(x, plan).astype(np.int64)
+        if compat == "pillow":
+            np.testing.assert_array_equal(out, values)
+        else:  # OpenCV's vertical steps floor or round in float32 on their own: within 1 of one rounding
+            assert np.abs(out - values).max() <= 1

@@ -83,9 +83,10 @@ class Family:
         cid = "%s-%04d" % (self.prefix, len(self.cases) + 1)
         for key, arr in (arrays or {}).items():
             self.arrays["%s__%s" % (cid, key)] = np.ascontiguousarray(arr)
+        library = extra.pop("library_override", self.library)
         rec = OrderedDict(
             id=cid,
-            library=self.library,
+            library=library,
             file=self.file,
             call=call,
             params=_jsonable(params),
@@ -469,6 +470,77 @@ def gen_pillow(fam):
 
 
 # --------------------------------------------------------------------------
+# Bit-exactness cases: where the presets used to be off by one (or more)
+# --------------------------------------------------------------------------
+
+def gen_exact(fam):
+    """cv2.resize with IPP switched off (OpenCV's own 8-bit code) and Pillow's I;16 and RGBA hamming."""
+    import cv2
+    from PIL import Image
+
+    rng = np.random.default_rng(4004)
+    cv2.ipp.setUseIPP(False)
+    cv_version = cv2.__version__
+
+    def cv_case(shape, interp, dsize=None, fx=None, fy=None, note="", binary=False):
+        x = rng.integers(0, 256, size=shape).astype(np.uint8)
+        if binary:
+            x = ((x > 127) * 255).astype(np.uint8)
+        flag = getattr(cv2, interp)
+        if dsize is not None:
+            y = cv2.resize(x, dsize, interpolation=flag)
+            call = "cv2.ipp.setUseIPP(False); cv2.resize(x, %s, interpolation=cv2.%s)" % (_fmt(tuple(dsize)), interp)
+        else:
+            y = cv2.resize(x, (0, 0), fx=fx, fy=fy, interpolation=flag)
+            call = "cv2.ipp.setUseIPP(False); cv2.resize(x, (0, 0), fx=%r, fy=%r, interpolation=cv2.%s)" % (fx, fy, interp)
+        params = OrderedDict(function="resize", interpolation=interp,
+                             dsize=list(dsize) if dsize is not None else None,
+                             fx=fx if dsize is None else 0.0, fy=fy if dsize is None else 0.0, ipp=False)
+        fam.add(call, params, "uint8", "hw" if x.ndim == 2 else "hwc", {"max_abs_diff": 0},
+                note + " (OpenCV %s's own code: IPP off)" % cv_version, {"input": x, "output": y},
+                output_shape=list(y.shape), library_override="opencv")
+
+    for interp in ("INTER_LINEAR", "INTER_CUBIC", "INTER_LANCZOS4"):
+        cv_case((23, 31, 3), interp, dsize=(67, 49), note="RGB enlarge, odd sizes: vertical phase kept at the borders")
+        cv_case((37, 29), interp, dsize=(13, 11), note="grey reduce, no antialias")
+        cv_case((9, 40, 4), interp, dsize=(17, 25), note="RGBA, W reduces, H enlarges")
+        cv_case((1, 19, 3), interp, dsize=(45, 6), note="1-row input")
+        cv_case((15, 1), interp, dsize=(7, 33), note="1-column input, 1→7 wide")
+        cv_case((12, 14, 3), interp, fx=1.37, fy=2.61, note="fx/fy: r = 1/fx")
+        cv_case((16, 21), interp, dsize=(35, 40), binary=True, note="0/255 data: overshoot clipped")
+    cv_case((19, 37, 3), "INTER_CUBIC", dsize=(41, 23),
+            note="row of 123 samples: 120 in float32 vectors (half to even), the last 3 in integers")
+    cv_case((11, 13, 3), "INTER_AREA", dsize=(29, 24), note="enlarging area: the linear code, vertical phase kept")
+    cv2.ipp.setUseIPP(True)
+
+    def pil_case(x, mode, outsize, resample, note):
+        img = Image.fromarray(x) if mode != "RGBA" else Image.fromarray(x, "RGBA")
+        assert img.mode == mode, (img.mode, mode)
+        y = np.asarray(img.resize(tuple(outsize), getattr(Image.Resampling, resample))).copy()
+        call = "Image.fromarray(x).resize(%s, Image.Resampling.%s)" % (_fmt(tuple(outsize)), resample)
+        params = OrderedDict(function="resize", resample=resample, size=list(outsize), mode=mode,
+                             reducing_gap=None, box=None)
+        fam.add(call, params, str(x.dtype), "hw" if x.ndim == 2 else "hwc", {"max_abs_diff": 0}, note,
+                {"input": x, "output": y}, output_shape=list(y.shape), library_override="pillow")
+
+    binary16 = ((rng.integers(0, 2, size=(9, 11)) * 65535)).astype(np.uint16)
+    for resample in ("BICUBIC", "LANCZOS"):
+        pil_case(binary16, "I;16", (23, 17), resample,
+                 "I;16 0/65535: every pass rounds half away from zero and clips to 0..65535")
+        pil_case(binary16, "I;16", (5, 4), resample, "I;16 reduce with overshoot")
+    ramp = rng.integers(0, 65536, size=(13, 10)).astype(np.uint16)
+    pil_case(ramp, "I;16", (21, 6), "BILINEAR", "I;16 random, mixed")
+    pil_case(ramp, "I;16", (7, 29), "HAMMING", "I;16 random, hamming")
+    # found by search: the first seed whose RGBA hamming reduction Pillow and a double 0.54/0.46 window disagree on
+    seeded = np.random.default_rng(3736)
+    w, h = seeded.integers(8, 40, 2)
+    ow, oh = seeded.integers(2, w), seeded.integers(2, h)
+    x = seeded.integers(0, 256, (h, w, 4)).astype(np.uint8)
+    pil_case(x, "RGBA", (int(ow), int(oh)), "HAMMING",
+             "RGBA hamming reduce: Pillow's window is 0.54f + 0.46f·cos (C floats); doubles move a 22-bit weight")
+
+
+# --------------------------------------------------------------------------
 # ONNX Resize (onnxruntime)
 # --------------------------------------------------------------------------
 
@@ -771,6 +843,7 @@ def main():
         (Family("pillow", "pillow.npz", "pillow"), gen_pillow),
         (Family("onnx", "onnx.npz", "onnx"), gen_onnx),
         (Family("nn", "nn.npz", "nn"), gen_nn),
+        (Family("exact", "exact.npz", "exact"), gen_exact),
     ]
     cases = []
     for fam, gen in fams:
