@@ -59,9 +59,9 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             return np.clip(np.rint(_float32_passes(array, plan)), 0, 255).astype(np.uint8)
     if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
         return _pillow_wide(array, plan)
-    if selections_only and plan.fill is None:
-        result = _float_passes(array, plan)
-        return array.copy() if result is array else result
+    if plan.fill is None:
+        # float64 sums pass after pass, converted once: the engine's own definition, in strips on its pool
+        return apply_plan(array, replace(plan, arithmetic="exact", executor=None))
     return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype)
 
 
@@ -147,10 +147,21 @@ PILLOW_STORES = {
 def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Pillow's 16-bit, 32-bit integer and float passes: a double sum in tap order, stored after every pass."""
     store = PILLOW_STORES[array.dtype]
-    values = array.astype(np.float64)
-    for axis_plan in plan.axes:
-        values = store(apply_axis(values, axis_plan.axis, axis_plan.weights))
-    return values.astype(array.dtype)
+    lead = min(p.axis for p in plan.axes)
+    table = next(p.weights for p in plan.axes if p.axis == lead)
+
+    def compute(item, start, stop, out):
+        taps = table.taps[start:stop]
+        low = int(taps.min())
+        values = item[low:int(taps.max()) + 1].astype(np.float64)
+        for axis_plan in plan.axes:
+            weights = axis_plan.weights
+            if axis_plan.axis == lead:
+                weights = replace(weights, n_out=stop - start, taps=taps - low, weights=weights.weights[start:stop])
+            values = store(apply_axis(values, axis_plan.axis - lead, weights))
+        out[...] = values
+
+    return in_strips(array, lead, plan.out_shape, compute)
 
 
 def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64) -> np.ndarray:
