@@ -22,7 +22,10 @@ Parts:
   the size of the file written;
 - memory: peak RSS of each library resizing 4000×3000 → 8000×6000 Lanczos
   in a fresh process;
-- startup: ``upscale --help``.
+- startup: ``upscale --help``;
+- presets: every ``compat=`` preset against native mode on the same job
+  and against its library doing the same resize (when installed), RGB
+  8-bit and float32 grey, ×2, ×½ and ×1.5, interleaved in one run.
 """
 
 from __future__ import annotations
@@ -174,6 +177,84 @@ def measure_in_process(cases: list[dict], repeats: int) -> list[dict]:
             others = interleaved(competitors(case["mode"], case["size"], case["array"]), repeats)
             result["times"].update({name: summary(samples) for name, samples in others.items()})
     return results
+
+
+# -- presets ---------------------------------------------------------------------
+
+#: Each preset's name for the modes compared, and the library call doing the same.
+PRESET_MODES = ("bilinear", "bicubic", "lanczos", "area", "nearest")
+PRESET_SCALES = (2, 0.5, 1.5)
+
+
+def library_run(preset: str, mode: str, size: tuple[int, int], array: np.ndarray):
+    """The library's own resize for ``compat=preset`` as a function, or None (not installed, or no such mode)."""
+    try:
+        if preset == "pillow":
+            filters = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS,
+                       "area": Image.BOX, "nearest": Image.NEAREST}
+            image = Image.fromarray(array)
+            return lambda: image.resize(size, filters[mode])
+        if preset == "opencv":
+            import cv2
+
+            flags = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4,
+                     "area": cv2.INTER_AREA, "nearest": cv2.INTER_NEAREST}
+            return lambda: cv2.resize(array, size, interpolation=flags[mode])
+        import torch
+
+        if mode == "lanczos" or array.dtype != np.float32:  # PyTorch filters float tensors (uint8 only in bilinear)
+            return None
+        tensor = torch.from_numpy(np.ascontiguousarray(np.atleast_3d(array).transpose(2, 0, 1)))[None]
+        return lambda: torch.nn.functional.interpolate(tensor, size=size[::-1], mode=mode)
+    except ImportError:
+        return None
+
+
+def preset_mode(preset: str, mode: str) -> str:
+    """Pillow calls its area average a box filter."""
+    return "box" if (preset, mode) == ("pillow", "area") else mode
+
+
+def measure_presets(repeats: int, texts: list[str]) -> list[dict]:
+    """Native mode, each preset and its library on the same job, interleaved; medians and ratios."""
+    rgb = photo(*HD)
+    inputs = {"RGB8": rgb, "F32 grey": rgb.astype(np.float32).mean(axis=2) / 255}
+    results = []
+    for label, array in inputs.items():
+        for mode in PRESET_MODES:
+            for scale in PRESET_SCALES:
+                size = (round(HD[0] * scale), round(HD[1] * scale))
+                for preset in ("opencv", "pillow", "torch"):
+                    if mode == "lanczos" and preset == "torch":
+                        continue
+                    name = f"{label} ×{scale:g} {mode} compat={preset}"
+                    if texts and not any(t in name for t in texts):
+                        continue
+                    runs = {
+                        "native": lambda: upscale_cli.resize(array, size=size, mode=mode),
+                        "preset": lambda p=preset: upscale_cli.resize(array, size=size, mode=preset_mode(p, mode), compat=p),
+                    }
+                    library = library_run(preset, mode, size, array)
+                    if library is not None:
+                        runs["library"] = library
+                    times = {key: statistics.median(samples) for key, samples in interleaved(runs, repeats).items()}
+                    results.append({
+                        "case": name, "times_s": times,
+                        "vs_native": times["preset"] / times["native"],
+                        "vs_library": times["preset"] / times["library"] if "library" in times else None,
+                    })
+    return results
+
+
+def rows_presets(results: list[dict]) -> tuple[list[str], list[list[str]]]:
+    header = ["case", "native ms", "preset ms", "library ms", "preset / native", "preset / library"]
+    rows = []
+    for r in results:
+        times = r["times_s"]
+        rows.append([r["case"], f"{times['native'] * 1000:.1f}", f"{times['preset'] * 1000:.1f}",
+                     f"{times['library'] * 1000:.1f}" if "library" in times else "—", f"{r['vs_native']:.2f}",
+                     f"{r['vs_library']:.2f}" if r["vs_library"] is not None else "—"])
+    return header, rows
 
 
 # -- whole processes -------------------------------------------------------------
@@ -378,6 +459,9 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                       *rows_processes(report["processes"])))
     if report.get("memory"):
         found.append(("Peak memory, 4000×3000 → 8000×6000 Lanczos in a fresh process", *rows_memory(report["memory"])))
+    if report.get("presets"):
+        found.append(("Library presets, 1920×1080 (medians of interleaved runs; library = cv2.resize, Image.resize, "
+                      "F.interpolate)", *rows_presets(report["presets"])))
     return found
 
 
@@ -421,11 +505,11 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per library and case (default 7)")
     parser.add_argument("--quick", action="store_true", help="skip the 4000×3000 cases (a few seconds each)")
-    parser.add_argument("--only", choices=["in-process", "process", "memory", "startup"], help="run one part")
+    parser.add_argument("--only", choices=["in-process", "process", "memory", "startup", "presets"], help="run one part")
     parser.add_argument("--case", action="append", default=[], metavar="TEXT",
-                        help="only the in-process cases whose names contain TEXT (repeatable)")
+                        help="only the in-process and preset cases whose names contain TEXT (repeatable)")
     args = parser.parse_args()
-    report = {"machine": None, "in_process": [], "processes": [], "memory": None, "startup": None}
+    report = {"machine": None, "in_process": [], "processes": [], "memory": None, "startup": None, "presets": []}
     # processes first: a child's peak RSS counts the pages it shares with this
     # process when forked, so this one must still be small
     report["launcher_rss"] = current_rss()
@@ -439,6 +523,8 @@ def main() -> None:
     if args.only in (None, "in-process"):
         cases = [c for c in in_process_cases(args.quick) if not args.case or any(t in c["name"] for t in args.case)]
         report["in_process"] = measure_in_process(cases, args.repeats)
+    if args.only in (None, "presets"):
+        report["presets"] = measure_presets(args.repeats, args.case)
     report["machine"] = machine()  # last: it imports the optional libraries
     if args.json:
         print(json.dumps(report, indent=2))
