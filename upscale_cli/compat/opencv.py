@@ -270,8 +270,13 @@ def plan(request: Request) -> ResizePlan:
         for i, (s, inverse) in enumerate(zip(sizes, inverses))
     ]
     if mode == "area" and area_reduces:
-        two_by_two = all(s.n_in == 2 * s.n_out for s in sizes)
-        arithmetic = "opencv-area-2x2" if two_by_two else "opencv-area"
+        # resizeAreaFast: whole-number scales on both axes (within DBL_EPSILON, as OpenCV tests them)
+        scales = [1.0 / inverse for inverse in inverses]
+        fast = all(abs(scale - round(scale)) < np.finfo(float).eps for scale in scales)
+        if fast and all(round(scale) == 2 for scale in scales):
+            arithmetic = "opencv-area-2x2"
+        else:
+            arithmetic = "opencv-area-fast" if fast else "opencv-area"
     elif linear_exact:
         arithmetic = "opencv-linear-exact"
     elif mode in ("bilinear", "area") and len(sizes) == 2:  # enlarging INTER_AREA runs the linear code
