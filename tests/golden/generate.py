@@ -285,6 +285,21 @@ def gen_torch(fam):
 # OpenCV cv2.resize
 # --------------------------------------------------------------------------
 
+def _cv_resize(cv2, x, interp, dsize, fx, fy):
+    """``cv2.resize`` with ``dsize`` or ``fx``/``fy``: the output, the call as text and its params."""
+    flag = getattr(cv2, interp)
+    if dsize is not None:
+        y = cv2.resize(x, dsize, interpolation=flag)
+        call = "cv2.resize(x, %s, interpolation=cv2.%s)" % (_fmt(tuple(dsize)), interp)
+    else:
+        y = cv2.resize(x, (0, 0), fx=fx, fy=fy, interpolation=flag)
+        call = "cv2.resize(x, (0, 0), fx=%r, fy=%r, interpolation=cv2.%s)" % (fx, fy, interp)
+    params = OrderedDict(function="resize", interpolation=interp,
+                         dsize=list(dsize) if dsize is not None else None,
+                         fx=fx if dsize is None else 0.0, fy=fy if dsize is None else 0.0)
+    return y, call, params
+
+
 def gen_opencv(fam):
     import cv2
 
@@ -298,16 +313,7 @@ def gen_opencv(fam):
     def case(shape, dtype, interp, dsize=None, fx=None, fy=None, note="", x=None, tol=None):
         if x is None:
             x = rand(shape, dtype)
-        flag = getattr(cv2, interp)
-        if dsize is not None:
-            y = cv2.resize(x, dsize, interpolation=flag)
-            call = "cv2.resize(x, %s, interpolation=cv2.%s)" % (_fmt(tuple(dsize)), interp)
-        else:
-            y = cv2.resize(x, (0, 0), fx=fx, fy=fy, interpolation=flag)
-            call = "cv2.resize(x, (0, 0), fx=%r, fy=%r, interpolation=cv2.%s)" % (fx, fy, interp)
-        params = OrderedDict(function="resize", interpolation=interp,
-                             dsize=list(dsize) if dsize is not None else None,
-                             fx=fx if dsize is None else 0.0, fy=fy if dsize is None else 0.0)
+        y, call, params = _cv_resize(cv2, x, interp, dsize, fx, fy)
         if tol is None:
             if x.dtype == np.uint8:
                 tol = {"max_abs_diff": 0} if interp in ("INTER_NEAREST", "INTER_NEAREST_EXACT",
@@ -486,16 +492,9 @@ def gen_exact(fam):
         x = rng.integers(0, 256, size=shape).astype(np.uint8)
         if binary:
             x = ((x > 127) * 255).astype(np.uint8)
-        flag = getattr(cv2, interp)
-        if dsize is not None:
-            y = cv2.resize(x, dsize, interpolation=flag)
-            call = "cv2.ipp.setUseIPP(False); cv2.resize(x, %s, interpolation=cv2.%s)" % (_fmt(tuple(dsize)), interp)
-        else:
-            y = cv2.resize(x, (0, 0), fx=fx, fy=fy, interpolation=flag)
-            call = "cv2.ipp.setUseIPP(False); cv2.resize(x, (0, 0), fx=%r, fy=%r, interpolation=cv2.%s)" % (fx, fy, interp)
-        params = OrderedDict(function="resize", interpolation=interp,
-                             dsize=list(dsize) if dsize is not None else None,
-                             fx=fx if dsize is None else 0.0, fy=fy if dsize is None else 0.0, ipp=False)
+        y, call, params = _cv_resize(cv2, x, interp, dsize, fx, fy)
+        call = "cv2.ipp.setUseIPP(False); " + call
+        params["ipp"] = False
         fam.add(call, params, "uint8", "hw" if x.ndim == 2 else "hwc", {"max_abs_diff": 0},
                 note + " (OpenCV %s's own code: IPP off)" % cv_version, {"input": x, "output": y},
                 output_shape=list(y.shape), library_override="opencv")
