@@ -37,7 +37,7 @@ import numpy as np
 
 from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
-from ..engine.apply import BandedSum, apply_axis, apply_plan, in_strips, to_dtype
+from ..engine.apply import Arithmetic, BandedSum, apply_axis, apply_plan, in_strips, to_dtype
 
 #: Fractional bits of each fixed-point arithmetic's weights.
 WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}
@@ -215,11 +215,16 @@ def _fixed(axis_plans, weights) -> list:
 
 
 def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """``ImagingResample`` on 8-bit samples: every pass rounds half up and clips to 0…255."""
+    """``ImagingResample`` on 8-bit samples: every pass rounds half up and clips to 0…255.
+
+    A pass is ``floor(Σ x·w/2²² + 0.5)`` with Pillow's integer weights
+    ``w``: the engine's own rounding of its own sum, so each pass runs as
+    the engine's filters do, in float32 with a proven error bound, and the
+    few outputs too close to a rounding boundary are summed again exactly.
+    """
     reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
     if reduces:
         array = _pillow_reduce(array.astype(np.int64), reduces).astype(np.uint8)
-    # the fixed weights over 2**22: still exact, and the pass's result is the rounded value's argument
     passes = _fixed(plan.axes[len(reduces):], lambda w: pillow_fixed_weights(w) * 2.0**-22)
     if not passes:
         return array
@@ -227,16 +232,51 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     for p in passes:
         out_shape[p.axis] = p.weights.n_out
     lead = min(p.axis for p in passes)
+    rounding = {}
+    for p in passes:
+        axis = p.axis - lead
+        arithmetic = rounding[axis] = Arithmetic.choose(array.dtype, 255.0, [(axis, p.weights)])
+        if arithmetic.tolerance:
+            # exact in float32: rows whose weights have at most 15 fractional bits and whose every
+            # partial sum stays under 512 (255·Σ|w| < 2⁹, so multiples of 2⁻¹⁵ fit 24 bits); the
+            # choice above counts the border's 22-bit rows against every row
+            fixed = np.rint(p.weights.weights * 2.0**22).astype(np.int64)
+            lowest = np.where(fixed == 0, 1 << 22, fixed & -fixed)
+            small = 255 * np.abs(p.weights.weights).sum(axis=1) < 512
+            arithmetic.exact_rows[axis] = (np.log2(lowest.min(axis=1)) >= 22 - 15) & small
+            if axis:  # the rows of a strip that another axis's pass crosses have no inexact index
+                arithmetic.exact_rows[0] = np.ones(max(array.shape[lead], out_shape[lead]), bool)
 
     def compute(item, start, stop, out, sums):
         values, low = _strip_rows(item, sums, start, stop)
         for axis_plan in passes:
-            values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
-            values += 0.5
-            np.floor(values, out=values)
-            np.clip(values, 0, 255, out=out if axis_plan is passes[-1] else values, casting="unsafe")
+            axis = axis_plan.axis - lead
+            summed = _banded(values, sums, axis, start, stop, low)
+            table = _strip_table(axis_plan.weights, axis, start, stop, low)
+            target = out if axis_plan is passes[-1] else np.empty(summed.shape, np.uint8)
+            rounding[axis].store(summed, target, 0 if axis else start,
+                                 lambda where, v=values: _exact_sums(v, axis, table, where))
+            values = target.astype(np.float32)
 
-    return _strips(array, passes, tuple(out_shape), compute)
+    return _strips(array, passes, tuple(out_shape), compute, np.float32)
+
+
+def _strip_table(table: AxisWeights, axis: int, start: int, stop: int, low: int) -> AxisWeights:
+    """``table`` as a strip sees it: along axis 0, outputs ``start:stop`` of the inputs from ``low``."""
+    if axis:
+        return table
+    return replace(table, n_out=stop - start, taps=table.taps[start:stop] - low, weights=table.weights[start:stop])
+
+
+def _exact_sums(values: np.ndarray, axis: int, table: AxisWeights, where: tuple) -> np.ndarray:
+    """``Σ_k weights · values[taps]`` along ``axis`` at the outputs ``where`` only, in float64."""
+    index = where[axis]
+    total = np.zeros(len(index))
+    for k in range(table.taps.shape[1]):
+        taps = list(where)
+        taps[axis] = table.taps[index, k]
+        total += values[tuple(taps)].astype(np.float64) * table.weights[index, k]
+    return total
 
 
 def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
@@ -269,9 +309,7 @@ def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         values, low = _strip_rows(item, sums, start, stop)
         for axis_plan in first:
             values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
-        table = last.weights
-        strip = replace(table, n_out=stop - start, taps=table.taps[start:stop] - low, weights=table.weights[start:stop])
-        np.clip(step(values, strip), 0, 255, out=out, casting="unsafe")
+        np.clip(step(values, _strip_table(last.weights, 0, start, stop, low)), 0, 255, out=out, casting="unsafe")
 
     # 8-bit samples times 11-bit weights: every horizontal sum is an integer below 2**24, exact in float32
     return _strips(array, fixed, plan.out_shape, compute, np.float32)
