@@ -1,28 +1,39 @@
-"""The libraries' own integer arithmetic, selected by ``ResizePlan.arithmetic``.
+"""The libraries' own arithmetic, selected by ``ResizePlan.arithmetic``; every one bit exact.
 
-Float samples are combined exactly (float64, converted once) whatever the
-library, which reproduces float32 results to about 1e-7. For 8-bit samples
-each library has its own fixed point, and that is what decides the last
-level of every output:
+Float samples are summed in float64 and converted once (the engine's own
+definition), which reproduces the libraries' float32 results to about
+1e-7, except Pillow's, whose passes are reproduced exactly. Integer samples
+follow each library's fixed point, which decides the last level of every
+output:
 
 * ``pillow``: weights rounded half away from zero to 22 fractional bits;
   **every pass** rounds half up and clips to 0…255 (so a clipped
-  intermediate row can change the result by tens of levels). Leading
-  ``Image.reduce`` passes (``reducing_gap``) sum whole blocks and round
-  once, ``((sum + area/2) · ⌊2³²/(256·area)⌋) >> 24``.
-* ``opencv-fixed`` (``INTER_CUBIC``, ``INTER_LANCZOS4``): weights ``cvRound(w · 2¹¹)``, exact integer sums over
-  both passes, one final ``(acc + 2²¹) >> 22``.
+  intermediate row can change the result by tens of levels). ``I;16`` and
+  ``I`` sum in double and round half away from zero after every pass
+  (``I;16`` clipped to 0…65535), ``F`` stores float32 after every pass.
+  Leading ``Image.reduce`` passes (``reducing_gap``) sum whole blocks and
+  round once, ``((sum + area/2) · ⌊2³²/(256·area)⌋) >> 24``.
+* ``opencv-fixed``: weights ``cvRound(w · 2¹¹)`` of OpenCV's float32
+  coefficients, exact integer sums; ``INTER_LANCZOS4`` rounds the sum of
+  both passes once, ``(acc + 2²¹) >> 22``; ``INTER_CUBIC``'s vertical step
+  is OpenCV's float32 vector code on the first ``8·⌊n/8⌋`` samples of a
+  row and the integer rounding on the rest.
 * ``opencv-linear`` (``INTER_LINEAR``, enlarging ``INTER_AREA``): the same
-  horizontal pass, then the
-  vertical step of OpenCV's SIMD code, which drops low bits on the way:
-  ``((b₀·(S₀ >> 4)) >> 16 + (b₁·(S₁ >> 4)) >> 16 + 2) >> 2``. OpenCV's
-  8-bit ``INTER_LINEAR`` and ``INTER_CUBIC`` still differ by 1 on some
-  pixels (about 1 in 80 for linear, 1 in 35 for cubic), never more.
+  horizontal pass, then the vertical step of OpenCV's code, which floors
+  each tap: ``((b₀·(S₀ >> 4)) >> 16 + (b₁·(S₁ >> 4)) >> 16 + 2) >> 2``.
 * ``opencv-linear-exact`` (``INTER_LINEAR_EXACT``): weights rounded half to
-  even to 8 bits, exact integer sums, ``(acc + 2¹⁵) >> 16``: bit exact.
-* ``opencv-area`` / ``opencv-area-2x2`` (reducing ``INTER_AREA``): float32
-  sums in OpenCV's order rounded half to even, except the exact 2×2
-  reduction, which rounds half up (``(a + b + c + d + 2) >> 2``).
+  even to 8 bits, exact integer sums, ``(acc + 2¹⁵) >> 16``.
+* ``opencv-area-2x2``, ``opencv-area-fast``, ``opencv-area`` (reducing
+  ``INTER_AREA``): the exact 2×2 reduction rounds half up
+  (``(a + b + c + d + 2) >> 2``); other whole-number reductions multiply
+  the exact block sum by ``1.f/n`` in float32, the rest sum float32
+  weights in OpenCV's order, and both round half to even.
+
+The integer sums run on the engine's fast path: banded matrix products
+(:class:`~upscale_cli.engine.apply.BandedSum`), exact because every
+product and partial sum is an integer that the float type holds, in strips
+on the engine's thread pool; arithmetics that round once are the engine's
+own definition with the fixed-point weights.
 
 A plan with a ``fill`` value (ONNX ``extrapolation_value``) marks outputs
 whose source lies outside the input by an all-zero weight row.
