@@ -1,5 +1,9 @@
 """ONNX ``Resize`` (opset 19 semantics) as onnxruntime's CPU kernels compute it.
 
+The attributes and their checks are the standard's (:mod:`.onnx`); what
+differs is the arithmetic (float32), the integer resized length in every
+coordinate transform, and the shortcuts below.
+
 * Output length: ``sizes`` as given, with the scale ``f32(n_out)/f32(n_in)``;
   ``scales`` S gives ``floor(f32(S) · n_in)`` (the ``roi`` does not change
   it) and the ratio ``1/f32(S)``.
@@ -33,21 +37,13 @@ from ..core.kernels import TRIANGLE
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
-from .base import (
-    Request,
-    build_plan,
-    check_knobs,
-    round_coordinates,
-    selection,
-    unsupported,
-)
+from .base import Request, build_plan, round_coordinates, selection
+from .onnx import ALIGNS as STANDARD_ALIGNS
+from .onnx import resolve_options, roi_pairs
 
-LIBRARY = "onnx"
-MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
-ALIGNS = (
-    "half-pixel", "asymmetric", "pytorch-half-pixel", "tf-half-pixel-for-nn", "align-corners",
-    "half-pixel-symmetric", "tf-crop-and-resize",
-)
+LIBRARY = "onnxruntime"
+#: onnxruntime still accepts Resize-11's ``tf_half_pixel_for_nn``.
+ALIGNS = (*STANDARD_ALIGNS, "tf-half-pixel-for-nn")
 F32 = np.float32
 
 
@@ -56,7 +52,7 @@ def _sizes(request: Request) -> tuple[list[AxisSize], list[np.float32]]:
     if request.size is not None:
         sizes = request.sized_lengths()
         scales = [F32(s.n_out) / F32(s.n_in) for s in sizes]
-        reasons = [f"onnx sizes {s.n_out}: scale = f32({s.n_out})/f32({s.n_in})" for s in sizes]
+        reasons = [f"onnxruntime sizes {s.n_out}: scale = f32({s.n_out})/f32({s.n_in})" for s in sizes]
     else:
         scales = [F32(f) for f in request.factors()]
         sizes, reasons = [], []
@@ -65,7 +61,7 @@ def _sizes(request: Request) -> tuple[list[AxisSize], list[np.float32]]:
             if n_out < 1:
                 raise UsageError(f"scale {float(scale):g} leaves no pixels on an axis of {n_in} (ONNX floors n_in × S)")
             sizes.append(AxisSize(n_in, n_out, ""))
-            reasons.append(f"onnx scales {float(scale):.8g}: n_out = floor({n_in} × f32(S)) = {n_out}")
+            reasons.append(f"onnxruntime scales {float(scale):.8g}: n_out = floor({n_in} × f32(S)) = {n_out}")
     sizes = [
         AxisSize(s.n_in, s.n_out, f"{reason}, r = 1/f32(S)", float(F32(1) / scale))
         for s, scale, reason in zip(sizes, scales, reasons)
@@ -176,7 +172,7 @@ def axis_weights(size: AxisSize, scale: np.float32, options: ResizeOptions, roi,
     outside = (x < 0) | (x > n_in - 1) if extrapolate else np.zeros(n_out, dtype=bool)
     x = x.astype(np.float64)
     mode = options.mode
-    how = f"onnx {mode}, {options.align} in float32"
+    how = f"onnxruntime {mode}, {options.align} in float32"
     if mode == "nearest":
         weights = selection(n_in, nearest_index(x, options.rounding), x, f"{how}, {options.rounding}")
     else:
@@ -195,46 +191,21 @@ def axis_weights(size: AxisSize, scale: np.float32, options: ResizeOptions, roi,
     return AxisWeights(n_in, n_out, weights.taps, values, weights.coordinates, description)
 
 
-def _roi_pairs(request: Request) -> list[tuple[float, float]]:
-    n_axes = len(request.spatial)
-    roi = request.knobs.roi
-    if roi is None:
-        return [(0.0, 1.0)] * n_axes
-    if len(roi) != 2 * n_axes:
-        raise UsageError(f"--roi needs {2 * n_axes} numbers (starts then ends, x first), got {len(roi)}")
-    return list(zip(roi[:n_axes], roi[n_axes:]))
-
-
 def plan(request: Request) -> ResizePlan:
     """The plan onnxruntime's ``Resize`` follows for ``request``."""
-    knobs = request.knobs
-    check_knobs(LIBRARY, knobs, ("--exclude-outside", "--extrapolation-value", "--roi"))
-    mode = request.mode
-    if mode not in MODES:
-        raise unsupported(LIBRARY, "mode", mode, MODES)
-    align = request.align or "half-pixel"
-    if align not in ALIGNS:
-        raise unsupported(LIBRARY, "alignment", align, ALIGNS)
-    crop = align == "tf-crop-and-resize"
-    if knobs.exclude_outside and not (mode == "bicubic" or (mode != "nearest" and request.antialias)):
-        raise UsageError("--exclude-outside with --compat onnx needs --mode bicubic, or a linear mode with --antialias")
-    if (knobs.roi is not None or knobs.extrapolation_value is not None) and not crop:
-        raise UsageError("--roi and --extrapolation-value belong to --align tf-crop-and-resize")
-    options = ResizeOptions(
-        mode=mode, align=align, rounding=request.rounding or "half-down",
-        antialias=bool(request.antialias) and mode != "nearest",
-        cubic_a=-0.75 if request.cubic_a is None else request.cubic_a,
-        exclude_outside=bool(knobs.exclude_outside),
-    )
+    options = resolve_options(request, LIBRARY, ALIGNS)
+    mode = options.mode
+    if options.exclude_outside and not (mode == "bicubic" or options.antialias):
+        raise UsageError("--exclude-outside with --compat onnxruntime needs --mode bicubic, or a linear mode with --antialias")
     sizes, scales = _sizes(request)
     if all(s.n_in == s.n_out for s in sizes):
-        passes = [(i, s, selection(s.n_in, np.arange(s.n_in), np.arange(s.n_in), "onnx: same shape, copied"))
+        passes = [(i, s, selection(s.n_in, np.arange(s.n_in), np.arange(s.n_in), "onnxruntime: same shape, copied"))
                   for i, s in enumerate(sizes)]
         return build_plan(request, LIBRARY, options, passes)
-    rois = _roi_pairs(request)
+    crop = options.align == "tf-crop-and-resize"
     passes = [
         (i, s, axis_weights(s, scale, options, roi, crop))
-        for i, (s, scale, roi) in enumerate(zip(sizes, scales, rois))
+        for i, (s, scale, roi) in enumerate(zip(sizes, scales, roi_pairs(request)))
     ]
-    fill = (knobs.extrapolation_value or 0.0) if crop else None
+    fill = (request.knobs.extrapolation_value or 0.0) if crop else None
     return build_plan(request, LIBRARY, options, passes, fill=fill)
