@@ -94,6 +94,15 @@ def test_onnx_standard_align_corners_divides_by_the_non_integer_length():
     assert resize(x, compat="onnxruntime", **kwargs).ravel().tolist() == [1, 4]
 
 
+@pytest.mark.parametrize("compat", ["onnx", "onnxruntime"])
+def test_onnx_keep_aspect_ratio_maps_every_axis_with_the_common_factor(compat):
+    # keep_aspect_ratio_policy=not_larger, sizes (2, 5) on 3×7: scale min(2/3, 5/7) = 2/3 for both axes,
+    # 3×7 → 2×5, and the width mapped with r = 1.5, not 7/5 (onnxruntime 1.32 and the reference agree)
+    x = np.tile(np.arange(7, dtype=F32), (3, 1)).reshape(1, 1, 3, 7)
+    out = resize(x, size=(5, 2), fit="contain", mode="linear", compat=compat)
+    np.testing.assert_allclose(out[0, 0], [[0.25, 1.75, 3.25, 4.75, 6.0]] * 2, atol=1e-6)
+
+
 def test_onnx_standard_keep_aspect_ratio_maps_with_the_common_factor():
     # not_larger: 2×4 into 1×3 gives the factor 0.5 on both axes, 1×2, and x = 2d + 0.5 (ties, floor side)
     x = np.arange(1, 9, dtype=F32).reshape(1, 1, 2, 4)

@@ -18,13 +18,15 @@ float32 and differs in places (see :mod:`upscale_cli.compat.onnxruntime`).
 * ``pytorch_half_pixel`` with ``output_width == 1`` maps to 0 as the
   operator's text says (the reference implementation uses −0.5; the two
   agree on every backend test because edge taps are replicated).
-* Windows: a non-integer ``x`` has taps from ``floor(x)`` on, an integer
-  ``x`` is treated as ``x − 1`` with fraction 1 (the reference "prefers the
-  pixel on the left"); linear ``1 − t, t``, cubic Keys with
-  ``cubic_coeff_a`` (default −0.75), antialias the kernel stretched by
-  ``1/min(S, 1)`` over ``2 − 2·⌊1 − support/min(S, 1)⌋``… taps and
-  normalised. Taps outside the input are replicated from the edge, or
-  dropped and the rest renormalised with ``exclude_outside``.
+* Weights: ``t = x − floor(x)``, except that an integer ``x`` counts as
+  ``x − 1`` with ``t = 1`` (the reference "prefers the pixel on the
+  left"); linear ``1 − t, t``; cubic Keys with ``cubic_coeff_a`` (default
+  −0.75) on 4 taps; antialias the kernel stretched by ``1/min(S, 1)`` on
+  ``2 − 2·(⌊−support/min(S, 1)⌋ + 1)`` taps, normalised. The taps are the
+  ones nearest ``x`` found in the edge-padded input at ``x + pad``, a sum
+  that rounds, as the reference finds them. Taps outside the input are
+  replicated from the edge, or dropped and the rest renormalised with
+  ``exclude_outside``.
 * ``nearest_mode``: ``round_prefer_floor`` = ``half-down`` (default),
   ``round_prefer_ceil`` = ``round``, ``floor``, ``ceil``, on the double
   coordinate (exact ties stay ties).
@@ -95,6 +97,25 @@ def roi_pairs(request: Request) -> list[tuple[float, float]]:
     return list(zip(roi[:n_axes], roi[n_axes:]))
 
 
+#: ``--fit`` → ONNX ``keep_aspect_ratio_policy`` and how it picks the one factor of every axis.
+ASPECT_POLICIES = {"contain": ("not_larger", min), "cover": ("not_smaller", max)}
+
+
+def aspect_policy(request: Request):
+    """``(policy name, min or max, target lengths)`` when ``sizes`` keep the aspect ratio, else ``None``.
+
+    ONNX applies ``keep_aspect_ratio_policy`` only to a full ``sizes``; an
+    axis left free (``800x``) keeps upscale's own rule.
+    """
+    if request.size is None or request.fit == "stretch":
+        return None
+    lengths = match_axes(parse_size(request.size), len(request.spatial), "size", request.size)
+    if None in lengths:
+        return None
+    name, pick = ASPECT_POLICIES[request.fit]
+    return name, pick, lengths
+
+
 @dataclass(frozen=True)
 class AxisScale:
     """One axis as the reference implementation sees it.
@@ -127,21 +148,21 @@ def _scales(request: Request) -> list[AxisScale]:
                 raise UsageError(f"scale {factor:g} leaves no pixels on an axis of {n_in} (ONNX floors n_in × S)")
             why = f"onnx scales {factor:.8g}: n_out = floor({n_in} × f32(S)) = {n_out}"
             axes.append((n_in, n_out, factor, why))
+    elif (policy := aspect_policy(request)) is not None:
+        name, pick, lengths = policy
+        factor = pick(n_out / n_in for n_out, n_in in zip(lengths, n_ins))
+        why = f"onnx keep_aspect_ratio_policy {name}: one scale {factor:.8g}, n_out = floor(n_in × scale + 0.5)"
+        axes = [(n_in, int(factor * n_in + 0.5), factor, why) for n_in in n_ins]
     else:
-        lengths = match_axes(parse_size(request.size), len(n_ins), "size", request.size)
-        if request.fit == "stretch" or None in lengths:
-            sizes = request.sized_lengths()
-            axes = [(s.n_in, s.n_out, s.n_out / s.n_in, f"onnx sizes {s.n_out}: scale = {s.n_out}/{s.n_in}")
-                    for s in sizes]
-        else:
-            policy = {"contain": ("not_larger", min), "cover": ("not_smaller", max)}[request.fit]
-            factor = policy[1](n_out / n_in for n_out, n_in in zip(lengths, n_ins))
-            why = f"onnx keep_aspect_ratio_policy {policy[0]}: one scale {factor:.8g}, n_out = floor(n_in × scale + 0.5)"
-            axes = [(n_in, int(factor * n_in + 0.5), factor, why) for n_in in n_ins]
-    return [
-        AxisScale(AxisSize(n_in, n_out, f"{why}, r = 1/scale", 1 / factor), factor, factor * n_in)
-        for n_in, n_out, factor, why in axes
-    ]
+        axes = [(s.n_in, s.n_out, s.n_out / s.n_in, f"onnx sizes {s.n_out}: scale = {s.n_out}/{s.n_in}")
+                for s in request.sized_lengths()]
+    scales = []
+    for n_in, n_out, factor, why in axes:
+        width = factor * n_in
+        if width != n_out:  # what align_corners, tf_crop_and_resize and the "== 1" tests divide by
+            why += f", resized length {n_in} × scale = {width:.8g}"
+        scales.append(AxisScale(AxisSize(n_in, n_out, f"{why}, r = 1/scale", 1 / factor), factor, width))
+    return scales
 
 
 def coordinates(axis: AxisScale, align: str, roi: tuple[float, float]) -> np.ndarray:

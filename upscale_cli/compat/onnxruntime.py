@@ -39,7 +39,7 @@ from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
 from .base import Request, build_plan, round_coordinates, selection
 from .onnx import ALIGNS as STANDARD_ALIGNS
-from .onnx import resolve_options, roi_pairs
+from .onnx import aspect_policy, resolve_options, roi_pairs
 
 LIBRARY = "onnxruntime"
 #: onnxruntime still accepts Resize-11's ``tf_half_pixel_for_nn``.
@@ -48,8 +48,17 @@ F32 = np.float32
 
 
 def _sizes(request: Request) -> tuple[list[AxisSize], list[np.float32]]:
-    """Output lengths and onnxruntime's float32 scales ``n_out/n_in``."""
-    if request.size is not None:
+    """Output lengths and onnxruntime's float32 scales ``n_out/n_in`` (one scale with ``--fit``)."""
+    if (policy := aspect_policy(request)) is not None:
+        name, pick, lengths = policy
+        scale = pick(F32(n_out) / F32(n_in) for n_out, n_in in zip(lengths, request.in_lengths))
+        n_ins = request.in_lengths
+        scales = [scale] * len(n_ins)
+        # std::round of the float32 product: half away from zero
+        sizes = [AxisSize(n_in, max(1, int(np.floor(scale * F32(n_in) + F32(0.5)))), "") for n_in in n_ins]
+        reasons = [f"onnxruntime keep_aspect_ratio_policy {name}: one scale {float(scale):.8g}, "
+                   f"n_out = round({s.n_in} × scale) = {s.n_out}" for s in sizes]
+    elif request.size is not None:
         sizes = request.sized_lengths()
         scales = [F32(s.n_out) / F32(s.n_in) for s in sizes]
         reasons = [f"onnxruntime sizes {s.n_out}: scale = f32({s.n_out})/f32({s.n_in})" for s in sizes]
