@@ -5,15 +5,18 @@ What it does
 ------------
 Calls the REAL reference libraries -- PyTorch (``torch.nn.functional``,
 ``torch.nn``), OpenCV (``cv2.resize``), Pillow (``Image.resize``) and ONNX
-``Resize`` (models built with ``onnx.helper``, executed with onnxruntime) --
+``Resize`` (models built with ``onnx.helper``, executed with onnxruntime, and
+the standard's own backend node tests) --
 on small, deterministic random inputs (fixed seeds) and writes what they
 return, so the test-suite can compare ``upscale``'s own implementation against
 the libraries number for number without having any of them installed.
 
 Outputs (all written next to this file, i.e. into ``tests/golden/``):
 
-* ``torch.npz``, ``opencv.npz``, ``pillow.npz``, ``onnx.npz``, ``nn.npz``:
-  one archive per library family.  Keys are ``<case_id>__input`` and
+* ``torch.npz``, ``opencv.npz``, ``pillow.npz``, ``onnxruntime.npz``,
+  ``onnx_node.npz`` (the ONNX standard's 39 Resize backend node tests, with
+  onnxruntime's output on the same models), ``nn.npz``: one archive per
+  library family.  Keys are ``<case_id>__input`` and
   ``<case_id>__output`` plus, for some cases, ``__indices``, ``__weight``,
   ``__bias``, ``__roi`` and ``__pool_input`` (see README.md).
 * ``manifest.json``: library versions and one record per case (id, library,
