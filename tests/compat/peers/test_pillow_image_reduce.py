@@ -130,45 +130,26 @@ def check_mode(mode, opaque=False, average_diff=0.4, max_diff=1):
         np.testing.assert_array_equal(np.asarray(reduced), expected, err_msg=f"{mode} reduce({factor})")
 
 
-def test_mode_L():
-    check_mode("L")
-
-
-def test_mode_LA():
-    check_mode("LA", average_diff=0.8, max_diff=5)
-    # With opaque alpha, an error should be way smaller.
-    check_mode("LA", opaque=True)
-
-
-def test_mode_La():
-    check_mode("La")
-
-
-def test_mode_RGB():
-    check_mode("RGB")
-
-
-def test_mode_RGBA():
-    check_mode("RGBA", average_diff=0.8, max_diff=5)
-    # With opaque alpha, an error should be way smaller.
-    check_mode("RGBA", opaque=True)
-
-
-def test_mode_RGBa():
-    check_mode("RGBa")
-
-
-@pytest.mark.xfail(strict=True, reason=(
+MODE_I_TIE = pytest.mark.xfail(strict=True, reason=(
     "32-bit integer ties: the short last block of reduce(3) at row 19, column 0 averages 1227/6 = 204.5 "
     "exactly; Pillow computes ss·(1/6) in double, which is 204.5, and rounds half up to 205, while the preset "
     "sums two float64 passes with weights 1/2 and 1/3, lands just below the half and gives 204 (the pillow "
     "arithmetic applies Pillow's own rounding to 8-bit samples only)"))
-def test_mode_I():
-    check_mode("I")
 
 
-def test_mode_F():
-    check_mode("F", average_diff=0, max_diff=0)
+@pytest.mark.parametrize("mode, average_diff, max_diff", [
+    ("L", 0.4, 1), ("La", 0.4, 1), ("RGB", 0.4, 1), ("RGBa", 0.4, 1),
+    pytest.param("I", 0.4, 1, marks=MODE_I_TIE), ("F", 0, 0),
+], ids=["test_mode_L", "test_mode_La", "test_mode_RGB", "test_mode_RGBa", "test_mode_I", "test_mode_F"])
+def test_mode(mode, average_diff, max_diff):
+    check_mode(mode, average_diff=average_diff, max_diff=max_diff)
+
+
+@pytest.mark.parametrize("mode", ["LA", "RGBA"], ids=["test_mode_LA", "test_mode_RGBA"])
+def test_mode_with_alpha(mode):
+    check_mode(mode, average_diff=0.8, max_diff=5)
+    # With opaque alpha, an error should be way smaller.
+    check_mode(mode, opaque=True)
 
 
 def test_reduce_sizes():
