@@ -30,6 +30,7 @@ from ..io.files import (
     PNG_COMPRESS_LEVEL,
     WEBP_QUALITY,
 )
+from .help import SectionedCommand, help_arguments, usage_hint
 from .nn_options import NN_ONLY, check_nn_options, nn_options, run_nn_command
 
 
@@ -38,13 +39,20 @@ class DefaultCommandGroup(click.Group):
 
     So ``upscale in.png --scale 2`` and ``upscale resize in.png --scale 2`` are
     the same, and ``upscale --help`` shows the options people need most.
+    ``upscale help [COMMAND]`` is ``--help``; bare ``upscale`` prints the usage
+    and a hint on stderr and exits 2 (nothing to do is a usage error).
     Errors are reported here, in one place, as one line.
     """
 
     default_command = "resize"
 
     def parse_args(self, ctx, args):
-        if not args or args[0] not in self.commands:
+        if not args:
+            click.echo(usage_hint(self.commands[self.default_command], ctx), err=True)
+            ctx.exit(ExitStatus.USAGE)
+        if args[0] == "help":
+            args = help_arguments(args[1:], self.commands, self.default_command)
+        if args[0] not in self.commands:
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -144,9 +152,9 @@ def main():
     """upscale: resize images and arrays exactly, and show how."""
 
 
-@main.command("resize", epilog=(
+@main.command("resize", cls=SectionedCommand, display_name="upscale", epilog=(
     "Other commands: upscale compare (contact sheet of modes), upscale grid (sampling grid picture), "
-    "upscale demo (guided walk-through). Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
+    "upscale demo (guided walk-through); upscale help COMMAND shows the options of each. Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
 ))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output",
@@ -191,12 +199,12 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     """Resize INPUTS: images, .npy arrays, folders, glob patterns, or - for stdin.
 
     \b
-    upscale in.png --scale 2 --mode bilinear
-    upscale in.png -o big.png --size 1920x1080 --mode lanczos
-    upscale photos/ -r -o big/ --scale 2 --format jpeg --skip-existing
-    upscale m.npy -o out.npy --size 4x4 --mode nearest --align asymmetric --rounding floor
-    upscale b.npy -o c.npy --scale 2 --mode bilinear --explain --explain-pixel 1,1
-    upscale pooled.npy --mode unpool --indices idx.npy --kernel-size 2 -o up.npy
+    upscale photo.png --scale 2                 (writes photo@2x.png)
+    upscale photo.png -o big.png --size 1920x1080 --mode lanczos
+    upscale photos/ -r -o big/ --scale 2 --skip-existing
+    upscale m.npy -o out.npy --size 4x4 --mode nearest --explain
+    upscale x.npy -o y.npy --scale 2 --mode bilinear --compat torch
+    upscale p.npy -o u.npy --mode unpool --indices i.npy --kernel-size 2
     cat a.png | upscale - --scale 2 -o - > b.png
     """
     from dataclasses import replace
