@@ -309,11 +309,9 @@ def _print_trace(trace, to_stderr, show_axes, limit, explain_format):
 
         click.echo(trace_json(trace), err=to_stderr)
         return
-    from rich.console import Console
+    from ..explain.tables import explain_console, print_trace
 
-    from ..explain.tables import print_trace
-
-    print_trace(trace, Console(stderr=to_stderr, highlight=False), limit=limit, show_axes=show_axes)
+    print_trace(trace, explain_console(stderr=to_stderr), limit=limit, show_axes=show_axes)
 
 
 def _write_picture(picture, output: str, overwrite: bool) -> None:
