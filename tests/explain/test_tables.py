@@ -141,7 +141,7 @@ def test_visible_rows():
     assert visible_rows(10, 3) == [0, 1, None, 9]
 
 
-# The JSON schema, as documented in the README (`--explain-format json`). A type, a tuple of
+# The JSON schema, as documented in docs/explain.md (`--explain-format json`). A type, a tuple of
 # alternatives, a dict (exactly these keys), [spec] (a list of spec), or MATRIX.
 NUMBER, MAYBE_NUMBER, MATRIX = (int, float), (int, float, type(None)), "matrix"
 ROW = {"dst": int, "src": float, "taps": [int], "weights": [float], "rounding": (str, type(None))}

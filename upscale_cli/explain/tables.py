@@ -285,7 +285,7 @@ def _exact_ratio(ratio: Fraction | float) -> str:
 
 
 def trace_dict(trace: Trace) -> dict:
-    """The trace as JSON-ready data (schema in the README, "--explain-format json"); nothing elided."""
+    """The trace as JSON-ready data (schema in docs/explain.md, "--explain-format json"); nothing elided."""
     def plane(p: Plane) -> dict:
         return {"plane": p.label, "values": _nested(p.values),
                 "sources": None if p.sources is None else _nested(p.sources)}
