@@ -154,7 +154,8 @@ def main():
 
 @main.command("resize", cls=SectionedCommand, display_name="upscale", epilog=(
     "Other commands: upscale compare (contact sheet of modes), upscale grid (sampling grid picture), "
-    "upscale demo (guided walk-through); upscale help COMMAND shows the options of each. Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
+    "upscale demo (guided walk-through); upscale help COMMAND shows the options of each. "
+    "Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
 ))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output",
