@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..core.errors import InputError, UsageError
+from .integrity import truncation
 from .metadata import Metadata, orientation, upright, upright_size
 
 STDIO = "-"
@@ -192,23 +193,38 @@ def _open_error(path: str, error: OSError) -> InputError:
 
 
 @contextlib.contextmanager
-def _own_pixel_limit():
-    """Switch off Pillow's global bomb check while we apply ours (``--max-pixels``)."""
-    from PIL import Image
+def _strict_decoding(name: str):
+    """Decode with our own bomb check (``--max-pixels``) and never a partial image.
 
-    saved = Image.MAX_IMAGE_PIXELS
+    Pillow's global ``ImageFile.LOAD_TRUNCATED_IMAGES`` makes its decoders
+    return whatever they got before a stream broke off, without an error;
+    whoever else in this process switched it on, it is off while we decode,
+    and an image decoded while it was switched back on is refused.
+    """
+    import warnings
+
+    from PIL import Image, ImageFile
+
+    saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
     Image.MAX_IMAGE_PIXELS = None
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
-        yield
+        # Pillow warns about damaged metadata it then skips ("Corrupt EXIF data"), in two lines
+        # with a line of its source; what it skips is dropped, as unreadable EXIF is.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+        if ImageFile.LOAD_TRUNCATED_IMAGES:
+            raise InputError(f"{name}: refused: Pillow's LOAD_TRUNCATED_IMAGES was switched on while it was decoded")
     finally:
-        Image.MAX_IMAGE_PIXELS = saved
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
 
 
 def _open_image(source, name: str):
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with _own_pixel_limit():
+        with _strict_decoding(name):
             return Image.open(source)
     except UnidentifiedImageError:
         raise InputError(f"{name}: not an image or .npy array Pillow can read") from None
@@ -257,16 +273,12 @@ def open_header(path: str):
 
 
 def _image_probe(image, name: str, auto_orient: bool, max_pixels: int | None) -> Probe:
-    frames, turn = _checked_header(image, name, auto_orient, max_pixels)
-    return Probe(upright_size(image.size, turn), frames, image.format or "PNG")
-
-
-def _checked_header(image, name: str, auto_orient: bool, max_pixels: int | None) -> tuple[int, int]:
-    """Frame count and EXIF orientation (1 if ``auto_orient`` is off), within the pixel limit."""
     frames = _try(lambda: _frame_count(image), name)
     width, height = image.size
     check_pixels(name, width * height * frames, max_pixels, "the image")
-    return frames, orientation(image) if auto_orient else 1
+    # A decode error met while looking for the orientation fails the file when it is read.
+    turn = orientation(image) if auto_orient else 1
+    return Probe(upright_size(image.size, turn), frames, image.format or "PNG")
 
 
 def _probe_array(path: str, layout: str | None, max_pixels: int | None) -> Probe:
@@ -289,7 +301,7 @@ def _try(function: Callable[[], Any], name: str):
     from PIL import Image
 
     try:
-        with _own_pixel_limit():
+        with _strict_decoding(name):
             return function()
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, Image.DecompressionBombError) as error:
         raise InputError(f"{name}: corrupt or truncated image: {error}") from None
@@ -316,9 +328,10 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     if not raw:
         raise InputError(f"{name}: empty file")
     image = _open_image(io.BytesIO(raw), name)
-    count, turn = _checked_header(image, name, auto_orient, max_pixels)
-    frames = _try(lambda: _read_frames(image, count), name)
-    metadata = _try(lambda: Metadata.of(image), name)
+    cut = truncation(raw)
+    if cut:
+        raise InputError(f"{name}: corrupt or truncated image: {cut}")
+    frames, turn, metadata = _try(lambda: _decode(image, name, auto_orient, max_pixels), name)
     for frame in frames:
         frame.image = upright(frame.image, turn)
     animation = Animation(frames, image.info.get("loop")) if len(frames) > 1 else None
@@ -328,9 +341,49 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     )
 
 
+def _decode(image, name: str, auto_orient: bool, max_pixels: int | None) -> tuple[list, int, Metadata]:
+    """Every frame of ``image``, its orientation (1 unless ``auto_orient``) and metadata.
+
+    The pixels are decoded before any metadata is looked at: Pillow finds a
+    PNG's EXIF by decoding the whole image, and the metadata readers forgive
+    unreadable EXIF, so a broken stream met there would pass for "no EXIF"
+    and leave a half-decoded image that a second ``load()`` accepts.
+    """
+    count = _frame_count(image)
+    width, height = image.size
+    check_pixels(name, width * height * count, max_pixels, "the image")
+    with _libtiff_quiet() if image.format == "TIFF" else contextlib.nullcontext():
+        image.load()
+        frames = _read_frames(image, count)
+    turn = orientation(image) if auto_orient else 1
+    return frames, turn, Metadata.of(image)
+
+
+@contextlib.contextmanager
+def _libtiff_quiet():
+    """Keep what libtiff prints on file descriptor 2 off the terminal.
+
+    Pillow decodes compressed TIFF through libtiff, whose error handler
+    prints each problem ("ZIPDecode: Decoding error at scanline 0") straight
+    to the process's stderr before Pillow raises its own error, which then
+    becomes our one line. Whatever else reaches file descriptor 2 meanwhile
+    (only a progress display redrawing itself) is dropped with it.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
 def _read_frames(image, count: int) -> list:
     if count == 1:
-        image.load()
         return [Frame(image)]
     frames = []
     for index in range(count):
