@@ -30,6 +30,7 @@ from ..core.sizes import output_sizes, parse_scale, parse_size
 from ..engine.apply import apply_plan
 from ..io.files import (
     DEFAULT_MAX_PIXELS,
+    WHITE,
     STDIO,
     Animation,
     Frame,
@@ -104,6 +105,8 @@ class ImageOptions:
     quality, compress_level : int or None
         JPEG/WebP quality and PNG zlib level; ``None``: the defaults of
         :mod:`upscale_cli.io.files`.
+    background : tuple of int
+        RGB colour that alpha is flattened over for formats without alpha.
     """
 
     auto_orient: bool = True
@@ -111,6 +114,7 @@ class ImageOptions:
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     quality: int | None = None
     compress_level: int | None = None
+    background: tuple[int, int, int] = WHITE
 
 
 @dataclass
@@ -130,6 +134,8 @@ class Conversion:
     n_bytes: int = 0
     #: alpha's full-scale value when colour was premultiplied by alpha, else None.
     alpha_max: float | None = None
+    #: What writing the output's format lost (alpha, precision, colour space), one line each.
+    notes: list = field(default_factory=list)
 
     @property
     def lengths(self) -> tuple[tuple[int, int], ...]:
@@ -202,7 +208,8 @@ def save_options(loaded: Loaded, conversion: Conversion, options: ImageOptions) 
     if not (options.strip or loaded.is_array):
         size = tuple(n_out for _, n_out in conversion.lengths)
         metadata = loaded.metadata.edited(size=size, oriented=loaded.oriented)
-    return SaveOptions(options.quality, options.compress_level, metadata, loaded.jpeg_subsampling)
+    return SaveOptions(options.quality, options.compress_level, metadata, loaded.jpeg_subsampling, options.background,
+                       loaded.metadata.icc_profile)
 
 
 def output_tag(request: ResizeRequest, out_lengths: tuple[int, ...]) -> str:
@@ -280,7 +287,7 @@ def convert_file(
         output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
     conversion.n_bytes = write_output(
         conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
-        options=save_options(loaded, conversion, options),
+        options=save_options(loaded, conversion, options), notes=conversion.notes,
     )
     conversion.output = output
     return conversion

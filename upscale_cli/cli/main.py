@@ -162,6 +162,8 @@ def main():
 @click.option("--compress-level", type=click.IntRange(0, 9),
               help=f"PNG zlib level 0–9 (default {PNG_COMPRESS_LEVEL}: fast; 6 and 9 write smaller files slowly).")
 @click.option("--strip", is_flag=True, help="Write no metadata (ICC profile, EXIF, DPI, PNG text).")
+@click.option("--background", default="white", show_default=True, metavar="COLOR",
+              help="Colour alpha is flattened over for formats without alpha (JPEG, BMP; GIF's partial alpha).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
 @click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
@@ -185,7 +187,7 @@ def main():
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @nn_options
 @click.version_option(__version__, prog_name="upscale")
-def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, auto_orient,
+def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, background, auto_orient,
                    max_pixels, workers, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
                    explain_matrix_limit, explain_format, debug, **resize_options):
     """Resize INPUTS: images, .npy arrays, folders, glob patterns, or - for stdin.
@@ -219,7 +221,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
         image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=_pixel_count(max_pixels),
-                           quality=quality, compress_level=compress_level),
+                           quality=quality, compress_level=compress_level, background=_colour(background)),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
     )
@@ -246,6 +248,16 @@ def _pixel_count(text: str) -> int | None:
     if count < 0:
         raise UsageError(f"bad --max-pixels {text!r}: must be 0 (no limit) or more")
     return count or None
+
+
+def _colour(text: str) -> tuple[int, int, int]:
+    """``--background`` as RGB: a CSS colour name, ``#rgb``, ``#rrggbb``, ``rgb(r, g, b)``..."""
+    from PIL import ImageColor
+
+    try:
+        return ImageColor.getrgb(text)[:3]
+    except ValueError:
+        raise UsageError(f"bad --background {text!r}: expected a colour such as white, #ffcc00 or rgb(0,0,0)") from None
 
 
 def _dry_run(jobs, settings) -> ExitStatus:

@@ -19,7 +19,8 @@ from typing import Any, Callable
 
 from ..core.errors import InputError, UsageError
 from .integrity import truncation
-from .metadata import Metadata, orientation, upright, upright_size
+from .metadata import FORMAT_FIELDS, Metadata, orientation, upright, upright_size
+from .modes import HOLDS, WHITE, Prepared, prepare
 
 STDIO = "-"
 NPY_MAGIC = b"\x93NUMPY"
@@ -142,6 +143,10 @@ class SaveOptions:
     compress_level: int | None = None
     metadata: Metadata | None = None
     jpeg_subsampling: int | None = None
+    #: The colour alpha is flattened over where a format has no alpha.
+    background: tuple[int, int, int] = WHITE
+    #: The ICC profile of the samples, for converting their colour space (even with no metadata written).
+    profile: bytes | None = None
 
     def kwargs(self, fmt: str) -> dict:
         """``Image.save`` keyword arguments for Pillow format ``fmt``."""
@@ -440,29 +445,40 @@ def output_format(name: str) -> str:
     return fmt
 
 
-def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -> Callable[[Any], None]:
+def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
+           notes: list | None = None) -> Callable[[Any], None]:
     """A function that writes ``data`` as ``fmt`` to a binary file.
 
     ``data`` is a Pillow image, :class:`Samples`, an :class:`Animation` or an
-    array. Single PNG images of the modes :mod:`upscale_cli.io.png` writes are
-    written by it (faster, from the array), everything else by Pillow.
+    array. Images are first converted to a mode ``fmt`` holds
+    (:func:`upscale_cli.io.modes.prepare`); what that loses is appended to
+    ``notes`` as one line. Single PNG images of the modes
+    :mod:`upscale_cli.io.png` writes are written by it (faster, from the
+    array), everything else by Pillow.
     """
     if fmt == "npy":
         import numpy as np
 
         array = data.array if isinstance(data, Samples) else np.asarray(data)
         return lambda handle: np.save(handle, array, allow_pickle=False)
-    kwargs = (options or SaveOptions()).kwargs(fmt)
+    options = options or SaveOptions()
+    kwargs = options.kwargs(fmt)
     if isinstance(data, Animation):
         from PIL import Image
 
         if fmt not in Image.SAVE_ALL:
             raise InputError(f"{name}: {fmt} cannot hold the {len(data.frames)} frames of an animation; choose --format gif, png or webp")
-        image = data.frames[0].image
+        frames = [_prepared(f.image, fmt, name, options, kwargs) for f in data.frames]
+        _note(notes, next((p.note for p in frames if p.note), None))
         kwargs.update(data.save_kwargs())
-        return lambda handle: image.save(handle, format=fmt, **kwargs)
+        kwargs["append_images"] = [p.image for p in frames[1:]]
+        return lambda handle: frames[0].image.save(handle, format=fmt, **kwargs)
     if not (isinstance(data, Samples) or hasattr(data, "save")):
         data = array_to_image(data, name)
+    if not (isinstance(data, Samples) and data.mode in HOLDS.get(fmt, ())):
+        prepared = _prepared(data.image() if isinstance(data, Samples) else data, fmt, name, options, kwargs)
+        _note(notes, prepared.note)
+        data = prepared.image
     if fmt == "PNG":
         from . import png
 
@@ -471,6 +487,22 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -
             return lambda handle: png.write_png(handle, samples.array, samples.mode, kwargs, samples.info)
     image = data.image() if isinstance(data, Samples) else data
     return lambda handle: image.save(handle, format=fmt, **kwargs)
+
+
+def _prepared(image, fmt: str, name: str, options: SaveOptions, kwargs: dict) -> Prepared:
+    """``image`` in a mode ``fmt`` holds; ``kwargs`` get the ICC profile that now describes it."""
+    prepared = prepare(image, fmt, name, options.background, options.profile)
+    if prepared.icc_profile is not None:
+        prepared.image.info.pop("icc_profile", None)
+        kwargs.pop("icc_profile", None)
+        if prepared.icc_profile and "icc_profile" in FORMAT_FIELDS.get(fmt, ()):
+            kwargs["icc_profile"] = prepared.icc_profile
+    return prepared
+
+
+def _note(notes: list | None, note: str | None) -> None:
+    if note and notes is not None:
+        notes.append(note)
 
 
 def array_to_image(array, name: str):
@@ -483,11 +515,15 @@ def array_to_image(array, name: str):
         raise InputError(f"{name}: cannot store an array of shape {array.shape} and dtype {array.dtype} as an image: {error}") from None
 
 
-def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, options: SaveOptions | None = None) -> int:
-    """Write ``data`` to ``path`` atomically (``-``: standard output); returns the bytes written."""
+def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, options: SaveOptions | None = None,
+                 notes: list | None = None) -> int:
+    """Write ``data`` to ``path`` atomically (``-``: standard output); returns the bytes written.
+
+    What converting to ``fmt`` loses is appended to ``notes`` (see :func:`encode`).
+    """
     if path == STDIO and sys.stdout.isatty():
         raise UsageError("refusing to write image data to a terminal: give -o FILE or redirect standard output")
-    writer = encode(data, fmt, path, options)
+    writer = encode(data, fmt, path, options, notes)
     if path == STDIO:
         buffer = io.BytesIO()
         _run_writer(writer, buffer, path)
