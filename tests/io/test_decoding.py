@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from conftest import pattern
-from PIL import Image, ImageFile
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from upscale_cli.core.errors import InputError
 from upscale_cli.io import files as image_io
@@ -152,3 +152,16 @@ def test_pillow_warnings_about_damaged_metadata_are_not_printed(tmp_path):
         loaded = read_input(path)
     assert caught == []
     assert loaded.metadata.exif is None
+
+
+def test_pillows_log_messages_about_damage_are_not_printed(tmp_path, caplog):
+    data = _encoded("TIFF")
+    samples_per_pixel = b"\x15\x01\x03\x00\x01\x00\x00\x00\x03\x00"  # tag 277, SHORT, 1 value: 3
+    path = _write(tmp_path, "bad.tif", data.replace(samples_per_pixel, samples_per_pixel[:8] + b"\x8b\x00"))
+    with pytest.raises(UnidentifiedImageError):
+        Image.open(path)
+    assert "More samples per pixel than can be decoded: 139" in caplog.text  # Pillow alone logs it
+    caplog.clear()
+    with pytest.raises(InputError, match="bad.tif: not an image"):
+        read_input(path)
+    assert caplog.records == []

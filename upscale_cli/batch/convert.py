@@ -8,7 +8,7 @@ actually produced the file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -30,9 +30,8 @@ from ..core.sizes import output_sizes, parse_scale, parse_size
 from ..engine.apply import apply_plan
 from ..io.files import (
     DEFAULT_MAX_PIXELS,
-    WHITE,
     STDIO,
-    Animation,
+    WHITE,
     Frame,
     Loaded,
     Samples,
@@ -184,7 +183,7 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
     result = first.image
     if loaded.animation:
         resized = [Frame(t.image, f.duration, f.disposal, f.blend) for t, f in zip(traces, frames)]
-        result = Animation(resized, loaded.animation.loop)
+        result = replace(loaded.animation, frames=resized)
     return Conversion(loaded, first.plan, first.source, first.result, result, alpha_max=first.alpha_max)
 
 

@@ -35,6 +35,8 @@ WEBP_QUALITY = 90
 DEFAULT_MAX_PIXELS = 200_000_000
 #: Formats whose extra frames are an animation (resized and kept).
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")
+#: Formats whose extra frames are pages (resized and kept; only a format of pages holds them).
+PAGED_FORMATS = ("TIFF",)
 
 
 @dataclass
@@ -49,10 +51,12 @@ class Frame:
 
 @dataclass
 class Animation:
-    """Every frame of an animated GIF, APNG or WebP, as Pillow composes them."""
+    """Every frame of an animated GIF, APNG or WebP, as Pillow composes them,
+    or every page of a multi-page TIFF (``pages``: no timing)."""
 
     frames: list
     loop: int | None = None
+    pages: bool = False
 
     def save_kwargs(self) -> dict:
         """``Image.save`` arguments for the frames after the first and their timing."""
@@ -206,13 +210,18 @@ def _strict_decoding(name: str):
     whoever else in this process switched it on, it is off while we decode,
     and an image decoded while it was switched back on is refused.
     """
+    import logging
     import warnings
 
     from PIL import Image, ImageFile
 
-    saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES
+    # Pillow also logs some damage before raising ("More samples per pixel than can be decoded"),
+    # which Python prints as a bare line when nothing handles its log: the error says it already.
+    log = logging.getLogger("PIL")
+    saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, log.level
     Image.MAX_IMAGE_PIXELS = None
     ImageFile.LOAD_TRUNCATED_IMAGES = False
+    log.setLevel(logging.CRITICAL + 1)
     try:
         # Pillow warns about damaged metadata it then skips ("Corrupt EXIF data"), in two lines
         # with a line of its source; what it skips is dropped, as unreadable EXIF is.
@@ -222,7 +231,8 @@ def _strict_decoding(name: str):
         if ImageFile.LOAD_TRUNCATED_IMAGES:
             raise InputError(f"{name}: refused: Pillow's LOAD_TRUNCATED_IMAGES was switched on while it was decoded")
     finally:
-        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES = saved
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, level = saved
+        log.setLevel(level)
 
 
 def _open_image(source, name: str):
@@ -242,7 +252,7 @@ def _open_image(source, name: str):
 
 
 def _frame_count(image) -> int:
-    return getattr(image, "n_frames", 1) if image.format in ANIMATED_FORMATS else 1
+    return getattr(image, "n_frames", 1) if image.format in ANIMATED_FORMATS + PAGED_FORMATS else 1
 
 
 def probe(path: str, *, auto_orient: bool = True, layout: str | None = None, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Probe:
@@ -282,7 +292,7 @@ def _image_probe(image, name: str, auto_orient: bool, max_pixels: int | None) ->
     width, height = image.size
     check_pixels(name, width * height * frames, max_pixels, "the image")
     # A decode error met while looking for the orientation fails the file when it is read.
-    turn = orientation(image) if auto_orient else 1
+    turn = _try(lambda: orientation(image), name) if auto_orient else 1
     return Probe(upright_size(image.size, turn), frames, image.format or "PNG")
 
 
@@ -308,7 +318,10 @@ def _try(function: Callable[[], Any], name: str):
     try:
         with _strict_decoding(name):
             return function()
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, Image.DecompressionBombError) as error:
+    # Pillow's readers meet damaged data with whatever the failing step raises: a broken
+    # second TIFF page is a TypeError ("Missing dimensions"), a bad tag table a KeyError...
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, ZeroDivisionError,
+            struct.error, Image.DecompressionBombError) as error:
         raise InputError(f"{name}: corrupt or truncated image: {error}") from None
 
 
@@ -339,7 +352,9 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     frames, turn, metadata = _try(lambda: _decode(image, name, auto_orient, max_pixels), name)
     for frame in frames:
         frame.image = upright(frame.image, turn)
-    animation = Animation(frames, image.info.get("loop")) if len(frames) > 1 else None
+    animation = None
+    if len(frames) > 1:
+        animation = Animation(frames, image.info.get("loop"), pages=image.format in PAGED_FORMATS)
     return Loaded(
         name, frames[0].image, image.format or "PNG", animation=animation, metadata=metadata,
         oriented=turn != 1, jpeg_subsampling=_jpeg_subsampling(image), n_bytes=len(raw),
@@ -359,7 +374,7 @@ def _decode(image, name: str, auto_orient: bool, max_pixels: int | None) -> tupl
     check_pixels(name, width * height * count, max_pixels, "the image")
     with _libtiff_quiet() if image.format == "TIFF" else contextlib.nullcontext():
         image.load()
-        frames = _read_frames(image, count)
+        frames = _read_frames(image, count, name, max_pixels)
     turn = orientation(image) if auto_orient else 1
     return frames, turn, Metadata.of(image)
 
@@ -387,12 +402,15 @@ def _libtiff_quiet():
         os.close(saved)
 
 
-def _read_frames(image, count: int) -> list:
+def _read_frames(image, count: int, name: str, max_pixels: int | None) -> list:
+    """Every frame; the pages of a TIFF may differ in size, so the limit is checked page by page."""
     if count == 1:
         return [Frame(image)]
-    frames = []
+    frames, pixels = [], 0
     for index in range(count):
         image.seek(index)
+        pixels += image.size[0] * image.size[1]
+        check_pixels(name, pixels, max_pixels, f"the image (up to page {index + 1})")
         image.load()
         frames.append(Frame(
             image.copy(), image.info.get("duration"),
@@ -466,10 +484,15 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
     if isinstance(data, Animation):
         from PIL import Image
 
+        Image.init()  # every plugin registered, so SAVE_ALL is complete
+        if data.pages and fmt not in PAGED_FORMATS:
+            raise InputError(f"{name}: {fmt} cannot hold the {len(data.frames)} pages of a TIFF; write .tif to keep them")
         if fmt not in Image.SAVE_ALL:
             raise InputError(f"{name}: {fmt} cannot hold the {len(data.frames)} frames of an animation; choose --format gif, png or webp")
         frames = [_prepared(f.image, fmt, name, options, kwargs) for f in data.frames]
         _note(notes, next((p.note for p in frames if p.note), None))
+        if fmt in PAGED_FORMATS and not data.pages:
+            _note(notes, f"{name}: the {len(frames)} frames written as pages, without their timing ({fmt} has none)")
         kwargs.update(data.save_kwargs())
         kwargs["append_images"] = [p.image for p in frames[1:]]
         return lambda handle: frames[0].image.save(handle, format=fmt, **kwargs)
@@ -565,7 +588,8 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         raise InputError(f"{path}: cannot write in {folder}: {error.strerror or error}") from None
     _TEMPORARIES.add(temporary)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        # readable too: Pillow reads back what it wrote to append the pages of a TIFF
+        with os.fdopen(descriptor, "w+b") as handle:
             _run_writer(writer, handle, path)
             handle.flush()
             os.fsync(handle.fileno())
