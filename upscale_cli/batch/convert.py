@@ -24,7 +24,6 @@ from ..api import (
     resize_samples,
 )
 from ..core.errors import UpscaleError, UsageError
-from ..core.layouts import spatial_axes
 from ..core.plan import ResizePlan
 from ..core.sizes import output_sizes, parse_scale, parse_size
 from ..engine.apply import apply_plan
@@ -36,6 +35,7 @@ from ..io.files import (
     Loaded,
     Samples,
     SaveOptions,
+    array_axes,
     check_pixels,
     format_for,
     read_input,
@@ -154,7 +154,10 @@ def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | N
     the samples once resized, so a large input is not kept beside its result.
     """
     try:
-        return _resize_loaded(loaded, request, max_pixels, keep_source)
+        # NaN and infinities go through the sums of the definition as IEEE arithmetic has them
+        # (docs/formats.md); NumPy's warnings about it would print a line of our source.
+        with np.errstate(all="ignore"):
+            return _resize_loaded(loaded, request, max_pixels, keep_source)
     except UpscaleError as error:
         raise type(error)(f"{loaded.name}: {error}") from None
 
@@ -163,7 +166,7 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
     if loaded.is_array:
         if request.linear:
             raise UsageError("linear light applies to images, not arrays")
-        axes = spatial_axes(loaded.data.ndim, request.layout)
+        axes = array_axes(loaded.data.ndim, request.layout)
         in_lengths = tuple(loaded.data.shape[a] for a in axes)
         others = loaded.data.size // max(1, int(np.prod(in_lengths)))
         check_pixels(loaded.name, others * int(np.prod(request.output_lengths(in_lengths))), max_pixels, "the output")

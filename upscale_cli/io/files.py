@@ -299,14 +299,32 @@ def _image_probe(image, name: str, auto_orient: bool, max_pixels: int | None) ->
 def _probe_array(path: str, layout: str | None, max_pixels: int | None) -> Probe:
     import numpy as np
 
-    from ..core.layouts import spatial_axes
-
     try:
         shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
     except (ValueError, OSError, EOFError) as error:
         raise InputError(f"{path}: corrupt .npy file: {error}") from None
     check_pixels(path, int(np.prod(shape, dtype=np.int64)), max_pixels, "the array")
-    return Probe(tuple(shape[a] for a in spatial_axes(len(shape), layout)), 1, "npy")
+    try:
+        axes = array_axes(len(shape), layout)
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
+    return Probe(tuple(shape[a] for a in axes), 1, "npy")
+
+
+def array_axes(ndim: int, layout: str | None) -> tuple[int, ...]:
+    """The spatial axes of an ``ndim``-dimensional array read from a file (see
+    :func:`~upscale_cli.core.layouts.spatial_axes`).
+
+    Dimensions that fit no layout are a failure of that file
+    (:class:`~upscale_cli.core.errors.InputError`, for the caller to name),
+    not a usage error.
+    """
+    from ..core.layouts import spatial_axes
+
+    try:
+        return spatial_axes(ndim, layout)
+    except UsageError as error:
+        raise InputError(str(error)) from None
 
 
 def _try(function: Callable[[], Any], name: str):
