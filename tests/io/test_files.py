@@ -362,3 +362,16 @@ def test_an_animation_written_as_tiff_pages_says_its_timing_is_dropped(tmp_path)
     conversion = convert_file(str(tmp_path / "a.gif"), NEAREST_2X, output=str(tmp_path / "a.tif"))
     assert conversion.notes == [f"{tmp_path / 'a.tif'}: the 3 frames written as pages, without their timing (TIFF has none)"]
     assert [page.max() for page in _read_pages(tmp_path / "a.tif")] == [0, 40, 80]
+
+
+def test_the_metadata_and_orientation_of_a_tiff_are_its_first_pages(tmp_path):
+    from PIL import ExifTags
+
+    first = Image.fromarray(pattern(2, 3))
+    second = Image.fromarray(pattern(2, 3) + 1)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    first.save(tmp_path / "doc.tif", save_all=True, append_images=[second], exif=exif, dpi=(300, 300))
+    loaded = read_input(str(tmp_path / "doc.tif"))
+    assert loaded.oriented and [f.image.size for f in loaded.animation.frames] == [(2, 3), (2, 3)]
+    assert loaded.metadata.dpi == (300.0, 300.0)

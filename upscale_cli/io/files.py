@@ -19,7 +19,7 @@ from typing import Any, Callable
 
 from ..core.errors import InputError, UsageError
 from .integrity import truncation
-from .metadata import FORMAT_FIELDS, Metadata, orientation, upright, upright_size
+from .metadata import FORMAT_FIELDS, ORIENTATION, Metadata, orientation, upright, upright_size
 from .modes import HOLDS, WHITE, Prepared, prepare
 
 STDIO = "-"
@@ -293,6 +293,9 @@ def _image_probe(image, name: str, auto_orient: bool, max_pixels: int | None) ->
     check_pixels(name, width * height * frames, max_pixels, "the image")
     # A decode error met while looking for the orientation fails the file when it is read.
     turn = _try(lambda: orientation(image), name) if auto_orient else 1
+    tags = getattr(image, "tag_v2", None)
+    if tags is not None and image.size != (tags.get(256), tags.get(257)):
+        turn = 1  # Pillow reports this TIFF's upright size already (see _turned_by_pillow)
     return Probe(upright_size(image.size, turn), frames, image.format or "PNG")
 
 
@@ -347,8 +350,11 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     """Load an image or a ``.npy`` array; the content decides, not the name.
 
     Images are turned upright by their EXIF orientation unless
-    ``auto_orient`` is false; every frame of an animated GIF, APNG or WebP
-    is read. Nothing over ``max_pixels`` pixels (all frames) is decoded.
+    ``auto_orient`` is false (a TIFF always is: Pillow 13 turns it as it
+    loads it); every frame of an animated GIF, APNG or WebP and every page
+    of a TIFF is read. Nothing over ``max_pixels`` pixels (all frames) is
+    decoded. A file that does not decode completely is an
+    :class:`~upscale_cli.core.errors.InputError`, never a partial image.
     """
     raw = _read_bytes(path)
     name = "<stdin>" if path == STDIO else path
@@ -367,9 +373,11 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     cut = truncation(raw)
     if cut:
         raise InputError(f"{name}: corrupt or truncated image: {cut}")
-    frames, turn, metadata = _try(lambda: _decode(image, name, auto_orient, max_pixels), name)
+    frames, stored, metadata = _try(lambda: _decode(image, name, max_pixels), name)
+    by_pillow = _turned_by_pillow(image)  # then upright already, whatever was asked: its tag is reset too
+    turn = stored if auto_orient or by_pillow else 1
     for frame in frames:
-        frame.image = upright(frame.image, turn)
+        frame.image = upright(frame.image, 1 if by_pillow else turn)
     animation = None
     if len(frames) > 1:
         animation = Animation(frames, image.info.get("loop"), pages=image.format in PAGED_FORMATS)
@@ -379,22 +387,40 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     )
 
 
-def _decode(image, name: str, auto_orient: bool, max_pixels: int | None) -> tuple[list, int, Metadata]:
-    """Every frame of ``image``, its orientation (1 unless ``auto_orient``) and metadata.
+def _decode(image, name: str, max_pixels: int | None) -> tuple[list, int, Metadata]:
+    """Every frame of ``image``, its EXIF orientation and its metadata.
 
-    The pixels are decoded before any metadata is looked at: Pillow finds a
-    PNG's EXIF by decoding the whole image, and the metadata readers forgive
-    unreadable EXIF, so a broken stream met there would pass for "no EXIF"
-    and leave a half-decoded image that a second ``load()`` accepts.
+    Pillow reads a PNG's EXIF and text only by decoding the image (their
+    chunks may follow the pixels), so a PNG's pixels are decoded first: the
+    metadata readers forgive unreadable EXIF, and a broken stream met inside
+    them would pass for "no EXIF" and leave a half-decoded image that a
+    second ``load()`` accepts. Other formats' metadata is read first, from
+    the header (a TIFF's tags come from the open file, which ``load()``
+    lets go), and of the first page.
     """
     count = _frame_count(image)
     width, height = image.size
     check_pixels(name, width * height * count, max_pixels, "the image")
+    after_pixels = image.format == "PNG"
     with _libtiff_quiet() if image.format == "TIFF" else contextlib.nullcontext():
+        if not after_pixels:
+            stored, metadata = orientation(image), Metadata.of(image)
         image.load()
         frames = _read_frames(image, count, name, max_pixels)
-    turn = orientation(image) if auto_orient else 1
-    return frames, turn, Metadata.of(image)
+    if after_pixels:
+        stored, metadata = orientation(image), Metadata.of(image)
+    return frames, stored, metadata
+
+
+def _turned_by_pillow(image) -> bool:
+    """Whether Pillow turned ``image`` upright itself as it loaded it.
+
+    Pillow 13 does for TIFF: it reports the upright size from the start, and
+    loading transposes the pixels and drops the Orientation tag (whose value
+    was read before); earlier versions leave both to us.
+    """
+    tags = getattr(image, "tag_v2", None)
+    return tags is not None and ORIENTATION not in tags
 
 
 @contextlib.contextmanager

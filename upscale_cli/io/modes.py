@@ -9,8 +9,8 @@ scaled, never wrapped or clipped as raw numbers:
   value of ``v / 257`` falls on a half, so it is the nearest 8-bit value);
 - ``CMYK`` to ``RGB``: through the image's ICC profile into sRGB (its
   default rendering intent) when it has one, else Pillow's conversion
-  (``R = 255 − C − K`` clipped at 0 ...), which is what an untagged file
-  means; the output is tagged sRGB, or untagged;
+  (``R = (255 − C) · (255 − K) / 255`` rounded, and so on), which is what
+  an untagged file means; the output is tagged sRGB, or untagged;
 - alpha the format cannot hold: flattened over the background colour,
   ``round((c · a + b · (255 − a)) / 255)`` half up, computed as
   ``(c · a + b · (255 − a) + 127) // 255`` (equal); to GIF only partial
@@ -206,7 +206,7 @@ def _palette_of(image) -> tuple[Any, bool]:
         palette = image.convert("P", palette=Image.Palette.ADAPTIVE, colors=256)
         entries = np.asarray(palette.getpalette(palette.palette.mode), np.uint8).reshape(-1, len(palette.palette.mode))
     else:
-        palette = Image.fromarray(indices.reshape(samples.shape[:2]).astype(np.uint8), "L").convert("P")
+        palette = Image.fromarray(indices.reshape(samples.shape[:2]).astype(np.uint8)).convert("P")
         palette.putpalette(colours[:, :3].tobytes(), "RGB")
         entries = colours
     clear = np.flatnonzero(entries[:, 3] == 0) if entries.shape[1] == 4 else []
