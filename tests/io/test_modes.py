@@ -235,3 +235,10 @@ def test_every_frame_of_an_animation_is_converted(tmp_path):
             written.seek(index)
             seen.append(np.asarray(written.convert("RGBA")).tolist())
     assert seen == [[[[0, 0, 0, 0], [200, 100, k, 255]]] for k in (0, 50, 250)]
+
+
+def test_explain_says_what_the_format_lost_too(run, tmp_path):
+    Image.fromarray(np.array([[[255, 0, 0, 100]]], np.uint8), "RGBA").save(tmp_path / "in.png")
+    result = run("in.png", "--scale", "2", "-o", "out.jpg", "--explain")
+    assert result.exit_code == 0
+    assert result.stderr == "upscale: out.jpg: alpha flattened over the background white for JPEG\n"

@@ -302,6 +302,8 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
     conversion = convert_file(job.source, settings.request, output=job.output, fmt=settings.fmt,
                               overwrite=settings.overwrite, options=settings.image, before_write=trace_before_writing,
                               keep_source=True)
+    for note in conversion.notes:
+        click.echo(f"upscale: {note}", err=True)
     _print_trace(traces[0], conversion.output == "-", show_axes, limit, explain_format)
     return ExitStatus.OK
 
