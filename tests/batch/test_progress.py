@@ -89,4 +89,5 @@ def test_notes_follow_their_file_unless_quiet():
     reporter = RichReporter(Console(file=output, width=100, force_terminal=False))
     reporter.start(1)
     reporter.update(NOTED)
+    reporter.finish(_summary(total=1, converted=1))
     assert "upscale: d.jpg: alpha flattened over the background white for JPEG" in output.getvalue()
