@@ -243,3 +243,11 @@ def test_explain_says_what_the_format_lost_too(run, tmp_path):
     result = run("in.png", "--scale", "2", "-o", "out.jpg", "--explain")
     assert result.exit_code == 0
     assert result.stderr == "upscale: out.jpg: alpha flattened over the background white for JPEG\n"
+
+
+def test_a_note_about_standard_output_says_so(run, tmp_path):
+    Image.new("LA", (1, 1), (9, 99)).save(tmp_path / "in.png")
+    result = run("in.png", "--scale", "2", "--format", "jpeg", "-o", "-")
+    assert result.stderr.splitlines()[1:] == ["upscale: standard output: alpha flattened over the background white for JPEG"]
+    with Image.open(io.BytesIO(result.stdout_bytes)) as written:
+        assert written.mode == "L" and written.getpixel((0, 0)) == 159  # (9·99 + 255·156 + 127) // 255

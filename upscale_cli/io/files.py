@@ -590,7 +590,7 @@ def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, opt
     """
     if path == STDIO and sys.stdout.isatty():
         raise UsageError("refusing to write image data to a terminal: give -o FILE or redirect standard output")
-    writer = encode(data, fmt, path, options, notes)
+    writer = encode(data, fmt, "standard output" if path == STDIO else path, options, notes)
     if path == STDIO:
         buffer = io.BytesIO()
         _run_writer(writer, buffer, path)
