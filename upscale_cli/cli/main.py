@@ -206,6 +206,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     from ..batch.convert import ImageOptions
     from ..batch.jobs import BatchSettings, plan_jobs, run_jobs
     from ..batch.progress import make_reporter
+    from ..io.modes import parse_colour
 
     check_nn_options(click.get_current_context(), resize_options["mode"])
     if resize_options["mode"] in NN_MODES:
@@ -221,7 +222,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
         image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=_pixel_count(max_pixels),
-                           quality=quality, compress_level=compress_level, background=_colour(background)),
+                           quality=quality, compress_level=compress_level, background=parse_colour(background)),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
     )
@@ -248,16 +249,6 @@ def _pixel_count(text: str) -> int | None:
     if count < 0:
         raise UsageError(f"bad --max-pixels {text!r}: must be 0 (no limit) or more")
     return count or None
-
-
-def _colour(text: str) -> tuple[int, int, int]:
-    """``--background`` as RGB: a CSS colour name, ``#rgb``, ``#rrggbb``, ``rgb(r, g, b)``..."""
-    from PIL import ImageColor
-
-    try:
-        return ImageColor.getrgb(text)[:3]
-    except ValueError:
-        raise UsageError(f"bad --background {text!r}: expected a colour such as white, #ffcc00 or rgb(0,0,0)") from None
 
 
 def _dry_run(jobs, settings) -> ExitStatus:

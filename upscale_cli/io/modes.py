@@ -31,7 +31,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from ..core.errors import InputError
+from ..core.errors import InputError, UsageError
 
 WHITE = (255, 255, 255)
 #: Output format → the modes it holds (as Pillow writes and reads them back).
@@ -60,6 +60,16 @@ class Prepared:
     image: Any
     note: str | None = None
     icc_profile: bytes | None = None
+
+
+def parse_colour(text: str) -> tuple[int, int, int]:
+    """``--background`` as RGB: a CSS colour name, ``#rgb``, ``#rrggbb``, ``rgb(r, g, b)``..."""
+    from PIL import ImageColor
+
+    try:
+        return ImageColor.getrgb(text)[:3]
+    except ValueError:
+        raise UsageError(f"bad --background {text!r}: expected a colour such as white, #ffcc00 or rgb(0,0,0)") from None
 
 
 def holds(fmt: str, image) -> bool:
