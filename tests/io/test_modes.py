@@ -251,3 +251,11 @@ def test_a_note_about_standard_output_says_so(run, tmp_path):
     assert result.stderr.splitlines()[1:] == ["upscale: standard output: alpha flattened over the background white for JPEG"]
     with Image.open(io.BytesIO(result.stdout_bytes)) as written:
         assert written.mode == "L" and written.getpixel((0, 0)) == 159  # (9·99 + 255·156 + 127) // 255
+
+
+def test_strip_writes_no_profile_even_after_a_conversion_through_one(tmp_path):
+    Image.new("CMYK", (1, 1), (200, 10, 0, 0)).save(tmp_path / "in.jpg", quality=100, icc_profile=_cmyk_by_k_profile())
+    convert_file(str(tmp_path / "in.jpg"), ResizeRequest(scale=1, mode="nearest"), output=str(tmp_path / "out.png"),
+                 options=ImageOptions(strip=True))
+    with Image.open(tmp_path / "out.png") as written:
+        assert written.getpixel((0, 0)) == (255, 255, 255) and "icc_profile" not in written.info  # converted through it

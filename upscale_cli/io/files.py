@@ -434,7 +434,11 @@ def _libtiff_quiet():
     (only a progress display redrawing itself) is dropped with it.
     """
     sys.stderr.flush()
-    saved = os.dup(2)
+    try:
+        saved = os.dup(2)
+    except OSError:  # no standard error at all: nothing to keep quiet
+        yield
+        return
     try:
         with open(os.devnull, "wb") as sink:
             os.dup2(sink.fileno(), 2)
@@ -557,12 +561,13 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
 
 
 def _prepared(image, fmt: str, name: str, options: SaveOptions, kwargs: dict) -> Prepared:
-    """``image`` in a mode ``fmt`` holds; ``kwargs`` get the ICC profile that now describes it."""
+    """``image`` in a mode ``fmt`` holds; ``kwargs`` get the ICC profile that now describes it
+    (unless no metadata is written)."""
     prepared = prepare(image, fmt, name, options.background, options.profile)
     if prepared.icc_profile is not None:
         prepared.image.info.pop("icc_profile", None)
         kwargs.pop("icc_profile", None)
-        if prepared.icc_profile and "icc_profile" in FORMAT_FIELDS.get(fmt, ()):
+        if prepared.icc_profile and options.metadata is not None and "icc_profile" in FORMAT_FIELDS.get(fmt, ()):
             kwargs["icc_profile"] = prepared.icc_profile
     return prepared
 
