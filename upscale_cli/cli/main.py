@@ -171,6 +171,8 @@ def main():
 @click.option("--compress-level", type=click.IntRange(0, 9),
               help=f"PNG zlib level 0–9 (default {PNG_COMPRESS_LEVEL}: fast; 6 and 9 write smaller files slowly).")
 @click.option("--strip", is_flag=True, help="Write no metadata (ICC profile, EXIF, DPI, PNG text).")
+@click.option("--background", default="white", show_default=True, metavar="COLOR",
+              help="Colour alpha is flattened over for formats without alpha (JPEG, BMP; GIF's partial alpha).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
 @click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
@@ -194,7 +196,7 @@ def main():
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @nn_options
 @click.version_option(__version__, prog_name="upscale")
-def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, auto_orient,
+def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, background, auto_orient,
                    max_pixels, workers, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
                    explain_matrix_limit, explain_format, debug, **resize_options):
     """Resize INPUTS: images, .npy arrays, folders, glob patterns, or - for stdin.
@@ -213,6 +215,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     from ..batch.convert import ImageOptions
     from ..batch.jobs import BatchSettings, plan_jobs, run_jobs
     from ..batch.progress import make_reporter
+    from ..io.modes import parse_colour
 
     check_nn_options(click.get_current_context(), resize_options["mode"])
     if resize_options["mode"] in NN_MODES:
@@ -228,7 +231,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
         image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=_pixel_count(max_pixels),
-                           quality=quality, compress_level=compress_level),
+                           quality=quality, compress_level=compress_level, background=parse_colour(background)),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
     )
@@ -299,6 +302,8 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
     conversion = convert_file(job.source, settings.request, output=job.output, fmt=settings.fmt,
                               overwrite=settings.overwrite, options=settings.image, before_write=trace_before_writing,
                               keep_source=True)
+    for note in conversion.notes:
+        click.echo(f"upscale: {note}", err=True)
     _print_trace(traces[0], conversion.output == "-", show_axes, limit, explain_format)
     return ExitStatus.OK
 

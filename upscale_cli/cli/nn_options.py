@@ -83,6 +83,8 @@ def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain,
         pixels.extend(parse_output_pixel(spec, shape) for spec in explain_pixels)
 
     conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite, before_write=check_pixels)
+    for note in conversion.notes:
+        click.echo(f"upscale: {note}", err=True)
     if explain or pixels:
         from ..explain.nn_tables import print_nn_explanation
         from ..explain.tables import explain_console
