@@ -257,3 +257,10 @@ def test_native_exclude_outside_is_pillows_border_when_enlarging():
 def test_usage_errors(kwargs, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(")):
         resize(np.zeros((4, 4), F32), size=(2, 2), **kwargs)
+
+
+@pytest.mark.parametrize("compat", ["onnx", "onnxruntime"])
+def test_onnx_keep_aspect_ratio_that_empties_an_axis_is_refused(compat):
+    # not_larger on 1×3 into 1×1: scale 1/3, height round(1/3) = 0 (ONNX would return an empty tensor)
+    with pytest.raises(UsageError, match="keep_aspect_ratio_policy not_larger leaves no pixels on an axis of 1"):
+        resize(np.zeros((1, 1, 1, 3), F32), size=(1, 1), fit="contain", mode="linear", compat=compat)

@@ -116,6 +116,13 @@ def aspect_policy(request: Request):
     return name, pick, lengths
 
 
+def check_length(n_in: int, n_out: int, rule: str) -> int:
+    """``n_out``, or a usage error if ``rule`` leaves the axis empty (ONNX would return an empty tensor)."""
+    if n_out < 1:
+        raise UsageError(f"{rule} leaves no pixels on an axis of {n_in}")
+    return n_out
+
+
 @dataclass(frozen=True)
 class AxisScale:
     """One axis as the reference implementation sees it.
@@ -143,16 +150,15 @@ def _scales(request: Request) -> list[AxisScale]:
         axes = []
         for n_in, given in zip(n_ins, request.factors()):
             factor = float(np.float32(given))
-            n_out = math.floor(factor * n_in)
-            if n_out < 1:
-                raise UsageError(f"scale {factor:g} leaves no pixels on an axis of {n_in} (ONNX floors n_in × S)")
+            n_out = check_length(n_in, math.floor(factor * n_in), f"scale {factor:g} (ONNX floors n_in × S)")
             why = f"onnx scales {factor:.8g}: n_out = floor({n_in} × f32(S)) = {n_out}"
             axes.append((n_in, n_out, factor, why))
     elif (policy := aspect_policy(request)) is not None:
         name, pick, lengths = policy
         factor = pick(n_out / n_in for n_out, n_in in zip(lengths, n_ins))
         why = f"onnx keep_aspect_ratio_policy {name}: one scale {factor:.8g}, n_out = floor(n_in × scale + 0.5)"
-        axes = [(n_in, int(factor * n_in + 0.5), factor, why) for n_in in n_ins]
+        axes = [(n_in, check_length(n_in, int(factor * n_in + 0.5), f"keep_aspect_ratio_policy {name}"), factor, why)
+                for n_in in n_ins]
     else:
         axes = [(s.n_in, s.n_out, s.n_out / s.n_in, f"onnx sizes {s.n_out}: scale = {s.n_out}/{s.n_in}")
                 for s in request.sized_lengths()]

@@ -39,7 +39,7 @@ from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
 from .base import Request, build_plan, round_coordinates, selection
 from .onnx import ALIGNS as STANDARD_ALIGNS
-from .onnx import aspect_policy, resolve_options, roi_pairs
+from .onnx import aspect_policy, check_length, resolve_options, roi_pairs
 
 LIBRARY = "onnxruntime"
 #: onnxruntime still accepts Resize-11's ``tf_half_pixel_for_nn``.
@@ -55,7 +55,9 @@ def _sizes(request: Request) -> tuple[list[AxisSize], list[np.float32]]:
         n_ins = request.in_lengths
         scales = [scale] * len(n_ins)
         # std::round of the float32 product: half away from zero
-        sizes = [AxisSize(n_in, max(1, int(np.floor(scale * F32(n_in) + F32(0.5)))), "") for n_in in n_ins]
+        rule = f"keep_aspect_ratio_policy {name}"
+        sizes = [AxisSize(n_in, check_length(n_in, int(np.floor(scale * F32(n_in) + F32(0.5))), rule), "")
+                 for n_in in n_ins]
         reasons = [f"onnxruntime keep_aspect_ratio_policy {name}: one scale {float(scale):.8g}, "
                    f"n_out = round({s.n_in} × scale) = {s.n_out}" for s in sizes]
     elif request.size is not None:
@@ -66,9 +68,7 @@ def _sizes(request: Request) -> tuple[list[AxisSize], list[np.float32]]:
         scales = [F32(f) for f in request.factors()]
         sizes, reasons = [], []
         for n_in, scale in zip(request.in_lengths, scales):
-            n_out = int(scale * F32(n_in))
-            if n_out < 1:
-                raise UsageError(f"scale {float(scale):g} leaves no pixels on an axis of {n_in} (ONNX floors n_in × S)")
+            n_out = check_length(n_in, int(scale * F32(n_in)), f"scale {float(scale):g} (ONNX floors n_in × S)")
             sizes.append(AxisSize(n_in, n_out, ""))
             reasons.append(f"onnxruntime scales {float(scale):.8g}: n_out = floor({n_in} × f32(S)) = {n_out}")
     sizes = [
