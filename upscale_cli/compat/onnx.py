@@ -36,6 +36,8 @@ float32 and differs in places (see :mod:`upscale_cli.compat.onnxruntime`).
   ``extrapolation_value``.
 * ``tf_half_pixel_for_nn`` left the standard in opset 13 (use
   ``--compat onnxruntime``).
+* Integer tensors are rounded half up like every upscale output (the
+  reference rounds half to even; the backend tests are all float32).
 """
 
 from __future__ import annotations
