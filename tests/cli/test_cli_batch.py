@@ -102,6 +102,12 @@ def test_names_formats_and_quality(run, folder):
     (["--max-pixels", "inf"], "upscale: bad --max-pixels 'inf': expected a number such as 200M"),
     (["--max-pixels", "nanM"], "upscale: bad --max-pixels 'nanM': expected a number such as 200M"),
     (["--linear", "--explain"], "upscale: --explain traces stored values; it cannot show a --linear resize"),
+    (["--max-pixels", "0.5"], "upscale: bad --max-pixels '0.5': not a whole number of pixels (0: no limit)"),
+    (["--max-pixels", "1/2"], "upscale: bad --max-pixels '1/2': expected a number such as 200M"),
+    (["--scale", "1e400"], "upscale: bad scale '1e400': too large"),
+    (["--scale", "1e-400"], "upscale: bad scale '1e-400': too small"),
+    (["--scale", "2x"], "upscale: bad scale '2x': expected a number (2, 1.5, 150%) or one per axis, x first (1.5x2)"),
+    (["--scale", "2xq"], "upscale: bad scale '2xq': 'q' is not a number"),
 ])
 def test_usage_errors_exit_2(run, folder, args, message):
     result = run("a.png", "--scale", "2", *args)
@@ -113,6 +119,14 @@ def test_the_bomb_limit_from_the_command_line(run, folder, make_image):
     result = run("wide.png", "--scale", "2", "--max-pixels", "2k")
     assert (result.exit_code, result.stderr) == (1, "upscale: wide.png: the output has 0.004 megapixels, over the limit of 0.002 (--max-pixels)\n")
     assert run("wide.png", "--scale", "2", "--max-pixels", "0").exit_code == 0
+    assert run("wide.png", "--scale", "2", "--max-pixels", "1.1k").stderr.endswith(" over the limit of 0.0011 (--max-pixels)\n")
+
+
+def test_a_scale_beyond_memory_is_refused_before_allocating(run, folder):
+    result = run("a.png", "--scale", "1e200")
+    assert (result.exit_code, result.stderr) == (1, "upscale: a.png: the output has 4.8e+395 megapixels, over the limit of 200 (--max-pixels)\n")
+    result = run("a.png", "--scale", "1e200", "--max-pixels", "0")
+    assert (result.exit_code, result.stderr) == (1, "upscale: a.png: out of memory: needs about 4.8e+392 GB\n")
 
 
 def test_stdin_to_stdout(run, folder):

@@ -234,18 +234,27 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
 
 
 def _pixel_count(text: str) -> int | None:
-    """``200M`` → 200000000; ``0`` → ``None`` (no limit)."""
+    """``200M`` → 200000000, ``1.5k`` → 1500; ``0`` → ``None`` (no limit).
+
+    The count must be whole: ``0.5`` is refused, not rounded down to "no limit".
+    """
+    from fractions import Fraction
+
     multipliers = {"k": 10**3, "m": 10**6, "g": 10**9}
     cleaned = text.strip().lower()
     factor = multipliers.get(cleaned[-1:], 1)
     number = cleaned[:-1] if cleaned[-1:] in multipliers else cleaned
     try:
-        count = int(float(number) * factor)
-    except (ValueError, OverflowError):  # OverflowError: inf
+        if "/" in number:  # Fraction would take 1/2
+            raise ValueError(number)
+        count = Fraction(number) * factor  # exact: no float rounds 1.1k to 1100.0000000000002
+    except (ValueError, ZeroDivisionError):
         raise UsageError(f"bad --max-pixels {text!r}: expected a number such as 200M") from None
     if count < 0:
         raise UsageError(f"bad --max-pixels {text!r}: must be 0 (no limit) or more")
-    return count or None
+    if count.denominator != 1:
+        raise UsageError(f"bad --max-pixels {text!r}: not a whole number of pixels (0: no limit)")
+    return int(count) or None
 
 
 def _dry_run(jobs, settings) -> ExitStatus:

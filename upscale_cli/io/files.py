@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..core.errors import InputError, UsageError
+from ..core.errors import InputError, UsageError, in_units, out_of_memory
 from .metadata import Metadata, orientation, upright, upright_size
 
 STDIO = "-"
@@ -159,16 +160,30 @@ class SaveOptions:
 
 
 def check_pixels(name: str, count: int, limit: int | None, what: str) -> None:
-    """Refuse ``count`` pixels over ``limit`` (``None``: no limit) before anything is allocated."""
+    """Refuse ``count`` pixels over ``limit`` (``None``: no limit) before anything is allocated.
+
+    Even without a limit, a picture whose samples (one byte per pixel at
+    the very least) exceed this machine's memory is refused as out of memory.
+    """
     if limit is not None and count > limit:
         raise InputError(
             f"{name}: {what} has {_megapixels(count)} megapixels, over the limit of "
             f"{_megapixels(limit)} (--max-pixels)"
         )
+    if count > _memory_bytes():
+        raise out_of_memory(name, estimate=count)
+
+
+def _memory_bytes() -> float:
+    """This machine's physical memory in bytes (infinite when it cannot be known)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return math.inf
 
 
 def _megapixels(count: int) -> str:
-    return f"{count / 1e6:.4g}"
+    return in_units(count, 6, 4)
 
 
 def _read_bytes(path: str) -> bytes:
