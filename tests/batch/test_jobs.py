@@ -66,7 +66,7 @@ def test_output_folder_rules(tree):
 
 
 def _plan(inputs, **settings):
-    return [(j.source, j.output, j.error) for j in plan_jobs(inputs, BatchSettings(SCALE_2, **settings))]
+    return [(j.source, j.output, j.error or j.skip) for j in plan_jobs(inputs, BatchSettings(SCALE_2, **settings))]
 
 
 def test_outputs_beside_the_inputs_and_templates(tree):
@@ -86,14 +86,43 @@ def test_an_output_folder_mirrors_the_input_folders(tree):
     ]
 
 
+EARLIER = "photos/a@2x.png: skipped: named as an output of photos/a.png (give it by name to resize it)"
+
+
 def test_outputs_of_an_earlier_run_are_not_inputs(tree, make_image):
     make_image("photos/a@2x.png", 12, 16)
-    assert _plan(["photos"]) == [("photos/a.png", "photos/a@2x.png", None), ("photos/b.jpg", "photos/b@2x.jpg", None)]
+    assert _plan(["photos"]) == [
+        ("photos/a.png", "photos/a@2x.png", None), ("photos/a@2x.png", None, EARLIER), ("photos/b.jpg", "photos/b@2x.jpg", None)]
     # an output folder inside the input folder is never read
     make_image("photos/big/a.png", 12, 16)
-    assert [p[0] for p in _plan(["photos"], output="photos/big", recursive=True)] == [
-        "photos/a.png", "photos/a@2x.png", "photos/b.jpg", "photos/2023/c.png", "photos/2023/deep/d.png",
+    assert [p[0] for p in _plan(["photos"], output="photos/big", recursive=True) if p[1]] == [
+        "photos/a.png", "photos/b.jpg", "photos/2023/c.png", "photos/2023/deep/d.png",
     ]
+
+
+@pytest.mark.parametrize("names, settings", [
+    # a later run with another scale or size: earlier outputs, and outputs of outputs, stay outputs
+    ({"a@2x.png": "a.png", "a@1.5x.jpg": "a.png", "a@640x480.png": "a.png", "a@2x@3x.png": "a@2x.png",
+      "a@unpool-8x8.npy": "a.png"}, {}),
+    ({"a@1.5x@3x.png": "a.png"}, {}),  # through an output no longer there
+    ({"a_big.png": "a.png", "a_big_big.png": "a_big.png", "a@2x.png": "a.png"}, {"name": "{stem}_big.{ext}"}),
+    ({"a_16x12.png": "a.png"}, {"name": "{stem}_{width}x{height}.{ext}"}),
+    # names this tool does not give, or outputs of no file here, are inputs
+    ({"a@home.png": None, "b@2x.png": None, "a_big.png": None, "a@2x.5.png": None}, {}),
+])
+def test_names_this_tool_gives_are_outputs_in_later_runs(tmp_path, make_image, monkeypatch, names, settings):
+    for name in ["a.png", *names]:
+        make_image(f"in/{name}", format="PNG")
+    monkeypatch.chdir(tmp_path)
+    jobs = plan_jobs(["in"], BatchSettings(ResizeRequest(scale=3), **settings))
+    assert sorted(os.path.basename(j.source) for j in jobs if j.runnable) == sorted(
+        ["a.png"] + [n for n, origin in names.items() if origin is None])
+    assert sorted(j.skip for j in jobs if j.skip) == sorted(
+        f"in/{n}: skipped: named as an output of in/{origin} (give it by name to resize it)"
+        for n, origin in names.items() if origin)
+    # named explicitly, an earlier output is an input
+    first = next(iter(names))
+    assert [j.runnable for j in plan_jobs([f"in/{first}"], BatchSettings(ResizeRequest(scale=3), **settings))] == [True]
 
 
 def test_collisions_and_self_replacement_are_errors(tree, make_image):

@@ -82,6 +82,7 @@ def test_dry_run_lists_and_writes_nothing(run, folder):
         "a.png → a@2x.png (8→16 × 6→12) [exists, fails]",
         "b.png → b@2x.png (8→16 × 6→12)",
     ]
+    assert result.stderr == "a@2x.png: skipped: named as an output of a.png (give it by name to resize it)\n"
     assert not os.path.exists("b@2x.png")
 
 
@@ -181,3 +182,47 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_partial_files(tmp_path):
     for name in left:
         with Image.open(tmp_path / "out" / name) as image:
             image.load()  # complete, not truncated
+
+
+def test_skip_existing_never_replaces_what_is_not_its_own(run, folder):
+    (folder / "a@2x.png").write_text("precious\n")
+    result = run("a.png", "--scale", "2", "--skip-existing")
+    assert (result.exit_code, result.stderr) == (1, "upscale: a@2x.png: exists and is not an image this tool could have "
+                                                    "written; kept (use --overwrite to replace it)\n")
+    assert (folder / "a@2x.png").read_text() == "precious\n"
+    jpeg = io.BytesIO()
+    Image.fromarray(pattern(6, 8)).save(jpeg, "JPEG")
+    (folder / "a@2x.png").write_bytes(jpeg.getvalue()[:200])  # a broken JPEG is not a PNG this tool began
+    assert run("a.png", "--scale", "2", "--skip-existing").exit_code == 1
+    assert (folder / "a@2x.png").read_bytes() == jpeg.getvalue()[:200]
+
+
+def test_skip_existing_redoes_a_broken_output_and_says_so(run, folder):
+    run("a.png", "--scale", "2")
+    whole = (folder / "a@2x.png").read_bytes()
+    (folder / "a@2x.png").write_bytes(whole[:60])
+    result = run("a.png", "--scale", "2", "--skip-existing", "-q")
+    assert (result.exit_code, result.stderr) == (0, "upscale: a@2x.png: exists but is incomplete (an interrupted earlier "
+                                                    "run?): made again\n")
+    assert (folder / "a@2x.png").read_bytes() == whole
+
+
+@pytest.mark.parametrize("target, message", [
+    ("single.png", "-o single.png: several inputs need an output folder, not an image file (end it with / for a folder)"),
+    ("afile", "-o afile: is a file, but several inputs need an output folder"),
+])
+def test_one_output_file_for_several_inputs_is_a_usage_error(run, folder, target, message):
+    (folder / "afile").write_text("mine\n")
+    result = run("a.png", "b.png", "-o", target, "--scale", "2")
+    assert (result.exit_code, result.stderr) == (2, f"upscale: {message}\n")
+    assert sorted(os.listdir(folder)) == ["a.png", "afile", "b.png"]
+    assert (folder / "afile").read_text() == "mine\n"
+
+
+def test_an_output_folder_that_cannot_be_made_is_blamed(run, folder, monkeypatch):
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "makedirs", refuse)
+    result = run("a.png", "-o", "ro/sub/x.png", "--scale", "2")
+    assert (result.exit_code, result.stderr) == (1, "upscale: ro/sub/x.png: cannot create the folder ro/sub: permission denied\n")

@@ -53,7 +53,8 @@ class NullReporter:
 class PlainReporter(NullReporter):
     """One line per file and a summary line; no control codes.
 
-    ``quiet`` keeps only failures (and the summary of an interrupted run).
+    ``quiet`` keeps only failures, notes (an existing file was replaced) and
+    the summary of an interrupted run.
     The summary is printed for more than one input, or when interrupted.
     """
 
@@ -67,6 +68,8 @@ class PlainReporter(NullReporter):
         stream.flush()
 
     def update(self, result) -> None:
+        if result.note:
+            self._print(f"upscale: {result.note}")
         if result.status == "failed":
             self._print(f"upscale: {result.message}")
         elif not self.quiet:
@@ -78,7 +81,8 @@ class PlainReporter(NullReporter):
 
 
 class RichReporter(NullReporter):
-    """A live bar (done/total, files per second, time left, last file) and a summary table."""
+    """A live bar (done/total, files per second, time left, last file), a line
+    for each file not converted, and a summary table."""
 
     def __init__(self, console):
         self.console = console
@@ -108,8 +112,12 @@ class RichReporter(NullReporter):
         self.progress.start()
 
     def update(self, result) -> None:
-        if result.status == "failed":
-            self.console.print(f"upscale: {result.message}", markup=False, highlight=False)
+        # the bar stands for the converted files; whatever else happened gets its own line
+        for line in (f"upscale: {result.note}" if result.note else "",
+                     f"upscale: {result.message}" if result.status == "failed" else "",
+                     result.message if result.status == "skipped" else ""):
+            if line:
+                self.console.print(line, markup=False, highlight=False)
         self.progress.advance(self.task)
         speed = self.progress.tasks[0].speed
         self.progress.update(self.task, rate=f"{speed:.1f} files/s" if speed else "", current=result.source)

@@ -267,6 +267,9 @@ def _dry_run(jobs, settings) -> ExitStatus:
             click.echo(f"upscale: {job.error}", err=True)
             status = max(status, ExitStatus(job.exit_status))
             continue
+        if job.skip:
+            click.echo(job.skip, err=True)
+            continue
         note = ""
         if job.output != "-" and os.path.lexists(job.output):
             note = ", replaces it" if settings.overwrite else ", kept if complete" if settings.skip_existing else ", fails"
@@ -280,6 +283,7 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
     from ..batch.convert import convert_file
     from ..explain.trace import build_trace
 
+    jobs = [job for job in jobs if not job.skip]
     if len(jobs) != 1:
         raise UsageError(f"--explain takes one input, not {len(jobs)}")
     if settings.request.linear:

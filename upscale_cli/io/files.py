@@ -368,6 +368,17 @@ def _jpeg_subsampling(image) -> int | None:
     return sampling if sampling >= 0 else None
 
 
+def has_signature(prefix: bytes, fmt: str) -> bool:
+    """Whether a file starting with ``prefix`` is of format ``fmt`` (``"npy"`` or a Pillow format) by its signature."""
+    if fmt == "npy":
+        return prefix.startswith(NPY_MAGIC)
+    from PIL import Image
+
+    Image.init()
+    accept = Image.OPEN.get(fmt, (None, None))[1]
+    return bool(accept and accept(prefix))
+
+
 def format_for(path: str, requested: str | None, fallback: str) -> str:
     """Output format: ``requested``, else from the extension, else ``fallback``.
 
