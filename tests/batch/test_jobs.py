@@ -193,3 +193,54 @@ def test_an_interrupted_batch_stops_and_says_so(tree, monkeypatch):
     assert summary.interrupted and summary.exit_status == ExitStatus.INTERRUPTED
     assert (summary.converted, summary.not_done) == (1, 3)
     assert os.listdir("out") == ["a.png"]
+
+
+def test_links_to_files_are_followed_and_each_file_is_converted_once(tree, make_image):
+    make_image("elsewhere/e.png")
+    os.symlink(os.path.abspath("photos/2023/c.png"), "photos/link.png")  # to a file of the batch
+    os.symlink(os.path.abspath("elsewhere/e.png"), "photos/outside.png")  # to a file outside it
+    sources, others = collect_sources(["photos"], recursive=True)
+    assert [s.relative for s in sources] == ["a.png", "b.jpg", "outside.png", "2023/c.png", "2023/deep/d.png"]
+    assert [(j.source, j.skip) for j in others] == [("photos/link.png", "photos/link.png: skipped: the same file as photos/2023/c.png")]
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out", recursive=True), workers=1)
+    assert (summary.converted, summary.skipped, summary.failed) == (5, 1, 0)
+    assert os.path.isfile("out/2023/c.png") and os.path.isfile("out/outside.png") and not os.path.lexists("out/link.png")
+
+
+def test_links_to_folders_are_followed_once_and_loops_end(tree, make_image):
+    make_image("elsewhere/e.png")
+    os.symlink(os.path.abspath("photos"), "photos/2023/loop")  # to an ancestor
+    os.symlink(os.path.abspath("photos/2023/deep"), "photos/deep-link")  # to a folder read anyway
+    os.symlink(os.path.abspath("elsewhere"), "photos/ext")
+    os.symlink(os.path.abspath("elsewhere"), "photos/ext2")  # the same outside folder again
+    sources, others = collect_sources(["photos"], recursive=True)
+    assert [s.relative for s in sources] == ["a.png", "b.jpg", "2023/c.png", "2023/deep/d.png", "ext/e.png"]
+    where = os.path.abspath
+    assert sorted(j.skip for j in others) == [
+        f"photos/2023/loop: skipped: a link to the folder {where('photos')}, which this batch reads already",
+        f"photos/deep-link: skipped: a link to the folder {where('photos/2023/deep')}, which this batch reads already",
+        f"photos/ext2: skipped: a link to the folder {where('elsewhere')}, which this batch reads already",
+    ]
+
+
+def _unreadable(monkeypatch, name):
+    """Make folders called ``name`` fail to list, as without read permission (tests run as root)."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.path.basename(os.fspath(path).rstrip("/")) == name:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_sub_folder_fails_and_the_rest_is_done(tree, monkeypatch):
+    _unreadable(monkeypatch, "2023")
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out", recursive=True), workers=1)
+    assert (summary.converted, summary.failed, summary.exit_status) == (2, 1, ExitStatus.SOME_INPUTS_FAILED)
+    assert [j.error for j in plan_jobs(["photos"], BatchSettings(SCALE_2, output="out", recursive=True)) if j.error] == [
+        "photos/2023: cannot read this folder: permission denied"]
+    # given directly: the folder's problem, not "no image files"
+    assert [j.error for j in plan_jobs(["photos/2023"], BatchSettings(SCALE_2))] == [
+        "photos/2023: cannot read this folder: permission denied"]
