@@ -244,3 +244,14 @@ def test_an_unreadable_sub_folder_fails_and_the_rest_is_done(tree, monkeypatch):
     # given directly: the folder's problem, not "no image files"
     assert [j.error for j in plan_jobs(["photos/2023"], BatchSettings(SCALE_2))] == [
         "photos/2023: cannot read this folder: permission denied"]
+
+
+def test_out_of_memory_fails_that_file_with_the_size_needed(tree, monkeypatch):
+    import numpy as np
+
+    from upscale_cli.batch import jobs as batch
+
+    monkeypatch.setattr(batch, "convert_file", lambda *args, **kwargs: np.empty((10**6, 10**6, 10**3)))
+    [job] = plan_jobs(["photos/a.png"], BatchSettings(SCALE_2))
+    result = batch.run_job(job, BatchSettings(SCALE_2))
+    assert (result.status, result.message) == ("failed", "photos/a.png: out of memory: needs about 8e+06 GB")

@@ -36,14 +36,15 @@ class InputError(UpscaleError):
     exit_status = ExitStatus.SOME_INPUTS_FAILED
 
 
-def out_of_memory(name: str, error: MemoryError | None = None, estimate: int = 0) -> InputError:
-    """The one-line error for a picture that does not fit in memory.
+def out_of_memory(name: str | None, error: MemoryError | None = None, estimate: int = 0) -> InputError:
+    """The one-line error for a picture that does not fit in memory (about ``name`` if given).
 
     The size given is the allocation NumPy reports in ``error`` when it
-    does, otherwise ``estimate`` bytes.
+    does, otherwise ``estimate`` bytes; without either, none.
     """
     needed = getattr(error, "_total_size", None) or estimate
-    return InputError(f"{name}: out of memory: needs about {in_units(needed, 9, 3)} GB")
+    head = f"{name}: out of memory" if name else "out of memory"
+    return InputError(f"{head}: needs about {in_units(needed, 9, 3)} GB" if needed else head)
 
 
 def in_units(count: int, power: int, digits: int) -> str:
