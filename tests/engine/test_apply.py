@@ -411,3 +411,22 @@ def test_jobs_run_once_each_and_errors_surface():
 
     with pytest.raises(RuntimeError, match="job 7"):
         engine._run_jobs(fail_on_7, list(range(20)), 2)
+
+
+def test_an_interruption_stops_the_strips_still_to_do():
+    import threading
+    import time
+
+    done, main = [], threading.current_thread()
+
+    def run(job):
+        if threading.current_thread() is main:
+            while len(done) < 2:  # the helpers are at work when Ctrl-C reaches the calling thread
+                time.sleep(0.001)
+            raise KeyboardInterrupt
+        time.sleep(0.01)
+        done.append(job)
+
+    with pytest.raises(KeyboardInterrupt):
+        engine._run_jobs(run, list(range(200)), 3)
+    assert len(done) <= 4  # and the strip each of the two helpers was on, not the 197 others
