@@ -255,3 +255,33 @@ def test_out_of_memory_fails_that_file_with_the_size_needed(tree, monkeypatch):
     [job] = plan_jobs(["photos/a.png"], BatchSettings(SCALE_2))
     result = batch.run_job(job, BatchSettings(SCALE_2))
     assert (result.status, result.message) == ("failed", "photos/a.png: out of memory: needs about 8e+06 GB")
+
+
+def test_unfinished_files_of_killed_runs_are_removed_and_live_ones_kept(tree):
+    import fcntl
+    import io
+    import subprocess
+    import sys
+
+    from upscale_cli.batch.progress import PlainReporter
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        os.makedirs("out")
+        stale = tree / f"out/.upscale-{dead}-k1l2.part"
+        running = tree / f"out/.upscale-{live.pid}-m3n4.part"  # another run, still writing
+        locked = tree / f"out/.upscale-{dead}-p5q6.part"  # its writer's lock is still held
+        unknown = tree / "out/.upscale-r7s8.part"  # not a name this version gives: not judged
+        for path in (stale, running, locked, unknown):
+            path.write_bytes(b"half a file")
+        with open(locked, "rb") as holder:
+            fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+            lines = io.StringIO()
+            summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out"), workers=1, reporter=PlainReporter(stream=lines))
+        assert summary.converted == 2
+        assert sorted(os.listdir("out")) == sorted(["a.png", "b.jpg", running.name, locked.name, unknown.name])
+        assert lines.getvalue().splitlines()[0] == f"upscale: {stale}: removed, an unfinished file of a run that was killed"
+    finally:
+        live.kill()
+        live.wait()

@@ -226,3 +226,68 @@ def test_an_output_folder_that_cannot_be_made_is_blamed(run, folder, monkeypatch
     monkeypatch.setattr(os, "makedirs", refuse)
     result = run("a.png", "-o", "ro/sub/x.png", "--scale", "2")
     assert (result.exit_code, result.stderr) == (1, "upscale: ro/sub/x.png: cannot create the folder ro/sub: permission denied\n")
+
+
+def test_workers_that_cannot_start_are_named_and_the_files_still_converted(run, folder, monkeypatch):
+    import multiprocessing.resource_tracker
+    import multiprocessing.spawn
+
+    multiprocessing.resource_tracker.ensure_running()  # with the real interpreter: only the workers fail
+    monkeypatch.setattr(multiprocessing.spawn, "_python_exe", os.fsencode(folder / "no-python-here"))
+    result = run("a.png", "b.png", "--scale", "2", "-j", "2")
+    lines = _lines(result.stderr)
+    assert result.exit_code == 0, result.stderr
+    assert re.fullmatch(r"upscale: cannot start worker processes \(\w+: .+\); "
+                        r"converting in this process", lines[0]), lines[0]
+    assert lines[1:3] == ["a.png → a@2x.png (8→16 × 6→12)", "b.png → b@2x.png (8→16 × 6→12)"]
+    assert lines[3].startswith("upscale: 2 converted, 0 skipped, 0 failed; ")
+
+
+def _children(pid):
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_workers_stop_when_the_parent_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for index in range(8):
+        Image.fromarray(np.tile(pattern(30, 40), (10, 10, 1))).save(tmp_path / f"p{index}.png", compress_level=0)
+    command = [sys.executable, "-m", "upscale_cli", str(tmp_path), "-o", str(tmp_path / "out") + "/",
+               "--scale", "3", "--mode", "lanczos", "-j", "2"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    process.stderr.readline()  # a file is done: the workers (and the resource tracker) run
+    children = _children(process.pid)
+    assert len(children) >= 2
+    process.kill()  # SIGKILL: the parent cannot stop anyone
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = [pid for pid in children if _running(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
+    assert not [n for n in os.listdir(tmp_path / "out") if n.endswith(".part")]  # the workers removed theirs

@@ -33,6 +33,7 @@ from ..io.files import (
     output_format,
     probe,
     read_input,
+    remove_stale_temporaries,
     remove_temporaries,
 )
 from .convert import (
@@ -529,15 +530,28 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
     )
 
 
-def _stop_worker(signum, frame):
+#: How often a worker checks that the process that started it is still there (seconds).
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _stop_worker(signum=None, frame=None):
     """A worker told to stop deletes its temporary files and exits at once."""
     remove_temporaries()
     os._exit(ExitStatus.INTERRUPTED)
 
 
-def _init_worker() -> None:
+def _watch_parent(parent: int) -> None:
+    """Stop this worker once its parent is gone: a parent killed outright
+    (SIGKILL, the out-of-memory killer) cannot stop its workers itself."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    _stop_worker()
+
+
+def _init_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
     signal.signal(signal.SIGTERM, _stop_worker)
+    threading.Thread(target=_watch_parent, args=(parent,), name="upscale-parent-watch", daemon=True).start()
 
 
 def _interrupt(signum, frame):
@@ -557,15 +571,34 @@ def _signal_handler(signum, handler):
         signal.signal(signum, previous)
 
 
-def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Callable[[JobResult], None]) -> None:
+class PoolUnavailable(Exception):
+    """Worker processes could not be started; the message says why."""
+
+
+def _start_pool(workers: int):
+    """A process pool whose first worker is known to run, or :class:`PoolUnavailable`."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: the parent has threads (progress display) that a fork could copy mid-lock.
     # Workers start while SIGINT is ignored and inherit that, so Ctrl-C reaches only the parent.
+    try:
+        with _signal_handler(signal.SIGINT, signal.SIG_IGN):
+            executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_init_worker, initargs=(os.getpid(),))
+            probe = executor.submit(os.getpid)
+        probe.result()
+    except Exception as error:  # OSError, BrokenProcessPool, no sem_open...: whatever it is, run here instead
+        raise PoolUnavailable(f"{type(error).__name__}: {error}") from None
+    return executor
+
+
+def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Callable[[JobResult], None]) -> None:
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    executor = _start_pool(workers)
     with _signal_handler(signal.SIGINT, signal.SIG_IGN):
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
         futures = {executor.submit(run_job, job, settings): job for job in jobs}
     try:
         for future in as_completed(futures):
@@ -597,7 +630,10 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
 
     ``reporter`` (see :mod:`upscale_cli.batch.progress`) sees every result as it
     comes. Ctrl-C or SIGTERM stops the run: workers are stopped, their
-    temporary files removed, and the summary says ``interrupted``.
+    temporary files removed, and the summary says ``interrupted``. Workers
+    also stop when this process dies. Temporary files that killed runs left
+    in the output folders are removed first; when worker processes cannot
+    be started, the reporter is told why and the jobs run in this process.
     """
     from .progress import NullReporter
 
@@ -615,17 +651,28 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
             for job in (j for j in jobs if not j.runnable):
                 report(run_job(job, settings))
             runnable = [j for j in jobs if j.runnable]
-            if workers <= 1:
-                for job in runnable:
-                    report(run_job(job, settings))
-            else:
-                _run_pool(runnable, settings, workers, report)
+            for path in clean_output_folders(runnable):
+                reporter.note(f"{path}: removed, an unfinished file of a run that was killed")
+            try:
+                if workers > 1:
+                    _run_pool(runnable, settings, workers, report)
+                    runnable = []
+            except PoolUnavailable as error:
+                reporter.note(f"cannot start worker processes ({error}); converting in this process")
+            for job in runnable:
+                report(run_job(job, settings))
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
         summary.seconds = time.monotonic() - summary.started
         reporter.finish(summary)
     return summary
+
+
+def clean_output_folders(jobs: Sequence[Job]) -> list[str]:
+    """Remove stale temporary files from the folders ``jobs`` write to; returns their paths."""
+    folders = {os.path.dirname(os.path.abspath(j.output)) for j in jobs if j.output and j.output != STDIO}
+    return [path for folder in sorted(folders) for path in remove_stale_temporaries(folder)]
 
 
 def run_batch(inputs: Sequence[str], settings: BatchSettings, *, workers: int | None = None, reporter=None) -> Summary:

@@ -1,7 +1,7 @@
 """Reporting a batch as it runs: a Rich progress bar on a terminal, plain lines elsewhere.
 
-Every reporter has the same three methods, ``start(total)``,
-``update(result)`` and ``finish(summary)``; :func:`make_reporter` picks one
+Every reporter has the same four methods, ``start(total)``,
+``note(line)``, ``update(result)`` and ``finish(summary)``; :func:`make_reporter` picks one
 once, so the batch loop never asks how it is being shown. Everything goes to
 standard error: standard output stays free for ``-o -``.
 """
@@ -43,6 +43,9 @@ class NullReporter:
     def start(self, total: int) -> None:
         pass
 
+    def note(self, line: str) -> None:
+        """Something the user must know that is about no one file (shown even when quiet)."""
+
     def update(self, result) -> None:
         pass
 
@@ -67,9 +70,12 @@ class PlainReporter(NullReporter):
         stream.write(line + "\n")
         stream.flush()
 
+    def note(self, line: str) -> None:
+        self._print(f"upscale: {line}")
+
     def update(self, result) -> None:
         if result.note:
-            self._print(f"upscale: {result.note}")
+            self.note(result.note)
         if result.status == "failed":
             self._print(f"upscale: {result.message}")
         elif not self.quiet:
@@ -110,6 +116,9 @@ class RichReporter(NullReporter):
         )
         self.task = self.progress.add_task("upscale", total=total, rate="", current="")
         self.progress.start()
+
+    def note(self, line: str) -> None:
+        self.console.print(f"upscale: {line}", markup=False, highlight=False)
 
     def update(self, result) -> None:
         # the bar stands for the converted files; whatever else happened gets its own line

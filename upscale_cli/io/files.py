@@ -13,6 +13,7 @@ import contextlib
 import io
 import math
 import os
+import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -486,6 +487,10 @@ def _run_writer(writer: Callable[[Any], None], handle, path: str) -> None:
 
 #: Temporary files being written by this process, for :func:`remove_temporaries`.
 _TEMPORARIES: set = set()
+#: Names of temporary files: the prefix, the writing process's id, ``-``, random letters, the suffix.
+TEMPORARY_PREFIX = ".upscale-"
+TEMPORARY_SUFFIX = ".part"
+_TEMPORARY_NAME = re.compile(re.escape(TEMPORARY_PREFIX) + r"(\d+)-[^/]*" + re.escape(TEMPORARY_SUFFIX))
 
 
 def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = False) -> int:
@@ -497,10 +502,11 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         raise InputError(f"{path}: already exists (use --overwrite to replace it)")
     folder = os.path.dirname(os.path.abspath(path))
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".upscale-", suffix=".part")
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
     except OSError as error:
         raise InputError(f"{path}: cannot write in {folder}: {error.strerror or error}") from None
     _TEMPORARIES.add(temporary)
+    _lock(descriptor)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             _run_writer(writer, handle, path)
@@ -531,6 +537,60 @@ def remove_temporaries(paths=None) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         _TEMPORARIES.discard(temporary)
+
+
+def _lock(descriptor: int) -> None:
+    """Hold a lock on a temporary file while it is written; the system lets
+    go of it when the writer dies, however it dies."""
+    with contextlib.suppress(ImportError, OSError):  # no locks there: the process id alone tells
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlocked(path: str) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    try:
+        with open(path, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # locked (a live writer), or gone
+        return False
+    return True
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, alive
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str) -> list[str]:
+    """Delete the temporary files that runs killed before they could clean up left in ``folder``.
+
+    A temporary file is stale when the process named in it is not running
+    and nobody holds its lock: another live run's files are never touched.
+    Returns the paths removed.
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        match = _TEMPORARY_NAME.fullmatch(name)
+        path = os.path.join(folder, name)
+        if match and not _running(int(match[1])) and _unlocked(path):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+                removed.append(path)
+    return removed
 
 
 def _umask() -> int:
