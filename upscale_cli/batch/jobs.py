@@ -135,8 +135,10 @@ class JobResult:
     exit_status: int = ExitStatus.OK
     bytes_in: int = 0
     bytes_out: int = 0
-    #: A line every reporter shows, even quiet ones (an existing file was replaced).
-    note: str = ""
+    #: Lines about what the output's format lost (see :func:`upscale_cli.io.modes.prepare`).
+    notes: tuple = ()
+    #: A line every reporter shows, even a quiet one: an existing file was replaced.
+    warning: str = ""
 
 
 @dataclass
@@ -526,7 +528,8 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
     shape = _shape_text(*zip(*conversion.lengths))
     return JobResult(
         job.source, output, "converted", f"{conversion.source.name} → {output} ({shape})",
-        bytes_in=conversion.source.n_bytes, bytes_out=conversion.n_bytes, note=existing or "",
+        bytes_in=conversion.source.n_bytes, bytes_out=conversion.n_bytes, notes=tuple(conversion.notes),
+        warning=existing or "",
     )
 
 

@@ -56,8 +56,8 @@ class NullReporter:
 class PlainReporter(NullReporter):
     """One line per file and a summary line; no control codes.
 
-    ``quiet`` keeps only failures, notes (an existing file was replaced) and
-    the summary of an interrupted run.
+    ``quiet`` keeps only failures, warnings (an existing file was replaced)
+    and the summary of an interrupted run.
     The summary is printed for more than one input, or when interrupted.
     """
 
@@ -74,12 +74,14 @@ class PlainReporter(NullReporter):
         self._print(f"upscale: {line}")
 
     def update(self, result) -> None:
-        if result.note:
-            self.note(result.note)
+        if result.warning:
+            self.note(result.warning)
         if result.status == "failed":
             self._print(f"upscale: {result.message}")
         elif not self.quiet:
             self._print(result.message)
+            for note in result.notes:
+                self.note(note)
 
     def finish(self, summary) -> None:
         if summary.interrupted or (summary.total > 1 and not self.quiet):
@@ -122,11 +124,12 @@ class RichReporter(NullReporter):
 
     def update(self, result) -> None:
         # the bar stands for the converted files; whatever else happened gets its own line
-        for line in (f"upscale: {result.note}" if result.note else "",
-                     f"upscale: {result.message}" if result.status == "failed" else "",
-                     result.message if result.status == "skipped" else ""):
-            if line:
-                self.console.print(line, markup=False, highlight=False)
+        if result.warning:
+            self.note(result.warning)
+        if result.status == "skipped":
+            self.console.print(result.message, markup=False, highlight=False)
+        for line in [result.message] if result.status == "failed" else result.notes:
+            self.note(line)
         self.progress.advance(self.task)
         speed = self.progress.tasks[0].speed
         self.progress.update(self.task, rate=f"{speed:.1f} files/s" if speed else "", current=result.source)
