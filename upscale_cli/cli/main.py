@@ -230,7 +230,8 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         if len(inputs) > 1:
             raise UsageError(f"--mode {resize_options['mode']} takes one input file")
         return run_nn_command(inputs[0], resize_options, output=output, fmt=fmt, overwrite=overwrite,
-                              explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit)
+                              explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit,
+                              max_pixels=max_pixels)
     resize_options = {name: value for name, value in resize_options.items() if name not in NN_ONLY}
     if name and suffix:
         raise UsageError("give only one of --name and --suffix")
