@@ -19,7 +19,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "Size": ("scale", "size", "width", "height", "fit"),
     "Method": ("mode", "align", "rounding", "antialias", "cubic-a", "linear", "layout"),
     "Output": ("output", "name", "suffix", "format", "quality", "compress-level", "strip", "auto-orient",
-               "max-pixels", "overwrite"),
+               "max-pixels", "overwrite", "background"),
     "Many files": ("recursive", "jobs", "skip-existing", "dry-run", "quiet"),
     "Explain": ("explain", "explain-pixel", "explain-limit", "explain-matrix-limit", "explain-format"),
     "Library compatibility": ("compat", "exclude-outside", "extrapolation-value", "roi", "reducing-gap",
