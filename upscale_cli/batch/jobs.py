@@ -583,6 +583,7 @@ def _start_pool(workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    executor = None
     # spawn, not fork: the parent has threads (progress display) that a fork could copy mid-lock.
     # Workers start while SIGINT is ignored and inherit that, so Ctrl-C reaches only the parent.
     try:
@@ -591,9 +592,21 @@ def _start_pool(workers: int):
                                            initializer=_init_worker, initargs=(os.getpid(),))
             probe = executor.submit(os.getpid)
         probe.result()
-    except Exception as error:  # OSError, BrokenProcessPool, no sem_open...: whatever it is, run here instead
-        raise PoolUnavailable(f"{type(error).__name__}: {error}") from None
+    except BaseException as error:
+        if executor is not None:
+            _stop_pool(executor)
+        if isinstance(error, Exception):  # OSError, BrokenProcessPool, no sem_open...: run here instead
+            raise PoolUnavailable(f"{type(error).__name__}: {error}") from None
+        raise
     return executor
+
+
+def _stop_pool(executor) -> None:
+    """Stop the workers at once (each removes its temporaries) and let the pool go."""
+    for process in list(getattr(executor, "_processes", {}).values()):
+        with contextlib.suppress(OSError, AttributeError):  # AttributeError: a process that never started
+            process.terminate()  # runs _stop_worker
+    executor.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Callable[[JobResult], None]) -> None:
@@ -613,8 +626,7 @@ def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Ca
     except BaseException:
         for future in futures:
             future.cancel()
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.terminate()  # runs _stop_worker: temporaries removed
+        _stop_pool(executor)
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
