@@ -142,16 +142,22 @@ def pillow_fixed_weights(weights: np.ndarray) -> np.ndarray:
     return np.trunc(scaled + np.where(scaled < 0, -0.5, 0.5)).astype(np.int64)
 
 
-def _pillow_reduce(values: np.ndarray, passes) -> np.ndarray:
-    """``Image.reduce`` on 8-bit samples: block sums over every reduced axis, one rounding."""
+def _block_sums(values: np.ndarray, passes) -> tuple[np.ndarray, np.ndarray]:
+    """``Image.reduce``'s block sums over every reduced axis, and each block's number of samples."""
     area = np.ones(1, dtype=np.int64)
     for axis_plan in passes:
         weights = axis_plan.weights
-        ones = (weights.weights != 0).astype(np.int64)
+        ones = (weights.weights != 0).astype(values.dtype)
         values = _weighted_sum(values, axis_plan.axis, weights.taps, ones)
         broadcast = [1] * values.ndim
         broadcast[axis_plan.axis] = weights.n_out
-        area = area * ones.sum(axis=1).reshape(broadcast)
+        area = area * ones.sum(axis=1).astype(np.int64).reshape(broadcast)
+    return values, area
+
+
+def _pillow_reduce(values: np.ndarray, passes) -> np.ndarray:
+    """``Image.reduce`` on 8-bit samples: block sums over every reduced axis, one rounding."""
+    values, area = _block_sums(values, passes)
     # division_UINT32: a float32 quotient, truncated
     multiplier = (np.float32(4294967296.0) / (256 * area).astype(np.float32)).astype(np.int64)
     return ((values + area // 2) * multiplier) >> 24
@@ -179,6 +185,13 @@ PILLOW_STORES = {
 def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Pillow's 16-bit, 32-bit integer and float passes: a double sum in tap order, stored after every pass."""
     store = PILLOW_STORES[array.dtype]
+    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    if reduces:  # ImagingReduce: the block's double sum times 1.0/n, stored once
+        sums, area = _block_sums(array.astype(np.float64), reduces)
+        array = store(sums * (1.0 / area)).astype(array.dtype)
+        plan = replace(plan, in_shape=array.shape, axes=plan.axes[len(reduces):])
+        if not plan.axes:
+            return array
     lead = min(p.axis for p in plan.axes)
     table = next(p.weights for p in plan.axes if p.axis == lead)
 
