@@ -122,11 +122,11 @@ class BandedSum:
     """``Σ_k weights[d, k] · values[taps[d, k]]`` along one axis, as banded products in ``dtype``.
 
     Built once per table and applied to many strips. Nothing is rounded or
-    clipped, and the terms are added in BLAS's order, so the sums are exact
-    when every product and partial sum is an integer below 2**53 (2**24 in
-    float32; integer
-    samples times integer fixed-point weights): that is how the presets
-    compute the libraries' integer arithmetic pass by pass on the fast path.
+    clipped, and the terms are added in BLAS's order: the sums are exact
+    when every product and partial sum is representable (integer samples
+    times fixed-point weights, below 2**53 in float64 or 2**24 in float32);
+    otherwise the caller bounds the error. That is how the presets compute
+    the libraries' integer arithmetic pass by pass on the fast path.
     """
 
     def __init__(self, table: AxisWeights, axis: int, dtype=np.float64):
