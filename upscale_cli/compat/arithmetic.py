@@ -333,14 +333,14 @@ def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         values, low = _strip_rows(item, sums, start, stop)
         for axis_plan in first:
             values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
-        np.clip(step(values, _strip_table(last.weights, 0, start, stop, low)), 0, 255, out=out, casting="unsafe")
+        step(values, _strip_table(last.weights, 0, start, stop, low), out)
 
     # 8-bit samples times 11-bit weights: every horizontal sum is an integer below 2**24, exact in float32
     return _strips(array, fixed, plan.out_shape, compute, np.float32)
 
 
-def _opencv_linear_step(values: np.ndarray, table: AxisWeights) -> np.ndarray:
-    """``INTER_LINEAR``'s vertical step along axis 0: ``(Σ (bₖ·(Sₖ >> 4)) >> 16 + 2) >> 2`` in 32 bits."""
+def _opencv_linear_step(values: np.ndarray, table: AxisWeights, out: np.ndarray) -> None:
+    """``INTER_LINEAR``'s vertical step along axis 0 into the 8-bit ``out``: ``(Σ (bₖ·(Sₖ >> 4)) >> 16 + 2) >> 2``."""
     shifted = values.astype(np.int32) >> 4
     broadcast = (-1,) + (1,) * (values.ndim - 1)
     total = None
@@ -351,16 +351,16 @@ def _opencv_linear_step(values: np.ndarray, table: AxisWeights) -> np.ndarray:
         total = product if total is None else np.add(total, product, out=total)
     total += 2
     total >>= 2
-    return total
+    np.clip(total, 0, 255, out=out, casting="unsafe")
 
 
-def _opencv_cubic_step(values: np.ndarray, table: AxisWeights) -> np.ndarray:
-    """``INTER_CUBIC``'s vertical step along axis 0: float32 vectors, then the integer tail of each row."""
+def _opencv_cubic_step(values: np.ndarray, table: AxisWeights, out: np.ndarray) -> None:
+    """``INTER_CUBIC``'s vertical step along axis 0 into the 8-bit ``out``: float32 vectors, then each row's integer tail."""
     row = math.prod(values.shape[1:])
     flat = values.reshape(len(values), row)
+    target = out.reshape(table.n_out, row)
     vectorised = row // 8 * 8
     broadcast = (-1, 1)
-    out = np.empty((table.n_out, row), np.int64)
     head = flat[:, :vectorised].astype(np.float32)
     beta = (table.weights * 2.0**-22).astype(np.float32)
     total = None
@@ -368,12 +368,12 @@ def _opencv_cubic_step(values: np.ndarray, table: AxisWeights) -> np.ndarray:
         term = np.take(head, table.taps[:, k], axis=0)
         term *= beta[:, k].reshape(broadcast)
         total = term if total is None else np.add(term, total, out=total)
-    out[:, :vectorised] = np.clip(np.rint(total), -32768, 32767)
+    np.rint(total, out=total)
+    np.clip(total, 0, 255, out=target[:, :vectorised], casting="unsafe")
     tail = flat[:, vectorised:].astype(np.int64)
     exact = sum(np.take(tail, table.taps[:, k], axis=0) * table.weights[:, k].astype(np.int64).reshape(broadcast)
                 for k in range(table.taps.shape[1]))
-    out[:, vectorised:] = (exact + (1 << 21)) >> 22
-    return out.reshape((table.n_out,) + values.shape[1:])
+    target[:, vectorised:] = np.clip((exact + (1 << 21)) >> 22, 0, 255)
 
 
 def opencv_linear_exact_weights(n_in: int, n_out: int, ratio: float) -> AxisWeights:
