@@ -67,10 +67,10 @@ def band_plan(plan: ResizePlan, start: int, stop: int) -> tuple[ResizePlan, int,
     return replace(plan, in_shape=in_shape, out_shape=out_shape, axes=tuple(axes)), low, high
 
 
-def band_rows(plan: ResizePlan, itemsize: int, band_bytes: int = BAND_BYTES) -> int:
-    """Output rows per band: about ``band_bytes`` of output, at least :data:`MIN_ROWS`."""
+def band_rows(plan: ResizePlan, itemsize: int, band_bytes: int | None = None) -> int:
+    """Output rows per band: about ``band_bytes`` of output (default :data:`BAND_BYTES`), at least :data:`MIN_ROWS`."""
     row_bytes = itemsize * math.prod(plan.out_shape[1:])
-    return max(MIN_ROWS, band_bytes // max(row_bytes, 1))
+    return max(MIN_ROWS, (band_bytes or BAND_BYTES) // max(row_bytes, 1))
 
 
 @dataclass

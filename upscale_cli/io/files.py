@@ -392,14 +392,24 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -
 
     ``data`` is a Pillow image, :class:`Samples`, an :class:`Animation` or an
     array. Single PNG images of the modes :mod:`upscale_cli.io.png` writes are
-    written by it (faster, from the array), everything else by Pillow.
+    written by it (faster, from the array), everything else by Pillow. An
+    array (alone or in :class:`Samples`) may be
+    :class:`~upscale_cli.engine.bands.Bands`, an output still to be made: PNG,
+    TIFF, PPM and ``.npy`` are written band by band as they are made
+    (:mod:`upscale_cli.io.stream`), other formats from the whole output.
     """
+    kwargs = (options or SaveOptions()).kwargs(fmt)
+    data = _whole_unless_streamed(data, fmt, kwargs)
     if fmt == "npy":
+        array = data.array if isinstance(data, Samples) else data
+        if _is_bands(array):
+            from . import stream
+
+            return lambda handle: stream.write_npy(handle, array)
         import numpy as np
 
-        array = data.array if isinstance(data, Samples) else np.asarray(data)
+        array = np.asarray(array)
         return lambda handle: np.save(handle, array, allow_pickle=False)
-    kwargs = (options or SaveOptions()).kwargs(fmt)
     if isinstance(data, Animation):
         from PIL import Image
 
@@ -416,8 +426,38 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -
         if png.can_write(data.mode, kwargs):
             samples = data if isinstance(data, Samples) else Samples.of(data)
             return lambda handle: png.write_png(handle, samples.array, samples.mode, kwargs, samples.info)
+    if isinstance(data, Samples) and _is_bands(data.array):
+        from . import stream
+
+        writer = stream.write_tiff if fmt == "TIFF" else stream.write_ppm
+        extra = (kwargs, data.info) if fmt == "TIFF" else ()
+        return lambda handle: writer(handle, data.array, data.mode, *extra)
     image = data.image() if isinstance(data, Samples) else data
     return lambda handle: image.save(handle, format=fmt, **kwargs)
+
+
+def _is_bands(array) -> bool:
+    """Whether ``array`` is an output still to be made band by band (:class:`~upscale_cli.engine.bands.Bands`)."""
+    return hasattr(array, "whole")
+
+
+def _whole_unless_streamed(data: Any, fmt: str, kwargs: dict) -> Any:
+    """``data`` with an output made band by band made whole, unless ``fmt`` is written band by band.
+
+    PNG streams in the modes :mod:`upscale_cli.io.png` writes; TIFF, PPM and
+    ``.npy`` as :func:`upscale_cli.io.stream.streams` says; JPEG, WebP and
+    the rest are encoded by Pillow from the whole image.
+    """
+    array = data.array if isinstance(data, Samples) else data
+    if not _is_bands(array):
+        return data
+    from . import png, stream
+
+    mode = data.mode if isinstance(data, Samples) else None
+    if stream.streams(fmt, mode, kwargs) or (fmt == "PNG" and mode is not None and png.can_write(mode, kwargs)):
+        return data
+    whole = array.whole()
+    return Samples(whole, data.mode, data.info) if isinstance(data, Samples) else whole
 
 
 def array_to_image(array, name: str):
