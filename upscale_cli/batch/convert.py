@@ -34,6 +34,7 @@ from ..io.files import (
     STDIO,
     Animation,
     Frame,
+    ImageRows,
     Loaded,
     Samples,
     SaveOptions,
@@ -198,13 +199,13 @@ def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -
     image = resizable(loaded.data, request.mode)
     if image.mode in KEPT_MODES:
         return None
+    mode, kwargs = image.mode, request.resize_kwargs()
     if not keep_source:
-        loaded.data = None  # from here on, the samples are the only copy of the input
-    array, mode = np.asarray(image), image.mode
-    del image
-    plan, bands, alpha_max = banded_samples(array, mode, linear=request.linear, **request.resize_kwargs())
-    if not keep_source:
+        loaded.data = None  # the image's rows are read out a band at a time, never copied whole
+        plan, bands, alpha_max = banded_samples(ImageRows(image), mode, linear=request.linear, **kwargs)
         return Conversion(loaded, plan, None, None, Samples(bands, mode), alpha_max=alpha_max)
+    array = np.asarray(image)
+    plan, bands, alpha_max = banded_samples(array, mode, linear=request.linear, **kwargs)
     resized = bands.whole()
     return Conversion(loaded, plan, array, resized, Samples(resized, mode), alpha_max=alpha_max)
 

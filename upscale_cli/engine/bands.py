@@ -31,7 +31,7 @@ from .apply import apply_plan
 
 #: Bytes of output in one band (with the engine's strips of 4 MiB, a band
 #: keeps both cores busy; the encoder's blocks are 1 MiB).
-BAND_BYTES = 1 << 24
+BAND_BYTES = 1 << 23
 #: Fewest output rows in a band, so that the taps shared with the next band are few.
 MIN_ROWS = 16
 
@@ -86,8 +86,11 @@ class Bands:
 
     Attributes
     ----------
-    source : ndarray
-        The input, of shape ``plan.in_shape``.
+    source : ndarray or array-like
+        The input, of shape ``plan.in_shape``: an array, or anything with
+        ``shape`` and ``dtype`` whose slices of rows (``source[low:high]``)
+        are arrays (:class:`~upscale_cli.io.files.ImageRows` reads them out
+        of a decoded image as they are needed).
     plan : ResizePlan
     resample : callable
     rows : int or None
@@ -105,7 +108,7 @@ class Bands:
 
     @property
     def dtype(self) -> np.dtype:
-        return self.source.dtype
+        return np.dtype(self.source.dtype)
 
     @property
     def nbytes(self) -> int:
@@ -120,4 +123,4 @@ class Bands:
 
     def whole(self) -> np.ndarray:
         """The whole output at once."""
-        return self.resample(self.source, self.plan)
+        return self.resample(self.source[0:self.plan.in_shape[0]], self.plan)

@@ -114,6 +114,34 @@ class Samples:
         return image
 
 
+class ImageRows:
+    """The samples of a Pillow image, taken a band of rows at a time.
+
+    ``rows[low:high]`` equals ``np.asarray(image)[low:high]``: only those
+    rows are copied out of the image, so the decoded image is the one copy
+    of the input (``np.asarray`` of a whole image briefly holds two more).
+    ``shape`` and ``dtype`` are those of ``np.asarray(image)``.
+    """
+
+    def __init__(self, image):
+        import numpy as np
+
+        self.image = image
+        width, height = image.size
+        first = np.asarray(image.crop((0, 0, width, 1)))
+        self.shape = (height,) + first.shape[1:]
+        self.dtype = first.dtype
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, rows: slice):
+        import numpy as np
+
+        start, stop, step = rows.indices(self.shape[0])
+        if step != 1:
+            raise IndexError("rows of an image are taken in order, one band at a time")
+        return np.asarray(self.image.crop((0, start, self.shape[1], stop)))
+
+
 def image_of(array, mode: str):
     """A Pillow image of ``mode`` made from an ``hw``/``hwc`` array of its samples."""
     import numpy as np
