@@ -12,7 +12,7 @@ import pytest
 
 from upscale_cli.api import _resample, plan_for
 from upscale_cli.engine.apply import apply_plan
-from upscale_cli.engine.bands import Bands, band_plan, band_rows
+from upscale_cli.engine.bands import BAND_BYTES, Bands, band_plan, band_rows
 
 
 def noise(shape, dtype, seed=0) -> np.ndarray:
@@ -108,5 +108,5 @@ def test_band_plan_reads_only_the_rows_its_taps_reach():
 
 def test_band_rows():
     plan = plan_for((3000, 4000, 3), scale=2, mode="lanczos")
-    assert band_rows(plan, 1) == (1 << 24) // (8000 * 3)
+    assert band_rows(plan, 1) == BAND_BYTES // (8000 * 3)
     assert band_rows(plan, 8, band_bytes=1000) == 16  # never fewer than MIN_ROWS
