@@ -55,7 +55,7 @@ def test_a_bomb_is_refused_from_its_header(tmp_path):
 
 def test_an_absurd_output_is_refused_before_resizing(make_image):
     path = make_image("small.png", 100, 100)
-    with pytest.raises(InputError, match=r"small.png: the output has 1e\+04 megapixels, over the limit of 200"):
+    with pytest.raises(InputError, match=r"small.png: the output has 1e\+04 megapixels, over the limit of 2000 "):
         convert_file(path, ResizeRequest(scale=1000))
     assert os.listdir(os.path.dirname(path)) == ["small.png"]
 
@@ -63,8 +63,16 @@ def test_an_absurd_output_is_refused_before_resizing(make_image):
 def test_the_limit_counts_every_frame_and_can_be_raised(make_image):
     path = make_image("a.png", 10, 10)
     with pytest.raises(InputError, match="the output has 0.0004 megapixels, over the limit of 0.0003"):
-        convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=300))
-    convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=None))
+        convert_file(path, NEAREST_2X, options=ImageOptions(max_output_pixels=300))
+    convert_file(path, NEAREST_2X, options=ImageOptions(max_output_pixels=None))
+
+
+def test_outputs_have_their_own_larger_limit(make_image):
+    """Outputs stream, so by default they may be ten times larger than the largest input."""
+    path = make_image("b.png", 10, 10)
+    with pytest.raises(InputError, match="the image has 0.0001 megapixels, over the limit of 9e-05"):
+        convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=90, max_output_pixels=None))
+    assert ImageOptions().max_output_pixels == 10 * ImageOptions().max_pixels == 2_000_000_000
 
 
 @pytest.mark.parametrize("content, message", [

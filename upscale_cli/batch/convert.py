@@ -30,6 +30,7 @@ from ..core.sizes import output_sizes, parse_scale, parse_size
 from ..engine.apply import apply_plan, check_dtype
 from ..engine.bands import Bands
 from ..io.files import (
+    DEFAULT_MAX_OUTPUT_PIXELS,
     DEFAULT_MAX_PIXELS,
     STDIO,
     Animation,
@@ -101,8 +102,8 @@ class ImageOptions:
         Turn images upright by their EXIF orientation (and reset the tag).
     strip : bool
         Write no metadata (ICC profile, EXIF, DPI, PNG text).
-    max_pixels : int or None
-        Refuse inputs and outputs with more pixels (all frames); ``None``: no limit.
+    max_pixels, max_output_pixels : int or None
+        Refuse inputs, and outputs, with more pixels (all frames); ``None``: no limit.
     quality, compress_level : int or None
         JPEG/WebP quality and PNG zlib level; ``None``: the defaults of
         :mod:`upscale_cli.io.files`.
@@ -111,6 +112,7 @@ class ImageOptions:
     auto_orient: bool = True
     strip: bool = False
     max_pixels: int | None = DEFAULT_MAX_PIXELS
+    max_output_pixels: int | None = DEFAULT_MAX_OUTPUT_PIXELS
     quality: int | None = None
     compress_level: int | None = None
 
@@ -286,7 +288,7 @@ def convert_file(
     ``keep_source`` (see :func:`resize_loaded`).
     """
     loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
-    conversion = resize_loaded(loaded, request, max_pixels=options.max_pixels, keep_source=keep_source)
+    conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
     if before_write is not None:
         before_write(conversion)
     if output is None:

@@ -294,7 +294,7 @@ def plan_job(source: Source, settings: BatchSettings, folder: bool) -> Job:
         pixels = header.frames
         for n in out_lengths:
             pixels *= n
-        check_pixels(source.path, pixels, options.max_pixels, "the output")
+        check_pixels(source.path, pixels, options.max_output_pixels, "the output")
         output = _output_path(source, settings, folder, out_lengths, header.format)
     except UpscaleError as error:
         return Job(source.path, error=str(error), exit_status=error.exit_status)

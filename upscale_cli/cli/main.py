@@ -25,6 +25,7 @@ from ..core.choices import (
 from ..core.errors import ExitStatus, UpscaleError, UsageError
 from ..core.layouts import LAYOUTS
 from ..io.files import (
+    DEFAULT_MAX_OUTPUT_PIXELS,
     DEFAULT_MAX_PIXELS,
     JPEG_QUALITY,
     PNG_COMPRESS_LEVEL,
@@ -164,8 +165,9 @@ def main():
 @click.option("--strip", is_flag=True, help="Write no metadata (ICC profile, EXIF, DPI, PNG text).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
-@click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
-              help="Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit).")
+@click.option("--max-pixels",
+              help=f"Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit; "
+                   f"default {DEFAULT_MAX_PIXELS // 10**6}M for inputs, {DEFAULT_MAX_OUTPUT_PIXELS // 10**9}G for outputs).")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--skip-existing", is_flag=True, help="Keep outputs that exist and are complete (resume a run).")
@@ -218,7 +220,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         name = "{stem}" + suffix.replace("{", "{{").replace("}", "}}") + ".{ext}"
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
-        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=_pixel_count(max_pixels),
+        image=ImageOptions(auto_orient=auto_orient, strip=strip, **_pixel_limits(max_pixels),
                            quality=quality, compress_level=compress_level),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
@@ -231,6 +233,14 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         return _explain(jobs, settings, explain, explain_pixels, explain_limit, explain_matrix_limit, explain_format)
     summary = run_jobs(jobs, settings, workers=workers, reporter=make_reporter(len(jobs), quiet=quiet))
     return summary.exit_status
+
+
+def _pixel_limits(text: str | None) -> dict:
+    """``ImageOptions`` limits: ``--max-pixels`` for inputs and outputs when given, else the defaults."""
+    if text is None:
+        return {}
+    count = _pixel_count(text)
+    return {"max_pixels": count, "max_output_pixels": count}
 
 
 def _pixel_count(text: str) -> int | None:

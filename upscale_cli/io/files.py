@@ -29,8 +29,13 @@ NPY_MAGIC = b"\x93NUMPY"
 PNG_COMPRESS_LEVEL = 1
 JPEG_QUALITY = 95
 WEBP_QUALITY = 90
-#: Largest image read or written, in pixels over all frames (arrays: elements).
+#: Largest image read, in pixels over all frames (arrays: elements): a
+#: decompression bomb is refused from its header.
 DEFAULT_MAX_PIXELS = 200_000_000
+#: Largest image written, the same way. Outputs are written band by band
+#: (PNG, TIFF, PPM, .npy), so memory does not bound them; this only catches
+#: absurd sizes (a mistyped scale) before they fill a disk.
+DEFAULT_MAX_OUTPUT_PIXELS = 2_000_000_000
 #: Formats whose extra frames are an animation (resized and kept).
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")
 
