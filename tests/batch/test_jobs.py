@@ -164,3 +164,21 @@ def test_an_interrupted_batch_stops_and_says_so(tree, monkeypatch):
     assert summary.interrupted and summary.exit_status == ExitStatus.INTERRUPTED
     assert (summary.converted, summary.not_done) == (1, 3)
     assert os.listdir("out") == ["a.png"]
+
+
+def test_workers_are_lowered_when_the_largest_jobs_do_not_fit_in_memory(tree, monkeypatch):
+    from upscale_cli.batch import jobs as jobs_module
+    from upscale_cli.batch import memory
+
+    settings = BatchSettings(SCALE_2, output="out/")
+    planned = plan_jobs(["photos"], settings)
+    assert all(job.memory > memory.BASE_BYTES for job in planned)
+    need = max(job.memory for job in planned)
+    monkeypatch.setattr(memory, "available_memory", lambda: need + 1)
+    assert jobs_module.workers_within_memory(planned, 2) == (
+        1, f"1 worker instead of 2: the largest conversions need about {need / 1e6:.1f} MB each, "
+           f"{(need + 1) / 1e6:.1f} MB of memory is available")
+    summary = jobs_module.run_jobs(planned, settings, workers=2)
+    assert summary.converted == 2 and summary.note.startswith("1 worker instead of 2")
+    monkeypatch.setattr(memory, "available_memory", lambda: 2 * need)
+    assert jobs_module.workers_within_memory(planned, 2) == (2, "")

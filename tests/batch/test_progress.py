@@ -72,3 +72,17 @@ def test_the_reporter_is_chosen_once():
     assert isinstance(make_reporter(5, console=pipe), PlainReporter)
     assert isinstance(make_reporter(5, quiet=True, console=terminal), PlainReporter)
     assert isinstance(make_reporter(1, console=terminal), PlainReporter)  # one file: one line, as always
+
+
+def test_the_note_on_workers_comes_before_the_summary():
+    stream = io.StringIO()
+    summary = _summary(total=2, converted=2)
+    summary.note = "1 worker instead of 8: the largest conversions need about 1.2 GB each, 2.0 GB of memory is available"
+    PlainReporter(stream=stream).finish(summary)
+    assert stream.getvalue().splitlines() == [
+        "upscale: 1 worker instead of 8: the largest conversions need about 1.2 GB each, 2.0 GB of memory is available",
+        "upscale: 2 converted, 0 skipped, 0 failed; 0 B in, 0 B out; 2.2 s",
+    ]
+    quiet = io.StringIO()
+    PlainReporter(quiet=True, stream=quiet).finish(summary)
+    assert quiet.getvalue() == ""

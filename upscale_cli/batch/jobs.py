@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import math
 import os
 import signal
 import threading
@@ -33,6 +34,7 @@ from ..io.files import (
     read_input,
     remove_temporaries,
 )
+from . import memory
 from .convert import (
     BESIDE_TEMPLATE,
     ImageOptions,
@@ -41,6 +43,7 @@ from .convert import (
     output_name,
     output_tag,
 )
+from .progress import human_bytes
 
 #: Name of an output inside an output folder (beside its input: :data:`BESIDE_TEMPLATE`).
 FOLDER_TEMPLATE = "{stem}.{ext}"
@@ -110,6 +113,8 @@ class Job:
     shape: str = ""
     error: str | None = None
     exit_status: int = ExitStatus.SOME_INPUTS_FAILED
+    #: Estimated peak memory of the conversion, in bytes (0: unknown).
+    memory: int = 0
 
 
 @dataclass(frozen=True)
@@ -137,6 +142,8 @@ class Summary:
     bytes_out: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    #: Why fewer workers ran than were asked for, if they did.
+    note: str = ""
     failure_status: int = ExitStatus.OK
     started: float = field(default_factory=time.monotonic, repr=False)
 
@@ -298,7 +305,9 @@ def plan_job(source: Source, settings: BatchSettings, folder: bool) -> Job:
         output = _output_path(source, settings, folder, out_lengths, header.format)
     except UpscaleError as error:
         return Job(source.path, error=str(error), exit_status=error.exit_status)
-    return Job(source.path, output, _shape_text(header.lengths, out_lengths))
+    in_pixels = header.frames * math.prod(header.lengths)
+    need = memory.estimate(in_pixels, pixels, memory.streams(output, settings.fmt, header.frames))
+    return Job(source.path, output, _shape_text(header.lengths, out_lengths), memory=need)
 
 
 def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
@@ -437,11 +446,25 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def workers_within_memory(jobs: list[Job], workers: int) -> tuple[int, str]:
+    """``workers`` lowered so that the largest ``jobs`` fit in the available memory at once, and a note if it was."""
+    available = memory.available_memory()
+    fitted = memory.fit_workers(workers, [job.memory for job in jobs], available)
+    if fitted == workers:
+        return workers, ""
+    largest = max(job.memory for job in jobs)
+    return fitted, (
+        f"{fitted} worker{'s' if fitted > 1 else ''} instead of {workers}: the largest conversions need about "
+        f"{human_bytes(largest)} each, {human_bytes(available)} of memory is available"
+    )
+
+
 def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = None, reporter=None) -> Summary:
     """Run ``jobs`` in ``workers`` processes (in this one if 1) and return the summary.
 
     ``reporter`` (see :mod:`upscale_cli.batch.progress`) sees every result as it
-    comes. Ctrl-C or SIGTERM stops the run: workers are stopped, their
+    comes. Fewer workers run when the largest jobs would not fit in memory
+    together (:func:`workers_within_memory`; ``Summary.note`` says so). Ctrl-C or SIGTERM stops the run: workers are stopped, their
     temporary files removed, and the summary says ``interrupted``.
     """
     from .progress import NullReporter
@@ -460,6 +483,7 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
             for job in (j for j in jobs if j.error):
                 report(run_job(job, settings))
             runnable = [j for j in jobs if not j.error]
+            workers, summary.note = workers_within_memory(runnable, workers)
             if workers <= 1:
                 for job in runnable:
                     report(run_job(job, settings))

@@ -73,6 +73,8 @@ class PlainReporter(NullReporter):
             self._print(result.message)
 
     def finish(self, summary) -> None:
+        if summary.note and not self.quiet:
+            self._print(f"upscale: {summary.note}")
         if summary.interrupted or (summary.total > 1 and not self.quiet):
             self._print(summary_line(summary))
 
@@ -133,6 +135,8 @@ class RichReporter(NullReporter):
         table.add_row(human_bytes(summary.bytes_out), "written")
         table.add_row(f"{summary.seconds:.1f} s", "time")
         self.console.print(table)
+        if summary.note:
+            self.console.print(f"upscale: {summary.note}", markup=False, highlight=False)
 
 
 def make_reporter(total: int, *, quiet: bool = False, console=None):
