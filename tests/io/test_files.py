@@ -312,3 +312,19 @@ def test_image_data_is_never_written_to_a_terminal(monkeypatch):
     with pytest.raises(UsageError, match="refusing to write image data to a terminal"):
         image_io.write_output(np.zeros((2, 2), np.uint8), "-", "PNG")
     assert terminal.buffer.getvalue() == b""
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "LA", "L", "I;16", "F"])
+def test_image_rows_are_the_rows_of_the_whole_array(mode):
+    array = pattern(9, 5, None if mode in ("L", "I;16", "F") else len(mode))
+    if mode in ("I;16", "F"):
+        array = array.astype(np.uint16 if mode == "I;16" else np.float32) * 251
+    image = image_io.image_of(array, mode)
+    rows = image_io.ImageRows(image)
+    whole = np.asarray(image)
+    assert rows.shape == whole.shape and rows.dtype == whole.dtype and rows.ndim == whole.ndim
+    for low, high in ((0, 9), (2, 5), (8, 9), (0, 1)):
+        taken = rows[low:high]
+        assert taken.dtype == whole.dtype and np.array_equal(taken, whole[low:high])
+    with pytest.raises(IndexError, match="in order"):
+        rows[::2]
