@@ -194,10 +194,10 @@ image.resize(size, getattr(Image, sys.argv[4].upper())).save(sys.argv[2], compre
 """
 
 
-def run_process(command: list[str], env: dict | None = None) -> tuple[float, int]:
-    """Wall time and peak RSS (bytes) of one process (``env``: its environment)."""
+def run_process(command: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, int]:
+    """Wall time and peak RSS (bytes) of one process (``env``: its environment, ``cwd``: its folder)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -330,7 +330,7 @@ def measure_streaming(folder: Path, repeats: int, compare_with: str | None, huge
         peaks = {name: [] for name in commands}
         for _ in range(repeats):
             for name, (command, env) in commands.items():
-                wall, peak = run_process(command, env)
+                wall, peak = run_process(command, env, folder)  # not here: ``-m`` would find this checkout first
                 walls[name].append(wall)
                 peaks[name].append(peak)
         peak = {name: statistics.median(samples) for name, samples in peaks.items()}
@@ -345,7 +345,7 @@ def measure_streaming(folder: Path, repeats: int, compare_with: str | None, huge
     if huge:
         source = str(write_photo(folder / "huge.png", (12000, 9000)))
         for ext in ("png", "tif"):
-            out = str(folder / f"huge.{ext}")
+            out = str(folder / f"huge@2x.{ext}")
             wall, peak = run_process(upscale_command() + [source, "--scale", "2", "--mode", "lanczos", "-o", out, "--overwrite"])
             result["huge"].append({"case": f"12000×9000 → 24000×18000 lanczos, {ext.upper()}", "wall_s": wall, "peak_rss": peak,
                                    "output_bytes": os.path.getsize(out)})

@@ -16,9 +16,9 @@ import numpy as np
 
 from ..api import (
     KEPT_MODES,
+    banded_samples,
     library_knobs,
     make_options,
-    banded_samples,
     plan_for,
     resizable,
     resize_image_traced,

@@ -204,12 +204,18 @@ def _megapixels(count: int) -> str:
     return f"{count / 1e6:.4g}"
 
 
-def _read_bytes(path: str) -> bytes:
+def _source(path: str) -> tuple[Any, bytes, int]:
+    """What to decode ``path`` from, its first bytes and its size.
+
+    A file is decoded from its name, so that no copy of its bytes stays in
+    memory beside the decoded image; standard input from its bytes.
+    """
     if path == STDIO:
-        return sys.stdin.buffer.read()
+        raw = sys.stdin.buffer.read()
+        return io.BytesIO(raw), raw[:len(NPY_MAGIC)], len(raw)
     try:
         with open(path, "rb") as handle:
-            return handle.read()
+            return path, handle.read(len(NPY_MAGIC)), os.fstat(handle.fileno()).st_size
     except OSError as error:
         raise _open_error(path, error) from None
 
@@ -335,20 +341,20 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     ``auto_orient`` is false; every frame of an animated GIF, APNG or WebP
     is read. Nothing over ``max_pixels`` pixels (all frames) is decoded.
     """
-    raw = _read_bytes(path)
+    source, magic, size = _source(path)
     name = "<stdin>" if path == STDIO else path
-    if raw.startswith(NPY_MAGIC):
+    if magic == NPY_MAGIC:
         import numpy as np
 
         try:
-            array = np.load(io.BytesIO(raw), allow_pickle=False)
+            array = np.load(source, allow_pickle=False)
         except (ValueError, OSError, EOFError) as error:
             raise InputError(f"{name}: corrupt .npy file: {error}") from None
         check_pixels(name, array.size, max_pixels, "the array")
-        return Loaded(name, array, "npy", n_bytes=len(raw))
-    if not raw:
+        return Loaded(name, array, "npy", n_bytes=size)
+    if not size:
         raise InputError(f"{name}: empty file")
-    image = _open_image(io.BytesIO(raw), name)
+    image = _open_image(source, name)
     count, turn = _checked_header(image, name, auto_orient, max_pixels)
     frames = _try(lambda: _read_frames(image, count), name)
     metadata = _try(lambda: Metadata.of(image), name)
@@ -357,7 +363,7 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     animation = Animation(frames, image.info.get("loop")) if len(frames) > 1 else None
     return Loaded(
         name, frames[0].image, image.format or "PNG", animation=animation, metadata=metadata,
-        oriented=turn != 1, jpeg_subsampling=_jpeg_subsampling(image), n_bytes=len(raw),
+        oriented=turn != 1, jpeg_subsampling=_jpeg_subsampling(image), n_bytes=size,
     )
 
 
