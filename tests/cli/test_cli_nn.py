@@ -170,3 +170,11 @@ def test_explain_options_of_the_nn_modes(run, seed_files, tmp_path, args, messag
     assert result.exit_code == ExitStatus.USAGE
     assert result.stderr == message + "\n"
     assert not (tmp_path / "out.npy").exists()
+
+
+def test_the_nn_modes_honour_max_pixels(run, seed_files, tmp_path):
+    result = run("B.npy", "--mode", "unpool", "--scale", "2", "-o", "U.npy", "--max-pixels", "15")
+    assert (result.exit_code, result.stderr) == (1, "upscale: B.npy: the array has 1.6e-05 megapixels, over the limit of "
+                                                    "1.5e-05 (--max-pixels)\n")
+    assert not (tmp_path / "U.npy").exists()
+    assert run("B.npy", "--mode", "unpool", "--scale", "2", "-o", "U.npy", "--max-pixels", "16").exit_code == 0

@@ -21,7 +21,7 @@ from ..core.choices import NN_MODES, NN_OPTION_FLAGS, UNPOOL_POSITIONS
 from ..core.errors import UsageError
 from ..core.sizes import match_axes, parse_scale, parse_size
 from ..engine.apply import check_dtype, to_dtype
-from ..io.files import STDIO, Loaded, format_for, read_input, write_output
+from ..io.files import DEFAULT_MAX_PIXELS, STDIO, Loaded, format_for, read_input, write_output
 from .convert import default_output
 
 #: The request fields each variant of the NN modes uses.
@@ -292,6 +292,8 @@ class NNConversion:
     layout: str
     result: Any = field(repr=False)
     output: Optional[str] = None
+    #: What writing the output's format lost, one line each (see :func:`upscale_cli.io.modes.prepare`).
+    notes: list = field(default_factory=list)
 
 
 def nn_convert_loaded(loaded: Loaded, request: NNRequest) -> NNConversion:
@@ -328,15 +330,16 @@ def nn_convert_file(
     fmt: Optional[str] = None,
     overwrite: bool = False,
     before_write: Optional[Callable[[NNConversion], None]] = None,
+    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
 ) -> NNConversion:
     """Read ``path``, apply the NN operation and write the result safely.
 
     The default output is ``NAME@<mode>-WxH.EXT`` beside the input (output
     size x first), standard output for standard input. ``before_write``
     sees the conversion before anything is written, so a problem it raises
-    leaves no output behind.
+    leaves no output behind. An input over ``max_pixels`` is not decoded.
     """
-    loaded = read_input(path)
+    loaded = read_input(path, max_pixels=max_pixels)
     conversion = nn_convert_loaded(loaded, request)
     if before_write is not None:
         before_write(conversion)
@@ -344,6 +347,7 @@ def nn_convert_file(
         spatial = conversion.operation.result.shape[2:]
         tag = request.mode + "-" + "x".join(str(n) for n in reversed(spatial))
         output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
-    write_output(conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite)
+    write_output(conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
+                 notes=conversion.notes)
     conversion.output = output
     return conversion

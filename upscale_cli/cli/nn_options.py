@@ -60,7 +60,8 @@ def check_nn_options(ctx: click.Context, mode: str) -> None:
             raise UsageError(f"{NN_OPTION_FLAGS[name]} applies only to the neural-network modes ({', '.join(NN_MODES)})")
 
 
-def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain, explain_pixels, explain_limit) -> None:
+def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain, explain_pixels, explain_limit,
+                   max_pixels=None) -> None:
     """Convert one file with an NN mode; print the explanation or a summary line.
 
     ``explain_pixels`` (``X,Y`` texts) choose the outputs of a deconvolution
@@ -82,13 +83,15 @@ def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain,
         shape = conversion.operation.result.shape[2:]
         pixels.extend(parse_output_pixel(spec, shape) for spec in explain_pixels)
 
-    conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite, before_write=check_pixels)
+    conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite, before_write=check_pixels,
+                                 max_pixels=max_pixels)
+    for note in conversion.notes:
+        click.echo(f"upscale: {note}", err=True)
     if explain or pixels:
-        from rich.console import Console
-
         from ..explain.nn_tables import print_nn_explanation
+        from ..explain.tables import explain_console
 
-        console = Console(stderr=conversion.output == "-", highlight=False)
+        console = explain_console(stderr=conversion.output == "-")
         print_nn_explanation(conversion.operation, console, limit=explain_limit, pixels=pixels or None)
     elif conversion.output != "-":
         operation = conversion.operation
