@@ -115,7 +115,7 @@ def _resize_options(function):
         click.option("--layout", type=click.Choice(list(LAYOUTS)), default=None,
                      help="Axes of a .npy input (default by dimensions: l, hw, hwc, nchw, ncdhw; NN modes: hw, ncl, nchw, ncdhw)."),
         click.option("--compat", type=click.Choice(COMPATS), default=None,
-                     help="Reproduce that library value for value; the options above override its defaults."),
+                     help="Reproduce that library value for value (onnx: the ONNX standard; onnxruntime: its float32 kernels); the options above override its defaults."),
         click.option("--exclude-outside", is_flag=True, default=None,
                      help="Drop kernel taps outside the input and renormalise (ONNX exclude_outside)."),
         click.option("--extrapolation-value", type=float, default=None,
