@@ -69,6 +69,8 @@ PRESETS = [
     ("opencv", "bilinear", {"scale": 1.3, "linear_exact": True}),
     ("torch", "bicubic", {"scale": 1.5}),
     ("torch", "bilinear", {"size": "6x5", "antialias": True}),
+    ("onnxruntime", "bicubic", {"scale": 1.5}),
+    ("onnxruntime", "linear", {"size": "7x5", "antialias": True}),
     ("onnx", "linear", {"size": "12x14", "roi": (0.1, 0.2, 0.9, 1.2), "align": "tf-crop-and-resize",
                         "extrapolation_value": 7.0}),
 ]
