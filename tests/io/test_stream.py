@@ -56,8 +56,11 @@ def test_tiff_with_metadata_and_long_strips():
     from PIL import ImageCms
 
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    exif = Image.Exif()
+    exif[0x010F] = "a camera maker"  # Make
+    exif[0x8769] = {0x9003: "2024:01:02 03:04:05"}  # DateTimeOriginal, in the EXIF directory
     array = samples("RGB", 300, 90)  # a strip of over 2**16 bytes
-    kwargs = {"dpi": (300, 150), "icc_profile": icc}
+    kwargs = {"dpi": (300, 150), "icc_profile": icc, "exif": exif.tobytes()}
     assert streams("TIFF", "RGB", kwargs)
     assert written(write_tiff, Rows(array, 64), "RGB", kwargs) == pillow_bytes(array, "RGB", "TIFF", **kwargs)
 
