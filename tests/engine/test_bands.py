@@ -112,3 +112,10 @@ def test_band_rows():
     plan = plan_for((3000, 4000, 3), scale=2, mode="lanczos")
     assert band_rows(plan, 1) == BAND_BYTES // (8000 * 3)
     assert band_rows(plan, 8, band_bytes=1000) == 16  # never fewer than MIN_ROWS
+
+
+@pytest.mark.parametrize("shape, layout", [((3, 2, 7, 5), "nchw"), ((3, 7, 5), "chw"), ((9, 6, 5), "dhw"), ((11,), "l")])
+def test_bands_of_any_layout_cut_axis_0(shape, layout):
+    """Axis 0 need not be resized (batches, channels): its bands are then bands of the input too."""
+    array = noise(shape, np.uint16, 5)
+    assert_bands_equal(array, plan_for(shape, layout=layout, scale=1.6, mode="bicubic"), heights=[1, 2, 4])
