@@ -10,7 +10,8 @@
   ``f = r/2, f += r`` with ``r = n_in/n_out`` (``fx`` ignored).
 * ``INTER_LINEAR``, ``INTER_CUBIC`` (a = −0.75), ``INTER_LANCZOS4`` (8 taps,
   ``sinc(t)·sinc(t/4)`` normalised): half-pixel coordinate rounded to float32,
-  edge replicated, no antialiasing.
+  weights computed in float32 as OpenCV does, edge replicated, no
+  antialiasing.
 * ``INTER_AREA``: when no axis enlarges, exact box averaging (weights in
   float32, slivers under 1e-3 dropped, as ``computeResizeAreaTab``); when
   any axis enlarges, OpenCV's enlargement formula on **every** axis.
@@ -133,15 +134,18 @@ def area_enlarge_weights(n_in: int, n_out: int, ratio: float, inverse: float, ho
     )
 
 
-def float32_weights(x: np.ndarray, n_in: int, mode: str, cubic_a: float, horizontal: bool) -> AxisWeights:
-    """``INTER_LINEAR``/``INTER_CUBIC`` weights as OpenCV computes them: in float32 from ``t = x − floor(x)``.
+def float32_weights(x: np.ndarray, n_in: int, mode: str, cubic_a: float, horizontal: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Taps and weights of ``INTER_LINEAR``, ``INTER_CUBIC`` or ``INTER_LANCZOS4`` as OpenCV computes them.
 
-    Linear: ``1.f − t, t``. Cubic: ``interpolateCubic``, the last weight
-    ``1 − c₀ − c₁ − c₂``. The 8-bit arithmetic rounds these float32 values
-    (held exactly here) to ``cvRound(w · 2¹¹)``. Only the horizontal linear
-    pass moves a coordinate left of the first pixel or right of the last
-    onto it (``t = 0``); vertically ``t`` is kept and the rows are clamped,
-    which changes the 8-bit result (each tap is floored on its own).
+    The weights are float32 functions of ``t = x − floor(x)``: linear
+    ``1.f − t, t``; cubic ``interpolateCubic``, the last weight
+    ``1 − c₀ − c₁ − c₂``; Lanczos4 ``interpolateLanczos4``. The 8-bit
+    arithmetic rounds these float32 values (held exactly in float64) to
+    ``cvRound(w · 2¹¹)``. Only the horizontal linear pass moves a
+    coordinate left of the first pixel or right of the last onto it
+    (``t = 0``); vertically ``t`` is kept and the rows are clamped, which
+    changes the 8-bit result (each tap is floored on its own). Taps are
+    clamped to the image (edge replicated).
     """
     start = np.floor(x).astype(np.int64)
     t = (x - start).astype(np.float32)
@@ -165,7 +169,7 @@ def float32_weights(x: np.ndarray, n_in: int, mode: str, cubic_a: float, horizon
         weights = np.stack([c0, c1, c2, one - c0 - c1 - c2], axis=1)
         first = start - 1
     taps = np.clip(first[:, None] + np.arange(weights.shape[1]), 0, n_in - 1)
-    return AxisWeights(n_in, len(x), taps, weights.astype(np.float64), x, "")
+    return taps, weights.astype(np.float64)
 
 
 _S45 = 0.70710678118654752440084436210485
@@ -217,10 +221,10 @@ def axis_weights(
         return opencv_linear_exact_weights(n_in, n_out, ratio)
     x = _float32_coordinates(n_out, ratio, options.align)
     if not options.exclude_outside:
-        weights = float32_weights(x, n_in, mode, options.cubic_a, horizontal)
+        taps, weights = float32_weights(x, n_in, mode, options.cubic_a, horizontal)
         how = {"bilinear": "linear", "lanczos": "lanczos4, 8 taps"}.get(mode, f"cubic a = {options.cubic_a:g}")
         return AxisWeights(
-            n_in, n_out, weights.taps, weights.weights, x,
+            n_in, n_out, taps, weights, x,
             f"opencv {how}: x = f32((d + 0.5)·r − 0.5), weights in float32, edge replicated",
         )
     if mode == "bicubic":

@@ -8,7 +8,8 @@
 * Filters (``BOX``, ``BILINEAR``, ``HAMMING``, ``BICUBIC`` a = −0.5,
   ``LANCZOS`` 3 lobes): ``precompute_coeffs`` — centre ``(d + 0.5)·r``,
   kernel stretched by ``max(r, 1)``, taps outside the input dropped and
-  the rest renormalised, all in double.
+  the rest renormalised, all in double, each kernel evaluated as
+  ``Resample.c`` writes it (Hamming's window has C float constants).
 * Pass order: horizontal first, except that the vertical pass goes first
   when the height shrinks and ``h − H > 2·(w − W)`` (input ``w×h``, output
   ``W×H``); a pass whose axis keeps its length is skipped. The order
@@ -71,8 +72,7 @@ def _lanczos(x: float) -> float:
 
 def _elementwise(function):
     """An array function from a scalar one: Pillow's kernels term for term, with the C library's sin and cos."""
-    vectorised = np.vectorize(function, otypes=[np.float64])
-    return lambda t: vectorised(t) if np.size(t) else np.zeros(np.shape(t))
+    return np.vectorize(function, otypes=[np.float64])
 
 
 def _pillow_cubic(a: float) -> Kernel:
