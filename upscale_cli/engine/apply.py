@@ -101,8 +101,14 @@ def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """Resize ``array`` (of shape ``plan.in_shape``) by ``plan``; a new array."""
+def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> np.ndarray:
+    """Resize ``array`` (of shape ``plan.in_shape``) by ``plan``; a new array.
+
+    Integer and selected (nearest) outputs are the definition's exactly;
+    filtered float outputs are within :func:`float_error_bound` of it, or,
+    with ``exact``, the definition's bit for bit (for callers that round
+    float results to integers afterwards, and must round the definition's).
+    """
     check_dtype(array)
     if array.shape != plan.in_shape:
         raise ValueError(f"plan is for shape {plan.in_shape}, array has shape {array.shape}")
@@ -115,7 +121,7 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         return array.copy()
     if all(p.weights.is_selection for p in passes):
         return _select(array, passes, plan.out_shape)
-    return _filter(array, passes, plan.out_shape)
+    return _filter(array, passes, plan.out_shape, exact)
 
 
 def _largest(array: np.ndarray) -> float:
@@ -232,23 +238,30 @@ def _copy(destination: np.ndarray, source: np.ndarray) -> None:
 # -- filters -----------------------------------------------------------------
 
 
-def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
-    """Separable filtering in strips of the first resized axis."""
+def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...], exact: bool) -> np.ndarray:
+    """Separable filtering in strips of the first resized axis; ``exact`` floats as defined."""
     lead = min(p.axis for p in passes)
-    largest = _largest(array) if array.dtype.kind in "ui" else math.inf
-    if largest > EXACT_INTEGERS:  # floats, and integers float64 cannot hold exactly
+    floats = array.dtype.kind == "f"
+    largest = math.inf if floats else _largest(array)
+    if (largest > EXACT_INTEGERS and not floats) or (floats and exact):  # float64 cannot hold such integers
         return _define(array, passes, out_shape)
     # the cheaper order: an axis reduced before the others, an enlarged one after;
-    # the integers are the same in any order, and the certification follows the plan's
+    # the integers are the same in any order, the certification follows the plan's,
+    # and the floats' error bound does not depend on it
     order = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
-    arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
+    if floats:
+        arithmetic = FloatArithmetic(array.dtype)
+    else:
+        arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
     steps = {p.axis: Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes}
     fast = [steps[p.axis] for p in order]
     definition = [steps[p.axis] for p in passes]
     first = steps[lead]
 
     def compute(item, start, stop, out):
-        values = _strip(item, fast, start, stop)
+        # float blocks multiply non-finite samples by their zeros: the NaN made is recomputed, not worth a warning
+        with np.errstate(invalid="ignore", over="ignore"):
+            values = _strip(item, fast, start, stop)
         arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
 
     # strips long enough that the taps one shares with the next are few, in whole blocks
@@ -421,6 +434,74 @@ class Arithmetic:
                 found.append(near[:axis] + (inexact[near[axis]],) + near[axis + 1:])
         found = tuple(np.concatenate(coords) for coords in zip(*found))
         return found if found[0].size else None
+
+
+class FloatArithmetic:
+    """Float inputs: banded products in their own precision (float64 for wider floats).
+
+    The result is within :func:`float_error_bound` of the definition; see
+    that function for the proof. Outputs that come out non-finite or near
+    the largest float of the output dtype are recomputed as defined: a
+    non-finite input sample reaches every output of a band block through
+    the block's zero weights (``0 · inf`` is NaN), more than the taps the
+    definition reads, and the working precision may overflow where float64
+    does not.
+    """
+
+    def __init__(self, dtype):
+        self.output = np.dtype(dtype)
+        self.dtype = np.dtype(np.float32 if self.output.itemsize <= 4 else np.float64)
+        self.limit = float(np.finfo(self.output).max) / 2
+
+    def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
+        """Write strip ``values`` into ``out``; ``exact(where)`` recomputes the outputs the bound does not cover."""
+        np.copyto(out, values, casting="same_kind")
+        # NaN fails both comparisons, so one check of the extremes finds every kind of output to redo
+        if not (-self.limit <= values.min() and values.max() <= self.limit):
+            where = np.nonzero(~(np.abs(values) <= self.limit))
+            out[where] = exact(where).astype(out.dtype)
+
+
+def float_error_bound(tables: list[AxisWeights], dtype) -> tuple[float, float]:
+    """The accuracy contract of float outputs: ``(relative, absolute)``.
+
+    For float inputs of ``dtype`` resampled by the passes ``tables`` (in
+    any order), every finite output ``y`` of :func:`apply_plan` and the
+    definition's ``y₀`` (:func:`apply_axis` pass after pass in float64,
+    then converted to ``dtype``) satisfy
+    ``|y − y₀| ≤ relative · A + absolute``, where ``A`` is the definition
+    applied to ``|x|`` with the weights ``|w|``: the sum of the magnitudes
+    of the terms (``A = |y₀|`` up to rounding when weights and samples
+    are non-negative, as for bilinear, area and box on images).
+
+    Proof. Let ``u`` be the unit roundoff of the working dtype (float32
+    for inputs of up to 32 bits, else float64), ``k_p`` the taps of pass
+    ``p``. One output of a pass is an inner product of at most ``k_p``
+    non-zero terms (a band block's zeros add nothing exactly, and repeated
+    border taps are merged into one weight); computed in any order, with or
+    without fused multiply-adds, its error is at most ``γ(k_p)·Σ|w||z|``
+    with ``γ(k) = k·u/(1 − k·u)`` (Higham, *Accuracy and Stability of
+    Numerical Algorithms*, §3.1), and rounding the weights to the working
+    dtype adds ``u·Σ|w||z|``. An error ``e_i`` in the pass's inputs
+    reaches the output as at most ``Σ|w_i||e_i|``; the magnitudes
+    ``Σ|w||z|`` of successive passes nest into ``A``. So the fast result
+    is within ``Σ_p (k_p + 1)·u·A`` of the exact sum (to first order), the
+    float64 definition within ``Σ_p k_p·u₆₄·A`` of it, and the final
+    conversion of either to ``dtype`` adds at most its unit roundoff times
+    ``A`` (once when the working dtype is the output's, twice otherwise).
+    The second-order terms are covered by a factor ``1 + 2⁻¹⁰``.
+    ``absolute`` covers underflow: every rounding that produces a
+    subnormal may add half the smallest subnormal of its dtype.
+    """
+    output = np.finfo(dtype)
+    work = np.finfo(np.float32 if output.dtype.itemsize <= 4 else np.float64)
+    taps = [t.taps.shape[1] for t in tables]
+    conversions = 1 if work.dtype == output.dtype else 2
+    relative = (sum(k + 1 for k in taps) * float(work.eps) / 2 + sum(taps) * float(np.finfo(np.float64).eps) / 2
+                + conversions * float(output.eps) / 2) * (1 + 2.0**-10)
+    gain = math.prod(max(1.0, float(np.abs(t.weights).sum(axis=1).max())) for t in tables)
+    absolute = (sum(k + 1 for k in taps) * float(work.smallest_subnormal) + 2 * float(output.smallest_subnormal)) * gain
+    return relative, absolute
 
 
 class Band:
