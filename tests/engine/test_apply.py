@@ -435,3 +435,33 @@ def test_jobs_run_once_each_and_errors_surface():
 
     with pytest.raises(RuntimeError, match="job 7"):
         engine._run_jobs(fail_on_7, list(range(20)), 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@settings(strip_settings, max_examples=60, deadline=None)
+@given(data=st.data())
+def test_float_results_within_the_contract(strips, dtype, data):
+    """Real plans at random sizes and ratios, samples of random sign spread over many magnitudes."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    shape = (data.draw(st.integers(1, 24)), data.draw(st.integers(1, 24)), data.draw(st.sampled_from([1, 3])))
+    size = (data.draw(st.integers(1, 60)), data.draw(st.integers(1, 60)))
+    mode = data.draw(st.sampled_from(["bilinear", "bicubic", "lanczos", "area", "box", "hamming"]))
+    spread = data.draw(st.integers(0, 3 if dtype == np.float16 else 20))
+    array = (rng.standard_normal(shape) * 10.0 ** rng.integers(-spread, spread + 1, shape)).astype(dtype)
+    assert_same(array, plan_for(shape, size=size, mode=mode))
+
+
+def test_float32_overflow_is_recomputed_as_defined():
+    """float32 cannot hold 2·3e38 on the way, float64 can: such outputs are the definition's."""
+    samples = np.array([3e38, 3e38, 1.0], dtype=np.float32)
+    plan = make_plan((3,), {0: table([[0, 1], [1, 2]], [[2.0, -1.0], [1.0, 0.0]])})
+    assert apply_plan(samples, plan).tolist() == [np.float32(3e38), np.float32(3e38)]
+
+
+def test_the_contract_is_a_few_units_of_roundoff():
+    """float32 bicubic ×2 (4 taps an axis): 11 units of float32 roundoff of the magnitudes, and float64's for float64."""
+    tables = [p.weights for p in plan_for((64, 64), size=(128, 128), mode="bicubic").axes]
+    relative, _ = float_error_bound(tables, np.float32)
+    assert 11 * 2.0**-24 < relative < 11.02 * 2.0**-24
+    relative, _ = float_error_bound(tables, np.float64)
+    assert 19 * 2.0**-53 < relative < 19.1 * 2.0**-53

@@ -259,10 +259,11 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     first = steps[lead]
 
     def compute(item, start, stop, out):
-        # float blocks multiply non-finite samples by their zeros: the NaN made is recomputed, not worth a warning
+        # float blocks multiply non-finite samples by their zeros: the NaN made is recomputed, not worth a
+        # warning, and non-finite results are the definition's, as a float result should be
         with np.errstate(invalid="ignore", over="ignore"):
             values = _strip(item, fast, start, stop)
-        arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
+            arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
 
     # strips long enough that the taps one shares with the next are few, in whole blocks
     min_rows = 2 * first.table.taps.shape[1]
