@@ -142,14 +142,17 @@ def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     others = [(p.axis - lead, Selection(p.weights.taps[:, 0])) for p in passes if p.axis != lead]
 
     def compute(item, start, stop, out):
+        gathered = False
         if rows.step:  # a view of every step-th row
             block = item[rows.first + rows.step * start:rows.first + rows.step * (stop - 1) + 1:rows.step]
         else:  # just the rows the strip reads, the other axes selected before rows are repeated
             low, high = rows.span(start, stop)
-            block = item[low:high]
+            gathered = not rows.factor and stop - start < high - low
+            # a reduction gathers its rows first, so that the other axes are selected on fewer
+            block = np.take(item, rows.index[start:stop], axis=0) if gathered else item[low:high]
         for axis, selection in others:
             block = selection.apply(block, axis)
-        if rows.step:
+        if rows.step or gathered:
             _copy(out, block)
         elif rows.factor:  # whole rows, every factor-th
             rows_out = out.reshape(len(block), rows.factor, -1)
@@ -212,6 +215,8 @@ def _items(array: np.ndarray, axis: int) -> np.ndarray:
     over its samples.
     """
     trailing = math.prod(array.shape[axis + 1:])
+    if trailing == 1:  # one sample already (NumPy gathers floats faster than their bits as integers)
+        return array.reshape(array.shape[:axis + 1])
     size = array.itemsize * trailing
     return array.reshape(array.shape[:axis + 1] + (trailing,)).view(UNITS.get(size, np.dtype((np.void, size))))
 
