@@ -310,6 +310,21 @@ def test_selection_shapes_are_read_off_the_index():
     assert shape([0, 2, 3]) == (0, 0, 0)
 
 
+def test_periodic_selections_are_copied_phase_by_phase():
+    """×1.5 (0, 1, 1, 2, 3, 3, ...) advances 2 every 3 outputs, ×⅔ 3 every 2; 1920 → 1366 has no short period."""
+    def period(n_in, n_out):
+        selection = Selection(nearest_weights(n_in, n_out, "half-pixel", "round").taps[:, 0])
+        return selection.period, selection.shift
+
+    assert period(20, 30) == (3, 2)
+    assert period(30, 20) == (2, 3)
+    assert period(1920, 1366) == (0, 0)
+    assert period(10, 20) == (0, 0)  # a repeat
+    array = random_array(np.random.default_rng(6), (6, 20, 3), np.uint8)
+    index = nearest_weights(20, 30, "half-pixel", "round").taps[:, 0]
+    np.testing.assert_array_equal(Selection(index).apply(array, 1), np.take(array, index, axis=1), strict=True)
+
+
 @pytest.mark.parametrize("factor", [2, 3, 4, 5, 8])
 def test_integer_ratios_take_the_fast_paths(factor):
     """Reductions by k are slices (half-pixel rounding picks ``k//2 + k·d``), enlargements by k repeats."""
@@ -332,8 +347,10 @@ def test_selection_apply_is_take(dtype, data):
     shape = (data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7)), data.draw(st.sampled_from([1, 3, 4])))
     axis = data.draw(st.integers(0, 2))
     n_in, n_out = shape[axis], data.draw(st.integers(1, 12))
-    kind = data.draw(st.sampled_from(["slice", "repeat", "any"]))
-    if kind == "slice":
+    kind = data.draw(st.sampled_from(["slice", "repeat", "half-pixel", "any"]))
+    if kind == "half-pixel":  # a rational ratio: periodic when its numerator is small
+        index = nearest_weights(n_in, n_out, "half-pixel", "round").taps[:, 0]
+    elif kind == "slice":
         step = data.draw(st.integers(1, 3))
         index = np.arange(data.draw(st.integers(0, n_in - 1)), n_in, step)
     elif kind == "repeat":

@@ -49,6 +49,8 @@ SELECT_STRIP_BYTES = 1 << 20
 UNITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 #: Arrays with at most this many samples on the last axis are copied channel by channel.
 MAX_CHANNELS = 4
+#: Largest period of a selection copied as one strided copy per phase (a ratio p/q with p at most this).
+MAX_PERIOD = 8
 #: Below this many samples after an axis, it is resampled with a Kronecker product.
 MIN_ROW = 16
 #: Below this many output samples the work is done on the calling thread
@@ -149,11 +151,18 @@ def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
             low, high = rows.span(start, stop)
             gathered = not rows.factor and stop - start < high - low
             # a reduction gathers its rows first, so that the other axes are selected on fewer
-            block = np.take(item, rows.index[start:stop], axis=0) if gathered else item[low:high]
+            if gathered and rows.period:
+                block = _phases(item[low:high], rows.index[start:stop] - low, 0, rows.period, rows.shift)
+            elif gathered:
+                block = np.take(item, rows.index[start:stop], axis=0)
+            else:
+                block = item[low:high]
         for axis, selection in others:
             block = selection.apply(block, axis)
         if rows.step or gathered:
             _copy(out, block)
+        elif rows.period:
+            _phases(np.ascontiguousarray(block), rows.index[start:stop] - low, 0, rows.period, rows.shift, out)
         elif rows.factor:  # whole rows, every factor-th
             rows_out = out.reshape(len(block), rows.factor, -1)
             for copy in range(rows.factor):
@@ -173,7 +182,9 @@ class Selection:
     Its shape is read off the index itself: an arithmetic progression with
     a positive step (an integer reduction) is a slice, a view; every input
     index repeated ``factor`` times in order (an integer enlargement) is a
-    few whole copies; anything else is a gather.
+    few whole copies; an index that advances by ``shift`` every ``period``
+    outputs (a ratio with a small numerator, ×1.5 or ×⅔) is one strided
+    copy per phase; anything else is a gather.
     """
 
     def __init__(self, index: np.ndarray):
@@ -185,6 +196,7 @@ class Selection:
         factor = int(np.searchsorted(index, index[0] + 1))  # the length of the first run
         repeats = not self.step and self.first == 0 and 1 < factor <= n and n % factor == 0
         self.factor = factor if repeats and np.array_equal(index, np.arange(n) // factor) else 0
+        self.period, self.shift = (0, 0) if self.step or self.factor else _period(index)
 
     def span(self, start: int, stop: int) -> tuple[int, int]:
         """The input indices ``low, high`` that outputs ``start:stop`` read (a repeat's in whole runs)."""
@@ -204,6 +216,8 @@ class Selection:
             for copy in range(self.factor):
                 _copy(out[(slice(None),) * (axis + 1) + (copy,)], array)
             return out.reshape(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:])
+        if self.period:
+            return _phases(np.ascontiguousarray(array), self.index, axis, self.period, self.shift)
         array = np.ascontiguousarray(array)
         items = _items(array, axis)
         shape = array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:]
@@ -213,6 +227,36 @@ class Selection:
             index = (self.index[:, None] * trailing + np.arange(trailing)).reshape(-1)
             return np.take(array.reshape(array.shape[:axis] + (-1,)), index, axis=axis).reshape(shape)
         return np.take(items, self.index, axis=axis).view(array.dtype).reshape(shape)
+
+
+def _period(index: np.ndarray) -> tuple[int, int]:
+    """The least ``period`` up to :data:`MAX_PERIOD` and its ``shift > 0`` with
+    ``index[d + period] = index[d] + shift`` for every ``d``; ``(0, 0)`` if none."""
+    for period in range(1, min(MAX_PERIOD, len(index) - 1) + 1):
+        shift = int(index[period] - index[0])
+        if shift > 0 and np.array_equal(index[period:], index[:-period] + shift):
+            return period, shift
+    return 0, 0
+
+
+def _phases(array: np.ndarray, index: np.ndarray, axis: int, period: int, shift: int, out: np.ndarray | None = None):
+    """``np.take(array, index, axis)`` (into ``out``) for an index of :func:`_period` ``(period, shift)``.
+
+    Outputs ``r, r + period, ...`` read inputs ``index[r], index[r] + shift, ...``:
+    one strided copy per phase ``r``. ``array`` and ``out`` are C-contiguous.
+    """
+    n = len(index)
+    if out is None:
+        out = np.empty(array.shape[:axis] + (n,) + array.shape[axis + 1:], array.dtype)
+    source, target = array, out
+    if array.itemsize > 1 or math.prod(array.shape[axis + 1:]) > MAX_CHANNELS:
+        # whole pixels (rows) as one item each; only 3-byte pixels copy faster channel by channel
+        source, target = _items(array, axis), _items(out, axis)
+    lead = (slice(None),) * axis
+    for phase in range(min(period, n)):
+        count, first = len(range(phase, n, period)), int(index[phase])
+        _copy(target[lead + (slice(phase, None, period),)], source[lead + (slice(first, first + shift * (count - 1) + 1, shift),)])
+    return out
 
 
 def _items(array: np.ndarray, axis: int) -> np.ndarray:
