@@ -568,7 +568,7 @@ class Band:
     ``i·m:(i + 1)·m``; taps repeated by the border clamp are summed into one
     entry. Blocks are short (:data:`BLOCK` outputs when enlarging, half that
     when reducing, whose rows are wider; a multiple of the ratio's
-    denominator when small) so that few of the products are with the zeros
+    denominator when that is at most as long) so that few of the products are with the zeros
     outside the band. Runs of blocks whose windows advance by a constant
     step (all of them away from the borders, thanks to :data:`SLACK`) are
     one batched product over strided windows of the input. Every single product stays
@@ -580,7 +580,9 @@ class Band:
         self.dtype = np.dtype(dtype)
         base = BLOCK if table.n_out >= table.n_in else BLOCK // 2
         period = Fraction(table.n_in, table.n_out).denominator
-        self.size = m = period * max(1, round(base / period)) if period <= 4 * base else base
+        # a multiple of a short period keeps every block's window at one step from the last; a longer
+        # period is not worth its wider blocks (a product with more zeros per output: measured slower)
+        self.size = m = period * max(1, round(base / period)) if period <= base else base
         n_blocks = -(-table.n_out // m)
         block = np.arange(table.n_out) // m
         starts = np.arange(0, table.n_out, m)
