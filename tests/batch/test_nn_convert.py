@@ -12,6 +12,7 @@ from upscale_cli.batch.nn_convert import (
     apply_nn,
     from_channels_first,
     integer_factors,
+    nn_convert_file,
     nn_convert_loaded,
     nn_layout,
     to_channels_first,
@@ -26,6 +27,8 @@ from upscale_cli.io.files import Loaded
         (NNRequest("unpool", indices="i.npy", kernel_size="2"), "unpool"),
         (NNRequest("unpool", scale="2"), "bed-of-nails"),
         (NNRequest("deconv", kernel="bilinear", scale="2"), "deconv-bilinear"),
+        (NNRequest("deconv", kernel="bilinear", stride="2"), "deconv-bilinear"),
+        (NNRequest("deconv", kernel="bilinear", scale="2", stride="2"), "deconv-bilinear"),
         (NNRequest("deconv", kernel="w.npy"), "deconv"),
         (NNRequest("pixel-unshuffle", scale="3"), "pixel-unshuffle"),
     ],
@@ -40,7 +43,6 @@ def test_variants_accept_their_options(request_, variant):
     [
         (NNRequest("unpool", scale="2", stride="2"), "--stride does not apply to --mode unpool without --indices"),
         (NNRequest("unpool", kernel_size="2"), "--kernel-size does not apply .*; give --indices"),
-        (NNRequest("deconv", kernel="bilinear", scale="2", stride="2"), "the factor of the bilinear kernel is --scale"),
         (NNRequest("pixel-shuffle"), "--mode pixel-shuffle needs --scale"),
         (NNRequest("pixel-shuffle", scale="2", position="center"), "--unpool-position does not apply"),
         (NNRequest("resize"), "unknown neural-network mode 'resize'"),
@@ -102,3 +104,9 @@ def test_a_palette_with_alpha_keeps_its_alpha_channel():
     conversion = nn_convert_loaded(Loaded("p.png", image, "PNG"), NNRequest("unpool", scale="2"))
     assert conversion.result.shape == (2, 4, 4)
     assert conversion.result[0, 0].tolist() == [255, 0, 0, 0] and conversion.result[0, 2].tolist() == [0, 0, 255, 128]
+
+
+def test_what_the_output_format_loses_is_said(tmp_path):
+    Image.new("RGBA", (2, 2), (200, 0, 0, 100)).save(tmp_path / "in.png")
+    conversion = nn_convert_file(str(tmp_path / "in.png"), NNRequest("unpool", scale="2"), output=str(tmp_path / "out.jpg"))
+    assert conversion.notes == [f"{tmp_path / 'out.jpg'}: alpha flattened over the background white for JPEG"]

@@ -8,7 +8,9 @@ actually produced the file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import re
+import string
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -23,19 +25,20 @@ from ..api import (
     resize_image_traced,
     resize_samples,
 )
+from ..core.choices import NN_MODES
 from ..core.errors import UpscaleError, UsageError
-from ..core.layouts import spatial_axes
 from ..core.plan import ResizePlan
 from ..core.sizes import output_sizes, parse_scale, parse_size
 from ..engine.apply import apply_plan
 from ..io.files import (
     DEFAULT_MAX_PIXELS,
     STDIO,
-    Animation,
+    WHITE,
     Frame,
     Loaded,
     Samples,
     SaveOptions,
+    array_axes,
     check_pixels,
     format_for,
     read_input,
@@ -104,6 +107,8 @@ class ImageOptions:
     quality, compress_level : int or None
         JPEG/WebP quality and PNG zlib level; ``None``: the defaults of
         :mod:`upscale_cli.io.files`.
+    background : tuple of int
+        RGB colour that alpha is flattened over for formats without alpha.
     """
 
     auto_orient: bool = True
@@ -111,6 +116,7 @@ class ImageOptions:
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     quality: int | None = None
     compress_level: int | None = None
+    background: tuple[int, int, int] = WHITE
 
 
 @dataclass
@@ -130,6 +136,8 @@ class Conversion:
     n_bytes: int = 0
     #: alpha's full-scale value when colour was premultiplied by alpha, else None.
     alpha_max: float | None = None
+    #: What writing the output's format lost (alpha, precision, colour space), one line each.
+    notes: list = field(default_factory=list)
 
     @property
     def lengths(self) -> tuple[tuple[int, int], ...]:
@@ -149,7 +157,10 @@ def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | N
     the samples once resized, so a large input is not kept beside its result.
     """
     try:
-        return _resize_loaded(loaded, request, max_pixels, keep_source)
+        # NaN and infinities go through the sums of the definition as IEEE arithmetic has them
+        # (docs/formats.md); NumPy's warnings about it would print a line of our source.
+        with np.errstate(all="ignore"):
+            return _resize_loaded(loaded, request, max_pixels, keep_source)
     except UpscaleError as error:
         raise type(error)(f"{loaded.name}: {error}") from None
 
@@ -158,7 +169,7 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
     if loaded.is_array:
         if request.linear:
             raise UsageError("linear light applies to images, not arrays")
-        axes = spatial_axes(loaded.data.ndim, request.layout)
+        axes = array_axes(loaded.data.ndim, request.layout)
         in_lengths = tuple(loaded.data.shape[a] for a in axes)
         others = loaded.data.size // max(1, int(np.prod(in_lengths)))
         check_pixels(loaded.name, others * int(np.prod(request.output_lengths(in_lengths))), max_pixels, "the output")
@@ -178,7 +189,7 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
     result = first.image
     if loaded.animation:
         resized = [Frame(t.image, f.duration, f.disposal, f.blend) for t, f in zip(traces, frames)]
-        result = Animation(resized, loaded.animation.loop)
+        result = replace(loaded.animation, frames=resized)
     return Conversion(loaded, first.plan, first.source, first.result, result, alpha_max=first.alpha_max)
 
 
@@ -202,7 +213,8 @@ def save_options(loaded: Loaded, conversion: Conversion, options: ImageOptions) 
     if not (options.strip or loaded.is_array):
         size = tuple(n_out for _, n_out in conversion.lengths)
         metadata = loaded.metadata.edited(size=size, oriented=loaded.oriented)
-    return SaveOptions(options.quality, options.compress_level, metadata, loaded.jpeg_subsampling)
+    return SaveOptions(options.quality, options.compress_level, metadata, loaded.jpeg_subsampling, options.background,
+                       loaded.metadata.icc_profile)
 
 
 def output_tag(request: ResizeRequest, out_lengths: tuple[int, ...]) -> str:
@@ -227,6 +239,31 @@ def format_extension(fmt: str) -> str:
 
 #: Name of an output beside its input.
 BESIDE_TEMPLATE = "{stem}@{tag}.{ext}"
+#: Every ``{tag}`` this tool writes: a scale (``2x``, ``1.5x``), a size
+#: (``640x480``, ``7`` for 1-D) or an NN mode's output size (``unpool-8x8``).
+TAG_PATTERN = r"(?:(?:{modes})-)?\d+(?:x\d+)*|\d[\d.e+-]*x".format(modes="|".join(map(re.escape, NN_MODES)))
+_FIELD_PATTERNS = {"ext": r"[^./\\]+", "width": r"\d+", "height": r"\d+", "tag": TAG_PATTERN}
+
+
+def output_name_pattern(template: str) -> re.Pattern | None:
+    """A pattern matching every name :func:`output_name` can give with
+    ``template``, the input's stem in the group ``stem``.
+
+    ``None`` when the template has no ``{stem}`` or adds nothing to the
+    stem but the extension (``{stem}.{ext}``): its names cannot be told
+    apart from inputs.
+    """
+    if template.format(stem="", ext="", width="", height="", tag="") in ("", "."):
+        return None
+    parts, has_stem = [], False
+    for literal, field_name, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if field_name == "stem":
+            parts.append("(?P=stem)" if has_stem else "(?P<stem>.+)")
+            has_stem = True
+        elif field_name is not None:
+            parts.append(f"(?:{_FIELD_PATTERNS[field_name]})")
+    return re.compile("".join(parts)) if has_stem else None
 
 
 def output_name(path: str, template: str, *, tag: str, fmt: str | None, fallback_fmt: str, lengths=()) -> str:
@@ -280,7 +317,7 @@ def convert_file(
         output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
     conversion.n_bytes = write_output(
         conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
-        options=save_options(loaded, conversion, options),
+        options=save_options(loaded, conversion, options), notes=conversion.notes,
     )
     conversion.output = output
     return conversion

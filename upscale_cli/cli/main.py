@@ -22,7 +22,7 @@ from ..core.choices import (
     NN_MODES,
     ROUNDINGS,
 )
-from ..core.errors import ExitStatus, UpscaleError, UsageError
+from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS
 from ..io.files import (
     DEFAULT_MAX_PIXELS,
@@ -30,6 +30,7 @@ from ..io.files import (
     PNG_COMPRESS_LEVEL,
     WEBP_QUALITY,
 )
+from .help import SectionedCommand, help_arguments, usage_hint
 from .nn_options import NN_ONLY, check_nn_options, nn_options, run_nn_command
 
 
@@ -38,13 +39,20 @@ class DefaultCommandGroup(click.Group):
 
     So ``upscale in.png --scale 2`` and ``upscale resize in.png --scale 2`` are
     the same, and ``upscale --help`` shows the options people need most.
+    ``upscale help [COMMAND]`` is ``--help``; bare ``upscale`` prints the usage
+    and a hint on stderr and exits 2 (nothing to do is a usage error).
     Errors are reported here, in one place, as one line.
     """
 
     default_command = "resize"
 
     def parse_args(self, ctx, args):
-        if not args or args[0] not in self.commands:
+        if not args:
+            click.echo(usage_hint(self.commands[self.default_command], ctx), err=True)
+            ctx.exit(ExitStatus.USAGE)
+        if args[0] == "help":
+            args = help_arguments(args[1:], self.commands, self.default_command)
+        if args[0] not in self.commands:
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -62,6 +70,9 @@ class DefaultCommandGroup(click.Group):
         except UpscaleError as error:
             click.echo(f"upscale: {error}", err=True)
             status = error.exit_status
+        except MemoryError as error:
+            click.echo(f"upscale: {out_of_memory(None, error)}", err=True)
+            status = ExitStatus.SOME_INPUTS_FAILED
         except Exception as error:  # a bug: still one line unless asked for the traceback
             if "--debug" in arguments:
                 raise
@@ -103,7 +114,7 @@ def _resize_options(function):
         click.option("--layout", type=click.Choice(list(LAYOUTS)), default=None,
                      help="Axes of a .npy input (default by dimensions: l, hw, hwc, nchw, ncdhw; NN modes: hw, ncl, nchw, ncdhw)."),
         click.option("--compat", type=click.Choice(COMPATS), default=None,
-                     help="Reproduce that library value for value; the options above override its defaults."),
+                     help="Reproduce that library value for value (onnx: the ONNX standard; onnxruntime: its float32 kernels); the options above override its defaults."),
         click.option("--exclude-outside", is_flag=True, default=None,
                      help="Drop kernel taps outside the input and renormalise (ONNX exclude_outside)."),
         click.option("--extrapolation-value", type=float, default=None,
@@ -118,6 +129,12 @@ def _resize_options(function):
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _max_pixels_option(text: str):
+    """``--max-pixels``, parsed by :func:`_pixel_count` (every command that reads an image has it)."""
+    return click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
+                        callback=lambda ctx, param, value: _pixel_count(value), help=text)
 
 
 def build_request(scale, size, width, height, fit, mode, align, rounding, antialias, cubic_a, layout, **library):
@@ -144,9 +161,10 @@ def main():
     """upscale: resize images and arrays exactly, and show how."""
 
 
-@main.command("resize", epilog=(
+@main.command("resize", cls=SectionedCommand, display_name="upscale", epilog=(
     "Other commands: upscale compare (contact sheet of modes), upscale grid (sampling grid picture), "
-    "upscale demo (guided walk-through). Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
+    "upscale demo (guided walk-through); upscale help COMMAND shows the options of each. "
+    "Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
 ))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output",
@@ -162,10 +180,11 @@ def main():
 @click.option("--compress-level", type=click.IntRange(0, 9),
               help=f"PNG zlib level 0–9 (default {PNG_COMPRESS_LEVEL}: fast; 6 and 9 write smaller files slowly).")
 @click.option("--strip", is_flag=True, help="Write no metadata (ICC profile, EXIF, DPI, PNG text).")
+@click.option("--background", default="white", show_default=True, metavar="COLOR",
+              help="Colour alpha is flattened over for formats without alpha (JPEG, BMP; GIF's partial alpha).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
-@click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
-              help="Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit).")
+@_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit).")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--skip-existing", is_flag=True, help="Keep outputs that exist and are complete (resume a run).")
@@ -185,18 +204,18 @@ def main():
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @nn_options
 @click.version_option(__version__, prog_name="upscale")
-def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, auto_orient,
+def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, background, auto_orient,
                    max_pixels, workers, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
                    explain_matrix_limit, explain_format, debug, **resize_options):
     """Resize INPUTS: images, .npy arrays, folders, glob patterns, or - for stdin.
 
     \b
-    upscale in.png --scale 2 --mode bilinear
-    upscale in.png -o big.png --size 1920x1080 --mode lanczos
-    upscale photos/ -r -o big/ --scale 2 --format jpeg --skip-existing
-    upscale m.npy -o out.npy --size 4x4 --mode nearest --align asymmetric --rounding floor
-    upscale b.npy -o c.npy --scale 2 --mode bilinear --explain --explain-pixel 1,1
-    upscale pooled.npy --mode unpool --indices idx.npy --kernel-size 2 -o up.npy
+    upscale photo.png --scale 2                 (writes photo@2x.png)
+    upscale photo.png -o big.png --size 1920x1080 --mode lanczos
+    upscale photos/ -r -o big/ --scale 2 --skip-existing
+    upscale m.npy -o out.npy --size 4x4 --mode nearest --explain
+    upscale x.npy -o y.npy --scale 2 --mode bilinear --compat torch
+    upscale p.npy -o u.npy --mode unpool --indices i.npy --kernel-size 2
     cat a.png | upscale - --scale 2 -o - > b.png
     """
     from dataclasses import replace
@@ -204,13 +223,15 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     from ..batch.convert import ImageOptions
     from ..batch.jobs import BatchSettings, plan_jobs, run_jobs
     from ..batch.progress import make_reporter
+    from ..io.modes import parse_colour
 
     check_nn_options(click.get_current_context(), resize_options["mode"])
     if resize_options["mode"] in NN_MODES:
         if len(inputs) > 1:
             raise UsageError(f"--mode {resize_options['mode']} takes one input file")
         return run_nn_command(inputs[0], resize_options, output=output, fmt=fmt, overwrite=overwrite,
-                              explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit)
+                              explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit,
+                              max_pixels=max_pixels)
     resize_options = {name: value for name, value in resize_options.items() if name not in NN_ONLY}
     if name and suffix:
         raise UsageError("give only one of --name and --suffix")
@@ -218,8 +239,8 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         name = "{stem}" + suffix.replace("{", "{{").replace("}", "}}") + ".{ext}"
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
-        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=_pixel_count(max_pixels),
-                           quality=quality, compress_level=compress_level),
+        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=max_pixels,
+                           quality=quality, compress_level=compress_level, background=parse_colour(background)),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
     )
@@ -234,18 +255,27 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
 
 
 def _pixel_count(text: str) -> int | None:
-    """``200M`` → 200000000; ``0`` → ``None`` (no limit)."""
+    """``200M`` → 200000000, ``1.5k`` → 1500; ``0`` → ``None`` (no limit).
+
+    The count must be whole: ``0.5`` is refused, not rounded down to "no limit".
+    """
+    from fractions import Fraction
+
     multipliers = {"k": 10**3, "m": 10**6, "g": 10**9}
     cleaned = text.strip().lower()
     factor = multipliers.get(cleaned[-1:], 1)
     number = cleaned[:-1] if cleaned[-1:] in multipliers else cleaned
     try:
-        count = int(float(number) * factor)
-    except (ValueError, OverflowError):  # OverflowError: inf
+        if "/" in number:  # Fraction would take 1/2
+            raise ValueError(number)
+        count = Fraction(number) * factor  # exact: no float rounds 1.1k to 1100.0000000000002
+    except (ValueError, ZeroDivisionError):
         raise UsageError(f"bad --max-pixels {text!r}: expected a number such as 200M") from None
     if count < 0:
         raise UsageError(f"bad --max-pixels {text!r}: must be 0 (no limit) or more")
-    return count or None
+    if count.denominator != 1:
+        raise UsageError(f"bad --max-pixels {text!r}: not a whole number of pixels (0: no limit)")
+    return int(count) or None
 
 
 def _dry_run(jobs, settings) -> ExitStatus:
@@ -257,6 +287,9 @@ def _dry_run(jobs, settings) -> ExitStatus:
         if job.error:
             click.echo(f"upscale: {job.error}", err=True)
             status = max(status, ExitStatus(job.exit_status))
+            continue
+        if job.skip:
+            click.echo(job.skip, err=True)
             continue
         note = ""
         if job.output != "-" and os.path.lexists(job.output):
@@ -271,6 +304,7 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
     from ..batch.convert import convert_file
     from ..explain.trace import build_trace
 
+    jobs = [job for job in jobs if not job.skip]
     if len(jobs) != 1:
         raise UsageError(f"--explain takes one input, not {len(jobs)}")
     if settings.request.linear:
@@ -290,6 +324,8 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
     conversion = convert_file(job.source, settings.request, output=job.output, fmt=settings.fmt,
                               overwrite=settings.overwrite, options=settings.image, before_write=trace_before_writing,
                               keep_source=True)
+    for note in conversion.notes:
+        click.echo(f"upscale: {note}", err=True)
     _print_trace(traces[0], conversion.output == "-", show_axes, limit, explain_format)
     return ExitStatus.OK
 
@@ -301,11 +337,9 @@ def _print_trace(trace, to_stderr, show_axes, limit, explain_format):
 
         click.echo(trace_json(trace), err=to_stderr)
         return
-    from rich.console import Console
+    from ..explain.tables import explain_console, print_trace
 
-    from ..explain.tables import print_trace
-
-    print_trace(trace, Console(stderr=to_stderr, highlight=False), limit=limit, show_axes=show_axes)
+    print_trace(trace, explain_console(stderr=to_stderr), limit=limit, show_axes=show_axes)
 
 
 def _write_picture(picture, output: str, overwrite: bool) -> None:
@@ -321,10 +355,10 @@ def _size_or_scale(size, scale, default_scale: str) -> dict:
     return {"size": size} if size else {"scale": scale or default_scale}
 
 
-def _picture_source(path: str):
+def _picture_source(path: str, max_pixels: int | None):
     from ..io.files import read_input
 
-    return read_input(path).data
+    return read_input(path, max_pixels=max_pixels).data
 
 
 @main.command("compare")
@@ -338,7 +372,8 @@ def _picture_source(path: str):
 @click.option("--align", type=click.Choice(ALIGNS), default=None, help="Coordinate transform (default half-pixel).")
 @click.option("--columns", type=click.IntRange(min=1), default=4, show_default=True, help="Tiles per row.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def compare_command(input, output, scale, size, modes, diff, crop, align, columns, overwrite):
+@_max_pixels_option("Refuse an input, or a contact sheet, with more pixels (k, M, G suffixes; 0: no limit).")
+def compare_command(input, output, scale, size, modes, diff, crop, align, columns, overwrite, max_pixels):
     """Upscale the same crop of INPUT with several modes into one labelled picture.
 
     \b
@@ -352,8 +387,8 @@ def compare_command(input, output, scale, size, modes, diff, crop, align, column
         pair = tuple(parse_modes(diff))
         if len(pair) != 2:
             raise UsageError(f"--diff {diff!r}: give two modes, A,B")
-    sheet = contact_sheet(_picture_source(input), **_size_or_scale(size, scale, "4"), modes=parse_modes(modes),
-                          crop=crop, diff=pair, align=align, columns=columns)
+    sheet = contact_sheet(_picture_source(input, max_pixels), **_size_or_scale(size, scale, "4"), modes=parse_modes(modes),
+                          crop=crop, diff=pair, align=align, columns=columns, max_pixels=max_pixels, name=input)
     _write_picture(sheet, output, overwrite)
 
 
@@ -369,7 +404,8 @@ def compare_command(input, output, scale, size, modes, diff, crop, align, column
 @click.option("--crop", metavar="X,Y,W,H", help="Input region (default: the centre 6x6 or less).")
 @click.option("--zoom", type=click.IntRange(min=4), default=None, help="Screen pixels per input pixel.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite):
+@_max_pixels_option("Refuse an input, a picture or a grid of output samples with more pixels (k, M, G; 0: no limit).")
+def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite, max_pixels):
     """Draw where the output pixel centres fall on INPUT's pixels (red dots on the enlarged input).
 
     \b
@@ -378,8 +414,9 @@ def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite
     """
     from ..explain.pictures import sampling_grid
 
-    picture = sampling_grid(_picture_source(input), **_size_or_scale(size, scale, "8"),
-                            aligns=list(aligns or ("half-pixel", "asymmetric")), mode=mode, crop=crop, zoom=zoom)
+    picture = sampling_grid(_picture_source(input, max_pixels), **_size_or_scale(size, scale, "8"),
+                            aligns=list(aligns or ("half-pixel", "asymmetric")), mode=mode, crop=crop, zoom=zoom,
+                            max_pixels=max_pixels, name=input)
     _write_picture(picture, output, overwrite)
 
 

@@ -17,6 +17,8 @@ from ..api import plan_for, resize_image
 from ..core.choices import MODES
 from ..core.coords import check_choice
 from ..core.errors import UsageError
+from ..core.sizes import output_sizes
+from ..io.files import check_pixels
 
 PAD = 8
 LABEL_HEIGHT = 20
@@ -26,6 +28,10 @@ INK = (0, 0, 0)
 #: Crop taken from the centre when none is given: at most this many input pixels per side.
 COMPARE_CROP = 48
 GRID_CROP = 6
+#: The output sample marks of a sampling grid.
+DOT = (220, 30, 30)
+#: Height of one line of the sampling grid's legend.
+LEGEND_LINE = 20
 
 
 def font(size: int = 13):
@@ -152,6 +158,8 @@ def contact_sheet(
     diff: tuple[str, str] | None = None,
     align: str | None = None,
     columns: int = 4,
+    max_pixels: int | None = None,
+    name: str = "the input",
 ) -> Image.Image:
     """The same crop upscaled by each mode, side by side and labelled.
 
@@ -169,6 +177,9 @@ def contact_sheet(
     align : str, optional
     columns : int
         Tiles per row.
+    max_pixels : int, optional
+        Refuse, before drawing anything, a sheet with more pixels
+        (:class:`~upscale_cli.core.errors.InputError` naming ``name``).
 
     Returns
     -------
@@ -176,7 +187,11 @@ def contact_sheet(
         RGB; its size is :func:`sheet_size` of the tiles.
     """
     image = as_image(image)
-    cropped = image.crop(crop_box(image, crop, COMPARE_CROP))
+    box = crop_box(image, crop, COMPARE_CROP)
+    tile = _output_size(box, size, scale)
+    count = len(modes) + (diff is not None)
+    check_pixels(name, _area(sheet_size(tile, count, min(columns, count))), max_pixels, "the contact sheet")
+    cropped = image.crop(box)
     resized = {mode: resize_image(cropped, size=size, scale=scale, mode=mode, align=align) for mode in modes}
     tiles = [Tile(f"{mode} {resize_label(size, scale)}", resized[mode]) for mode in modes]
     if diff is not None:
@@ -188,11 +203,21 @@ def contact_sheet(
     return arrange(tiles, min(columns, len(tiles)))
 
 
+def _output_size(box: tuple[int, int, int, int], size, scale) -> tuple[int, int]:
+    """Width and height the crop ``box`` is resized to."""
+    lengths = output_sizes((box[2] - box[0], box[3] - box[1]), size=size, scale=scale)
+    return lengths[0].n_out, lengths[1].n_out
+
+
+def _area(size: tuple[int, int]) -> int:
+    return size[0] * size[1]
+
+
 def grid_panel(image: Image.Image, *, size, scale, align: str, mode: str, zoom: int) -> Image.Image:
     """One alignment: input pixels enlarged ``zoom`` times, output sample positions on top.
 
     Input pixel ``i`` covers ``[i·zoom, (i+1)·zoom)`` (plus a margin), its
-    centre is a grey ring; output sample ``d`` is a red dot at its source
+    centre is a black ring; output sample ``d`` is a red dot at its source
     coordinate ``x(d)`` from the plan, drawn at ``(x + 0.5)·zoom``.
     """
     plan = plan_for((image.height, image.width), size=size, scale=scale, mode=mode, align=align, layout="hw")
@@ -210,16 +235,44 @@ def grid_panel(image: Image.Image, *, size, scale, align: str, mode: str, zoom: 
     ring = max(zoom // 8, 3)
     for j in range(image.height):
         for i in range(image.width):
-            cx, cy = margin + (i + 0.5) * zoom, margin + (j + 0.5) * zoom
-            # white around black: visible on dark and light pixels alike
-            draw.ellipse([cx - ring - 1, cy - ring - 1, cx + ring + 1, cy + ring + 1], outline=BACKGROUND, width=4)
-            draw.ellipse([cx - ring, cy - ring, cx + ring, cy + ring], outline=INK, width=2)
+            draw_ring(draw, margin + (i + 0.5) * zoom, margin + (j + 0.5) * zoom, ring)
     dot = max(zoom / scale_factor(plan) / 6, 2.0)
     for y in ys:
         for x in xs:
-            cx, cy = margin + (x + 0.5) * zoom, margin + (y + 0.5) * zoom
-            draw.ellipse([cx - dot, cy - dot, cx + dot, cy + dot], fill=(220, 30, 30), outline=BACKGROUND)
+            draw_dot(draw, margin + (x + 0.5) * zoom, margin + (y + 0.5) * zoom, dot)
     return panel
+
+
+def draw_ring(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> None:
+    """An input pixel centre: a black ring inside a white one, visible on dark and light pixels alike."""
+    draw.ellipse([cx - radius - 1, cy - radius - 1, cx + radius + 1, cy + radius + 1], outline=BACKGROUND, width=4)
+    draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], outline=INK, width=2)
+
+
+def draw_dot(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> None:
+    """An output pixel centre: a red dot with a white edge."""
+    draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=DOT, outline=BACKGROUND)
+
+
+#: The sampling grid's legend: how each mark is drawn, and what it is.
+LEGEND = (
+    (draw_ring, "input pixel centre"),
+    (draw_dot, "output pixel centre, at the input position it samples"),
+)
+
+
+def grid_legend() -> Image.Image:
+    """What the marks of a sampling grid are: one line per mark, its symbol and its meaning."""
+    text_left = 2 * LEGEND_LINE
+    width = text_left + max(math.ceil(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(words, font=font()))
+                            for _, words in LEGEND) + PAD
+    legend = Image.new("RGB", (width, LEGEND_LINE * len(LEGEND)), BACKGROUND)
+    draw = ImageDraw.Draw(legend)
+    for line, (mark, words) in enumerate(LEGEND):
+        middle = line * LEGEND_LINE + LEGEND_LINE / 2
+        mark(draw, LEGEND_LINE, middle, LEGEND_LINE / 4)
+        draw.text((text_left, middle), words, font=font(), fill=INK, anchor="lm")
+    return legend
 
 
 def scale_factor(plan) -> float:
@@ -236,10 +289,13 @@ def sampling_grid(
     mode: str = "bilinear",
     crop: str | None = None,
     zoom: int | None = None,
+    max_pixels: int | None = None,
+    name: str = "the input",
 ) -> Image.Image:
     """Output pixel centres projected onto the input, one labelled panel per alignment.
 
-    Grey rings are the input pixel centres, red dots the output pixel centres.
+    Black rings are the input pixel centres, red dots the output pixel centres;
+    a legend under the panels says so.
 
     Parameters
     ----------
@@ -254,19 +310,35 @@ def sampling_grid(
     zoom : int, optional
         Screen pixels per input pixel; default enough for 12 pixels between
         output samples (at least 48).
+    max_pixels : int, optional
+        Refuse, before drawing anything, a picture with more pixels, or
+        more output samples to draw (:class:`~upscale_cli.core.errors.InputError`
+        naming ``name``).
 
     Returns
     -------
     PIL.Image.Image
+        RGB: the panels side by side, the legend under them.
     """
     image = as_image(image)
-    cropped = image.crop(crop_box(image, crop, GRID_CROP))
+    box = crop_box(image, crop, GRID_CROP)
+    width, height = box[2] - box[0], box[3] - box[1]
+    out = _output_size(box, size, scale)
+    check_pixels(name, _area(out), max_pixels, "the output")
     if zoom is None:
-        densest = scale_factor(plan_for((cropped.height, cropped.width), size=size, scale=scale, mode=mode, layout="hw"))
-        zoom = max(48, math.ceil(12 * densest))
+        zoom = max(48, math.ceil(12 * max(out[0] / width, out[1] / height)))
+    margin = 2 * (zoom // 2)
+    panel = (width * zoom + margin, height * zoom + margin)
+    check_pixels(name, _area(sheet_size(panel, len(aligns), len(aligns))), max_pixels, "the sampling grid picture")
+    cropped = image.crop(box)
     tiles = [
         Tile(f"{align} {resize_label(size, scale)}",
              grid_panel(cropped, size=size, scale=scale, align=align, mode=mode, zoom=zoom))
         for align in aligns
     ]
-    return arrange(tiles, len(tiles))
+    panels = arrange(tiles, len(tiles))
+    legend = grid_legend()
+    picture = Image.new("RGB", (max(panels.width, PAD + legend.width), panels.height + legend.height + PAD), BACKGROUND)
+    picture.paste(panels, (0, 0))
+    picture.paste(legend, (PAD, panels.height))
+    return picture
