@@ -515,7 +515,7 @@ class FloatArithmetic:
 
     def __init__(self, dtype):
         self.output = np.dtype(dtype)
-        self.dtype = np.dtype(np.float32 if self.output.itemsize <= 4 else np.float64)
+        self.dtype = float_working_dtype(self.output)
         self.limit = float(np.finfo(self.output).max) / 2
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
@@ -525,6 +525,11 @@ class FloatArithmetic:
         if not (-self.limit <= values.min() and values.max() <= self.limit):
             where = np.nonzero(~(np.abs(values) <= self.limit))
             out[where] = exact(where).astype(out.dtype)
+
+
+def float_working_dtype(dtype) -> np.dtype:
+    """The dtype float arrays of ``dtype`` are filtered in: float32 up to 32 bits (BLAS has no float16), else float64."""
+    return np.dtype(np.float32 if np.dtype(dtype).itemsize <= 4 else np.float64)
 
 
 def float_error_bound(tables: list[AxisWeights], dtype) -> tuple[float, float]:
@@ -559,7 +564,7 @@ def float_error_bound(tables: list[AxisWeights], dtype) -> tuple[float, float]:
     subnormal may add half the smallest subnormal of its dtype.
     """
     output = np.finfo(dtype)
-    work = np.finfo(np.float32 if output.dtype.itemsize <= 4 else np.float64)
+    work = np.finfo(float_working_dtype(output.dtype))
     taps = [t.taps.shape[1] for t in tables]
     conversions = 1 if work.dtype == output.dtype else 2
     relative = (sum(k + 1 for k in taps) * float(work.eps) / 2 + sum(taps) * float(np.finfo(np.float64).eps) / 2

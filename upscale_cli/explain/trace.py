@@ -22,7 +22,7 @@ from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
 from ..core.plan import AxisPlan, ResizePlan
 from ..core.weights import AxisWeights
-from ..engine.apply import FloatArithmetic, apply_axis, float_error_bound, to_dtype
+from ..engine.apply import apply_axis, float_error_bound, float_working_dtype, to_dtype
 
 SCHEMA = "upscale-explain/1"
 
@@ -358,8 +358,7 @@ def pixel_trace(
             tolerance = float(tolerances[channel].reshape(-1)[0]) if fast_floats else 0.0
             if not abs(float(written) - float(final)) <= tolerance:
                 raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
-            work = FloatArithmetic(source.dtype).dtype
-            steps += ((f"engine's {work} banded products: within ±{tolerance:.3g} of this", float(written)),)
+            steps += ((f"engine's {float_working_dtype(source.dtype)} banded products: within ±{tolerance:.3g} of this", float(written)),)
         terms = tuple(
             Term(tuple(int(w[0] + o) for w, o in zip(window, offset)), float(combined[offset]), _scalar(neighbourhood[offset]))
             for offset in zip(*np.nonzero(combined))
