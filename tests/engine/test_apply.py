@@ -368,6 +368,10 @@ def test_non_contiguous_and_empty_inputs(strips):
     assert_same(view, plan_for(view.shape, size=(45, 25), mode="bicubic"))
     empty = np.zeros((0, 3, 8, 8), np.float32)
     assert apply_plan(empty, plan_for(empty.shape, size=(4, 4), mode="bilinear")).shape == (0, 3, 4, 4)
+    for dtype in (np.uint8, np.float32):
+        no_channels = np.zeros((8, 8, 0), dtype)
+        for mode in ("bilinear", "nearest"):
+            assert apply_plan(no_channels, plan_for(no_channels.shape, size=(4, 5), mode=mode)).shape == (5, 4, 0)
 
 
 def test_non_finite_floats_and_huge_integers_follow_the_definition(strips):

@@ -121,6 +121,8 @@ def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> n
     passes = [p for p in plan.axes if not p.weights.is_identity]
     if not passes:
         return array.copy()
+    if array.size == 0:  # no samples to move (a batch or channel axis of length 0)
+        return np.empty(plan.out_shape, array.dtype)
     if all(p.weights.is_selection for p in passes):
         return _select(array, passes, plan.out_shape)
     return _filter(array, passes, plan.out_shape, exact)
