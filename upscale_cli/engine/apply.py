@@ -8,7 +8,8 @@ integers rounded half up (``floor(v + 0.5)``, the rule of Pillow's and
 OpenCV's fixed point) and clipped to the dtype's range, because bicubic and
 Lanczos overshoot. :func:`apply_axis` is that definition, one axis at a time.
 
-:func:`apply_plan` computes the same numbers faster:
+:func:`apply_plan` computes the same integers, and floats within a proven
+bound of the definition (:func:`float_error_bound`), faster:
 
 - The output is made in strips of rows of its first resized axis, each from
   just the input rows it needs, so temporaries stay small and no
@@ -22,8 +23,11 @@ Lanczos overshoot. :func:`apply_axis` is that definition, one axis at a time.
   short dyadic fractions are computed exactly, and every other output whose
   ``v + 0.5`` lies within a proven error bound of an integer is recomputed
   tap by tap as defined (about one output in a thousand for Lanczos).
-- Floats, whose every bit counts, follow the definition itself, in strips
-  on the pool; so do integers beyond 2**52, which float64 cannot hold.
+- Floats are computed in their own precision (:func:`float_working_dtype`),
+  within :func:`float_error_bound` of the definition; non-finite outputs
+  and outputs near overflow are recomputed as defined. With ``exact=True``
+  floats follow the definition itself, in strips on the pool, as integers
+  beyond 2**52, which float64 cannot hold, always do.
 """
 
 from __future__ import annotations
@@ -301,7 +305,7 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     lead = min(p.axis for p in passes)
     floats = array.dtype.kind == "f"
     largest = math.inf if floats else _largest(array)
-    if (largest > EXACT_INTEGERS and not floats) or (floats and exact):  # float64 cannot hold such integers
+    if (largest > EXACT_INTEGERS and not floats) or (floats and exact):  # integers float64 cannot hold, or asked for
         return _define(array, passes, out_shape)
     # the cheaper order: an axis reduced before the others, an enlarged one after;
     # the integers are the same in any order, the certification follows the plan's,
