@@ -25,6 +25,7 @@ from ..core.choices import (
 from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS
 from ..io.files import (
+    DEFAULT_MAX_OUTPUT_PIXELS,
     DEFAULT_MAX_PIXELS,
     JPEG_QUALITY,
     PNG_COMPRESS_LEVEL,
@@ -184,7 +185,8 @@ def main():
               help="Colour alpha is flattened over for formats without alpha (JPEG, BMP; GIF's partial alpha).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
-@_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit).")
+@_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit). "
+                    f"Outputs, which stream, are limited to {DEFAULT_MAX_OUTPUT_PIXELS // 10**9}G unless it is given.")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--skip-existing", is_flag=True, help="Keep outputs that exist and are complete (resume a run).")
@@ -239,7 +241,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         name = "{stem}" + suffix.replace("{", "{{").replace("}", "}}") + ".{ext}"
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
-        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=max_pixels,
+        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=max_pixels, **_output_limit(max_pixels),
                            quality=quality, compress_level=compress_level, background=parse_colour(background)),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
@@ -252,6 +254,15 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         return _explain(jobs, settings, explain, explain_pixels, explain_limit, explain_matrix_limit, explain_format)
     summary = run_jobs(jobs, settings, workers=workers, reporter=make_reporter(len(jobs), quiet=quiet))
     return summary.exit_status
+
+
+def _output_limit(max_pixels: int | None) -> dict:
+    """``--max-pixels`` for the outputs too when it is given; otherwise their own default (they stream)."""
+    from click.core import ParameterSource
+
+    if click.get_current_context().get_parameter_source("max_pixels") == ParameterSource.DEFAULT:
+        return {}
+    return {"max_output_pixels": max_pixels}
 
 
 def _pixel_count(text: str) -> int | None:
