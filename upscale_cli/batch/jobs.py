@@ -437,12 +437,16 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = None, reporter=None) -> Summary:
+def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = None, reporter=None,
+             runner: Callable[[list[Job], BatchSettings, Callable[[JobResult], None]], None] | None = None) -> Summary:
     """Run ``jobs`` in ``workers`` processes (in this one if 1) and return the summary.
 
     ``reporter`` (see :mod:`upscale_cli.batch.progress`) sees every result as it
     comes. Ctrl-C or SIGTERM stops the run: workers are stopped, their
     temporary files removed, and the summary says ``interrupted``.
+    ``runner(jobs, settings, report)``, when given, runs the jobs that can run
+    instead of local processes (a Dask cluster: :mod:`.cluster`), passing
+    each result to ``report`` as it comes.
     """
     from .progress import NullReporter
 
@@ -460,7 +464,9 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
             for job in (j for j in jobs if j.error):
                 report(run_job(job, settings))
             runnable = [j for j in jobs if not j.error]
-            if workers <= 1:
+            if runner is not None:
+                runner(runnable, settings, report)
+            elif workers <= 1:
                 for job in runnable:
                     report(run_job(job, settings))
             else:

@@ -1,0 +1,320 @@
+"""Run a batch on a Dask cluster: planned here, each file converted by a worker.
+
+The plan (inputs, output names, the checks of :func:`~.jobs.plan_jobs`) is
+made once, on this machine; each file is then one Dask task running
+:func:`~.jobs.run_job` on a worker, so naming, skip/overwrite, atomic writes
+and the summary are those of ``-j``. Dask is optional
+(``pip install 'upscale-cli[dask]'``) and imported only inside these
+functions, so nothing else in the package needs it.
+
+The workers must see the files at the same absolute paths as this machine
+(a shared filesystem). Relative paths are made absolute here, and before the
+first task every worker must find a marker file made in each folder the
+outputs go to (:func:`check_workers`). An input a worker cannot read fails
+alone, like any unreadable input.
+
+A worker lost mid-task makes Dask run its tasks again on another worker,
+finished ones whose results were not collected yet included. Each output is
+still written once: a task whose output appeared or changed since the plan
+was made compares it with its own bytes first (:func:`convert_task`).
+
+Ctrl-C cancels the tasks not started and waits for the running ones to
+finish their file, so when :func:`run_on_cluster` returns nothing of the
+batch is still writing.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import filecmp
+import logging
+import os
+import signal
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import replace
+from functools import partial
+from typing import Callable, Sequence
+
+from .. import __version__
+from ..core.errors import ExitStatus, UsageError
+from ..io.files import STDIO
+from .jobs import (
+    BatchSettings,
+    Job,
+    JobResult,
+    Summary,
+    default_workers,
+    run_job,
+    run_jobs,
+)
+
+INSTALL = "pip install 'upscale-cli[dask]'"
+LOCAL = "local"
+#: Seconds to wait for a scheduler to answer, and for it to have a worker.
+CONNECT_TIMEOUT = 10
+#: Seconds an interrupted batch waits for the files being written.
+STOP_TIMEOUT = 60
+
+#: Running tasks per batch in this (worker) process, and batches told to stop.
+_RUNNING: collections.Counter = collections.Counter()
+_STOPPED: set = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def import_distributed():
+    """The ``distributed`` module, or a :class:`UsageError` saying how to install it."""
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError(f"--cluster needs Dask: {INSTALL}") from None
+    return distributed
+
+
+def parse_cluster(spec: str) -> tuple[str | None, int | None]:
+    """``--cluster`` as ``(scheduler address, None)`` or ``(None, local workers)``.
+
+    ``local`` gives ``(None, None)`` (one worker per CPU), ``local:3`` gives
+    ``(None, 3)``; anything else is a scheduler address such as
+    ``tcp://host:8786``.
+    """
+    if spec == LOCAL:
+        return None, None
+    if spec.startswith(LOCAL + ":"):
+        count = spec[len(LOCAL) + 1:]
+        if count.isdigit() and int(count) > 0:
+            return None, int(count)
+        raise UsageError(f"bad --cluster {spec!r}: local:N needs a number of workers N of 1 or more")
+    if not spec.strip():
+        raise UsageError("bad --cluster '': give local, local:N or a scheduler address such as tcp://host:8786")
+    return spec, None
+
+
+@contextlib.contextmanager
+def connect(spec: str):
+    """A Dask client for ``--cluster spec``, closed on exit with the local cluster it started."""
+    distributed = import_distributed()
+    address, workers = parse_cluster(spec)
+    if address is None:
+        # One thread per worker process, as -j: the engine has its own threads. The dashboard
+        # takes any free port, since the usual one may belong to another cluster. Dask's own
+        # log lines are kept quiet: every file's fate is reported, on one line, by the batch.
+        with distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+                                      dashboard_address=":0", silence_logs=logging.CRITICAL, preload=[__name__]) as cluster:
+            with distributed.Client(cluster) as client:
+                yield client
+        return
+    try:
+        client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError, distributed.TimeoutError) as error:
+        raise UsageError(f"--cluster {spec}: no Dask scheduler answers there ({error})") from None
+    with client:
+        yield client
+
+
+def dask_setup(worker) -> None:
+    """Start of a local cluster's worker (a Dask preload): Ctrl-C on the terminal is
+    for this process, which stops the batch cleanly, not for the workers."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def file_state(path: str) -> tuple[int, int, int] | None:
+    """Inode, size and modification time of ``path``; ``None`` if it does not exist."""
+    try:
+        status = os.lstat(path)
+    except OSError:
+        return None
+    return status.st_ino, status.st_size, status.st_mtime_ns
+
+
+# --- on the workers ---------------------------------------------------------------------
+
+
+def convert_task(job: Job, settings: BatchSettings, planned: tuple[int, int, int] | None, batch: str) -> JobResult:
+    """Convert ``job`` on a worker, writing its output once whichever attempt this is.
+
+    ``planned`` is the output's :func:`file_state` when the batch was
+    planned. If the output has appeared or changed since, an earlier attempt
+    of this task may have written it before its worker was lost; the same
+    input and options always give the same bytes, so when the output holds
+    exactly this task's bytes it is kept untouched and reported converted.
+    Otherwise (someone else wrote it) the rules of :func:`~.jobs.run_job`
+    apply. Tasks of a batch told to stop (:func:`_stop`) return at once.
+    """
+    with _RUNNING_LOCK:
+        if batch in _STOPPED:
+            return JobResult(job.source, job.output, "failed", f"{job.source}: interrupted", ExitStatus.INTERRUPTED)
+        _RUNNING[batch] += 1
+    try:
+        if file_state(job.output) not in (None, planned):
+            earlier = _earlier_attempt(job, settings)
+            if earlier is not None:
+                return earlier
+        return run_job(job, settings)
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING[batch] -= 1
+            if not _RUNNING[batch]:
+                del _RUNNING[batch]
+
+
+def _earlier_attempt(job: Job, settings: BatchSettings) -> JobResult | None:
+    """The result of converting ``job`` if its output already holds those bytes, else ``None``.
+
+    The conversion goes to a temporary file beside the output, with the
+    output's extension so that the format is the same; the output itself is
+    not touched.
+    """
+    folder, name = os.path.split(job.output)
+    try:
+        descriptor, check = tempfile.mkstemp(dir=folder, prefix=".upscale-", suffix=".part" + os.path.splitext(name)[1])
+    except OSError:
+        return None
+    os.close(descriptor)
+    try:
+        result = run_job(replace(job, output=check), replace(settings, overwrite=True, skip_existing=False))
+        with contextlib.suppress(OSError):
+            if result.status == "converted" and filecmp.cmp(check, job.output, shallow=False):
+                return replace(result, output=job.output, message=result.message.replace(check, job.output))
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(check)
+
+
+def _stop(batch: str) -> int:
+    """On a worker: start no more tasks of ``batch``; the number still running."""
+    with _RUNNING_LOCK:
+        _STOPPED.add(batch)
+        return _RUNNING[batch]
+
+
+def _running(batch: str) -> int:
+    with _RUNNING_LOCK:
+        return _RUNNING[batch]
+
+
+def _worker_view(markers: Sequence[str]) -> tuple[str, list[str]]:
+    """On a worker: the version of upscale it runs and the ``markers`` it cannot see."""
+    return __version__, [m for m in markers if not os.path.exists(m)]
+
+
+# --- on this machine --------------------------------------------------------------------
+
+
+def _existing_folder(path: str) -> str:
+    while not os.path.isdir(path) and os.path.dirname(path) != path:
+        path = os.path.dirname(path)
+    return path
+
+
+def check_workers(client, jobs: Sequence[Job]) -> None:
+    """Raise :class:`UsageError` unless the cluster can run ``jobs`` (absolute paths).
+
+    It needs a worker; every worker must run this version of upscale (other
+    versions could write other bytes) and see the folders the outputs go to
+    as this machine does. A folder is recognised by a hidden marker file made
+    in it, not by its name (``/tmp`` exists everywhere). Folders this machine
+    cannot write to are not checked: their files fail on their own.
+    """
+    distributed = import_distributed()
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+    except distributed.TimeoutError:
+        raise UsageError(f"--cluster: the scheduler has had no worker for {CONNECT_TIMEOUT} s") from None
+    markers = []
+    for folder in sorted({_existing_folder(os.path.dirname(job.output)) for job in jobs}):
+        with contextlib.suppress(OSError):
+            descriptor, marker = tempfile.mkstemp(dir=folder, prefix=".upscale-", suffix=".part")
+            os.close(descriptor)
+            markers.append(marker)
+    try:
+        answers = client.run(_worker_view, markers)
+    except Exception as error:  # a worker without upscale cannot even load the function
+        raise UsageError(f"--cluster: the workers cannot run upscale ({type(error).__name__}: {error}); "
+                         f"install upscale-cli {__version__} on every worker") from None
+    finally:
+        for marker in markers:
+            with contextlib.suppress(OSError):
+                os.unlink(marker)
+    for worker, (version, unseen) in sorted(answers.items()):
+        if version != __version__:
+            raise UsageError(f"--cluster: worker {worker} runs upscale {version}, this machine {__version__}; "
+                             "install the same version on every worker")
+        if unseen:
+            raise UsageError(f"--cluster: worker {worker} does not see {os.path.dirname(unseen[0])} as this machine "
+                             "does; the workers need the files on a shared filesystem, at the same paths")
+
+
+def _on_workers(job: Job, cwd: str) -> Job:
+    """``job`` with absolute paths: workers do not share this process's working folder."""
+    return replace(job, source=os.path.join(cwd, job.source), output=os.path.join(cwd, job.output))
+
+
+def _as_planned(result: JobResult, job: Job, sent: Job) -> JobResult:
+    """``result`` of ``sent`` with the paths of ``job``, so that lines read as with ``-j``."""
+    message = result.message.replace(sent.output, job.output).replace(sent.source, job.source)
+    return replace(result, source=job.source, output=job.output, message=message)
+
+
+def _outcome(future, job: Job, sent: Job, debug: bool) -> JobResult:
+    """The result of ``future``; a task that never returned one fails its file."""
+    distributed = import_distributed()
+    try:
+        return _as_planned(future.result(), job, sent)
+    except Exception as error:
+        if debug:
+            raise
+        if isinstance(error, distributed.KilledWorker):
+            reason = "every worker that ran it died (out of memory?)"
+        else:
+            reason = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
+        return JobResult(job.source, job.output, "failed", f"{job.source}: not converted on the cluster: {reason}",
+                         ExitStatus.SOME_INPUTS_FAILED)
+
+
+def _submit(client, cwd: str, jobs: list[Job], settings: BatchSettings, report: Callable[[JobResult], None]) -> None:
+    """Run ``jobs`` as tasks and report each result as it comes (a runner of :func:`~.jobs.run_jobs`)."""
+    distributed = import_distributed()
+    batch = uuid.uuid4().hex
+    sent = [_on_workers(job, cwd) for job in jobs]
+    futures = client.map(convert_task, sent, [settings] * len(jobs), [file_state(s.output) for s in sent],
+                         [batch] * len(jobs), key=[f"upscale-{batch}-{i}" for i in range(len(jobs))])
+    pending = {future: (job, there) for future, job, there in zip(futures, jobs, sent)}
+    del futures  # a future kept after its result is reported would be recomputed if its worker were lost
+    try:
+        for future in distributed.as_completed(pending):
+            job, there = pending.pop(future)
+            report(_outcome(future, job, there, settings.debug))
+    except BaseException:
+        client.cancel(list(pending))
+        _wait_for_running(client, batch)
+        raise
+
+
+def _wait_for_running(client, batch: str) -> None:
+    """Stop ``batch`` on every worker and wait (at most :data:`STOP_TIMEOUT`) for its running tasks."""
+    deadline = time.monotonic() + STOP_TIMEOUT
+    counts = client.run(_stop, batch, on_error="ignore")
+    while any(counts.values()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        counts = client.run(_running, batch, on_error="ignore")
+
+
+def run_on_cluster(client, jobs: list[Job], settings: BatchSettings, *, reporter=None) -> Summary:
+    """Run ``jobs`` (from :func:`~.jobs.plan_jobs`) on the workers of the Dask ``client``.
+
+    The same results, progress and summary as :func:`~.jobs.run_jobs`.
+    Raises :class:`UsageError` before any task runs when a job reads
+    standard input or writes standard output, or when the workers fail
+    :func:`check_workers`.
+    """
+    runnable = [job for job in jobs if not job.error]
+    if any(STDIO in (job.source, job.output) for job in runnable):
+        raise UsageError("--cluster: standard input and output (-) cannot go to a cluster; give files")
+    cwd = os.getcwd()
+    check_workers(client, [_on_workers(job, cwd) for job in runnable])
+    return run_jobs(jobs, settings, reporter=reporter, runner=partial(_submit, client, cwd))
