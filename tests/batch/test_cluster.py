@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -118,9 +119,9 @@ def _one_job(photos, **settings):
 def test_a_rerun_task_keeps_the_file_an_earlier_attempt_wrote(photos):
     """Dask reruns the tasks of a lost worker, finished ones too: the output is written once."""
     job, settings = _one_job(photos)
-    first = cluster.convert_task(job, settings, None, "batch")
+    first = cluster.convert_once(job, settings, None)
     written = cluster.file_state(job.output)
-    again = cluster.convert_task(job, settings, None, "batch")
+    again = cluster.convert_once(job, settings, None)
     assert first.status == again.status == "converted" and again == first
     assert cluster.file_state(job.output) == written  # not written a second time
     assert [n for n in os.listdir("out") if n.startswith(".")] == []
@@ -130,7 +131,7 @@ def test_a_rerun_task_does_not_take_a_file_someone_else_wrote(photos):
     job, settings = _one_job(photos)
     os.makedirs("out")
     Path(job.output).write_bytes(b"another program's file")
-    result = cluster.convert_task(job, settings, None, "batch")
+    result = cluster.convert_once(job, settings, None)
     assert result.status == "failed" and "already exists" in result.message
     assert Path(job.output).read_bytes() == b"another program's file"
 
@@ -140,10 +141,10 @@ def test_a_rerun_task_with_overwrite_replaces_an_old_file_once(photos):
     os.makedirs("out")
     Path(job.output).write_bytes(b"an old output")
     planned = cluster.file_state(job.output)
-    assert cluster.convert_task(job, settings, planned, "batch").status == "converted"
+    assert cluster.convert_once(job, settings, planned).status == "converted"
     written = cluster.file_state(job.output)
     assert written != planned
-    assert cluster.convert_task(job, settings, planned, "batch").status == "converted"
+    assert cluster.convert_once(job, settings, planned).status == "converted"
     assert cluster.file_state(job.output) == written
 
 
@@ -152,6 +153,21 @@ def test_standard_input_and_output_cannot_go_to_a_cluster(photos, inputs, output
     settings = BatchSettings(SCALE_2, output=output)
     with pytest.raises(UsageError, match=r"^--cluster: standard input and output \(-\) cannot go to a cluster"):
         cluster.run_on_cluster(None, plan_jobs(inputs, settings), settings)
+
+
+def test_a_task_converts_its_files_until_the_batch_is_stopped(photos):
+    settings = BatchSettings(SCALE_2, output="out/")
+    jobs = [cluster._on_workers(j, os.getcwd()) for j in plan_jobs(photos[:2], settings)]
+    results = cluster.convert_files(jobs, settings, [None, None], "going", 0)
+    assert [(r.source, r.status) for r in results] == [(j.source, "converted") for j in jobs]
+    assert cluster._stop("stopped") == []
+    assert cluster.convert_files(jobs, replace(settings, output="other/"), [None, None], "stopped", 0) == []
+    assert not os.path.exists("other") and cluster._running("going") == cluster._running("stopped") == []
+
+
+@pytest.mark.parametrize("files, threads, size", [(1, 4, 1), (16, 2, 1), (17, 2, 2), (200, 2, 8), (10**6, 400, 8)])
+def test_files_per_task(files, threads, size):
+    assert cluster.group_size(files, threads) == size
 
 
 class _Workers:
@@ -184,8 +200,17 @@ def test_workers_must_see_the_output_folders(photos):
 # --- on a real cluster -------------------------------------------------------------------
 
 
+@pytest.fixture
+def groups_of_4(monkeypatch):
+    """16 files on 2 worker threads in tasks of 4 files."""
+    monkeypatch.setattr(cluster, "TASKS_PER_THREAD", 2)
+
+
 @pytest.mark.cluster
-def test_outputs_and_lines_are_those_of_one_process(client, photos):
+@pytest.mark.parametrize("grouped", [False, True])
+def test_outputs_and_lines_are_those_of_one_process(client, photos, grouped, request):
+    if grouped:
+        request.getfixturevalue("groups_of_4")
     options = {"output": "one/", "scale": 2, "recursive": True, "quality": 90}
     here = convert_many(["photos"], workers=1, **options)
     options["output"] = "cluster/"
@@ -208,7 +233,7 @@ def test_the_command_on_an_existing_scheduler(client, photos, run):
 
 
 @pytest.mark.cluster
-def test_a_worker_killed_mid_batch_still_gives_every_output_once(client, photos):
+def test_a_worker_killed_mid_batch_still_gives_every_output_once(client, photos, groups_of_4):
     convert_many(["photos"], "one/", scale=2, recursive=True, workers=1)
     settings = BatchSettings(SCALE_2, output="out/", recursive=True)
     victim = sorted(client.run(os.getpid).values())[0]
@@ -244,16 +269,21 @@ def test_an_input_a_worker_cannot_read_fails_alone(client, photos):
 
 
 @pytest.mark.cluster
-def test_an_interrupted_batch_leaves_complete_files_and_nothing_running(client, photos):
+def test_an_interrupted_batch_leaves_complete_files_and_nothing_running(client, photos, groups_of_4):
     convert_many(["photos"], "one/", scale=2, recursive=True, workers=1)
     settings = BatchSettings(SCALE_2, output="out/", recursive=True)
 
     class Interrupt(NullReporter):
+        interrupted = False
+
         def update(self, result):
-            raise KeyboardInterrupt
+            if not self.interrupted:
+                self.interrupted = True
+                raise KeyboardInterrupt
 
     summary = cluster.run_on_cluster(client, plan_jobs(["photos"], settings), settings, reporter=Interrupt())
-    assert summary.interrupted and summary.exit_status == ExitStatus.INTERRUPTED and summary.not_done == 15
-    assert client.run(lambda: sum(cluster._RUNNING.values())) == {w: 0 for w in client.scheduler_info()["workers"]}
+    assert summary.interrupted and summary.exit_status == ExitStatus.INTERRUPTED and summary.not_done
+    assert client.run(lambda: dict(cluster._RUNNING)) == {w: {} for w in client.nthreads()}
     written, expected = _files("out"), _files("one")
-    assert written and all(written[n] == expected[n] for n in written)  # finished files only, no temporaries
+    # The files being written were finished, and counted; no temporaries.
+    assert len(written) == summary.converted < 16 and all(written[n] == expected[n] for n in written)

@@ -1,9 +1,9 @@
 """Run a batch on a Dask cluster: planned here, each file converted by a worker.
 
 The plan (inputs, output names, the checks of :func:`~.jobs.plan_jobs`) is
-made once, on this machine; each file is then one Dask task running
-:func:`~.jobs.run_job` on a worker, so naming, skip/overwrite, atomic writes
-and the summary are those of ``-j``. Dask is optional
+made once, on this machine; then each Dask task runs :func:`~.jobs.run_job`
+on a worker for a few files (:func:`group_size`), so naming, skip/overwrite,
+atomic writes and the summary are those of ``-j``. Dask is optional
 (``pip install 'upscale-cli[dask]'``) and imported only inside these
 functions, so nothing else in the package needs it.
 
@@ -16,11 +16,11 @@ alone, like any unreadable input.
 A worker lost mid-task makes Dask run its tasks again on another worker,
 finished ones whose results were not collected yet included. Each output is
 still written once: a task whose output appeared or changed since the plan
-was made compares it with its own bytes first (:func:`convert_task`).
+was made compares it with its own bytes first (:func:`convert_once`).
 
 Ctrl-C cancels the tasks not started and waits for the running ones to
-finish their file, so when :func:`run_on_cluster` returns nothing of the
-batch is still writing.
+finish the file they are writing (and reports those), so when
+:func:`run_on_cluster` returns nothing of the batch is still writing.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ import os
 import signal
 import tempfile
 import threading
-import time
 import uuid
 from dataclasses import replace
 from functools import partial
@@ -47,6 +46,7 @@ from .jobs import (
     Job,
     JobResult,
     Summary,
+    _signal_handler,
     default_workers,
     run_job,
     run_jobs,
@@ -58,9 +58,14 @@ LOCAL = "local"
 CONNECT_TIMEOUT = 10
 #: Seconds an interrupted batch waits for the files being written.
 STOP_TIMEOUT = 60
+#: Most files in one task, and fewest tasks per worker thread. Each task costs the
+#: scheduler and this process a few milliseconds, as much as converting a small
+#: photograph; groups make that small while progress and balance stay fine-grained.
+GROUP = 8
+TASKS_PER_THREAD = 8
 
-#: Running tasks per batch in this (worker) process, and batches told to stop.
-_RUNNING: collections.Counter = collections.Counter()
+#: Tasks running in this (worker) process, by batch, and batches told to stop.
+_RUNNING: dict = collections.defaultdict(set)
 _STOPPED: set = set()
 _RUNNING_LOCK = threading.Lock()
 
@@ -102,10 +107,14 @@ def connect(spec: str):
         # One thread per worker process, as -j: the engine has its own threads. The dashboard
         # takes any free port, since the usual one may belong to another cluster. Dask's own
         # log lines are kept quiet: every file's fate is reported, on one line, by the batch.
-        with distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
-                                      dashboard_address=":0", silence_logs=logging.CRITICAL, preload=[__name__]) as cluster:
-            with distributed.Client(cluster) as client:
-                yield client
+        # The workers start with Ctrl-C ignored (inherited, like -j's); Ctrl-C during these
+        # moments is lost rather than leaving a cluster half started.
+        with _signal_handler(signal.SIGINT, signal.SIG_IGN):
+            cluster = distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                                               processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL,
+                                               preload=[__name__])
+        with cluster, distributed.Client(cluster) as client:
+            yield client
         return
     try:
         client = distributed.Client(address, timeout=CONNECT_TIMEOUT)
@@ -116,8 +125,8 @@ def connect(spec: str):
 
 
 def dask_setup(worker) -> None:
-    """Start of a local cluster's worker (a Dask preload): Ctrl-C on the terminal is
-    for this process, which stops the batch cleanly, not for the workers."""
+    """Start of a local cluster's worker (a Dask preload), restarted ones included:
+    Ctrl-C on the terminal is for this process, which stops the batch cleanly."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -133,32 +142,47 @@ def file_state(path: str) -> tuple[int, int, int] | None:
 # --- on the workers ---------------------------------------------------------------------
 
 
-def convert_task(job: Job, settings: BatchSettings, planned: tuple[int, int, int] | None, batch: str) -> JobResult:
-    """Convert ``job`` on a worker, writing its output once whichever attempt this is.
+def convert_files(jobs: Sequence[Job], settings: BatchSettings, planned: Sequence[tuple[int, int, int] | None],
+                  batch: str, task: int) -> list[JobResult]:
+    """Convert the ``jobs`` of task number ``task`` on a worker; the results of those converted.
+
+    ``planned`` holds each output's :func:`file_state` when the batch was
+    planned (see :func:`convert_once`). A batch told to stop (:func:`_stop`)
+    converts no further file.
+    """
+    with _RUNNING_LOCK:
+        _RUNNING[batch].add(task)
+    results = []
+    try:
+        for job, state in zip(jobs, planned):
+            with _RUNNING_LOCK:
+                if batch in _STOPPED:
+                    break
+            results.append(convert_once(job, settings, state))
+        return results
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING[batch].discard(task)
+            if not _RUNNING[batch]:
+                del _RUNNING[batch]
+
+
+def convert_once(job: Job, settings: BatchSettings, planned: tuple[int, int, int] | None) -> JobResult:
+    """Convert ``job``, writing its output once whichever attempt this is.
 
     ``planned`` is the output's :func:`file_state` when the batch was
     planned. If the output has appeared or changed since, an earlier attempt
     of this task may have written it before its worker was lost; the same
     input and options always give the same bytes, so when the output holds
-    exactly this task's bytes it is kept untouched and reported converted.
+    exactly this job's bytes it is kept untouched and reported converted.
     Otherwise (someone else wrote it) the rules of :func:`~.jobs.run_job`
-    apply. Tasks of a batch told to stop (:func:`_stop`) return at once.
+    apply.
     """
-    with _RUNNING_LOCK:
-        if batch in _STOPPED:
-            return JobResult(job.source, job.output, "failed", f"{job.source}: interrupted", ExitStatus.INTERRUPTED)
-        _RUNNING[batch] += 1
-    try:
-        if file_state(job.output) not in (None, planned):
-            earlier = _earlier_attempt(job, settings)
-            if earlier is not None:
-                return earlier
-        return run_job(job, settings)
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING[batch] -= 1
-            if not _RUNNING[batch]:
-                del _RUNNING[batch]
+    if file_state(job.output) not in (None, planned):
+        earlier = _earlier_attempt(job, settings)
+        if earlier is not None:
+            return earlier
+    return run_job(job, settings)
 
 
 def _earlier_attempt(job: Job, settings: BatchSettings) -> JobResult | None:
@@ -185,16 +209,15 @@ def _earlier_attempt(job: Job, settings: BatchSettings) -> JobResult | None:
             os.unlink(check)
 
 
-def _stop(batch: str) -> int:
-    """On a worker: start no more tasks of ``batch``; the number still running."""
+def _stop(batch: str) -> list[int]:
+    """On a worker: convert no further file of ``batch``; the tasks of it still running."""
     with _RUNNING_LOCK:
         _STOPPED.add(batch)
-        return _RUNNING[batch]
+        return _running(batch)
 
 
-def _running(batch: str) -> int:
-    with _RUNNING_LOCK:
-        return _RUNNING[batch]
+def _running(batch: str) -> list[int]:
+    return sorted(_RUNNING.get(batch, ()))
 
 
 def _worker_view(markers: Sequence[str]) -> tuple[str, list[str]]:
@@ -260,11 +283,11 @@ def _as_planned(result: JobResult, job: Job, sent: Job) -> JobResult:
     return replace(result, source=job.source, output=job.output, message=message)
 
 
-def _outcome(future, job: Job, sent: Job, debug: bool) -> JobResult:
-    """The result of ``future``; a task that never returned one fails its file."""
+def _outcomes(future, jobs: Sequence[Job], sent: Sequence[Job], debug: bool) -> list[JobResult]:
+    """The results of a task; when it returned none, its files fail."""
     distributed = import_distributed()
     try:
-        return _as_planned(future.result(), job, sent)
+        return [_as_planned(result, job, there) for result, job, there in zip(future.result(), jobs, sent)]
     except Exception as error:
         if debug:
             raise
@@ -272,36 +295,58 @@ def _outcome(future, job: Job, sent: Job, debug: bool) -> JobResult:
             reason = "every worker that ran it died (out of memory?)"
         else:
             reason = f"{type(error).__name__}: {(str(error).splitlines() or [''])[0]}"
-        return JobResult(job.source, job.output, "failed", f"{job.source}: not converted on the cluster: {reason}",
-                         ExitStatus.SOME_INPUTS_FAILED)
+        return [JobResult(job.source, job.output, "failed", f"{job.source}: not converted on the cluster: {reason}",
+                          ExitStatus.SOME_INPUTS_FAILED) for job in jobs]
+
+
+def group_size(files: int, threads: int) -> int:
+    """Files per task: at least :data:`TASKS_PER_THREAD` tasks per worker thread, at most :data:`GROUP` files each."""
+    return max(1, min(GROUP, -(-files // (max(1, threads) * TASKS_PER_THREAD))))
 
 
 def _submit(client, cwd: str, jobs: list[Job], settings: BatchSettings, report: Callable[[JobResult], None]) -> None:
     """Run ``jobs`` as tasks and report each result as it comes (a runner of :func:`~.jobs.run_jobs`)."""
     distributed = import_distributed()
     batch = uuid.uuid4().hex
-    sent = [_on_workers(job, cwd) for job in jobs]
-    futures = client.map(convert_task, sent, [settings] * len(jobs), [file_state(s.output) for s in sent],
-                         [batch] * len(jobs), key=[f"upscale-{batch}-{i}" for i in range(len(jobs))])
-    pending = {future: (job, there) for future, job, there in zip(futures, jobs, sent)}
-    del futures  # a future kept after its result is reported would be recomputed if its worker were lost
+    size = group_size(len(jobs), sum(client.nthreads().values()))
+    groups = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    sent = [[_on_workers(job, cwd) for job in group] for group in groups]
+    futures = client.map(convert_files, sent, [settings] * len(groups),
+                         [[file_state(job.output) for job in group] for group in sent], [batch] * len(groups),
+                         range(len(groups)), key=[f"upscale-{batch}-{i}" for i in range(len(groups))])
+    pending = {future: (task, group, there) for task, (future, group, there) in enumerate(zip(futures, groups, sent))}
+    del futures  # a future kept after its results are reported would be recomputed if its worker were lost
+
+    unreported: list[JobResult] = []  # so that Ctrl-C in the middle of a task's results loses none
+
+    def report_task(future=None) -> None:
+        if future is not None:
+            _, group, there = pending.pop(future)
+            unreported.extend(_outcomes(future, group, there, settings.debug))
+        while unreported:
+            report(unreported.pop(0))
+
     try:
         for future in distributed.as_completed(pending):
-            job, there = pending.pop(future)
-            report(_outcome(future, job, there, settings.debug))
+            report_task(future)
     except BaseException:
-        client.cancel(list(pending))
-        _wait_for_running(client, batch)
+        _stop_tasks(client, batch, pending, report_task)
         raise
 
 
-def _wait_for_running(client, batch: str) -> None:
-    """Stop ``batch`` on every worker and wait (at most :data:`STOP_TIMEOUT`) for its running tasks."""
-    deadline = time.monotonic() + STOP_TIMEOUT
-    counts = client.run(_stop, batch, on_error="ignore")
-    while any(counts.values()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-        counts = client.run(_running, batch, on_error="ignore")
+def _stop_tasks(client, batch: str, pending: dict, report_task: Callable) -> None:
+    """Cancel the tasks of ``batch`` not started; wait for the running ones to finish
+    the file they are writing (at most :data:`STOP_TIMEOUT`) and report what they did."""
+    distributed = import_distributed()
+    running = {task for tasks in client.run(_stop, batch, on_error="ignore").values() for task in tasks}
+    ending = {future for future, (task, _, _) in pending.items() if task in running or future.done()}
+    client.cancel([future for future in pending if future not in ending])
+    with contextlib.suppress(distributed.TimeoutError):
+        distributed.wait(ending, timeout=STOP_TIMEOUT)
+    report_task()
+    for future in ending:
+        if future.status == "finished":
+            report_task(future)
 
 
 def run_on_cluster(client, jobs: list[Job], settings: BatchSettings, *, reporter=None) -> Summary:
