@@ -263,9 +263,16 @@ def test_an_input_a_worker_cannot_read_fails_alone(client, photos):
     settings = BatchSettings(SCALE_2, output="out/", recursive=True)
     jobs = plan_jobs(["photos"], settings)
     os.remove(photos[5])  # planned here, gone for the workers
-    summary = cluster.run_on_cluster(client, jobs, settings)
+    failures = []
+
+    class Failures(NullReporter):
+        def update(self, result):
+            if result.status == "failed":
+                failures.append(result.message)
+
+    summary = cluster.run_on_cluster(client, jobs, settings, reporter=Failures())
     assert (summary.converted, summary.failed, summary.exit_status) == (15, 1, ExitStatus.SOME_INPUTS_FAILED)
-    assert len(_files("out")) == 15
+    assert failures == [f"{photos[5]}: no such file"] and len(_files("out")) == 15
 
 
 @pytest.mark.cluster

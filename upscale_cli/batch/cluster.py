@@ -94,7 +94,7 @@ def parse_cluster(spec: str) -> tuple[str | None, int | None]:
             return None, int(count)
         raise UsageError(f"bad --cluster {spec!r}: local:N needs a number of workers N of 1 or more")
     if not spec.strip():
-        raise UsageError("bad --cluster '': give local, local:N or a scheduler address such as tcp://host:8786")
+        raise UsageError(f"bad --cluster {spec!r}: give local, local:N or a scheduler address such as tcp://host:8786")
     return spec, None
 
 
