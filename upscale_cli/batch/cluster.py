@@ -361,5 +361,6 @@ def run_on_cluster(client, jobs: list[Job], settings: BatchSettings, *, reporter
     if any(STDIO in (job.source, job.output) for job in runnable):
         raise UsageError("--cluster: standard input and output (-) cannot go to a cluster; give files")
     cwd = os.getcwd()
-    check_workers(client, [_on_workers(job, cwd) for job in runnable])
+    if runnable:
+        check_workers(client, [_on_workers(job, cwd) for job in runnable])
     return run_jobs(jobs, settings, reporter=reporter, runner=partial(_submit, client, cwd))
