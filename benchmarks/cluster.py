@@ -6,7 +6,9 @@
 Needs the dask extra (``pip install -e '.[dask]'``). Both run on this
 machine with the same number of worker processes, so parity is the target:
 the ratio ``cluster / -j`` is Dask's overhead. Two measurements, interleaved
-(A B A B ...) so that a noisy machine slows both alike, medians reported:
+(A B A B ...) so that a noisy machine slows both alike, medians reported, of
+the wall time and of the CPU time of every process involved (which a busy
+machine disturbs much less):
 
 - process: the whole ``upscale photos -o out/ --scale 2`` command with
   ``--cluster local:N`` against ``-j N`` (the cluster's start and stop
@@ -22,7 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -30,7 +35,7 @@ import time
 from pathlib import Path
 
 from PIL import Image
-from run import photo, run_process, summary, upscale_command
+from run import photo, summary, upscale_command
 
 import upscale_cli
 from upscale_cli.batch.cluster import connect
@@ -48,23 +53,53 @@ def write_photos(folder: Path, count: int) -> None:
         Image.fromarray(base[dy:dy + SIZE[1], dx:dx + SIZE[0]]).save(folder / f"photo{index:04}.jpg", quality=90)
 
 
-def interleaved(runs: dict, repeats: int, clean) -> dict[str, list[float]]:
-    """Time each run ``repeats`` times, taking turns, after one warm-up each; ``clean()`` before every run."""
-    times = {name: [] for name in runs}
+def cpu_seconds(usage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_process(command: list[str]) -> float:
+    """Run ``command``; the CPU seconds of it and the processes it waited for."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"{command} failed: {process.stderr.read().decode()}")
+    return cpu_seconds(usage)
+
+
+def interleaved(runs: dict, repeats: int, clean) -> dict[str, dict[str, list[float]]]:
+    """Wall and CPU seconds of each run, ``repeats`` times, taking turns, after one warm-up each.
+
+    A run returns the CPU seconds of processes this one cannot see finish
+    (0 if none); ``clean()`` comes before every run.
+    """
+    times = {name: {"wall": [], "cpu": []} for name in runs}
     for turn in range(repeats + 1):
         for name, run in runs.items():
             clean()
-            start = time.perf_counter()
-            run()
+            start, cpu = time.perf_counter(), _own_cpu()
+            elsewhere = run()
             if turn:
-                times[name].append(time.perf_counter() - start)
+                times[name]["wall"].append(time.perf_counter() - start)
+                times[name]["cpu"].append(_own_cpu() - cpu + elsewhere)
     return times
 
 
-def compare(times: dict[str, list[float]]) -> dict:
-    cluster, jobs = (summary(times[name]) for name in ("cluster", "jobs"))
-    return {"cluster": cluster, "jobs": jobs, "ratio": cluster["median_s"] / jobs["median_s"],
-            "ratio_per_turn": statistics.median(c / j for c, j in zip(times["cluster"], times["jobs"]))}
+def _own_cpu() -> float:
+    return cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) + cpu_seconds(resource.getrusage(resource.RUSAGE_CHILDREN))
+
+
+def _worker_cpu() -> float:
+    return cpu_seconds(resource.getrusage(resource.RUSAGE_SELF))
+
+
+def compare(times: dict) -> dict:
+    report = {}
+    for measure in ("wall", "cpu"):
+        cluster, jobs = times["cluster"][measure], times["jobs"][measure]
+        report[measure] = {"cluster": summary(cluster), "jobs": summary(jobs),
+                           "ratio": statistics.median(cluster) / statistics.median(jobs),
+                           "ratio_per_turn": statistics.median(c / j for c, j in zip(cluster, jobs))}
+    return report
 
 
 def main() -> None:
@@ -89,9 +124,12 @@ def main() -> None:
             "jobs": lambda: run_process([*command, "-j", str(n)]),
         }, args.repeats, clean)
         with connect(f"local:{n}") as client:
-            def batch(**where):
+            def batch(**where) -> float:
+                """The batch, and the CPU seconds of the cluster's workers meanwhile (they run in both cases)."""
+                before = sum(client.run(_worker_cpu).values())
                 results = upscale_cli.convert_many(str(folder / "photos"), f"{out}/", scale=2, **where)
                 assert all(r.status == "converted" for r in results)
+                return sum(client.run(_worker_cpu).values()) - before
 
             in_process = interleaved({
                 "cluster": lambda: batch(client=client), "jobs": lambda: batch(workers=n),
@@ -103,10 +141,12 @@ def main() -> None:
         return
     print(f"{args.files} photos {SIZE[0]}×{SIZE[1]} ×2, {n} workers, medians of {args.repeats} interleaved runs")
     for part in ("process", "batch"):
-        result = report[part]
-        print(f"  {part:8} --cluster local:{n} {result['cluster']['median_s']:6.2f} s (±{result['cluster']['spread_pct']:.0f} %)"
-              f"   -j {n} {result['jobs']['median_s']:6.2f} s (±{result['jobs']['spread_pct']:.0f} %)"
-              f"   ratio {result['ratio']:.3f} (per turn {result['ratio_per_turn']:.3f})")
+        for measure in ("wall", "cpu"):
+            result = report[part][measure]
+            cluster, jobs = result["cluster"], result["jobs"]
+            print(f"  {part:8} {measure:4} --cluster local:{n} {cluster['median_s']:6.2f} s (±{cluster['spread_pct']:.0f} %)"
+                  f"   -j {n} {jobs['median_s']:6.2f} s (±{jobs['spread_pct']:.0f} %)"
+                  f"   ratio {result['ratio']:.3f} (per turn {result['ratio_per_turn']:.3f})")
 
 
 if __name__ == "__main__":
