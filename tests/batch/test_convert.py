@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -84,3 +85,33 @@ def test_the_input_is_let_go_unless_kept(make_image, tmp_path):
     np.testing.assert_array_equal(kept.source_array, pattern(4, 6))
     np.testing.assert_array_equal(lean.result_array, kept.result_array)
     assert (tmp_path / "lean.png").read_bytes() == (tmp_path / "kept.png").read_bytes()
+
+
+@pytest.mark.parametrize("values, expected", [
+    # each output of bilinear ×2 mixes two neighbours (weights ¾ and ¼): a NaN or an infinity
+    # among them is in its sum, and −inf + inf is NaN
+    ([0, np.nan, 2, 3, 4, 5, np.inf, 7], [0, np.nan, np.nan, np.nan, np.nan, 2.25, 2.75, 3.25, 3.75, 4.25, 4.75,
+                                          np.inf, np.inf, np.inf, np.inf, 7]),
+    ([-np.inf, np.inf], [-np.inf, np.nan, np.nan, np.inf]),
+])
+def test_nan_and_infinities_go_through_the_sums_without_a_warning(run, tmp_path, values, expected):
+    np.save(tmp_path / "a.npy", np.array(values, np.float64))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = run("a.npy", "--scale", "2", "--mode", "bilinear", "-o", "b.npy")
+    assert (result.exit_code, result.stderr) == (0, f"a.npy → b.npy ({len(values)}→{2 * len(values)})\n")
+    assert caught == []
+    np.testing.assert_array_equal(np.load(tmp_path / "b.npy"), expected)
+
+
+@pytest.mark.parametrize("shape", [(), (1, 1, 1, 1, 2, 2)])
+def test_an_array_of_no_layout_is_a_failure_of_that_file(run, tmp_path, shape):
+    np.save(tmp_path / "a.npy", np.zeros(shape))
+    np.save(tmp_path / "b.npy", np.zeros((2, 2)))
+    message = f"upscale: a.npy: cannot resize a {len(shape)}-dimensional array: give 1 to 5 dimensions"
+    result = run("a.npy", "--scale", "2", "-o", "out.npy")
+    assert (result.exit_code, result.stderr) == (1, message + "\n")
+    result = run("-", "--scale", "2", "-o", "out.npy", stdin=(tmp_path / "a.npy").read_bytes())
+    assert (result.exit_code, result.stderr) == (1, message.replace("a.npy", "<stdin>") + "\n")
+    result = run("a.npy", "b.npy", "--scale", "2", "-o", "out/", "-j", "1")
+    assert result.exit_code == 1 and result.stderr.splitlines()[:2] == [message, "b.npy → out/b.npy (2→4 × 2→4)"]

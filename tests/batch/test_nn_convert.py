@@ -12,6 +12,7 @@ from upscale_cli.batch.nn_convert import (
     apply_nn,
     from_channels_first,
     integer_factors,
+    nn_convert_file,
     nn_convert_loaded,
     nn_layout,
     to_channels_first,
@@ -102,3 +103,9 @@ def test_a_palette_with_alpha_keeps_its_alpha_channel():
     conversion = nn_convert_loaded(Loaded("p.png", image, "PNG"), NNRequest("unpool", scale="2"))
     assert conversion.result.shape == (2, 4, 4)
     assert conversion.result[0, 0].tolist() == [255, 0, 0, 0] and conversion.result[0, 2].tolist() == [0, 0, 255, 128]
+
+
+def test_what_the_output_format_loses_is_said(tmp_path):
+    Image.new("RGBA", (2, 2), (200, 0, 0, 100)).save(tmp_path / "in.png")
+    conversion = nn_convert_file(str(tmp_path / "in.png"), NNRequest("unpool", scale="2"), output=str(tmp_path / "out.jpg"))
+    assert conversion.notes == [f"{tmp_path / 'out.jpg'}: alpha flattened over the background white for JPEG"]

@@ -72,3 +72,22 @@ def test_the_reporter_is_chosen_once():
     assert isinstance(make_reporter(5, console=pipe), PlainReporter)
     assert isinstance(make_reporter(5, quiet=True, console=terminal), PlainReporter)
     assert isinstance(make_reporter(1, console=terminal), PlainReporter)  # one file: one line, as always
+
+
+NOTED = JobResult("d.png", "d.jpg", "converted", "d.png → d.jpg (1→2 × 1→2)",
+                  notes=("d.jpg: alpha flattened over the background white for JPEG",))
+
+
+def test_notes_follow_their_file_unless_quiet():
+    stream, quiet = io.StringIO(), io.StringIO()
+    PlainReporter(stream=stream).update(NOTED)
+    PlainReporter(quiet=True, stream=quiet).update(NOTED)
+    assert stream.getvalue().splitlines() == [
+        "d.png → d.jpg (1→2 × 1→2)", "upscale: d.jpg: alpha flattened over the background white for JPEG"]
+    assert quiet.getvalue() == ""
+    output = io.StringIO()
+    reporter = RichReporter(Console(file=output, width=100, force_terminal=False))
+    reporter.start(1)
+    reporter.update(NOTED)
+    reporter.finish(_summary(total=1, converted=1))
+    assert "upscale: d.jpg: alpha flattened over the background white for JPEG" in output.getvalue()

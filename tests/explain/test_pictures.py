@@ -8,13 +8,22 @@ from PIL import Image
 from upscale_cli.cli.main import main
 from upscale_cli.core.errors import UsageError
 from upscale_cli.explain.pictures import (
+    DOT,
     LABEL_BAND,
+    LEGEND_LINE,
     contact_sheet,
     crop_box,
+    grid_legend,
     sampling_grid,
 )
 
 RED = (220, 30, 30)
+LEGEND = grid_legend()
+
+
+def with_legend(width: int, height: int) -> tuple[int, int]:
+    """Size of a sampling grid whose panels take ``width × height``: the legend and a pad below."""
+    return max(width, 8 + LEGEND.width), height + LEGEND.height + 8
 
 
 @pytest.fixture
@@ -71,7 +80,7 @@ def test_grid_dots_follow_the_alignment():
     flat = Image.new("L", (2, 2), 200)
     picture = sampling_grid(flat, scale=2, aligns=["half-pixel", "asymmetric"], zoom=40)
     # each panel: 2 pixels × 40 plus a 20-pixel margin on each side
-    assert picture.size == (8 + 2 * (120 + 8), 8 + 20 + 120 + 8)
+    assert picture.size == with_legend(8 + 2 * (120 + 8), 8 + 20 + 120 + 8)
     panel = np.asarray(picture)[28:148]
     half_pixel, asymmetric = panel[:, 8:128], panel[:, 136:256]
     # output centres at x = −0.25, 0.25, 0.75, 1.25 (half-pixel) and 0, 0.5, 1, 1.5 (asymmetric),
@@ -84,9 +93,28 @@ def test_grid_dots_follow_the_alignment():
     assert tuple(half_pixel[40, 40]) == (200, 200, 200)  # an input centre: a ring around, no dot
 
 
+def test_grid_legend_shows_a_ring_and_a_dot_each_with_words():
+    legend = np.asarray(LEGEND)
+    assert LEGEND.height == 2 * LEGEND_LINE
+    ring, dot = legend[:LEGEND_LINE], legend[LEGEND_LINE:]
+    centre = LEGEND_LINE, LEGEND_LINE // 2
+    assert tuple(ring[centre[1], centre[0]]) == (255, 255, 255)  # a ring is hollow
+    assert np.any(ring[centre[1], centre[0] - 8 : centre[0] + 8].sum(axis=-1) < 100)  # its black edge
+    assert tuple(dot[centre[1], centre[0]]) == DOT
+    for line in (ring, dot):
+        words = line[:, 2 * LEGEND_LINE :]
+        assert np.any(words.sum(axis=-1) < 200)  # dark text right of the mark
+
+
+def test_grid_ends_with_the_legend():
+    picture = sampling_grid(Image.new("L", (2, 2), 200), scale=2, aligns=["half-pixel"], zoom=40)
+    bottom = np.asarray(picture)[-8 - LEGEND.height : -8, 8 : 8 + LEGEND.width]
+    np.testing.assert_array_equal(bottom, np.asarray(LEGEND))
+
+
 def test_grid_accepts_arrays():
     picture = sampling_grid(np.linspace(0.0, 1.0, 9).reshape(3, 3), scale=2, aligns=["asymmetric"], zoom=8)
-    assert picture.size == (8 + 3 * 8 + 8 + 8, 8 + 20 + 3 * 8 + 8 + 8)
+    assert picture.size == with_legend(8 + 3 * 8 + 8 + 8, 8 + 20 + 3 * 8 + 8 + 8)
 
 
 def test_cli_compare_and_grid(tmp_path, card):
@@ -99,7 +127,7 @@ def test_cli_compare_and_grid(tmp_path, card):
     result = runner.invoke(main, ["grid", str(tmp_path / "card.png"), "-o", str(tmp_path / "grid.png"),
                                   "--scale", "2", "--align", "align-corners", "--zoom", "10", "--crop", "0,0,3,2"])
     assert result.exit_code == 0, result.output
-    assert Image.open(tmp_path / "grid.png").size == (8 + 40 + 8, 8 + 20 + 30 + 8)
+    assert Image.open(tmp_path / "grid.png").size == with_legend(8 + 40 + 8, 8 + 20 + 30 + 8)
 
 
 @pytest.mark.parametrize("args, message", [

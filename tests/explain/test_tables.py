@@ -11,7 +11,7 @@ from rich.console import Console
 from upscale_cli import api
 from upscale_cli.cli.main import main
 from upscale_cli.engine.apply import apply_plan
-from upscale_cli.explain.tables import print_trace, trace_json, visible_rows
+from upscale_cli.explain.tables import UNWRAPPED_WIDTH, explain_console, print_trace, trace_json, visible_rows
 from upscale_cli.explain.trace import build_trace
 
 
@@ -54,7 +54,7 @@ axis x (array axis 1): 3 → 4, r = n_in/n_out = 0.75 (3/4)  (size 4; pass 1 of 
   asymmetric: output pixel d samples the input at d·r, its footprint's left edge; the picture shifts
 by half an output pixel
   srcX = dstX × 0.75
-  nearest, asymmetric, rounding floor; each row of weights sums to 1
+  nearest, asymmetric, rounding floor; each output copies the one source sample at its index
  dstX ┃ srcX ┃ rounding → index
 ━━━━━━╇━━━━━━╇━━━━━━━━━━━━━━━━━━
     0 │    0 │ 0 → floor → 0
@@ -66,7 +66,7 @@ axis y (array axis 0): 3 → 4, r = n_in/n_out = 0.75 (3/4)  (size 4; pass 2 of 
   asymmetric: output pixel d samples the input at d·r, its footprint's left edge; the picture shifts
 by half an output pixel
   srcY = dstY × 0.75
-  nearest, asymmetric, rounding floor; each row of weights sums to 1
+  nearest, asymmetric, rounding floor; each output copies the one source sample at its index
  dstY ┃ srcY ┃ rounding → index
 ━━━━━━╇━━━━━━╇━━━━━━━━━━━━━━━━━━
     0 │    0 │ 0 → floor → 0
@@ -141,7 +141,7 @@ def test_visible_rows():
     assert visible_rows(10, 3) == [0, 1, None, 9]
 
 
-# The JSON schema, as documented in the README (`--explain-format json`). A type, a tuple of
+# The JSON schema, as documented in docs/explain.md (`--explain-format json`). A type, a tuple of
 # alternatives, a dict (exactly these keys), [spec] (a list of spec), or MATRIX.
 NUMBER, MAYBE_NUMBER, MATRIX = (int, float), (int, float, type(None)), "matrix"
 ROW = {"dst": int, "src": float, "taps": [int], "weights": [float], "rounding": (str, type(None))}
@@ -279,3 +279,42 @@ def test_cli_bad_pixel_is_one_line_usage_error(seed_files):
     assert status == 2
     assert err == "upscale: pixel '8,1' is outside the output: x must be 0 … 7\n"
     assert not (seed_files / "c.npy").exists()
+
+
+def test_nearest_axis_says_what_is_copied_and_filters_that_weights_sum_to_1(seed_3x3):
+    nearest = rendered(seed_3x3, size="4x4", mode="nearest")
+    bilinear = rendered(seed_3x3, size="4x4", mode="bilinear")
+    assert "  nearest, half-pixel, rounding round; each output copies the one source sample at its index" in nearest
+    assert not any("weights sums" in line for line in nearest)
+    assert sum("; each row of weights sums to 1" in line for line in bilinear) == 2
+
+
+LONG_CONVENTION = ("  asymmetric: output pixel d samples the input at d·r, its footprint's left edge; "
+                   "the picture shifts by half an output pixel")
+
+
+def test_cli_explain_into_a_pipe_is_not_wrapped(seed_files):
+    status, out, _ = run(str(seed_files / "m.npy"), "-o", str(seed_files / "n.npy"), "--size", "4x4",
+                         "--mode", "nearest", "--align", "asymmetric", "--explain")
+    assert status == 0
+    assert out.splitlines().count(LONG_CONVENTION) == 2
+
+
+def test_cli_nn_explain_into_a_pipe_is_not_wrapped(seed_files, seed_b):
+    np.save(seed_files / "b4.npy", seed_b[None, None])
+    status, out, _ = run(str(seed_files / "b4.npy"), "-o", str(seed_files / "c4.npy"), "--mode", "deconv",
+                         "--kernel", "bilinear", "--scale", "2", "--explain")
+    assert status == 0
+    assert ("  axis y: 4 → 8  ((n − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1"
+            " = (4 − 1)·2 − 2·1 + 1·(4 − 1) + 0 + 1 = 8)") in out.splitlines()
+
+
+def test_explain_console_wraps_at_the_terminal_width_only_on_a_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    terminal = explain_console()
+    assert terminal.is_terminal and terminal.width == 60 and not terminal.soft_wrap
+    monkeypatch.delenv("FORCE_COLOR")
+    monkeypatch.setenv("TTY_COMPATIBLE", "0")
+    piped = explain_console(stderr=True)
+    assert not piped.is_terminal and piped.soft_wrap and piped.width == UNWRAPPED_WIDTH

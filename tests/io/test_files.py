@@ -304,3 +304,74 @@ def test_image_data_is_never_written_to_a_terminal(monkeypatch):
     with pytest.raises(UsageError, match="refusing to write image data to a terminal"):
         image_io.write_output(np.zeros((2, 2), np.uint8), "-", "PNG")
     assert terminal.buffer.getvalue() == b""
+
+
+def _pages(tmp_path, sizes=((5, 4), (5, 4), (5, 4)), modes=("RGB", "L", "I;16")) -> list:
+    """A multi-page TIFF (one page per size and mode), its pages as arrays."""
+    pages = []
+    for k, ((width, height), mode) in enumerate(zip(sizes, modes)):
+        array = pattern(height, width, None if mode != "RGB" else 3, np.uint16 if mode == "I;16" else np.uint8) + k
+        pages.append(Image.fromarray(array * (257 if mode == "I;16" else 1)))
+    pages[0].save(tmp_path / "doc.tif", save_all=True, append_images=pages[1:])
+    return [np.asarray(page) for page in pages]
+
+
+def _read_pages(path) -> list:
+    with Image.open(path) as image:
+        pages = []
+        for index in range(image.n_frames):
+            image.seek(index)
+            pages.append(np.asarray(image).copy())
+        return pages
+
+
+def test_every_page_of_a_tiff_is_resized_and_kept(tmp_path):
+    pages = _pages(tmp_path)
+    conversion = convert_file(str(tmp_path / "doc.tif"), NEAREST_2X)
+    written = _read_pages(conversion.output)
+    assert len(written) == 3
+    for page, result in zip(pages, written):
+        assert result.dtype == page.dtype
+        assert np.array_equal(result, _repeat2(page))
+
+
+def test_pages_of_different_sizes_are_each_scaled(tmp_path):
+    pages = _pages(tmp_path, sizes=((6, 4), (3, 2), (2, 1)), modes=("L", "L", "L"))
+    written = _read_pages(convert_file(str(tmp_path / "doc.tif"), NEAREST_2X).output)
+    assert [w.shape for w in written] == [(8, 12), (4, 6), (2, 4)]
+    assert all(np.array_equal(w, _repeat2(p)) for w, p in zip(written, pages))
+
+
+def test_pages_are_counted_against_the_limit_one_by_one(tmp_path):
+    _pages(tmp_path, sizes=((2, 2), (20, 20)), modes=("L", "L"))
+    with pytest.raises(InputError, match=r"doc.tif: the image \(up to page 2\) has 0.000404 megapixels, over the limit of 0.0004"):
+        read_input(str(tmp_path / "doc.tif"), max_pixels=400)  # page 1 × 2 pages would pass
+
+
+def test_pages_are_never_dropped_for_a_format_without_pages(tmp_path):
+    _pages(tmp_path)
+    for fmt in ("png", "jpeg", "gif"):
+        with pytest.raises(InputError, match=rf"out.{fmt}: {fmt.upper()} cannot hold the 3 pages of a TIFF; write .tif to keep them"):
+            convert_file(str(tmp_path / "doc.tif"), NEAREST_2X, output=str(tmp_path / f"out.{fmt}"))
+    assert sorted(os.listdir(tmp_path)) == ["doc.tif"]
+
+
+def test_an_animation_written_as_tiff_pages_says_its_timing_is_dropped(tmp_path):
+    frames = [Image.new("L", (3, 2), 40 * k) for k in range(3)]
+    frames[0].save(tmp_path / "a.gif", save_all=True, append_images=frames[1:], duration=70)
+    conversion = convert_file(str(tmp_path / "a.gif"), NEAREST_2X, output=str(tmp_path / "a.tif"))
+    assert conversion.notes == [f"{tmp_path / 'a.tif'}: the 3 frames written as pages, without their timing (TIFF has none)"]
+    assert [page.max() for page in _read_pages(tmp_path / "a.tif")] == [0, 40, 80]
+
+
+def test_the_metadata_and_orientation_of_a_tiff_are_its_first_pages(tmp_path):
+    from PIL import ExifTags
+
+    first = Image.fromarray(pattern(2, 3))
+    second = Image.fromarray(pattern(2, 3) + 1)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    first.save(tmp_path / "doc.tif", save_all=True, append_images=[second], exif=exif, dpi=(300, 300))
+    loaded = read_input(str(tmp_path / "doc.tif"))
+    assert loaded.oriented and [f.image.size for f in loaded.animation.frames] == [(2, 3), (2, 3)]
+    assert loaded.metadata.dpi == (300.0, 300.0)

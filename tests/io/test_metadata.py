@@ -121,3 +121,17 @@ def test_each_format_gets_what_it_can_store():
     assert metadata.save_kwargs("JPEG") == {"icc_profile": b"icc", "exif": b"Exif", "dpi": (72.0, 72.0)}
     assert metadata.save_kwargs("WEBP") == {"icc_profile": b"icc", "exif": b"Exif"}
     assert metadata.save_kwargs("GIF") == {}
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_a_tiff_is_turned_upright_once(tmp_path, orientation):
+    """Pillow 13 turns a TIFF upright itself as it loads it; it must not be turned twice."""
+    stored = np.ascontiguousarray(STORED[orientation](UPRIGHT))
+    Image.fromarray(stored).save(tmp_path / "p.tif", exif=_exif(orientation))
+    from upscale_cli.io.files import probe
+
+    assert probe(str(tmp_path / "p.tif")).lengths == (3, 2)
+    conversion = convert_file(str(tmp_path / "p.tif"), NEAREST_2X)
+    with Image.open(conversion.output) as result:
+        assert np.array_equal(np.asarray(result), np.repeat(np.repeat(UPRIGHT, 2, 0), 2, 1))
+        assert result.getexif().get(ExifTags.Base.Orientation, 1) == 1

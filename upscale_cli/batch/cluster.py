@@ -205,7 +205,7 @@ def _earlier_attempt(job: Job, settings: BatchSettings) -> JobResult | None:
         result = run_job(replace(job, output=check), replace(settings, overwrite=True, skip_existing=False))
         with contextlib.suppress(OSError):
             if result.status == "converted" and filecmp.cmp(check, job.output, shallow=False):
-                return replace(result, output=job.output, message=result.message.replace(check, job.output))
+                return _with_paths(result, job.source, job.output, [(check, job.output)])
         return None
     finally:
         with contextlib.suppress(OSError):
@@ -280,10 +280,21 @@ def _on_workers(job: Job, cwd: str) -> Job:
     return replace(job, source=os.path.join(cwd, job.source), output=os.path.join(cwd, job.output))
 
 
+def _with_paths(result: JobResult, source: str, output: str, renames: Sequence[tuple[str, str]]) -> JobResult:
+    """``result`` for ``source`` and ``output``, each ``(old, new)`` path of ``renames`` renamed in its lines."""
+
+    def renamed(line: str) -> str:
+        for old, new in renames:
+            line = line.replace(old, new)
+        return line
+
+    return replace(result, source=source, output=output, message=renamed(result.message),
+                   notes=tuple(renamed(note) for note in result.notes))
+
+
 def _as_planned(result: JobResult, job: Job, sent: Job) -> JobResult:
     """``result`` of ``sent`` with the paths of ``job``, so that lines read as with ``-j``."""
-    message = result.message.replace(sent.output, job.output).replace(sent.source, job.source)
-    return replace(result, source=job.source, output=job.output, message=message)
+    return _with_paths(result, job.source, job.output, [(sent.output, job.output), (sent.source, job.source)])
 
 
 def _outcomes(future, jobs: Sequence[Job], sent: Sequence[Job], debug: bool) -> list[JobResult]:

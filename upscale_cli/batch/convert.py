@@ -8,7 +8,7 @@ actually produced the file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Callable
 
@@ -24,18 +24,18 @@ from ..api import (
     resize_samples,
 )
 from ..core.errors import UpscaleError, UsageError
-from ..core.layouts import spatial_axes
 from ..core.plan import ResizePlan
 from ..core.sizes import output_sizes, parse_scale, parse_size
 from ..engine.apply import apply_plan
 from ..io.files import (
     DEFAULT_MAX_PIXELS,
     STDIO,
-    Animation,
+    WHITE,
     Frame,
     Loaded,
     Samples,
     SaveOptions,
+    array_axes,
     check_pixels,
     format_for,
     read_input,
@@ -104,6 +104,8 @@ class ImageOptions:
     quality, compress_level : int or None
         JPEG/WebP quality and PNG zlib level; ``None``: the defaults of
         :mod:`upscale_cli.io.files`.
+    background : tuple of int
+        RGB colour that alpha is flattened over for formats without alpha.
     """
 
     auto_orient: bool = True
@@ -111,6 +113,7 @@ class ImageOptions:
     max_pixels: int | None = DEFAULT_MAX_PIXELS
     quality: int | None = None
     compress_level: int | None = None
+    background: tuple[int, int, int] = WHITE
 
 
 @dataclass
@@ -130,6 +133,8 @@ class Conversion:
     n_bytes: int = 0
     #: alpha's full-scale value when colour was premultiplied by alpha, else None.
     alpha_max: float | None = None
+    #: What writing the output's format lost (alpha, precision, colour space), one line each.
+    notes: list = field(default_factory=list)
 
     @property
     def lengths(self) -> tuple[tuple[int, int], ...]:
@@ -149,7 +154,10 @@ def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | N
     the samples once resized, so a large input is not kept beside its result.
     """
     try:
-        return _resize_loaded(loaded, request, max_pixels, keep_source)
+        # NaN and infinities go through the sums of the definition as IEEE arithmetic has them
+        # (docs/formats.md); NumPy's warnings about it would print a line of our source.
+        with np.errstate(all="ignore"):
+            return _resize_loaded(loaded, request, max_pixels, keep_source)
     except UpscaleError as error:
         raise type(error)(f"{loaded.name}: {error}") from None
 
@@ -158,7 +166,7 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
     if loaded.is_array:
         if request.linear:
             raise UsageError("linear light applies to images, not arrays")
-        axes = spatial_axes(loaded.data.ndim, request.layout)
+        axes = array_axes(loaded.data.ndim, request.layout)
         in_lengths = tuple(loaded.data.shape[a] for a in axes)
         others = loaded.data.size // max(1, int(np.prod(in_lengths)))
         check_pixels(loaded.name, others * int(np.prod(request.output_lengths(in_lengths))), max_pixels, "the output")
@@ -178,7 +186,7 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
     result = first.image
     if loaded.animation:
         resized = [Frame(t.image, f.duration, f.disposal, f.blend) for t, f in zip(traces, frames)]
-        result = Animation(resized, loaded.animation.loop)
+        result = replace(loaded.animation, frames=resized)
     return Conversion(loaded, first.plan, first.source, first.result, result, alpha_max=first.alpha_max)
 
 
@@ -202,7 +210,8 @@ def save_options(loaded: Loaded, conversion: Conversion, options: ImageOptions) 
     if not (options.strip or loaded.is_array):
         size = tuple(n_out for _, n_out in conversion.lengths)
         metadata = loaded.metadata.edited(size=size, oriented=loaded.oriented)
-    return SaveOptions(options.quality, options.compress_level, metadata, loaded.jpeg_subsampling)
+    return SaveOptions(options.quality, options.compress_level, metadata, loaded.jpeg_subsampling, options.background,
+                       loaded.metadata.icc_profile)
 
 
 def output_tag(request: ResizeRequest, out_lengths: tuple[int, ...]) -> str:
@@ -280,7 +289,7 @@ def convert_file(
         output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
     conversion.n_bytes = write_output(
         conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
-        options=save_options(loaded, conversion, options),
+        options=save_options(loaded, conversion, options), notes=conversion.notes,
     )
     conversion.output = output
     return conversion

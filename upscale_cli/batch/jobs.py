@@ -123,6 +123,8 @@ class JobResult:
     exit_status: int = ExitStatus.OK
     bytes_in: int = 0
     bytes_out: int = 0
+    #: Lines about what the output's format lost (see :func:`upscale_cli.io.modes.prepare`).
+    notes: tuple = ()
 
 
 @dataclass
@@ -370,7 +372,7 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
     shape = _shape_text(*zip(*conversion.lengths))
     return JobResult(
         job.source, output, "converted", f"{conversion.source.name} → {output} ({shape})",
-        bytes_in=conversion.source.n_bytes, bytes_out=conversion.n_bytes,
+        bytes_in=conversion.source.n_bytes, bytes_out=conversion.n_bytes, notes=tuple(conversion.notes),
     )
 
 

@@ -292,6 +292,8 @@ class NNConversion:
     layout: str
     result: Any = field(repr=False)
     output: Optional[str] = None
+    #: What writing the output's format lost, one line each (see :func:`upscale_cli.io.modes.prepare`).
+    notes: list = field(default_factory=list)
 
 
 def nn_convert_loaded(loaded: Loaded, request: NNRequest) -> NNConversion:
@@ -344,6 +346,7 @@ def nn_convert_file(
         spatial = conversion.operation.result.shape[2:]
         tag = request.mode + "-" + "x".join(str(n) for n in reversed(spatial))
         output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
-    write_output(conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite)
+    write_output(conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
+                 notes=conversion.notes)
     conversion.output = output
     return conversion

@@ -71,6 +71,8 @@ class PlainReporter(NullReporter):
             self._print(f"upscale: {result.message}")
         elif not self.quiet:
             self._print(result.message)
+            for note in result.notes:
+                self._print(f"upscale: {note}")
 
     def finish(self, summary) -> None:
         if summary.interrupted or (summary.total > 1 and not self.quiet):
@@ -108,8 +110,8 @@ class RichReporter(NullReporter):
         self.progress.start()
 
     def update(self, result) -> None:
-        if result.status == "failed":
-            self.console.print(f"upscale: {result.message}", markup=False, highlight=False)
+        for line in [result.message] if result.status == "failed" else result.notes:
+            self.console.print(f"upscale: {line}", markup=False, highlight=False)
         self.progress.advance(self.task)
         speed = self.progress.tasks[0].speed
         self.progress.update(self.task, rate=f"{speed:.1f} files/s" if speed else "", current=result.source)

@@ -30,6 +30,7 @@ from ..io.files import (
     PNG_COMPRESS_LEVEL,
     WEBP_QUALITY,
 )
+from .help import SectionedCommand, help_arguments, usage_hint
 from .nn_options import NN_ONLY, check_nn_options, nn_options, run_nn_command
 
 
@@ -38,13 +39,20 @@ class DefaultCommandGroup(click.Group):
 
     So ``upscale in.png --scale 2`` and ``upscale resize in.png --scale 2`` are
     the same, and ``upscale --help`` shows the options people need most.
+    ``upscale help [COMMAND]`` is ``--help``; bare ``upscale`` prints the usage
+    and a hint on stderr and exits 2 (nothing to do is a usage error).
     Errors are reported here, in one place, as one line.
     """
 
     default_command = "resize"
 
     def parse_args(self, ctx, args):
-        if not args or args[0] not in self.commands:
+        if not args:
+            click.echo(usage_hint(self.commands[self.default_command], ctx), err=True)
+            ctx.exit(ExitStatus.USAGE)
+        if args[0] == "help":
+            args = help_arguments(args[1:], self.commands, self.default_command)
+        if args[0] not in self.commands:
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -144,9 +152,10 @@ def main():
     """upscale: resize images and arrays exactly, and show how."""
 
 
-@main.command("resize", epilog=(
+@main.command("resize", cls=SectionedCommand, display_name="upscale", epilog=(
     "Other commands: upscale compare (contact sheet of modes), upscale grid (sampling grid picture), "
-    "upscale demo (guided walk-through). Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
+    "upscale demo (guided walk-through); upscale help COMMAND shows the options of each. "
+    "Exit status: 0 ok, 1 an input failed, 2 usage error, 130 interrupted."
 ))
 @click.argument("inputs", nargs=-1, required=True)
 @click.option("-o", "--output",
@@ -162,6 +171,8 @@ def main():
 @click.option("--compress-level", type=click.IntRange(0, 9),
               help=f"PNG zlib level 0–9 (default {PNG_COMPRESS_LEVEL}: fast; 6 and 9 write smaller files slowly).")
 @click.option("--strip", is_flag=True, help="Write no metadata (ICC profile, EXIF, DPI, PNG text).")
+@click.option("--background", default="white", show_default=True, metavar="COLOR",
+              help="Colour alpha is flattened over for formats without alpha (JPEG, BMP; GIF's partial alpha).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
 @click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
@@ -188,18 +199,18 @@ def main():
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @nn_options
 @click.version_option(__version__, prog_name="upscale")
-def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, auto_orient,
+def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, background, auto_orient,
                    max_pixels, workers, cluster, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
                    explain_matrix_limit, explain_format, debug, **resize_options):
     """Resize INPUTS: images, .npy arrays, folders, glob patterns, or - for stdin.
 
     \b
-    upscale in.png --scale 2 --mode bilinear
-    upscale in.png -o big.png --size 1920x1080 --mode lanczos
-    upscale photos/ -r -o big/ --scale 2 --format jpeg --skip-existing
-    upscale m.npy -o out.npy --size 4x4 --mode nearest --align asymmetric --rounding floor
-    upscale b.npy -o c.npy --scale 2 --mode bilinear --explain --explain-pixel 1,1
-    upscale pooled.npy --mode unpool --indices idx.npy --kernel-size 2 -o up.npy
+    upscale photo.png --scale 2                 (writes photo@2x.png)
+    upscale photo.png -o big.png --size 1920x1080 --mode lanczos
+    upscale photos/ -r -o big/ --scale 2 --skip-existing
+    upscale m.npy -o out.npy --size 4x4 --mode nearest --explain
+    upscale x.npy -o y.npy --scale 2 --mode bilinear --compat torch
+    upscale p.npy -o u.npy --mode unpool --indices i.npy --kernel-size 2
     cat a.png | upscale - --scale 2 -o - > b.png
     """
     from dataclasses import replace
@@ -207,6 +218,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     from ..batch.convert import ImageOptions
     from ..batch.jobs import BatchSettings, plan_jobs, run_jobs
     from ..batch.progress import make_reporter
+    from ..io.modes import parse_colour
 
     check_nn_options(click.get_current_context(), resize_options["mode"])
     if resize_options["mode"] in NN_MODES:
@@ -229,7 +241,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
         image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=_pixel_count(max_pixels),
-                           quality=quality, compress_level=compress_level),
+                           quality=quality, compress_level=compress_level, background=parse_colour(background)),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
     )
@@ -305,6 +317,8 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
     conversion = convert_file(job.source, settings.request, output=job.output, fmt=settings.fmt,
                               overwrite=settings.overwrite, options=settings.image, before_write=trace_before_writing,
                               keep_source=True)
+    for note in conversion.notes:
+        click.echo(f"upscale: {note}", err=True)
     _print_trace(traces[0], conversion.output == "-", show_axes, limit, explain_format)
     return ExitStatus.OK
 
@@ -316,11 +330,9 @@ def _print_trace(trace, to_stderr, show_axes, limit, explain_format):
 
         click.echo(trace_json(trace), err=to_stderr)
         return
-    from rich.console import Console
+    from ..explain.tables import explain_console, print_trace
 
-    from ..explain.tables import print_trace
-
-    print_trace(trace, Console(stderr=to_stderr, highlight=False), limit=limit, show_axes=show_axes)
+    print_trace(trace, explain_console(stderr=to_stderr), limit=limit, show_axes=show_axes)
 
 
 def _write_picture(picture, output: str, overwrite: bool) -> None:

@@ -83,12 +83,13 @@ def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain,
         pixels.extend(parse_output_pixel(spec, shape) for spec in explain_pixels)
 
     conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite, before_write=check_pixels)
+    for note in conversion.notes:
+        click.echo(f"upscale: {note}", err=True)
     if explain or pixels:
-        from rich.console import Console
-
         from ..explain.nn_tables import print_nn_explanation
+        from ..explain.tables import explain_console
 
-        console = Console(stderr=conversion.output == "-", highlight=False)
+        console = explain_console(stderr=conversion.output == "-")
         print_nn_explanation(conversion.operation, console, limit=explain_limit, pixels=pixels or None)
     elif conversion.output != "-":
         operation = conversion.operation

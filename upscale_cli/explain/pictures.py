@@ -26,6 +26,10 @@ INK = (0, 0, 0)
 #: Crop taken from the centre when none is given: at most this many input pixels per side.
 COMPARE_CROP = 48
 GRID_CROP = 6
+#: The output sample marks of a sampling grid.
+DOT = (220, 30, 30)
+#: Height of one line of the sampling grid's legend.
+LEGEND_LINE = 20
 
 
 def font(size: int = 13):
@@ -192,7 +196,7 @@ def grid_panel(image: Image.Image, *, size, scale, align: str, mode: str, zoom: 
     """One alignment: input pixels enlarged ``zoom`` times, output sample positions on top.
 
     Input pixel ``i`` covers ``[i·zoom, (i+1)·zoom)`` (plus a margin), its
-    centre is a grey ring; output sample ``d`` is a red dot at its source
+    centre is a black ring; output sample ``d`` is a red dot at its source
     coordinate ``x(d)`` from the plan, drawn at ``(x + 0.5)·zoom``.
     """
     plan = plan_for((image.height, image.width), size=size, scale=scale, mode=mode, align=align, layout="hw")
@@ -210,16 +214,44 @@ def grid_panel(image: Image.Image, *, size, scale, align: str, mode: str, zoom: 
     ring = max(zoom // 8, 3)
     for j in range(image.height):
         for i in range(image.width):
-            cx, cy = margin + (i + 0.5) * zoom, margin + (j + 0.5) * zoom
-            # white around black: visible on dark and light pixels alike
-            draw.ellipse([cx - ring - 1, cy - ring - 1, cx + ring + 1, cy + ring + 1], outline=BACKGROUND, width=4)
-            draw.ellipse([cx - ring, cy - ring, cx + ring, cy + ring], outline=INK, width=2)
+            draw_ring(draw, margin + (i + 0.5) * zoom, margin + (j + 0.5) * zoom, ring)
     dot = max(zoom / scale_factor(plan) / 6, 2.0)
     for y in ys:
         for x in xs:
-            cx, cy = margin + (x + 0.5) * zoom, margin + (y + 0.5) * zoom
-            draw.ellipse([cx - dot, cy - dot, cx + dot, cy + dot], fill=(220, 30, 30), outline=BACKGROUND)
+            draw_dot(draw, margin + (x + 0.5) * zoom, margin + (y + 0.5) * zoom, dot)
     return panel
+
+
+def draw_ring(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> None:
+    """An input pixel centre: a black ring inside a white one, visible on dark and light pixels alike."""
+    draw.ellipse([cx - radius - 1, cy - radius - 1, cx + radius + 1, cy + radius + 1], outline=BACKGROUND, width=4)
+    draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], outline=INK, width=2)
+
+
+def draw_dot(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> None:
+    """An output pixel centre: a red dot with a white edge."""
+    draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=DOT, outline=BACKGROUND)
+
+
+#: The sampling grid's legend: how each mark is drawn, and what it is.
+LEGEND = (
+    (draw_ring, "input pixel centre"),
+    (draw_dot, "output pixel centre, at the input position it samples"),
+)
+
+
+def grid_legend() -> Image.Image:
+    """What the marks of a sampling grid are: one line per mark, its symbol and its meaning."""
+    text_left = 2 * LEGEND_LINE
+    width = text_left + max(math.ceil(ImageDraw.Draw(Image.new("RGB", (1, 1))).textlength(words, font=font()))
+                            for _, words in LEGEND) + PAD
+    legend = Image.new("RGB", (width, LEGEND_LINE * len(LEGEND)), BACKGROUND)
+    draw = ImageDraw.Draw(legend)
+    for line, (mark, words) in enumerate(LEGEND):
+        middle = line * LEGEND_LINE + LEGEND_LINE / 2
+        mark(draw, LEGEND_LINE, middle, LEGEND_LINE / 4)
+        draw.text((text_left, middle), words, font=font(), fill=INK, anchor="lm")
+    return legend
 
 
 def scale_factor(plan) -> float:
@@ -239,7 +271,8 @@ def sampling_grid(
 ) -> Image.Image:
     """Output pixel centres projected onto the input, one labelled panel per alignment.
 
-    Grey rings are the input pixel centres, red dots the output pixel centres.
+    Black rings are the input pixel centres, red dots the output pixel centres;
+    a legend under the panels says so.
 
     Parameters
     ----------
@@ -258,6 +291,7 @@ def sampling_grid(
     Returns
     -------
     PIL.Image.Image
+        RGB: the panels side by side, the legend under them.
     """
     image = as_image(image)
     cropped = image.crop(crop_box(image, crop, GRID_CROP))
@@ -269,4 +303,9 @@ def sampling_grid(
              grid_panel(cropped, size=size, scale=scale, align=align, mode=mode, zoom=zoom))
         for align in aligns
     ]
-    return arrange(tiles, len(tiles))
+    panels = arrange(tiles, len(tiles))
+    legend = grid_legend()
+    picture = Image.new("RGB", (max(panels.width, PAD + legend.width), panels.height + legend.height + PAD), BACKGROUND)
+    picture.paste(panels, (0, 0))
+    picture.paste(legend, (PAD, panels.height))
+    return picture

@@ -20,6 +20,23 @@ from rich.text import Text
 from .trace import SCHEMA, AxisTrace, ChannelTrace, PixelTrace, Plane, Trace, number
 
 ELLIPSIS = "…"
+#: Line width of explanations that do not go to a terminal: wide enough that no line is ever cut.
+UNWRAPPED_WIDTH = 1_000_000
+
+
+def explain_console(*, stderr: bool = False) -> Console:
+    """The console explanations are printed on (standard output, or standard error).
+
+    On a terminal, Rich fits the text to the terminal's width, wrapping at
+    spaces. Anywhere else (a pipe, a file) it would wrap at 80 columns, which
+    cuts sentences and table rows for whoever reads or greps the file; there
+    nothing is wrapped, so every line printed stays one line.
+    """
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal:
+        console.soft_wrap = True
+        console.width = UNWRAPPED_WIDTH
+    return console
 
 
 def ratio_text(value: Fraction | float) -> str:
@@ -51,10 +68,15 @@ def joined(values, limit: int, format_one=value_text) -> str:
     return ", ".join(ELLIPSIS if i is None else format_one(values[i]) for i in shown)
 
 
+def _is_nearest(axis: AxisTrace) -> bool:
+    """Nearest neighbour: each row has a rounding step and one tap, no weights to show."""
+    return axis.rows[0].rounding is not None
+
+
 def axis_table(axis: AxisTrace, limit: int) -> Table:
     """One row per output index: source coordinate, then taps and weights or the rounding step."""
     name = axis.name.upper()
-    nearest = axis.rows[0].rounding is not None
+    nearest = _is_nearest(axis)
     table = Table(show_edge=False, header_style="bold")
     table.add_column(f"dst{name}", justify="right")
     table.add_column(f"src{name}", justify="right")
@@ -73,6 +95,11 @@ def axis_table(axis: AxisTrace, limit: int) -> Table:
     return table
 
 
+#: The last words of an axis's description line, for nearest neighbour and for filters.
+NEAREST_NOTE = "each output copies the one source sample at its index"
+WEIGHTS_NOTE = "each row of weights sums to 1"
+
+
 def axis_section(axis: AxisTrace, passes: int, limit: int) -> Group:
     heading = Text.assemble(
         (f"axis {axis.name}", "bold"),
@@ -84,7 +111,7 @@ def axis_section(axis: AxisTrace, passes: int, limit: int) -> Group:
         heading,
         Text(f"  {axis.convention}"),
         Text(f"  {axis.formula}", style="bold cyan"),
-        Text(f"  {axis.description}; each row of weights sums to 1", style="dim"),
+        Text(f"  {axis.description}; {NEAREST_NOTE if _is_nearest(axis) else WEIGHTS_NOTE}", style="dim"),
         axis_table(axis, limit),
     )
 
@@ -258,7 +285,7 @@ def _exact_ratio(ratio: Fraction | float) -> str:
 
 
 def trace_dict(trace: Trace) -> dict:
-    """The trace as JSON-ready data (schema in the README, "--explain-format json"); nothing elided."""
+    """The trace as JSON-ready data (schema in docs/explain.md, "--explain-format json"); nothing elided."""
     def plane(p: Plane) -> dict:
         return {"plane": p.label, "values": _nested(p.values),
                 "sources": None if p.sources is None else _nested(p.sources)}

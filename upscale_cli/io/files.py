@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..core.errors import InputError, UsageError
-from .metadata import Metadata, orientation, upright, upright_size
+from .integrity import truncation
+from .metadata import FORMAT_FIELDS, ORIENTATION, Metadata, orientation, upright, upright_size
+from .modes import HOLDS, WHITE, Prepared, prepare
 
 STDIO = "-"
 NPY_MAGIC = b"\x93NUMPY"
@@ -33,6 +35,8 @@ WEBP_QUALITY = 90
 DEFAULT_MAX_PIXELS = 200_000_000
 #: Formats whose extra frames are an animation (resized and kept).
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")
+#: Formats whose extra frames are pages (resized and kept; only a format of pages holds them).
+PAGED_FORMATS = ("TIFF",)
 
 
 @dataclass
@@ -47,10 +51,12 @@ class Frame:
 
 @dataclass
 class Animation:
-    """Every frame of an animated GIF, APNG or WebP, as Pillow composes them."""
+    """Every frame of an animated GIF, APNG or WebP, as Pillow composes them,
+    or every page of a multi-page TIFF (``pages``: no timing)."""
 
     frames: list
     loop: int | None = None
+    pages: bool = False
 
     def save_kwargs(self) -> dict:
         """``Image.save`` arguments for the frames after the first and their timing."""
@@ -141,6 +147,10 @@ class SaveOptions:
     compress_level: int | None = None
     metadata: Metadata | None = None
     jpeg_subsampling: int | None = None
+    #: The colour alpha is flattened over where a format has no alpha.
+    background: tuple[int, int, int] = WHITE
+    #: The ICC profile of the samples, for converting their colour space (even with no metadata written).
+    profile: bytes | None = None
 
     def kwargs(self, fmt: str) -> dict:
         """``Image.save`` keyword arguments for Pillow format ``fmt``."""
@@ -192,23 +202,44 @@ def _open_error(path: str, error: OSError) -> InputError:
 
 
 @contextlib.contextmanager
-def _own_pixel_limit():
-    """Switch off Pillow's global bomb check while we apply ours (``--max-pixels``)."""
-    from PIL import Image
+def _strict_decoding(name: str):
+    """Decode with our own bomb check (``--max-pixels``) and never a partial image.
 
-    saved = Image.MAX_IMAGE_PIXELS
+    Pillow's global ``ImageFile.LOAD_TRUNCATED_IMAGES`` makes its decoders
+    return whatever they got before a stream broke off, without an error;
+    whoever else in this process switched it on, it is off while we decode,
+    and an image decoded while it was switched back on is refused.
+    """
+    import logging
+    import warnings
+
+    from PIL import Image, ImageFile
+
+    # Pillow also logs some damage before raising ("More samples per pixel than can be decoded"),
+    # which Python prints as a bare line when nothing handles its log: the error says it already.
+    log = logging.getLogger("PIL")
+    saved = Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, log.level
     Image.MAX_IMAGE_PIXELS = None
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    log.setLevel(logging.CRITICAL + 1)
     try:
-        yield
+        # Pillow warns about damaged metadata it then skips ("Corrupt EXIF data"), in two lines
+        # with a line of its source; what it skips is dropped, as unreadable EXIF is.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+        if ImageFile.LOAD_TRUNCATED_IMAGES:
+            raise InputError(f"{name}: refused: Pillow's LOAD_TRUNCATED_IMAGES was switched on while it was decoded")
     finally:
-        Image.MAX_IMAGE_PIXELS = saved
+        Image.MAX_IMAGE_PIXELS, ImageFile.LOAD_TRUNCATED_IMAGES, level = saved
+        log.setLevel(level)
 
 
 def _open_image(source, name: str):
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with _own_pixel_limit():
+        with _strict_decoding(name):
             return Image.open(source)
     except UnidentifiedImageError:
         raise InputError(f"{name}: not an image or .npy array Pillow can read") from None
@@ -221,7 +252,7 @@ def _open_image(source, name: str):
 
 
 def _frame_count(image) -> int:
-    return getattr(image, "n_frames", 1) if image.format in ANIMATED_FORMATS else 1
+    return getattr(image, "n_frames", 1) if image.format in ANIMATED_FORMATS + PAGED_FORMATS else 1
 
 
 def probe(path: str, *, auto_orient: bool = True, layout: str | None = None, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Probe:
@@ -257,29 +288,46 @@ def open_header(path: str):
 
 
 def _image_probe(image, name: str, auto_orient: bool, max_pixels: int | None) -> Probe:
-    frames, turn = _checked_header(image, name, auto_orient, max_pixels)
-    return Probe(upright_size(image.size, turn), frames, image.format or "PNG")
-
-
-def _checked_header(image, name: str, auto_orient: bool, max_pixels: int | None) -> tuple[int, int]:
-    """Frame count and EXIF orientation (1 if ``auto_orient`` is off), within the pixel limit."""
     frames = _try(lambda: _frame_count(image), name)
     width, height = image.size
     check_pixels(name, width * height * frames, max_pixels, "the image")
-    return frames, orientation(image) if auto_orient else 1
+    # A decode error met while looking for the orientation fails the file when it is read.
+    turn = _try(lambda: orientation(image), name) if auto_orient else 1
+    tags = getattr(image, "tag_v2", None)
+    if tags is not None and image.size != (tags.get(256), tags.get(257)):
+        turn = 1  # Pillow reports this TIFF's upright size already (see _turned_by_pillow)
+    return Probe(upright_size(image.size, turn), frames, image.format or "PNG")
 
 
 def _probe_array(path: str, layout: str | None, max_pixels: int | None) -> Probe:
     import numpy as np
-
-    from ..core.layouts import spatial_axes
 
     try:
         shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
     except (ValueError, OSError, EOFError) as error:
         raise InputError(f"{path}: corrupt .npy file: {error}") from None
     check_pixels(path, int(np.prod(shape, dtype=np.int64)), max_pixels, "the array")
-    return Probe(tuple(shape[a] for a in spatial_axes(len(shape), layout)), 1, "npy")
+    try:
+        axes = array_axes(len(shape), layout)
+    except InputError as error:
+        raise InputError(f"{path}: {error}") from None
+    return Probe(tuple(shape[a] for a in axes), 1, "npy")
+
+
+def array_axes(ndim: int, layout: str | None) -> tuple[int, ...]:
+    """The spatial axes of an ``ndim``-dimensional array read from a file (see
+    :func:`~upscale_cli.core.layouts.spatial_axes`).
+
+    Dimensions that fit no layout are a failure of that file
+    (:class:`~upscale_cli.core.errors.InputError`, for the caller to name),
+    not a usage error.
+    """
+    from ..core.layouts import spatial_axes
+
+    try:
+        return spatial_axes(ndim, layout)
+    except UsageError as error:
+        raise InputError(str(error)) from None
 
 
 def _try(function: Callable[[], Any], name: str):
@@ -289,9 +337,12 @@ def _try(function: Callable[[], Any], name: str):
     from PIL import Image
 
     try:
-        with _own_pixel_limit():
+        with _strict_decoding(name):
             return function()
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error, Image.DecompressionBombError) as error:
+    # Pillow's readers meet damaged data with whatever the failing step raises: a broken
+    # second TIFF page is a TypeError ("Missing dimensions"), a bad tag table a KeyError...
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, KeyError, TypeError, ZeroDivisionError,
+            struct.error, Image.DecompressionBombError) as error:
         raise InputError(f"{name}: corrupt or truncated image: {error}") from None
 
 
@@ -299,8 +350,11 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     """Load an image or a ``.npy`` array; the content decides, not the name.
 
     Images are turned upright by their EXIF orientation unless
-    ``auto_orient`` is false; every frame of an animated GIF, APNG or WebP
-    is read. Nothing over ``max_pixels`` pixels (all frames) is decoded.
+    ``auto_orient`` is false (a TIFF always is: Pillow 13 turns it as it
+    loads it); every frame of an animated GIF, APNG or WebP and every page
+    of a TIFF is read. Nothing over ``max_pixels`` pixels (all frames) is
+    decoded. A file that does not decode completely is an
+    :class:`~upscale_cli.core.errors.InputError`, never a partial image.
     """
     raw = _read_bytes(path)
     name = "<stdin>" if path == STDIO else path
@@ -316,25 +370,95 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     if not raw:
         raise InputError(f"{name}: empty file")
     image = _open_image(io.BytesIO(raw), name)
-    count, turn = _checked_header(image, name, auto_orient, max_pixels)
-    frames = _try(lambda: _read_frames(image, count), name)
-    metadata = _try(lambda: Metadata.of(image), name)
+    cut = truncation(raw)
+    if cut:
+        raise InputError(f"{name}: corrupt or truncated image: {cut}")
+    frames, stored, metadata = _try(lambda: _decode(image, name, max_pixels), name)
+    by_pillow = _turned_by_pillow(image)  # then upright already, whatever was asked: its tag is reset too
+    turn = stored if auto_orient or by_pillow else 1
     for frame in frames:
-        frame.image = upright(frame.image, turn)
-    animation = Animation(frames, image.info.get("loop")) if len(frames) > 1 else None
+        frame.image = upright(frame.image, 1 if by_pillow else turn)
+    animation = None
+    if len(frames) > 1:
+        animation = Animation(frames, image.info.get("loop"), pages=image.format in PAGED_FORMATS)
     return Loaded(
         name, frames[0].image, image.format or "PNG", animation=animation, metadata=metadata,
         oriented=turn != 1, jpeg_subsampling=_jpeg_subsampling(image), n_bytes=len(raw),
     )
 
 
-def _read_frames(image, count: int) -> list:
-    if count == 1:
+def _decode(image, name: str, max_pixels: int | None) -> tuple[list, int, Metadata]:
+    """Every frame of ``image``, its EXIF orientation and its metadata.
+
+    Pillow reads a PNG's EXIF and text only by decoding the image (their
+    chunks may follow the pixels), so a PNG's pixels are decoded first: the
+    metadata readers forgive unreadable EXIF, and a broken stream met inside
+    them would pass for "no EXIF" and leave a half-decoded image that a
+    second ``load()`` accepts. Other formats' metadata is read first, from
+    the header (a TIFF's tags come from the open file, which ``load()``
+    lets go), and of the first page.
+    """
+    count = _frame_count(image)
+    width, height = image.size
+    check_pixels(name, width * height * count, max_pixels, "the image")
+    after_pixels = image.format == "PNG"
+    with _libtiff_quiet() if image.format == "TIFF" else contextlib.nullcontext():
+        if not after_pixels:
+            stored, metadata = orientation(image), Metadata.of(image)
         image.load()
+        frames = _read_frames(image, count, name, max_pixels)
+    if after_pixels:
+        stored, metadata = orientation(image), Metadata.of(image)
+    return frames, stored, metadata
+
+
+def _turned_by_pillow(image) -> bool:
+    """Whether Pillow turned ``image`` upright itself as it loaded it.
+
+    Pillow 13 does for TIFF: it reports the upright size from the start, and
+    loading transposes the pixels and drops the Orientation tag (whose value
+    was read before); earlier versions leave both to us.
+    """
+    tags = getattr(image, "tag_v2", None)
+    return tags is not None and ORIENTATION not in tags
+
+
+@contextlib.contextmanager
+def _libtiff_quiet():
+    """Keep what libtiff prints on file descriptor 2 off the terminal.
+
+    Pillow decodes compressed TIFF through libtiff, whose error handler
+    prints each problem ("ZIPDecode: Decoding error at scanline 0") straight
+    to the process's stderr before Pillow raises its own error, which then
+    becomes our one line. Whatever else reaches file descriptor 2 meanwhile
+    (only a progress display redrawing itself) is dropped with it.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no standard error at all: nothing to keep quiet
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as sink:
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            finally:
+                os.dup2(saved, 2)
+    finally:
+        os.close(saved)
+
+
+def _read_frames(image, count: int, name: str, max_pixels: int | None) -> list:
+    """Every frame; the pages of a TIFF may differ in size, so the limit is checked page by page."""
+    if count == 1:
         return [Frame(image)]
-    frames = []
+    frames, pixels = [], 0
     for index in range(count):
         image.seek(index)
+        pixels += image.size[0] * image.size[1]
+        check_pixels(name, pixels, max_pixels, f"the image (up to page {index + 1})")
         image.load()
         frames.append(Frame(
             image.copy(), image.info.get("duration"),
@@ -387,29 +511,45 @@ def output_format(name: str) -> str:
     return fmt
 
 
-def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -> Callable[[Any], None]:
+def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
+           notes: list | None = None) -> Callable[[Any], None]:
     """A function that writes ``data`` as ``fmt`` to a binary file.
 
     ``data`` is a Pillow image, :class:`Samples`, an :class:`Animation` or an
-    array. Single PNG images of the modes :mod:`upscale_cli.io.png` writes are
-    written by it (faster, from the array), everything else by Pillow.
+    array. Images are first converted to a mode ``fmt`` holds
+    (:func:`upscale_cli.io.modes.prepare`); what that loses is appended to
+    ``notes`` as one line. Single PNG images of the modes
+    :mod:`upscale_cli.io.png` writes are written by it (faster, from the
+    array), everything else by Pillow.
     """
     if fmt == "npy":
         import numpy as np
 
         array = data.array if isinstance(data, Samples) else np.asarray(data)
         return lambda handle: np.save(handle, array, allow_pickle=False)
-    kwargs = (options or SaveOptions()).kwargs(fmt)
+    options = options or SaveOptions()
+    kwargs = options.kwargs(fmt)
     if isinstance(data, Animation):
         from PIL import Image
 
+        Image.init()  # every plugin registered, so SAVE_ALL is complete
+        if data.pages and fmt not in PAGED_FORMATS:
+            raise InputError(f"{name}: {fmt} cannot hold the {len(data.frames)} pages of a TIFF; write .tif to keep them")
         if fmt not in Image.SAVE_ALL:
             raise InputError(f"{name}: {fmt} cannot hold the {len(data.frames)} frames of an animation; choose --format gif, png or webp")
-        image = data.frames[0].image
+        frames = [_prepared(f.image, fmt, name, options, kwargs) for f in data.frames]
+        _note(notes, next((p.note for p in frames if p.note), None))
+        if fmt in PAGED_FORMATS and not data.pages:
+            _note(notes, f"{name}: the {len(frames)} frames written as pages, without their timing ({fmt} has none)")
         kwargs.update(data.save_kwargs())
-        return lambda handle: image.save(handle, format=fmt, **kwargs)
+        kwargs["append_images"] = [p.image for p in frames[1:]]
+        return lambda handle: frames[0].image.save(handle, format=fmt, **kwargs)
     if not (isinstance(data, Samples) or hasattr(data, "save")):
         data = array_to_image(data, name)
+    if not (isinstance(data, Samples) and data.mode in HOLDS.get(fmt, ())):
+        prepared = _prepared(data.image() if isinstance(data, Samples) else data, fmt, name, options, kwargs)
+        _note(notes, prepared.note)
+        data = prepared.image
     if fmt == "PNG":
         from . import png
 
@@ -418,6 +558,23 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None) -
             return lambda handle: png.write_png(handle, samples.array, samples.mode, kwargs, samples.info)
     image = data.image() if isinstance(data, Samples) else data
     return lambda handle: image.save(handle, format=fmt, **kwargs)
+
+
+def _prepared(image, fmt: str, name: str, options: SaveOptions, kwargs: dict) -> Prepared:
+    """``image`` in a mode ``fmt`` holds; ``kwargs`` get the ICC profile that now describes it
+    (unless no metadata is written)."""
+    prepared = prepare(image, fmt, name, options.background, options.profile)
+    if prepared.icc_profile is not None:
+        prepared.image.info.pop("icc_profile", None)
+        kwargs.pop("icc_profile", None)
+        if prepared.icc_profile and options.metadata is not None and "icc_profile" in FORMAT_FIELDS.get(fmt, ()):
+            kwargs["icc_profile"] = prepared.icc_profile
+    return prepared
+
+
+def _note(notes: list | None, note: str | None) -> None:
+    if note and notes is not None:
+        notes.append(note)
 
 
 def array_to_image(array, name: str):
@@ -430,11 +587,15 @@ def array_to_image(array, name: str):
         raise InputError(f"{name}: cannot store an array of shape {array.shape} and dtype {array.dtype} as an image: {error}") from None
 
 
-def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, options: SaveOptions | None = None) -> int:
-    """Write ``data`` to ``path`` atomically (``-``: standard output); returns the bytes written."""
+def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, options: SaveOptions | None = None,
+                 notes: list | None = None) -> int:
+    """Write ``data`` to ``path`` atomically (``-``: standard output); returns the bytes written.
+
+    What converting to ``fmt`` loses is appended to ``notes`` (see :func:`encode`).
+    """
     if path == STDIO and sys.stdout.isatty():
         raise UsageError("refusing to write image data to a terminal: give -o FILE or redirect standard output")
-    writer = encode(data, fmt, path, options)
+    writer = encode(data, fmt, "standard output" if path == STDIO else path, options, notes)
     if path == STDIO:
         buffer = io.BytesIO()
         _run_writer(writer, buffer, path)
@@ -476,7 +637,8 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         raise InputError(f"{path}: cannot write in {folder}: {error.strerror or error}") from None
     _TEMPORARIES.add(temporary)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
+        # readable too: Pillow reads back what it wrote to append the pages of a TIFF
+        with os.fdopen(descriptor, "w+b") as handle:
             _run_writer(writer, handle, path)
             handle.flush()
             os.fsync(handle.fileno())
