@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -57,27 +56,25 @@ def cpu_seconds(usage) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_process(command: list[str]) -> float:
-    """Run ``command``; the CPU seconds of it and the processes it waited for."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        raise RuntimeError(f"{command} failed: {process.stderr.read().decode()}")
-    return cpu_seconds(usage)
+def run_process(command: list[str]) -> None:
+    """Run ``command`` (its CPU time, and that of the processes it waited for, is this one's children's)."""
+    process = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if process.returncode:
+        raise RuntimeError(f"{command} failed: {process.stderr.decode()}")
 
 
 def interleaved(runs: dict, repeats: int, clean) -> dict[str, dict[str, list[float]]]:
     """Wall and CPU seconds of each run, ``repeats`` times, taking turns, after one warm-up each.
 
-    A run returns the CPU seconds of processes this one cannot see finish
-    (0 if none); ``clean()`` comes before every run.
+    A run may return the CPU seconds of processes this one does not see
+    finish; ``clean()`` comes before every run.
     """
     times = {name: {"wall": [], "cpu": []} for name in runs}
     for turn in range(repeats + 1):
         for name, run in runs.items():
             clean()
             start, cpu = time.perf_counter(), _own_cpu()
-            elsewhere = run()
+            elsewhere = run() or 0.0
             if turn:
                 times[name]["wall"].append(time.perf_counter() - start)
                 times[name]["cpu"].append(_own_cpu() - cpu + elsewhere)

@@ -64,6 +64,12 @@ STOP_TIMEOUT = 60
 GROUP = 8
 TASKS_PER_THREAD = 8
 
+#: Dask settings of the local cluster (see :func:`connect`).
+LOCAL_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+}
+
 #: Tasks running in this (worker) process, by batch, and batches told to stop.
 _RUNNING: dict = collections.defaultdict(set)
 _STOPPED: set = set()
@@ -109,10 +115,11 @@ def connect(spec: str):
         # log lines are kept quiet: every file's fate is reported, on one line, by the batch.
         # The workers start with Ctrl-C ignored (inherited, like -j's); Ctrl-C during these
         # moments is lost rather than leaving a cluster half started. Dask's profiler, which
-        # samples the running task every 10 ms, cost the workers 10 % more CPU on small photos.
+        # samples the running task every 10 ms, cost the workers 10 % more CPU on small photos;
+        # its MALLOC_TRIM_THRESHOLD_ makes glibc map and fault in every image buffer afresh.
         import dask
 
-        with _signal_handler(signal.SIGINT, signal.SIG_IGN), dask.config.set({"distributed.worker.profile.enabled": False}):
+        with _signal_handler(signal.SIGINT, signal.SIG_IGN), dask.config.set(LOCAL_CONFIG):
             cluster = distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                                processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL,
                                                preload=[__name__])
