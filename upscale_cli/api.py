@@ -150,8 +150,9 @@ def resize(
         4 → nchw, 5 → ncdhw).
     fit : {"stretch", "contain", "cover"}
         How a full ``size`` is honoured (default: exactly, ``stretch``).
-    compat : {"torch", "opencv", "pillow", "onnx"}, optional
-        Reproduce that library value for value: its output-length rule,
+    compat : {"torch", "opencv", "pillow", "onnx", "onnxruntime"}, optional
+        Reproduce that library value for value (``onnx``: the ONNX standard's
+        reference implementation; ``onnxruntime``: its float32 kernels): its output-length rule,
         ratio, coordinates, rounding, kernel, borders and arithmetic (see
         :mod:`upscale_cli.compat`). The options above, when given, override
         the preset's defaults; ``None`` means "the library's default".

@@ -66,7 +66,7 @@ def test_output_folder_rules(tree):
 
 
 def _plan(inputs, **settings):
-    return [(j.source, j.output, j.error) for j in plan_jobs(inputs, BatchSettings(SCALE_2, **settings))]
+    return [(j.source, j.output, j.error or j.skip) for j in plan_jobs(inputs, BatchSettings(SCALE_2, **settings))]
 
 
 def test_outputs_beside_the_inputs_and_templates(tree):
@@ -86,14 +86,43 @@ def test_an_output_folder_mirrors_the_input_folders(tree):
     ]
 
 
+EARLIER = "photos/a@2x.png: skipped: named as an output of photos/a.png (give it by name to resize it)"
+
+
 def test_outputs_of_an_earlier_run_are_not_inputs(tree, make_image):
     make_image("photos/a@2x.png", 12, 16)
-    assert _plan(["photos"]) == [("photos/a.png", "photos/a@2x.png", None), ("photos/b.jpg", "photos/b@2x.jpg", None)]
+    assert _plan(["photos"]) == [
+        ("photos/a.png", "photos/a@2x.png", None), ("photos/a@2x.png", None, EARLIER), ("photos/b.jpg", "photos/b@2x.jpg", None)]
     # an output folder inside the input folder is never read
     make_image("photos/big/a.png", 12, 16)
-    assert [p[0] for p in _plan(["photos"], output="photos/big", recursive=True)] == [
-        "photos/a.png", "photos/a@2x.png", "photos/b.jpg", "photos/2023/c.png", "photos/2023/deep/d.png",
+    assert [p[0] for p in _plan(["photos"], output="photos/big", recursive=True) if p[1]] == [
+        "photos/a.png", "photos/b.jpg", "photos/2023/c.png", "photos/2023/deep/d.png",
     ]
+
+
+@pytest.mark.parametrize("names, settings", [
+    # a later run with another scale or size: earlier outputs, and outputs of outputs, stay outputs
+    ({"a@2x.png": "a.png", "a@1.5x.jpg": "a.png", "a@640x480.png": "a.png", "a@2x@3x.png": "a@2x.png",
+      "a@unpool-8x8.npy": "a.png"}, {}),
+    ({"a@1.5x@3x.png": "a.png"}, {}),  # through an output no longer there
+    ({"a_big.png": "a.png", "a_big_big.png": "a_big.png", "a@2x.png": "a.png"}, {"name": "{stem}_big.{ext}"}),
+    ({"a_16x12.png": "a.png"}, {"name": "{stem}_{width}x{height}.{ext}"}),
+    # names this tool does not give, or outputs of no file here, are inputs
+    ({"a@home.png": None, "b@2x.png": None, "a_big.png": None, "a@2x.5.png": None}, {}),
+])
+def test_names_this_tool_gives_are_outputs_in_later_runs(tmp_path, make_image, monkeypatch, names, settings):
+    for name in ["a.png", *names]:
+        make_image(f"in/{name}", format="PNG")
+    monkeypatch.chdir(tmp_path)
+    jobs = plan_jobs(["in"], BatchSettings(ResizeRequest(scale=3), **settings))
+    assert sorted(os.path.basename(j.source) for j in jobs if j.runnable) == sorted(
+        ["a.png"] + [n for n, origin in names.items() if origin is None])
+    assert sorted(j.skip for j in jobs if j.skip) == sorted(
+        f"in/{n}: skipped: named as an output of in/{origin} (give it by name to resize it)"
+        for n, origin in names.items() if origin)
+    # named explicitly, an earlier output is an input
+    first = next(iter(names))
+    assert [j.runnable for j in plan_jobs([f"in/{first}"], BatchSettings(ResizeRequest(scale=3), **settings))] == [True]
 
 
 def test_collisions_and_self_replacement_are_errors(tree, make_image):
@@ -164,3 +193,95 @@ def test_an_interrupted_batch_stops_and_says_so(tree, monkeypatch):
     assert summary.interrupted and summary.exit_status == ExitStatus.INTERRUPTED
     assert (summary.converted, summary.not_done) == (1, 3)
     assert os.listdir("out") == ["a.png"]
+
+
+def test_links_to_files_are_followed_and_each_file_is_converted_once(tree, make_image):
+    make_image("elsewhere/e.png")
+    os.symlink(os.path.abspath("photos/2023/c.png"), "photos/link.png")  # to a file of the batch
+    os.symlink(os.path.abspath("elsewhere/e.png"), "photos/outside.png")  # to a file outside it
+    sources, others = collect_sources(["photos"], recursive=True)
+    assert [s.relative for s in sources] == ["a.png", "b.jpg", "outside.png", "2023/c.png", "2023/deep/d.png"]
+    assert [(j.source, j.skip) for j in others] == [("photos/link.png", "photos/link.png: skipped: the same file as photos/2023/c.png")]
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out", recursive=True), workers=1)
+    assert (summary.converted, summary.skipped, summary.failed) == (5, 1, 0)
+    assert os.path.isfile("out/2023/c.png") and os.path.isfile("out/outside.png") and not os.path.lexists("out/link.png")
+
+
+def test_links_to_folders_are_followed_once_and_loops_end(tree, make_image):
+    make_image("elsewhere/e.png")
+    os.symlink(os.path.abspath("photos"), "photos/2023/loop")  # to an ancestor
+    os.symlink(os.path.abspath("photos/2023/deep"), "photos/deep-link")  # to a folder read anyway
+    os.symlink(os.path.abspath("elsewhere"), "photos/ext")
+    os.symlink(os.path.abspath("elsewhere"), "photos/ext2")  # the same outside folder again
+    sources, others = collect_sources(["photos"], recursive=True)
+    assert [s.relative for s in sources] == ["a.png", "b.jpg", "2023/c.png", "2023/deep/d.png", "ext/e.png"]
+    where = os.path.abspath
+    assert sorted(j.skip for j in others) == [
+        f"photos/2023/loop: skipped: a link to the folder {where('photos')}, which this batch reads already",
+        f"photos/deep-link: skipped: a link to the folder {where('photos/2023/deep')}, which this batch reads already",
+        f"photos/ext2: skipped: a link to the folder {where('elsewhere')}, which this batch reads already",
+    ]
+
+
+def _unreadable(monkeypatch, name):
+    """Make folders called ``name`` fail to list, as without read permission (tests run as root)."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if os.path.basename(os.fspath(path).rstrip("/")) == name:
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_sub_folder_fails_and_the_rest_is_done(tree, monkeypatch):
+    _unreadable(monkeypatch, "2023")
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out", recursive=True), workers=1)
+    assert (summary.converted, summary.failed, summary.exit_status) == (2, 1, ExitStatus.SOME_INPUTS_FAILED)
+    assert [j.error for j in plan_jobs(["photos"], BatchSettings(SCALE_2, output="out", recursive=True)) if j.error] == [
+        "photos/2023: cannot read this folder: permission denied"]
+    # given directly: the folder's problem, not "no image files"
+    assert [j.error for j in plan_jobs(["photos/2023"], BatchSettings(SCALE_2))] == [
+        "photos/2023: cannot read this folder: permission denied"]
+
+
+def test_out_of_memory_fails_that_file_with_the_size_needed(tree, monkeypatch):
+    import numpy as np
+
+    from upscale_cli.batch import jobs as batch
+
+    monkeypatch.setattr(batch, "convert_file", lambda *args, **kwargs: np.empty((10**6, 10**6, 10**3)))
+    [job] = plan_jobs(["photos/a.png"], BatchSettings(SCALE_2))
+    result = batch.run_job(job, BatchSettings(SCALE_2))
+    assert (result.status, result.message) == ("failed", "photos/a.png: out of memory: needs about 8e+06 GB")
+
+
+def test_unfinished_files_of_killed_runs_are_removed_and_live_ones_kept(tree):
+    import fcntl
+    import io
+    import subprocess
+    import sys
+
+    from upscale_cli.batch.progress import PlainReporter
+
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        os.makedirs("out")
+        stale = tree / f"out/.upscale-{dead}-k1l2.part"
+        running = tree / f"out/.upscale-{live.pid}-m3n4.part"  # another run, still writing
+        locked = tree / f"out/.upscale-{dead}-p5q6.part"  # its writer's lock is still held
+        unknown = tree / "out/.upscale-r7s8.part"  # not a name this version gives: not judged
+        for path in (stale, running, locked, unknown):
+            path.write_bytes(b"half a file")
+        with open(locked, "rb") as holder:
+            fcntl.flock(holder.fileno(), fcntl.LOCK_EX)
+            lines = io.StringIO()
+            summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out"), workers=1, reporter=PlainReporter(stream=lines))
+        assert summary.converted == 2
+        assert sorted(os.listdir("out")) == sorted(["a.png", "b.jpg", running.name, locked.name, unknown.name])
+        assert lines.getvalue().splitlines()[0] == f"upscale: {stale}: removed, an unfinished file of a run that was killed"
+    finally:
+        live.kill()
+        live.wait()

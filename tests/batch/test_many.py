@@ -20,13 +20,14 @@ def photos(tmp_path, make_image, monkeypatch):
 
 
 def test_results_in_input_order_and_files_as_convert_file_writes_them(photos):
-    results = convert_many(["photos/b.png", "photos"], "out/", scale=2, mode="bilinear", quality=80, workers=2)
+    results = convert_many(["photos/c.png", "photos/b.png", "photos/a.jpg"], "out/", scale=2, mode="bilinear",
+                           quality=80, workers=2)
     assert [(r.source, r.output, r.status) for r in results] == [
+        ("photos/c.png", None, "failed"),  # found at planning: no output named
         ("photos/b.png", "out/b.png", "converted"),
         ("photos/a.jpg", "out/a.jpg", "converted"),
-        ("photos/c.png", None, "failed"),  # found at planning: no output named
     ]
-    assert results[2].message == "photos/c.png: not an image or .npy array Pillow can read"
+    assert results[0].message == "photos/c.png: not an image or .npy array Pillow can read"
     convert_file("photos/a.jpg", ResizeRequest(scale=2, mode="bilinear"), output="ref.jpg", options=ImageOptions(quality=80))
     with open("ref.jpg", "rb") as ref, open("out/a.jpg", "rb") as out:
         assert out.read() == ref.read()

@@ -27,6 +27,8 @@ from upscale_cli.io.files import Loaded
         (NNRequest("unpool", indices="i.npy", kernel_size="2"), "unpool"),
         (NNRequest("unpool", scale="2"), "bed-of-nails"),
         (NNRequest("deconv", kernel="bilinear", scale="2"), "deconv-bilinear"),
+        (NNRequest("deconv", kernel="bilinear", stride="2"), "deconv-bilinear"),
+        (NNRequest("deconv", kernel="bilinear", scale="2", stride="2"), "deconv-bilinear"),
         (NNRequest("deconv", kernel="w.npy"), "deconv"),
         (NNRequest("pixel-unshuffle", scale="3"), "pixel-unshuffle"),
     ],
@@ -41,7 +43,6 @@ def test_variants_accept_their_options(request_, variant):
     [
         (NNRequest("unpool", scale="2", stride="2"), "--stride does not apply to --mode unpool without --indices"),
         (NNRequest("unpool", kernel_size="2"), "--kernel-size does not apply .*; give --indices"),
-        (NNRequest("deconv", kernel="bilinear", scale="2", stride="2"), "the factor of the bilinear kernel is --scale"),
         (NNRequest("pixel-shuffle"), "--mode pixel-shuffle needs --scale"),
         (NNRequest("pixel-shuffle", scale="2", position="center"), "--unpool-position does not apply"),
         (NNRequest("resize"), "unknown neural-network mode 'resize'"),

@@ -13,6 +13,9 @@ from upscale_cli.batch.progress import (
 
 CONVERTED = JobResult("a.png", "a@2x.png", "converted", "a.png → a@2x.png (8→16 × 6→12)", bytes_in=1500, bytes_out=4_200_000)
 FAILED = JobResult("c.png", None, "failed", "c.png: not an image", 1)
+SKIPPED = JobResult("b.png", "b@2x.png", "skipped", "b.png → b@2x.png exists, skipped")
+REDONE = JobResult("d.png", "d@2x.png", "converted", "d.png → d@2x.png (8→16 × 6→12)",
+                   warning="d@2x.png: exists but is incomplete (an interrupted earlier run?): made again")
 
 
 def _summary(**counts):
@@ -47,8 +50,10 @@ def test_plain_lines_and_quiet():
     reporter = PlainReporter(quiet=True, stream=quiet)
     reporter.update(CONVERTED)
     reporter.update(FAILED)
+    reporter.update(SKIPPED)
+    reporter.update(REDONE)
     reporter.finish(_summary(total=2, converted=1, failed=1))
-    assert quiet.getvalue() == "upscale: c.png: not an image\n"
+    assert quiet.getvalue() == "upscale: c.png: not an image\nupscale: " + REDONE.warning + "\n"
 
 
 def test_rich_summary_table_and_no_control_codes_off_a_terminal():
@@ -58,11 +63,13 @@ def test_rich_summary_table_and_no_control_codes_off_a_terminal():
     reporter.start(2)
     reporter.update(CONVERTED)
     reporter.update(FAILED)
-    reporter.finish(_summary(total=2, converted=1, failed=1, bytes_in=1500, bytes_out=4_200_000))
+    reporter.update(SKIPPED)
+    reporter.update(REDONE)
+    reporter.finish(_summary(total=4, converted=2, failed=1, skipped=1, bytes_in=1500, bytes_out=4_200_000))
     lines = [line.strip() for line in output.getvalue().splitlines() if line.strip()]
     assert "\x1b" not in output.getvalue()
-    assert lines == ["upscale: c.png: not an image", "1  converted", "0  skipped", "1  failed",
-                     "1.5 kB  read", "4.2 MB  written", "2.2 s  time"]
+    assert lines == ["upscale: c.png: not an image", SKIPPED.message, "upscale: " + REDONE.warning,
+                     "2  converted", "1  skipped", "1  failed", "1.5 kB  read", "4.2 MB  written", "2.2 s  time"]
 
 
 def test_the_reporter_is_chosen_once():

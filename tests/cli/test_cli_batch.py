@@ -82,6 +82,7 @@ def test_dry_run_lists_and_writes_nothing(run, folder):
         "a.png → a@2x.png (8→16 × 6→12) [exists, fails]",
         "b.png → b@2x.png (8→16 × 6→12)",
     ]
+    assert result.stderr == "a@2x.png: skipped: named as an output of a.png (give it by name to resize it)\n"
     assert not os.path.exists("b@2x.png")
 
 
@@ -102,6 +103,12 @@ def test_names_formats_and_quality(run, folder):
     (["--max-pixels", "inf"], "upscale: bad --max-pixels 'inf': expected a number such as 200M"),
     (["--max-pixels", "nanM"], "upscale: bad --max-pixels 'nanM': expected a number such as 200M"),
     (["--linear", "--explain"], "upscale: --explain traces stored values; it cannot show a --linear resize"),
+    (["--max-pixels", "0.5"], "upscale: bad --max-pixels '0.5': not a whole number of pixels (0: no limit)"),
+    (["--max-pixels", "1/2"], "upscale: bad --max-pixels '1/2': expected a number such as 200M"),
+    (["--scale", "1e400"], "upscale: bad scale '1e400': too large"),
+    (["--scale", "1e-400"], "upscale: bad scale '1e-400': too small"),
+    (["--scale", "2x"], "upscale: bad scale '2x': expected a number (2, 1.5, 150%) or one per axis, x first (1.5x2)"),
+    (["--scale", "2xq"], "upscale: bad scale '2xq': 'q' is not a number"),
 ])
 def test_usage_errors_exit_2(run, folder, args, message):
     result = run("a.png", "--scale", "2", *args)
@@ -113,6 +120,14 @@ def test_the_bomb_limit_from_the_command_line(run, folder, make_image):
     result = run("wide.png", "--scale", "2", "--max-pixels", "2k")
     assert (result.exit_code, result.stderr) == (1, "upscale: wide.png: the output has 0.004 megapixels, over the limit of 0.002 (--max-pixels)\n")
     assert run("wide.png", "--scale", "2", "--max-pixels", "0").exit_code == 0
+    assert run("wide.png", "--scale", "2", "--max-pixels", "1.1k").stderr.endswith(" over the limit of 0.0011 (--max-pixels)\n")
+
+
+def test_a_scale_beyond_memory_is_refused_before_allocating(run, folder):
+    result = run("a.png", "--scale", "1e200")
+    assert (result.exit_code, result.stderr) == (1, "upscale: a.png: the output has 4.8e+395 megapixels, over the limit of 200 (--max-pixels)\n")
+    result = run("a.png", "--scale", "1e200", "--max-pixels", "0")
+    assert (result.exit_code, result.stderr) == (1, "upscale: a.png: out of memory: needs about 4.8e+392 GB\n")
 
 
 def test_stdin_to_stdout(run, folder):
@@ -167,3 +182,112 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_partial_files(tmp_path):
     for name in left:
         with Image.open(tmp_path / "out" / name) as image:
             image.load()  # complete, not truncated
+
+
+def test_skip_existing_never_replaces_what_is_not_its_own(run, folder):
+    (folder / "a@2x.png").write_text("precious\n")
+    result = run("a.png", "--scale", "2", "--skip-existing")
+    assert (result.exit_code, result.stderr) == (1, "upscale: a@2x.png: exists and is not an image this tool could have "
+                                                    "written; kept (use --overwrite to replace it)\n")
+    assert (folder / "a@2x.png").read_text() == "precious\n"
+    jpeg = io.BytesIO()
+    Image.fromarray(pattern(6, 8)).save(jpeg, "JPEG")
+    (folder / "a@2x.png").write_bytes(jpeg.getvalue()[:200])  # a broken JPEG is not a PNG this tool began
+    assert run("a.png", "--scale", "2", "--skip-existing").exit_code == 1
+    assert (folder / "a@2x.png").read_bytes() == jpeg.getvalue()[:200]
+
+
+def test_skip_existing_redoes_a_broken_output_and_says_so(run, folder):
+    run("a.png", "--scale", "2")
+    whole = (folder / "a@2x.png").read_bytes()
+    (folder / "a@2x.png").write_bytes(whole[:60])
+    result = run("a.png", "--scale", "2", "--skip-existing", "-q")
+    assert (result.exit_code, result.stderr) == (0, "upscale: a@2x.png: exists but is incomplete (an interrupted earlier "
+                                                    "run?): made again\n")
+    assert (folder / "a@2x.png").read_bytes() == whole
+
+
+@pytest.mark.parametrize("target, message", [
+    ("single.png", "-o single.png: several inputs need an output folder, not an image file (end it with / for a folder)"),
+    ("afile", "-o afile: is a file, but several inputs need an output folder"),
+])
+def test_one_output_file_for_several_inputs_is_a_usage_error(run, folder, target, message):
+    (folder / "afile").write_text("mine\n")
+    result = run("a.png", "b.png", "-o", target, "--scale", "2")
+    assert (result.exit_code, result.stderr) == (2, f"upscale: {message}\n")
+    assert sorted(os.listdir(folder)) == ["a.png", "afile", "b.png"]
+    assert (folder / "afile").read_text() == "mine\n"
+
+
+def test_an_output_folder_that_cannot_be_made_is_blamed(run, folder, monkeypatch):
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "makedirs", refuse)
+    result = run("a.png", "-o", "ro/sub/x.png", "--scale", "2")
+    assert (result.exit_code, result.stderr) == (1, "upscale: ro/sub/x.png: cannot create the folder ro/sub: permission denied\n")
+
+
+def test_workers_that_cannot_start_are_named_and_the_files_still_converted(run, folder, monkeypatch):
+    import multiprocessing.resource_tracker
+    import multiprocessing.spawn
+
+    multiprocessing.resource_tracker.ensure_running()  # with the real interpreter: only the workers fail
+    monkeypatch.setattr(multiprocessing.spawn, "_python_exe", os.fsencode(folder / "no-python-here"))
+    result = run("a.png", "b.png", "--scale", "2", "-j", "2")
+    lines = _lines(result.stderr)
+    assert result.exit_code == 0, result.stderr
+    assert re.fullmatch(r"upscale: cannot start worker processes \(\w+: .+\); "
+                        r"converting in this process", lines[0]), lines[0]
+    assert lines[1:3] == ["a.png → a@2x.png (8→16 × 6→12)", "b.png → b@2x.png (8→16 × 6→12)"]
+    assert lines[3].startswith("upscale: 2 converted, 0 skipped, 0 failed; ")
+
+
+def _children(pid):
+    """Processes whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has exited
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads /proc")
+def test_workers_stop_when_the_parent_is_killed(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for index in range(8):
+        Image.fromarray(np.tile(pattern(30, 40), (10, 10, 1))).save(tmp_path / f"p{index}.png", compress_level=0)
+    command = [sys.executable, "-m", "upscale_cli", str(tmp_path), "-o", str(tmp_path / "out") + "/",
+               "--scale", "3", "--mode", "lanczos", "-j", "2"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    process.stderr.readline()  # a file is done: the workers (and the resource tracker) run
+    children = _children(process.pid)
+    assert len(children) >= 2
+    process.kill()  # SIGKILL: the parent cannot stop anyone
+    process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    survivors = [pid for pid in children if _running(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
+    assert not [n for n in os.listdir(tmp_path / "out") if n.endswith(".part")]  # the workers removed theirs

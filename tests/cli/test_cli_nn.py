@@ -80,6 +80,19 @@ def test_bilinear_deconv_of_an_image(run, tmp_path):
     np.testing.assert_array_equal(got, np.floor(np.moveaxis(exact, 0, -1) + 0.5).astype(np.uint8))
 
 
+def test_bilinear_deconv_takes_the_stride_as_its_factor(run, tmp_path):
+    x = np.random.default_rng(6).uniform(-1, 2, (1, 2, 3, 4)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    for name, args in [("scale", ["--scale", "2x3"]), ("stride", ["--stride", "3,2"]),
+                       ("both", ["--stride", "3,2", "--scale", "2x3"])]:
+        result = run("x.npy", "--mode", "deconv", "--kernel", "bilinear", *args, "-o", f"{name}.npy")
+        assert result.exit_code == 0, result.output
+    expected = nn.bilinear_deconv(x, (3, 2))
+    assert expected.shape == (1, 2, 9, 8)
+    for name in ("scale", "stride", "both"):
+        np.testing.assert_array_equal(np.load(tmp_path / f"{name}.npy"), expected)
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -89,6 +102,11 @@ def test_bilinear_deconv_of_an_image(run, tmp_path):
          "upscale: --align does not apply to --mode deconv"),
         (["B.npy", "--mode", "deconv", "--scale", "2"],
          "upscale: --mode deconv needs --kernel bilinear or --kernel FILE.npy"),
+        (["B.npy", "--mode", "deconv", "--kernel", "bilinear", "--stride", "2", "--scale", "3"],
+         "upscale: B.npy: --stride 2 and --scale 3 disagree: the stride of the bilinear kernel is its factor "
+         "(2 against 3 in PyTorch order)"),
+        (["B.npy", "--mode", "deconv", "--kernel", "bilinear"],
+         "upscale: --mode deconv --kernel bilinear needs --scale or --stride (the factor)"),
         (["B.npy", "--mode", "deconv", "--kernel", "I.npy", "--scale", "2"],
          "upscale: --scale does not apply to --mode deconv with a kernel file; the factor of a kernel file is --stride"),
         (["B.npy", "--mode", "unpool", "--indices", "I.npy"],
@@ -170,3 +188,11 @@ def test_explain_options_of_the_nn_modes(run, seed_files, tmp_path, args, messag
     assert result.exit_code == ExitStatus.USAGE
     assert result.stderr == message + "\n"
     assert not (tmp_path / "out.npy").exists()
+
+
+def test_the_nn_modes_honour_max_pixels(run, seed_files, tmp_path):
+    result = run("B.npy", "--mode", "unpool", "--scale", "2", "-o", "U.npy", "--max-pixels", "15")
+    assert (result.exit_code, result.stderr) == (1, "upscale: B.npy: the array has 1.6e-05 megapixels, over the limit of "
+                                                    "1.5e-05 (--max-pixels)\n")
+    assert not (tmp_path / "U.npy").exists()
+    assert run("B.npy", "--mode", "unpool", "--scale", "2", "-o", "U.npy", "--max-pixels", "16").exit_code == 0

@@ -32,8 +32,8 @@ def test_other_presets_treat_alpha_as_a_channel():
 
 def test_an_image_resized_to_its_own_size_is_copied():
     x = np.random.default_rng(2).integers(0, 256, (3, 4), dtype=np.uint8)
-    for compat in ("torch", "opencv", "pillow", "onnx"):
-        mode = "bilinear" if compat != "onnx" else "linear"
+    for compat in ("torch", "opencv", "pillow", "onnx", "onnxruntime"):
+        mode = "linear" if compat.startswith("onnx") else "bilinear"
         out = resize(x, size=(4, 3), mode=mode, compat=compat)
         np.testing.assert_array_equal(out, x)
         assert out is not x

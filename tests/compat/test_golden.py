@@ -1,9 +1,12 @@
 """Library presets against the committed golden outputs of the real libraries.
 
-Every PyTorch, OpenCV, Pillow and ONNX case of ``tests/golden/manifest.json``
-is translated from the library's own vocabulary into one
-``upscale_cli.resize(..., compat=...)`` (or ``resize_image``) call and
-compared within the case's tolerance.
+Every PyTorch, OpenCV, Pillow, onnxruntime and ONNX case of
+``tests/golden/manifest.json`` is translated from the library's own
+vocabulary into one ``upscale_cli.resize(..., compat=...)`` (or
+``resize_image``) call and compared within the case's tolerance. The ONNX
+cases are the standard's 39 Resize backend node tests (expected outputs from
+its reference implementation, run with ``compat="onnx"``); onnxruntime's
+outputs on the same models are checked against ``compat="onnxruntime"``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from PIL import Image
 import upscale_cli
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
-LIBRARIES = ("torch", "opencv", "pillow", "onnx")
+LIBRARIES = ("torch", "opencv", "pillow", "onnx", "onnxruntime")
 
 
 def _cases():
@@ -105,35 +108,61 @@ def pillow_call(params, x):
 
 ONNX_MODES = {"nearest": "nearest", "linear": "linear", "cubic": "bicubic"}
 ONNX_ROUNDINGS = {"round_prefer_floor": "half-down", "round_prefer_ceil": "round", "floor": "floor", "ceil": "ceil"}
+ONNX_FITS = {"stretch": "stretch", "not_larger": "contain", "not_smaller": "cover"}
+#: Which preset reproduces the program that made an ONNX case's output.
+ONNX_RUNTIMES = {"onnxruntime": "onnxruntime", "onnx.reference": "onnx"}
 
 
-def onnx_call(params, x):
-    """ONNX ``Resize`` attributes and inputs as ``upscale_cli.resize`` keywords."""
+def _onnx_full_rank(params, x):
+    """``roi``, ``scales`` and ``sizes`` over every axis of ``x`` (ONNX ``axes`` lists only some)."""
+    axes, rank = params.get("axes"), x.ndim
+    if axes is None:
+        return params["roi"], params["scales"], params["sizes"]
+    roi, scales, sizes = [0.0] * rank + [1.0] * rank, [1.0] * rank, list(x.shape)
+    for i, axis in enumerate(axes):
+        if params["roi"] is not None:
+            roi[axis], roi[rank + axis] = params["roi"][i], params["roi"][len(axes) + i]
+        if params["scales"] is not None:
+            scales[axis] = params["scales"][i]
+        if params["sizes"] is not None:
+            sizes[axis] = params["sizes"][i]
+    return (
+        roi if params["roi"] is not None else None,
+        scales if params["scales"] is not None else None,
+        sizes if params["sizes"] is not None else None,
+    )
+
+
+def onnx_call(params, x, compat=None):
+    """ONNX ``Resize`` attributes and inputs as ``upscale_cli.resize`` keywords.
+
+    ``compat`` defaults to the preset of the program that made the output.
+    """
     kwargs = {
-        "mode": ONNX_MODES[params["mode"]], "compat": "onnx",
+        "mode": ONNX_MODES[params["mode"]], "compat": compat or ONNX_RUNTIMES[params["runtime"]],
         "align": params["coordinate_transformation_mode"].replace("_", "-"),
         "cubic_a": params["cubic_coeff_a"], "exclude_outside": bool(params["exclude_outside"]),
-        "antialias": bool(params["antialias"]),
+        "antialias": bool(params["antialias"]), "fit": ONNX_FITS[params.get("keep_aspect_ratio_policy", "stretch")],
     }
     if params["coordinate_transformation_mode"] == "tf_crop_and_resize":
         kwargs["extrapolation_value"] = params["extrapolation_value"]
     if params["mode"] == "nearest":
         kwargs["rounding"] = ONNX_ROUNDINGS[params["nearest_mode"]]
     spatial = x.ndim - 2
-    if params["roi"] is not None:
-        roi = params["roi"]
+    roi, scales, sizes = _onnx_full_rank(params, x)
+    if roi is not None:
         starts, ends = roi[: x.ndim][2:], roi[x.ndim:][2:]
         kwargs["roi"] = (*_x_first(starts), *_x_first(ends))
-    if params["sizes"] is not None:
-        assert list(params["sizes"][:2]) == list(x.shape[:2])
-        kwargs["size"] = _x_first(params["sizes"][-spatial:])
+    if sizes is not None:
+        assert list(sizes[:2]) == list(x.shape[:2])
+        kwargs["size"] = _x_first(sizes[-spatial:])
     else:
-        assert params["scales"][:2] == [1.0, 1.0]
-        kwargs["scale"] = _x_first(params["scales"][-spatial:])
+        assert scales[:2] == [1.0, 1.0]
+        kwargs["scale"] = _x_first(scales[-spatial:])
     return kwargs
 
 
-CALLS = {"torch": torch_call, "opencv": opencv_call, "pillow": pillow_call, "onnx": onnx_call}
+CALLS = {"torch": torch_call, "opencv": opencv_call, "pillow": pillow_call, "onnx": onnx_call, "onnxruntime": onnx_call}
 
 
 def run_case(case):
@@ -145,7 +174,11 @@ def run_case(case):
     return upscale_cli.resize(x, layout=case["layout"], **kwargs)
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda case: case["id"])
+def _case_id(case):
+    return case.get("test_name", case["id"])
+
+
+@pytest.mark.parametrize("case", _cases(), ids=_case_id)
 def test_golden(case):
     _, expected = _arrays(case)
     result = run_case(case)
@@ -157,3 +190,22 @@ def test_golden(case):
         assert difference.max() <= tolerance["max_abs_diff"], f"have\n{result}\nexpected\n{expected}"
     else:
         np.testing.assert_allclose(result, expected, atol=tolerance["atol"], rtol=tolerance["rtol"])
+
+
+NODE_TESTS = [case for case in _cases() if case["library"] == "onnx"]
+
+
+def test_every_resize_node_test_of_the_standard_is_vendored():
+    names = {case["test_name"] for case in NODE_TESTS}
+    assert len(NODE_TESTS) == len(names) == 39
+    assert {"test_resize_downsample_scales_linear_align_corners", "test_resize_downsample_scales_cubic_align_corners",
+            "test_resize_tf_crop_and_resize", "test_resize_tf_crop_and_resize_axes_3_2"} <= names
+
+
+@pytest.mark.parametrize("case", NODE_TESTS, ids=_case_id)
+def test_onnxruntime_preset_on_the_node_tests(case):
+    """onnxruntime's own output on each node test's model (it accepts all 39)."""
+    x, _ = _arrays(case)
+    expected = _archive(case["file"])[f"{case['id']}__onnxruntime"]
+    result = upscale_cli.resize(x, layout=case["layout"], **onnx_call(case["params"], x, compat="onnxruntime"))
+    np.testing.assert_allclose(result, expected, atol=1e-5, rtol=0)

@@ -61,16 +61,53 @@ def test_opencv_nearest_with_fx_multiplies_by_the_reciprocal():
     assert out[0, 39] == 29  # floor(39 · (1/1.3)) in double
 
 
-def test_onnx_half_pixel_floor_7_to_1_gives_2():
+def test_onnxruntime_half_pixel_floor_7_to_1_gives_2():
     x = np.arange(7, dtype=F32).reshape(1, 1, 1, 7)
-    assert resize(x, size=(1, 1), mode="nearest", rounding="floor", compat="onnx").ravel().tolist() == [2]
+    assert resize(x, size=(1, 1), mode="nearest", rounding="floor", compat="onnxruntime").ravel().tolist() == [2]
+    assert resize(x, size=(1, 1), mode="nearest", rounding="ceil", compat="onnxruntime").ravel().tolist() == [3]
+
+
+def test_onnx_standard_keeps_the_exact_tie_of_7_to_1():
+    # (0 + 0.5)/(1/7) − 0.5 in double is exactly 3: floor and ceil agree
+    x = np.arange(7, dtype=F32).reshape(1, 1, 1, 7)
+    assert resize(x, size=(1, 1), mode="nearest", rounding="floor", compat="onnx").ravel().tolist() == [3]
     assert resize(x, size=(1, 1), mode="nearest", rounding="ceil", compat="onnx").ravel().tolist() == [3]
 
 
-def test_onnx_round_modes_treat_near_halves_as_ties():
+def test_onnxruntime_round_modes_treat_near_halves_as_ties():
+    x = np.arange(9, dtype=F32).reshape(1, 1, 1, 9)
+    out = resize(x, scale=(2.4, 1), mode="nearest", align="asymmetric", rounding="round", compat="onnxruntime")
+    assert out[0, 0, 0, 18] == 8  # 18/2.4f = 7.4999995 rounds up, as a tie
+
+
+def test_onnx_standard_rounds_near_halves_by_their_double_value():
     x = np.arange(9, dtype=F32).reshape(1, 1, 1, 9)
     out = resize(x, scale=(2.4, 1), mode="nearest", align="asymmetric", rounding="round", compat="onnx")
-    assert out[0, 0, 0, 18] == 8  # 18/2.4f = 7.4999995 rounds up, as a tie
+    assert out[0, 0, 0, 18] == 7  # 18/f32(2.4) = 7.49999970 in double: below the half
+
+
+def test_onnx_standard_align_corners_divides_by_the_non_integer_length():
+    # test_resize_downsample_scales_linear_align_corners: 4 × 0.6 = 2.4 outputs wide, 2 of them kept
+    x = np.arange(1, 9, dtype=F32).reshape(1, 1, 2, 4)
+    kwargs = {"scale": 0.6, "mode": "linear", "align": "align-corners"}
+    np.testing.assert_allclose(resize(x, compat="onnx", **kwargs).ravel(), [1, 1 + 3 / 1.4], rtol=1e-6)
+    assert resize(x, compat="onnxruntime", **kwargs).ravel().tolist() == [1, 4]
+
+
+@pytest.mark.parametrize("compat", ["onnx", "onnxruntime"])
+def test_onnx_keep_aspect_ratio_maps_every_axis_with_the_common_factor(compat):
+    # keep_aspect_ratio_policy=not_larger, sizes (2, 5) on 3×7: scale min(2/3, 5/7) = 2/3 for both axes,
+    # 3×7 → 2×5, and the width mapped with r = 1.5, not 7/5 (onnxruntime 1.32 and the reference agree)
+    x = np.tile(np.arange(7, dtype=F32), (3, 1)).reshape(1, 1, 3, 7)
+    out = resize(x, size=(5, 2), fit="contain", mode="linear", compat=compat)
+    np.testing.assert_allclose(out[0, 0], [[0.25, 1.75, 3.25, 4.75, 6.0]] * 2, atol=1e-6)
+
+
+def test_onnx_standard_keep_aspect_ratio_maps_with_the_common_factor():
+    # not_larger: 2×4 into 1×3 gives the factor 0.5 on both axes, 1×2, and x = 2d + 0.5 (ties, floor side)
+    x = np.arange(1, 9, dtype=F32).reshape(1, 1, 2, 4)
+    out = resize(x, size=(3, 1), fit="contain", mode="nearest", compat="onnx")
+    assert out.ravel().tolist() == [1, 3]
 
 
 def test_output_length_rules():
@@ -80,6 +117,7 @@ def test_output_length_rules():
     assert plan_for((7, 9), scale=0.5, mode="bilinear", compat="opencv").out_shape == (4, 4)
     assert plan_for((5, 5), scale=0.5, mode="bilinear").out_shape == (3, 3)
     assert plan_for((1, 1, 5, 5), scale=0.6, mode="linear", compat="onnx").out_shape == (1, 1, 3, 3)
+    assert plan_for((1, 1, 5, 5), scale=0.6, mode="linear", compat="onnxruntime").out_shape == (1, 1, 3, 3)
     # Pillow has no scale factor: a scale takes upscale's own floor(n·S + 0.5), ratio n_in/n_out.
     plan = plan_for((5, 5), scale=0.5, mode="bilinear", compat="pillow")
     assert plan.out_shape == (3, 3) and [p.ratio for p in plan.axes] == [5 / 3, 5 / 3]
@@ -139,13 +177,20 @@ def test_pillow_runs_the_vertical_pass_first_when_the_height_shrinks_enough():
     assert out[0].tolist() == [102, 124, 147, 124, 109, 139, 139, 109, 124, 147, 124, 102]
 
 
-def test_onnx_tf_crop_and_resize_extrapolates_outside_the_input():
+@pytest.mark.parametrize("compat", ["onnx", "onnxruntime"])
+def test_onnx_tf_crop_and_resize_extrapolates_outside_the_input(compat):
     x = np.arange(4, dtype=F32).reshape(1, 1, 1, 4)
     crop = {"mode": "linear", "align": "tf-crop-and-resize", "roi": (-1 / 3, 0, 2 / 3, 1), "extrapolation_value": -7}
-    out = resize(x, size=(5, 1), compat="onnx", **crop)
+    out = resize(x, size=(5, 1), compat=compat, **crop)
     np.testing.assert_allclose(out.ravel(), [-7, -7, 0.5, 1.25, 2], atol=1e-6)
-    # an axis whose scale is exactly 1 ignores its roi altogether
-    assert resize(x, size=(4, 1), compat="onnx", **crop).ravel().tolist() == [0, 1, 2, 3]
+
+
+def test_onnxruntime_ignores_the_roi_of_an_axis_whose_scale_is_1():
+    x = np.arange(4, dtype=F32).reshape(1, 1, 1, 4)
+    crop = {"mode": "linear", "align": "tf-crop-and-resize", "roi": (-1 / 3, 0, 2 / 3, 1), "extrapolation_value": -7}
+    assert resize(x, size=(4, 1), compat="onnxruntime", **crop).ravel().tolist() == [0, 1, 2, 3]
+    # the standard crops it: x = d − 1
+    np.testing.assert_allclose(resize(x, size=(4, 1), compat="onnx", **crop).ravel(), [-7, 0, 1, 2], atol=1e-6)
 
 
 # --- where the libraries disagree (the numbers of the conventions table) -----------------
@@ -202,10 +247,20 @@ def test_native_exclude_outside_is_pillows_border_when_enlarging():
     ({"compat": "opencv", "mode": "nearest", "align": "align-corners"}, "--compat opencv has no alignment"),
     ({"reducing_gap": 2.0}, "--reducing-gap belongs to a library preset"),
     ({"compat": "pillow", "roi": (0, 0, 1, 1)}, "--roi has no meaning for --compat pillow"),
-    ({"compat": "onnx", "mode": "linear", "exclude_outside": True}, "--exclude-outside with --compat onnx"),
+    ({"compat": "onnxruntime", "mode": "linear", "exclude_outside": True}, "--exclude-outside with --compat onnxruntime"),
+    ({"compat": "onnx", "mode": "nearest", "exclude_outside": True}, "--exclude-outside with --compat onnx"),
+    ({"compat": "onnx", "mode": "nearest", "align": "tf-half-pixel-for-nn"}, "--compat onnx has no alignment"),
     ({"compat": "onnx", "mode": "linear", "roi": (0, 0, 1, 1)}, "belong to --align tf-crop-and-resize"),
+    ({"compat": "onnxruntime", "mode": "linear", "roi": (0, 0, 1, 1)}, "belong to --align tf-crop-and-resize"),
     ({"compat": "opencv", "mode": "bicubic", "linear_exact": True}, "INTER_LINEAR_EXACT"),
 ])
 def test_usage_errors(kwargs, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(")):
         resize(np.zeros((4, 4), F32), size=(2, 2), **kwargs)
+
+
+@pytest.mark.parametrize("compat", ["onnx", "onnxruntime"])
+def test_onnx_keep_aspect_ratio_that_empties_an_axis_is_refused(compat):
+    # not_larger on 1×3 into 1×1: scale 1/3, height round(1/3) = 0 (ONNX would return an empty tensor)
+    with pytest.raises(UsageError, match="keep_aspect_ratio_policy not_larger leaves no pixels on an axis of 1"):
+        resize(np.zeros((1, 1, 1, 3), F32), size=(1, 1), fit="contain", mode="linear", compat=compat)

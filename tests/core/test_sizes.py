@@ -53,6 +53,21 @@ def test_bad_scales(spec):
         parse_scale(spec)
 
 
+@pytest.mark.parametrize("spec, message", [
+    ("1e400", "bad scale '1e400': too large"),
+    ("2x1e400", "bad scale '2x1e400': too large"),
+    ("1e-400", "bad scale '1e-400': too small"),
+    ("2x", "bad scale '2x': expected a number (2, 1.5, 150%) or one per axis, x first (1.5x2)"),
+    ("x", "bad scale 'x': expected a number (2, 1.5, 150%) or one per axis, x first (1.5x2)"),
+    ("2xa", "bad scale '2xa': 'a' is not a number"),
+    ("a%", "bad scale 'a%': 'a' is not a number"),
+])
+def test_bad_scales_name_the_problem(spec, message):
+    with pytest.raises(UsageError) as caught:
+        parse_scale(spec)
+    assert str(caught.value) == message
+
+
 def lengths(sizes):
     return [s.n_out for s in sizes]
 

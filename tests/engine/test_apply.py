@@ -411,3 +411,24 @@ def test_jobs_run_once_each_and_errors_surface():
 
     with pytest.raises(RuntimeError, match="job 7"):
         engine._run_jobs(fail_on_7, list(range(20)), 2)
+
+
+def test_an_interruption_stops_the_strips_still_to_do():
+    import threading
+
+    done, main, interrupted = [], threading.current_thread(), threading.Event()
+
+    def run(job):
+        if threading.current_thread() is main:
+            while len(done) < 2:  # the helpers are at work when Ctrl-C reaches the calling thread
+                interrupted.wait(0.001)
+            interrupted.set()
+            raise KeyboardInterrupt
+        done.append(job)
+        if len(done) >= 2:
+            interrupted.wait()  # however slowly the calling thread wakes up
+
+    with pytest.raises(KeyboardInterrupt):
+        engine._run_jobs(run, list(range(200)), 3)
+    # at most three strips done before, and one more each helper took as the stop came: not the 197 others
+    assert len(done) <= 5

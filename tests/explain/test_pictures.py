@@ -141,3 +141,39 @@ def test_cli_compare_usage_errors(tmp_path, card, args, message):
     assert result.exit_code == 2
     assert result.stderr.startswith("upscale: ") and message in result.stderr
     assert not (tmp_path / "s.png").exists()
+
+
+@pytest.mark.parametrize("command, args, pixels, what", [
+    ("compare", ["--modes", "nearest,lanczos", "--diff", "nearest,lanczos"], 128 * 60, "the contact sheet"),
+    ("grid", ["--scale", "2", "--align", "align-corners", "--zoom", "10", "--crop", "0,0,3,2"], 56 * 66,
+     "the sampling grid picture"),
+])
+def test_cli_pictures_honour_max_pixels_before_drawing(tmp_path, card, command, args, pixels, what):
+    card.save(tmp_path / "card.png")
+    base = [command, str(tmp_path / "card.png"), "-o", str(tmp_path / "p.png"), *args]
+    result = CliRunner().invoke(main, [*base, "--max-pixels", str(pixels - 1)])
+    assert (result.exit_code, result.stderr) == (1, f"upscale: {tmp_path / 'card.png'}: {what} has {pixels / 1e6:.4g} "
+                                                    f"megapixels, over the limit of {(pixels - 1) / 1e6:.4g} (--max-pixels)\n")
+    assert not (tmp_path / "p.png").exists()
+    assert CliRunner().invoke(main, [*base, "--max-pixels", str(pixels)]).exit_code == 0
+
+
+def test_a_huge_grid_is_refused_at_once(tmp_path):
+    Image.new("RGB", (460, 310)).save(tmp_path / "photo.png")
+    result = CliRunner().invoke(main, ["grid", str(tmp_path / "photo.png"), "-o", str(tmp_path / "g.png"),
+                                       "--crop", "0,0,451,300"])  # 96 screen pixels per input pixel, two panels
+    assert result.exit_code == 1 and "the sampling grid picture has 2512 megapixels" in result.stderr
+    result = CliRunner().invoke(main, ["compare", str(tmp_path / "photo.png"), "-o", str(tmp_path / "g.png"), "--scale", "1000"])
+    assert result.exit_code == 1 and "the contact sheet has 9225 megapixels" in result.stderr
+
+
+def test_running_out_of_memory_anywhere_is_one_line(tmp_path, card, monkeypatch):
+    from upscale_cli.explain import pictures
+
+    def allocate(*args, **kwargs):
+        return np.empty((10**6, 10**6, 10**3))  # 8 million GB: refused by the allocator at once
+
+    monkeypatch.setattr(pictures, "contact_sheet", allocate)
+    card.save(tmp_path / "card.png")
+    result = CliRunner().invoke(main, ["compare", str(tmp_path / "card.png"), "-o", str(tmp_path / "p.png")])
+    assert (result.exit_code, result.stderr) == (1, "upscale: out of memory: needs about 8e+06 GB\n")

@@ -12,7 +12,7 @@ from upscale_cli import api
 from upscale_cli.core.errors import UsageError
 from upscale_cli.engine.apply import apply_plan
 from upscale_cli.explain.tables import trace_json
-from upscale_cli.explain.trace import build_trace, conversion_steps, parse_pixel
+from upscale_cli.explain.trace import build_trace, conversion_steps, mapping_formula, parse_pixel
 
 
 def traced(array, pixels=(), **options):
@@ -198,3 +198,13 @@ def test_printed_axis_tables_reproduce_the_whole_output(case):
         assert np.abs(values - expected).max(initial=0) <= 0.5 + 1e-9 * np.abs(values).max(initial=1)
     else:
         np.testing.assert_allclose(values, expected, rtol=1e-5, atol=1e-4)
+
+
+@pytest.mark.parametrize("compat, formula", [
+    ("onnx", "srcX = dstX × (4 − 1)/(2.4 − 1) = dstX × 2.14286"),
+    ("onnxruntime", "srcX = dstX × (4 − 1)/(2 − 1) = dstX × 3"),
+])
+def test_align_corners_formula_shows_the_resized_length_the_library_divides_by(compat, formula):
+    # the ONNX standard with scales: 4 × 0.6 = 2.4 outputs wide, 2 of them kept
+    plan = api.plan_for((1, 1, 2, 4), scale=0.6, mode="linear", align="align-corners", compat=compat)
+    assert mapping_formula(plan.axes[0], "linear", "align-corners") == formula

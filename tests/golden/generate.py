@@ -5,15 +5,18 @@ What it does
 ------------
 Calls the REAL reference libraries -- PyTorch (``torch.nn.functional``,
 ``torch.nn``), OpenCV (``cv2.resize``), Pillow (``Image.resize``) and ONNX
-``Resize`` (models built with ``onnx.helper``, executed with onnxruntime) --
+``Resize`` (models built with ``onnx.helper``, executed with onnxruntime, and
+the standard's own backend node tests) --
 on small, deterministic random inputs (fixed seeds) and writes what they
 return, so the test-suite can compare ``upscale``'s own implementation against
 the libraries number for number without having any of them installed.
 
 Outputs (all written next to this file, i.e. into ``tests/golden/``):
 
-* ``torch.npz``, ``opencv.npz``, ``pillow.npz``, ``onnx.npz``, ``nn.npz``:
-  one archive per library family.  Keys are ``<case_id>__input`` and
+* ``torch.npz``, ``opencv.npz``, ``pillow.npz``, ``onnxruntime.npz``,
+  ``onnx_node.npz`` (the ONNX standard's 39 Resize backend node tests, with
+  onnxruntime's output on the same models), ``nn.npz``: one archive per
+  library family.  Keys are ``<case_id>__input`` and
   ``<case_id>__output`` plus, for some cases, ``__indices``, ``__weight``,
   ``__bias``, ``__roi`` and ``__pool_input`` (see README.md).
 * ``manifest.json``: library versions and one record per case (id, library,
@@ -469,7 +472,7 @@ def gen_pillow(fam):
 
 
 # --------------------------------------------------------------------------
-# ONNX Resize (onnxruntime)
+# ONNX Resize as onnxruntime runs it
 # --------------------------------------------------------------------------
 
 def gen_onnx(fam):
@@ -625,6 +628,85 @@ def gen_onnx(fam):
     # tf_half_pixel_for_nn on an opset-11 model
     case((1, 1, 3, 4), "nearest", "tf_half_pixel_for_nn", scales=[1, 1, 2.0, 1.5], opset=11,
          note="Resize-11 only mode (x = (d+0.5)/scale); onnxruntime also accepts it in opset 13+ with a warning")
+    # random lengths and factors: every mode and transform, 1-pixel outputs, exact ties
+    modes = ["nearest", "linear", "cubic"]
+    nearest_modes = ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"]
+    for k in range(36):
+        mode, ctm = modes[k % 3], ctms[k % len(ctms)]
+        n_in = [int(v) for v in rng.integers(1, 12, size=2)]
+        if k % 4 == 0:   # a 1-pixel output on one axis
+            sizes = [1, 1, 1, int(rng.integers(1, 15))]
+            scales = None
+        elif k % 4 == 1:  # factors k/4: exact ties of the nearest modes and of half_pixel
+            sizes = None
+            scales = [1, 1] + [float(v) / 4 for v in rng.integers(1, 13, size=2)]
+            if any(math.floor(n * f) < 1 for n, f in zip(n_in, scales[2:])):
+                scales[2:] = [2.0, 0.5]
+                n_in = [max(n, 2) for n in n_in]
+        elif k % 4 == 2:
+            sizes = [1, 1] + [int(v) for v in rng.integers(1, 20, size=2)]
+            scales = None
+        else:
+            sizes = None
+            scales = [1, 1] + [round(float(v), 3) for v in rng.uniform(0.3, 3.0, size=2)]
+            n_in = [max(n, 4) for n in n_in]
+        kwargs = dict(nearest_mode=nearest_modes[k % 4]) if mode == "nearest" else {}
+        if mode != "nearest" and k % 5 == 0:
+            kwargs.update(antialias=1, exclude_outside=k % 2)
+        case((1, 1, *n_in), mode, ctm, scales=scales, sizes=sizes, note="random lengths and factors", **kwargs)
+
+
+# --------------------------------------------------------------------------
+# ONNX Resize backend node tests (the standard's own conformance data)
+# --------------------------------------------------------------------------
+
+def gen_onnx_node(fam):
+    """The 39 Resize node tests of onnx/backend/test/case/node/resize.py.
+
+    Their expected outputs come from the ONNX reference implementation.
+    Importing the module runs every ``export_*`` function, which records
+    (model, inputs, outputs); onnxruntime's output on the same model is
+    stored beside them (``__onnxruntime``) for the onnxruntime preset.
+    """
+    import onnx
+    import onnx.backend.test.case.node as node_cases
+    import onnx.backend.test.case.node.resize  # noqa: F401 - running the exports fills the list
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    for test in node_cases._NodeTestCases:
+        if test.model.graph.node[0].op_type != "Resize":
+            continue
+        node = test.model.graph.node[0]
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
+        (inputs, outputs), = test.data_sets
+        given = dict(zip([name for name in node.input if name], inputs))
+        arrays = {"input": given["X"], "output": outputs[0]}
+        sess = ort.InferenceSession(test.model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        y = sess.run(None, {v.name: a for v, a in zip(test.model.graph.input, inputs)})[0]
+        arrays["onnxruntime"] = y
+        d = float(np.abs(y.astype(np.float64) - outputs[0]).max()) if y.shape == outputs[0].shape else None
+        params = OrderedDict(
+            op="Resize", opset=test.model.opset_import[0].version, runtime="onnx.reference",
+            mode=attrs.get("mode", "nearest"),
+            coordinate_transformation_mode=attrs.get("coordinate_transformation_mode", "half_pixel"),
+            nearest_mode=attrs.get("nearest_mode", "round_prefer_floor"),
+            cubic_coeff_a=float(attrs.get("cubic_coeff_a", -0.75)),
+            exclude_outside=int(attrs.get("exclude_outside", 0)),
+            antialias=int(attrs.get("antialias", 0)),
+            extrapolation_value=float(attrs.get("extrapolation_value", 0.0)),
+            keep_aspect_ratio_policy=attrs.get("keep_aspect_ratio_policy", "stretch"),
+            axes=attrs.get("axes"),
+            roi=[float(v) for v in given["roi"]] if "roi" in given else None,
+            scales=[float(v) for v in given["scales"]] if "scales" in given else None,
+            sizes=[int(v) for v in given["sizes"]] if "sizes" in given else None)
+        call = "onnx %s backend node test %s (onnx/backend/test/case/node/resize.py)" % (onnx.__version__, test.name)
+        note = "expected output: the ONNX reference implementation; __onnxruntime: onnxruntime on the same model"
+        fam.add(call, params, "float32", "nchw", F32_TOL, note, arrays, output_shape=list(outputs[0].shape),
+                test_name=test.name, onnx_version=onnx.__version__,
+                onnxruntime={"accepted": True, "max_abs_diff_to_expected": d})
 
 
 # --------------------------------------------------------------------------
@@ -769,7 +851,8 @@ def main():
         (Family("torch", "torch.npz", "torch"), gen_torch),
         (Family("opencv", "opencv.npz", "opencv"), gen_opencv),
         (Family("pillow", "pillow.npz", "pillow"), gen_pillow),
-        (Family("onnx", "onnx.npz", "onnx"), gen_onnx),
+        (Family("onnxruntime", "onnxruntime.npz", "onnxruntime"), gen_onnx),
+        (Family("onnx", "onnx_node.npz", "onnx-node"), gen_onnx_node),
         (Family("nn", "nn.npz", "nn"), gen_nn),
     ]
     cases = []

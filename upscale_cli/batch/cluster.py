@@ -40,7 +40,7 @@ from typing import Callable, Sequence
 
 from .. import __version__
 from ..core.errors import ExitStatus, UsageError
-from ..io.files import STDIO
+from ..io.files import STDIO, TEMPORARY_PREFIX, TEMPORARY_SUFFIX
 from .jobs import (
     BatchSettings,
     Job,
@@ -70,10 +70,10 @@ LOCAL_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
 }
 
-#: Tasks running in this (worker) process, by batch, and batches told to stop.
-_RUNNING: dict = collections.defaultdict(set)
+#: Tasks started in this (worker) process, by batch until it is over, and batches told to stop.
+_STARTED: dict = collections.defaultdict(set)
 _STOPPED: set = set()
-_RUNNING_LOCK = threading.Lock()
+_LOCK = threading.Lock()
 
 
 def import_distributed():
@@ -160,21 +160,15 @@ def convert_files(jobs: Sequence[Job], settings: BatchSettings, planned: Sequenc
     planned (see :func:`convert_once`). A batch told to stop (:func:`_stop`)
     converts no further file.
     """
-    with _RUNNING_LOCK:
-        _RUNNING[batch].add(task)
+    with _LOCK:
+        _STARTED[batch].add(task)
     results = []
-    try:
-        for job, state in zip(jobs, planned):
-            with _RUNNING_LOCK:
-                if batch in _STOPPED:
-                    break
-            results.append(convert_once(job, settings, state))
-        return results
-    finally:
-        with _RUNNING_LOCK:
-            _RUNNING[batch].discard(task)
-            if not _RUNNING[batch]:
-                del _RUNNING[batch]
+    for job, state in zip(jobs, planned):
+        with _LOCK:
+            if batch in _STOPPED:
+                break
+        results.append(convert_once(job, settings, state))
+    return results
 
 
 def convert_once(job: Job, settings: BatchSettings, planned: tuple[int, int, int] | None) -> JobResult:
@@ -198,18 +192,17 @@ def convert_once(job: Job, settings: BatchSettings, planned: tuple[int, int, int
 def _earlier_attempt(job: Job, settings: BatchSettings) -> JobResult | None:
     """The result of converting ``job`` if its output already holds those bytes, else ``None``.
 
-    The conversion goes to a temporary file beside the output, with the
-    output's extension so that the format is the same; the output itself is
-    not touched.
+    The conversion goes to a temporary file beside the output, in the
+    output's format; the output itself is not touched.
     """
-    folder, name = os.path.split(job.output)
     try:
-        descriptor, check = tempfile.mkstemp(dir=folder, prefix=".upscale-", suffix=".part" + os.path.splitext(name)[1])
+        check = _scratch_file(os.path.dirname(job.output))
     except OSError:
         return None
-    os.close(descriptor)
+    # The format the output's extension gives, since the scratch file's says nothing.
+    fmt = settings.fmt or os.path.splitext(job.output)[1].lstrip(".") or None
     try:
-        result = run_job(replace(job, output=check), replace(settings, overwrite=True, skip_existing=False))
+        result = run_job(replace(job, output=check), replace(settings, fmt=fmt, overwrite=True, skip_existing=False))
         with contextlib.suppress(OSError):
             if result.status == "converted" and filecmp.cmp(check, job.output, shallow=False):
                 return _with_paths(result, job.source, job.output, [(check, job.output)])
@@ -219,15 +212,26 @@ def _earlier_attempt(job: Job, settings: BatchSettings) -> JobResult | None:
             os.unlink(check)
 
 
+def _scratch_file(folder: str) -> str:
+    """A new empty hidden file in ``folder``, named as a temporary file of this
+    process so that a later run removes it if this process dies before it does."""
+    descriptor, path = tempfile.mkstemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
+    os.close(descriptor)
+    return path
+
+
 def _stop(batch: str) -> list[int]:
-    """On a worker: convert no further file of ``batch``; the tasks of it still running."""
-    with _RUNNING_LOCK:
+    """On a worker: convert no further file of ``batch``; the tasks of it started here
+    (their results may not have reached the client yet)."""
+    with _LOCK:
         _STOPPED.add(batch)
-        return _running(batch)
+        return sorted(_STARTED.get(batch, ()))
 
 
-def _running(batch: str) -> list[int]:
-    return sorted(_RUNNING.get(batch, ()))
+def _forget(batch: str) -> None:
+    """On a worker: ``batch`` is over."""
+    with _LOCK:
+        _STARTED.pop(batch, None)
 
 
 def _worker_view(markers: Sequence[str]) -> tuple[str, list[str]]:
@@ -261,9 +265,7 @@ def check_workers(client, jobs: Sequence[Job]) -> None:
     markers = []
     for folder in sorted({_existing_folder(os.path.dirname(job.output)) for job in jobs}):
         with contextlib.suppress(OSError):
-            descriptor, marker = tempfile.mkstemp(dir=folder, prefix=".upscale-", suffix=".part")
-            os.close(descriptor)
-            markers.append(marker)
+            markers.append(_scratch_file(folder))
     try:
         answers = client.run(_worker_view, markers)
     except Exception as error:  # a worker without upscale cannot even load the function
@@ -353,14 +355,16 @@ def _submit(client, cwd: str, jobs: list[Job], settings: BatchSettings, report: 
     except BaseException:
         _stop_tasks(client, batch, pending, report_task)
         raise
+    finally:
+        client.run(_forget, batch, on_error="ignore")
 
 
 def _stop_tasks(client, batch: str, pending: dict, report_task: Callable) -> None:
-    """Cancel the tasks of ``batch`` not started; wait for the running ones to finish
-    the file they are writing (at most :data:`STOP_TIMEOUT`) and report what they did."""
+    """Cancel the tasks of ``batch`` not started; wait for the others to finish the
+    file they are writing (at most :data:`STOP_TIMEOUT`) and report what they did."""
     distributed = import_distributed()
-    running = {task for tasks in client.run(_stop, batch, on_error="ignore").values() for task in tasks}
-    ending = {future for future, (task, _, _) in pending.items() if task in running or future.done()}
+    started = {task for tasks in client.run(_stop, batch, on_error="ignore").values() for task in tasks}
+    ending = {future for future, (task, _, _) in pending.items() if task in started or future.done()}
     client.cancel([future for future in pending if future not in ending])
     with contextlib.suppress(distributed.TimeoutError):
         distributed.wait(ending, timeout=STOP_TIMEOUT)
@@ -378,7 +382,7 @@ def run_on_cluster(client, jobs: list[Job], settings: BatchSettings, *, reporter
     standard input or writes standard output, or when the workers fail
     :func:`check_workers`.
     """
-    runnable = [job for job in jobs if not job.error]
+    runnable = [job for job in jobs if job.runnable]
     if any(STDIO in (job.source, job.output) for job in runnable):
         raise UsageError("--cluster: standard input and output (-) cannot go to a cluster; give files")
     cwd = os.getcwd()

@@ -8,6 +8,8 @@ actually produced the file.
 from __future__ import annotations
 
 import os
+import re
+import string
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any, Callable
@@ -23,6 +25,7 @@ from ..api import (
     resize_image_traced,
     resize_samples,
 )
+from ..core.choices import NN_MODES
 from ..core.errors import UpscaleError, UsageError
 from ..core.plan import ResizePlan
 from ..core.sizes import output_sizes, parse_scale, parse_size
@@ -236,6 +239,31 @@ def format_extension(fmt: str) -> str:
 
 #: Name of an output beside its input.
 BESIDE_TEMPLATE = "{stem}@{tag}.{ext}"
+#: Every ``{tag}`` this tool writes: a scale (``2x``, ``1.5x``), a size
+#: (``640x480``, ``7`` for 1-D) or an NN mode's output size (``unpool-8x8``).
+TAG_PATTERN = r"(?:(?:{modes})-)?\d+(?:x\d+)*|\d[\d.e+-]*x".format(modes="|".join(map(re.escape, NN_MODES)))
+_FIELD_PATTERNS = {"ext": r"[^./\\]+", "width": r"\d+", "height": r"\d+", "tag": TAG_PATTERN}
+
+
+def output_name_pattern(template: str) -> re.Pattern | None:
+    """A pattern matching every name :func:`output_name` can give with
+    ``template``, the input's stem in the group ``stem``.
+
+    ``None`` when the template has no ``{stem}`` or adds nothing to the
+    stem but the extension (``{stem}.{ext}``): its names cannot be told
+    apart from inputs.
+    """
+    if template.format(stem="", ext="", width="", height="", tag="") in ("", "."):
+        return None
+    parts, has_stem = [], False
+    for literal, field_name, _, _ in string.Formatter().parse(template):
+        parts.append(re.escape(literal))
+        if field_name == "stem":
+            parts.append("(?P=stem)" if has_stem else "(?P<stem>.+)")
+            has_stem = True
+        elif field_name is not None:
+            parts.append(f"(?:{_FIELD_PATTERNS[field_name]})")
+    return re.compile("".join(parts)) if has_stem else None
 
 
 def output_name(path: str, template: str, *, tag: str, fmt: str | None, fallback_fmt: str, lengths=()) -> str:

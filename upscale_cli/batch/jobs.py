@@ -24,13 +24,16 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
-from ..core.errors import ExitStatus, InputError, UpscaleError, UsageError
+from ..core.errors import ExitStatus, InputError, UpscaleError, UsageError, out_of_memory
 from ..io.files import (
     STDIO,
     check_pixels,
+    format_for,
+    has_signature,
     output_format,
     probe,
     read_input,
+    remove_stale_temporaries,
     remove_temporaries,
 )
 from .convert import (
@@ -39,6 +42,7 @@ from .convert import (
     ResizeRequest,
     convert_file,
     output_name,
+    output_name_pattern,
     output_tag,
 )
 
@@ -103,13 +107,21 @@ class Source:
 
 @dataclass(frozen=True)
 class Job:
-    """One input and its output; ``error`` if it failed before it ran."""
+    """One input and its output; ``error`` if it failed before it ran, ``skip``
+    (the line saying why) if it is left out on purpose; ``pixels``: the
+    output's, all frames (0 when not known before reading)."""
 
     source: str
     output: str | None = None
     shape: str = ""
     error: str | None = None
     exit_status: int = ExitStatus.SOME_INPUTS_FAILED
+    skip: str | None = None
+    pixels: int = 0
+
+    @property
+    def runnable(self) -> bool:
+        return not (self.error or self.skip)
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,8 @@ class JobResult:
     bytes_out: int = 0
     #: Lines about what the output's format lost (see :func:`upscale_cli.io.modes.prepare`).
     notes: tuple = ()
+    #: A line every reporter shows, even a quiet one: an existing file was replaced.
+    warning: str = ""
 
 
 @dataclass
@@ -192,15 +206,40 @@ def _wanted(name: str, extensions: frozenset) -> bool:
     return not name.startswith(".") and os.path.splitext(name)[1].lower() in extensions
 
 
-def _folder_files(folder: str, recursive: bool, exclude: str | None, extensions: frozenset) -> list[str]:
-    found = []
-    for root, folders, files in os.walk(folder):
-        folders[:] = sorted(
-            d for d in folders
-            if recursive and not d.startswith(".") and os.path.realpath(os.path.join(root, d)) != exclude
-        )
+def _folder_files(folder: str, recursive: bool, exclude: str | None, extensions: frozenset) -> tuple[list[str], list[Job]]:
+    """Image files under ``folder`` and the folders that could not be read or are left out.
+
+    Links to files are taken like files. Under ``recursive``, a link to a
+    folder is followed unless its target is inside ``folder`` (walked
+    anyway) or was already followed, which also ends every link loop.
+    """
+    found, problems = [], []
+    inside, followed = os.path.realpath(folder), set()
+
+    def unreadable(error: OSError) -> None:
+        problems.append(Job(error.filename, error=_folder_error(error)))
+
+    for root, folders, files in os.walk(folder, onerror=unreadable, followlinks=True):
+        kept = []
+        for name in sorted(folders) if recursive else ():
+            path = os.path.join(root, name)
+            target = os.path.realpath(path)
+            if name.startswith(".") or target == exclude:
+                continue
+            if os.path.islink(path):
+                if _inside(target, inside) or target == inside or target in followed:
+                    problems.append(Job(path, skip=f"{path}: skipped: a link to the folder {target}, which this batch reads already"))
+                    continue
+                followed.add(target)
+            kept.append(name)
+        folders[:] = kept
         found.extend(os.path.normpath(os.path.join(root, f)) for f in sorted(files) if _wanted(f, extensions))
-    return found
+    return found, problems
+
+
+def _folder_error(error: OSError) -> str:
+    reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error)).lower()
+    return f"{error.filename}: cannot read this folder: {reason}"
 
 
 def _pattern_base(pattern: str) -> str:
@@ -219,38 +258,32 @@ def _inside(path: str, folder: str) -> bool:
 
 
 def collect_sources(inputs: Sequence[str], *, recursive: bool = False, exclude: str | None = None) -> tuple[list[Source], list[Job]]:
-    """Files to convert from files, folders and glob patterns, and inputs that gave none.
+    """Files to convert from files, folders and glob patterns, and the inputs that give none.
 
     A folder gives its image files (with ``recursive``, those of its
     sub-folders too, hidden ones skipped), relative to the folder; a pattern
     gives the files it matches, relative to its folder part; a file is
     relative to its own folder. The folder ``exclude`` (the output folder) is
-    never entered. The same file named twice is converted once.
+    never entered. The same file found twice (named twice, or through a
+    link) is converted once, under its own name rather than a link's; every
+    other path to it is a skipped :class:`Job` saying so, as are links to
+    folders read already; folders that cannot be read and inputs that give
+    no file are failed jobs.
     """
     extensions = _image_extensions()
     exclude = os.path.realpath(exclude) if exclude else None
-    sources, failures, seen = [], [], set()
-
-    def add(path: str, base: str, explicit: bool) -> None:
-        key = os.path.realpath(path)
-        if key in seen:
-            return
-        if not explicit and exclude and _inside(exclude, os.path.realpath(base)) and _inside(key, exclude):
-            return  # in an output folder nested in the input folder
-        seen.add(key)
-        sources.append(Source(path, os.path.relpath(path, base), explicit))
-
+    found, problems = [], []
     for item in inputs:
         if item == STDIO:
-            sources.append(Source(STDIO, STDIO))
+            found.append(Source(STDIO, STDIO))
         elif os.path.isdir(item):
-            files = _folder_files(item, recursive, exclude, extensions)
-            if not files:
-                failures.append(Job(item, error=f"{item}: no image files in this folder" + ("" if recursive else " (use -r for sub-folders)")))
-            for path in files:
-                add(path, item, False)
+            files, unread = _folder_files(item, recursive, exclude, extensions)
+            problems.extend(unread)
+            if not files and not any(j.error for j in unread):
+                problems.append(Job(item, error=f"{item}: no image files in this folder" + ("" if recursive else " (use -r for sub-folders)")))
+            found.extend(Source(p, os.path.relpath(p, item), False) for p in files if not _in_output(p, item, exclude))
         elif os.path.lexists(item) or not glob.has_magic(item):
-            add(item, os.path.dirname(item), True)
+            found.append(Source(item, os.path.relpath(item, os.path.dirname(item))))
         else:
             base = _pattern_base(item)
             matches = [
@@ -258,10 +291,39 @@ def collect_sources(inputs: Sequence[str], *, recursive: bool = False, exclude: 
                 if os.path.isfile(p) and _wanted(os.path.basename(p), extensions)
             ]
             if not matches:
-                failures.append(Job(item, error=f"{item}: no image files match"))
-            for path in matches:
-                add(path, base, False)
-    return sources, failures
+                problems.append(Job(item, error=f"{item}: no image files match"))
+            found.extend(Source(p, os.path.relpath(p, base), False) for p in matches if not _in_output(p, base, exclude))
+    sources, duplicates = _once_each(found)
+    return sources, problems + duplicates
+
+
+def _in_output(path: str, base: str, exclude: str | None) -> bool:
+    """Whether ``path`` lies in an output folder nested in the input folder ``base``."""
+    return bool(exclude) and _inside(exclude, os.path.realpath(base)) and _inside(os.path.realpath(path), exclude)
+
+
+def _once_each(found: list[Source]) -> tuple[list[Source], list[Job]]:
+    """Each file once, in order: a path without links wins over one through links."""
+    chosen: dict[str, Source] = {}
+    for source in found:
+        key = _file_key(source.path)
+        if key not in chosen or (_through_link(chosen[key].path) and not _through_link(source.path)):
+            chosen[key] = source
+    winners = {id(s) for s in chosen.values()}
+    sources = [s for s in found if id(s) in winners]
+    skipped = [
+        Job(s.path, skip=f"{s.path}: skipped: the same file as {chosen[_file_key(s.path)].path}")
+        for s in found if id(s) not in winners
+    ]
+    return sources, skipped
+
+
+def _file_key(path: str) -> str:
+    return path if path == STDIO else os.path.realpath(path)
+
+
+def _through_link(path: str) -> bool:
+    return os.path.realpath(path) != os.path.abspath(path)
 
 
 # --- naming outputs ---------------------------------------------------------------------
@@ -300,27 +362,33 @@ def plan_job(source: Source, settings: BatchSettings, folder: bool) -> Job:
         output = _output_path(source, settings, folder, out_lengths, header.format)
     except UpscaleError as error:
         return Job(source.path, error=str(error), exit_status=error.exit_status)
-    return Job(source.path, output, _shape_text(header.lengths, out_lengths))
+    return Job(source.path, output, _shape_text(header.lengths, out_lengths), pixels=pixels)
 
 
 def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
     """Every input's job, in input order; inputs that cannot run carry their error.
 
-    Files found in folders or by patterns that are the output of another
-    job (an earlier run's ``photo@2x.png`` beside ``photo.png``) are left
-    out; two jobs writing one output, or an output replacing its own input,
+    Files found in folders or by patterns that are named as outputs (see
+    :func:`output_origins`), or are the output of another job, are skipped
+    jobs; two jobs writing one output, or an output replacing its own input,
     are errors.
     """
     folder = output_is_folder(settings.output, inputs)
-    sources, failures = collect_sources(inputs, recursive=settings.recursive, exclude=settings.output if folder else None)
+    if folder:
+        check_output_folder(settings.output, inputs)
+    sources, others = collect_sources(inputs, recursive=settings.recursive, exclude=settings.output if folder else None)
+    origins = output_origins(sources, settings.name)
     jobs = [plan_job(s, settings, folder) for s in sources]
-    outputs = {os.path.realpath(j.output): j.source for j in jobs if j.output and j.output != STDIO}
+    for job in jobs:
+        if job.output and job.output != STDIO:
+            origins.setdefault(os.path.realpath(job.output), job.source)
     planned, claimed = [], {}
     for source, job in zip(sources, jobs):
         here = os.path.realpath(source.path)
-        if not source.explicit and outputs.get(here, source.path) != source.path:
-            continue  # an output of this batch (e.g. from an earlier run), not an input
-        if job.output and job.output != STDIO:
+        origin = None if source.explicit else origins.get(here)
+        if origin not in (None, source.path):
+            job = Job(source.path, skip=f"{source.path}: skipped: named as an output of {origin} (give it by name to resize it)")
+        elif job.output and job.output != STDIO:
             there = os.path.realpath(job.output)
             if there == here:
                 job = replace(job, error=f"{source.path}: the output would replace the input; choose -o, --name or --suffix")
@@ -328,7 +396,52 @@ def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
                 job = replace(job, error=f"{source.path}: same output {job.output} as {claimed[there]}")
             claimed.setdefault(there, source.path)
         planned.append(job)
-    return failures + planned
+    return others + planned
+
+
+def output_origins(sources: Sequence[Source], template: str | None) -> dict[str, str]:
+    """Sources named as outputs of another source in their folder: real path → that source.
+
+    A name is an output's when it is what :data:`BESIDE_TEMPLATE` or
+    ``template`` (``--name``/``--suffix``) gives for another file of the same
+    folder with any tag, size and extension: ``a@2x.png``, ``a@640x480.jpg``
+    and ``a@2x@3x.png`` beside ``a.png``.
+    """
+    patterns = [p for p in (output_name_pattern(BESIDE_TEMPLATE), template and output_name_pattern(template)) if p]
+    stems = {}
+    for source in sources:
+        folder, name = os.path.split(source.path)
+        stems.setdefault((folder, os.path.splitext(name)[0]), source.path)
+    origins = {}
+    for source in sources:
+        folder, name = os.path.split(source.path)
+        origin = _origin(folder, name, stems, patterns)
+        if origin not in (None, source.path):
+            origins[os.path.realpath(source.path)] = origin
+    return origins
+
+
+def _origin(folder: str, name: str, stems: dict, patterns: list, depth: int = 0) -> str | None:
+    """The file ``name`` is an output of, through outputs of outputs (``a@2x@3x.png``)."""
+    for pattern in patterns:
+        match = pattern.fullmatch(name)
+        if match and match["stem"] != os.path.splitext(name)[0]:
+            stem = match["stem"]
+            extension = os.path.splitext(name)[1]
+            origin = stems.get((folder, stem)) or (depth < 8 and _origin(folder, stem + extension, stems, patterns, depth + 1))
+            if origin:
+                return origin
+    return None
+
+
+def check_output_folder(output: str, inputs: Sequence[str]) -> None:
+    """Refuse an output folder that is an existing file, or an image file's name, for several inputs."""
+    if output.endswith(("/", os.sep)) or os.path.isdir(output):
+        return
+    if os.path.lexists(output):
+        raise UsageError(f"-o {output}: is a file, but several inputs need an output folder")
+    if os.path.splitext(output)[1].lower() in _image_extensions():
+        raise UsageError(f"-o {output}: several inputs need an output folder, not an image file (end it with / for a folder)")
 
 
 # --- running jobs -----------------------------------------------------------------------
@@ -343,27 +456,70 @@ def is_complete(path: str) -> bool:
     return True
 
 
+def is_redoable(path: str, fmt: str | None) -> bool:
+    """Whether a broken ``path`` is an output this tool could have begun: it
+    starts with the signature of the format it would be written in now
+    (``fmt`` forced, else from its name). Anything else is not ours to replace."""
+    try:
+        expected = format_for(path, fmt, "")
+        with open(path, "rb") as handle:
+            prefix = handle.read(16)  # as much as Pillow's signature checks read
+    except (UpscaleError, OSError):
+        return False
+    return has_signature(prefix, expected)
+
+
+def _existing_output(job: Job, settings: BatchSettings) -> JobResult | str | None:
+    """What to do with an output that exists: a result (kept or refused), or how it is replaced.
+
+    ``None``: it does not exist. A string: it is replaced, and this is the
+    line saying so (empty with ``--overwrite``, which asked for it).
+    """
+    output = job.output
+    if output == STDIO or not os.path.lexists(output):
+        return None
+    if settings.overwrite:
+        return ""
+    if not settings.skip_existing:
+        return JobResult(job.source, output, "failed", f"{output}: already exists (use --overwrite to replace it or --skip-existing to keep it)", ExitStatus.SOME_INPUTS_FAILED)
+    if is_complete(output):
+        return JobResult(job.source, output, "skipped", f"{job.source} → {output} exists, skipped")
+    if is_redoable(output, settings.fmt):
+        return f"{output}: exists but is incomplete (an interrupted earlier run?): made again"
+    return JobResult(job.source, output, "failed", f"{output}: exists and is not an image this tool could have written; kept (use --overwrite to replace it)", ExitStatus.SOME_INPUTS_FAILED)
+
+
+def _make_folder(output: str) -> None:
+    folder = os.path.dirname(output)
+    if output == STDIO or not folder:
+        return
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        reason = "permission denied" if isinstance(error, PermissionError) else error.strerror or str(error)
+        raise InputError(f"{output}: cannot create the folder {folder}: {reason}") from None
+
+
 def run_job(job: Job, settings: BatchSettings) -> JobResult:
     """Convert one file; every expected problem becomes a failed :class:`JobResult`."""
     if job.error:
         return JobResult(job.source, job.output, "failed", job.error, job.exit_status)
-    output, overwrite = job.output, settings.overwrite
+    if job.skip:
+        return JobResult(job.source, None, "skipped", job.skip)
+    output = job.output
     try:
-        if output != STDIO and os.path.lexists(output):
-            if settings.skip_existing and is_complete(output):
-                return JobResult(job.source, output, "skipped", f"{job.source} → {output} exists, skipped")
-            if not (settings.skip_existing or overwrite):
-                raise InputError(f"{output}: already exists (use --overwrite to replace it or --skip-existing to keep it)")
-            overwrite = True  # --skip-existing redoes an incomplete output
-        if output != STDIO and os.path.dirname(output):
-            os.makedirs(os.path.dirname(output), exist_ok=True)
-        conversion = convert_file(job.source, settings.request, output=output, fmt=settings.fmt, overwrite=overwrite, options=settings.image)
+        existing = _existing_output(job, settings)
+        if isinstance(existing, JobResult):
+            return existing
+        _make_folder(output)
+        conversion = convert_file(job.source, settings.request, output=output, fmt=settings.fmt,
+                                  overwrite=existing is not None, options=settings.image)
     except UpscaleError as error:
         return JobResult(job.source, output, "failed", str(error), error.exit_status)
     except OSError as error:
-        return JobResult(job.source, output, "failed", f"{job.source}: {error.strerror or error}", ExitStatus.SOME_INPUTS_FAILED)
-    except MemoryError:
-        return JobResult(job.source, output, "failed", f"{job.source}: out of memory (try a smaller --max-pixels)", ExitStatus.SOME_INPUTS_FAILED)
+        return JobResult(job.source, output, "failed", f"{error.filename or job.source}: {error.strerror or error}", ExitStatus.SOME_INPUTS_FAILED)
+    except MemoryError as error:  # the estimate when NumPy gives none: the output's pixels at 4 bytes (RGBA)
+        return JobResult(job.source, output, "failed", str(out_of_memory(job.source, error, job.pixels * 4)), ExitStatus.SOME_INPUTS_FAILED)
     except Exception as error:  # a bug: one line, the batch goes on, unless --debug
         if settings.debug:
             raise
@@ -373,18 +529,32 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
     return JobResult(
         job.source, output, "converted", f"{conversion.source.name} → {output} ({shape})",
         bytes_in=conversion.source.n_bytes, bytes_out=conversion.n_bytes, notes=tuple(conversion.notes),
+        warning=existing or "",
     )
 
 
-def _stop_worker(signum, frame):
+#: How often a worker checks that the process that started it is still there (seconds).
+PARENT_CHECK_SECONDS = 0.5
+
+
+def _stop_worker(signum=None, frame=None):
     """A worker told to stop deletes its temporary files and exits at once."""
     remove_temporaries()
     os._exit(ExitStatus.INTERRUPTED)
 
 
-def _init_worker() -> None:
+def _watch_parent(parent: int) -> None:
+    """Stop this worker once its parent is gone: a parent killed outright
+    (SIGKILL, the out-of-memory killer) cannot stop its workers itself."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    _stop_worker()
+
+
+def _init_worker(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
     signal.signal(signal.SIGTERM, _stop_worker)
+    threading.Thread(target=_watch_parent, args=(parent,), name="upscale-parent-watch", daemon=True).start()
 
 
 def _interrupt(signum, frame):
@@ -404,15 +574,47 @@ def _signal_handler(signum, handler):
         signal.signal(signum, previous)
 
 
-def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Callable[[JobResult], None]) -> None:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+class PoolUnavailable(Exception):
+    """Worker processes could not be started; the message says why."""
 
+
+def _start_pool(workers: int):
+    """A process pool whose first worker is known to run, or :class:`PoolUnavailable`."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    executor = None
     # spawn, not fork: the parent has threads (progress display) that a fork could copy mid-lock.
     # Workers start while SIGINT is ignored and inherit that, so Ctrl-C reaches only the parent.
+    try:
+        with _signal_handler(signal.SIGINT, signal.SIG_IGN):
+            executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                           initializer=_init_worker, initargs=(os.getpid(),))
+            probe = executor.submit(os.getpid)
+        probe.result()
+    except BaseException as error:
+        if executor is not None:
+            _stop_pool(executor)
+        if isinstance(error, Exception):  # OSError, BrokenProcessPool, no sem_open...: run here instead
+            raise PoolUnavailable(f"{type(error).__name__}: {error}") from None
+        raise
+    return executor
+
+
+def _stop_pool(executor) -> None:
+    """Stop the workers at once (each removes its temporaries) and let the pool go."""
+    for process in list(getattr(executor, "_processes", {}).values()):
+        with contextlib.suppress(OSError, AttributeError):  # AttributeError: a process that never started
+            process.terminate()  # runs _stop_worker
+    executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Callable[[JobResult], None]) -> None:
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    executor = _start_pool(workers)
     with _signal_handler(signal.SIGINT, signal.SIG_IGN):
-        executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker)
         futures = {executor.submit(run_job, job, settings): job for job in jobs}
     try:
         for future in as_completed(futures):
@@ -424,8 +626,7 @@ def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Ca
     except BaseException:
         for future in futures:
             future.cancel()
-        for process in list(getattr(executor, "_processes", {}).values()):
-            process.terminate()  # runs _stop_worker: temporaries removed
+        _stop_pool(executor)
         raise
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
@@ -445,7 +646,10 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
 
     ``reporter`` (see :mod:`upscale_cli.batch.progress`) sees every result as it
     comes. Ctrl-C or SIGTERM stops the run: workers are stopped, their
-    temporary files removed, and the summary says ``interrupted``.
+    temporary files removed, and the summary says ``interrupted``. Workers
+    also stop when this process dies. Temporary files that killed runs left
+    in the output folders are removed first; when worker processes cannot
+    be started, the reporter is told why and the jobs run in this process.
     ``runner(jobs, settings, report)``, when given, runs the jobs that can run
     instead of local processes (a Dask cluster: :mod:`.cluster`), passing
     each result to ``report`` as it comes.
@@ -454,7 +658,7 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
 
     reporter = reporter or NullReporter()
     summary = Summary(total=len(jobs))
-    workers = min(workers or default_workers(), max(1, sum(1 for j in jobs if not j.error)))
+    workers = min(workers or default_workers(), max(1, sum(1 for j in jobs if j.runnable)))
 
     def report(result: JobResult) -> None:
         summary.add(result)
@@ -463,22 +667,34 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
     reporter.start(len(jobs))
     try:
         with _signal_handler(signal.SIGTERM, _interrupt):
-            for job in (j for j in jobs if j.error):
+            for job in (j for j in jobs if not j.runnable):
                 report(run_job(job, settings))
-            runnable = [j for j in jobs if not j.error]
-            if runner is not None:
-                runner(runnable, settings, report)
-            elif workers <= 1:
-                for job in runnable:
-                    report(run_job(job, settings))
-            else:
-                _run_pool(runnable, settings, workers, report)
+            runnable = [j for j in jobs if j.runnable]
+            for path in clean_output_folders(runnable):
+                reporter.note(f"{path}: removed, an unfinished file of a run that was killed")
+            try:
+                if runner is not None:
+                    runner(runnable, settings, report)
+                    runnable = []
+                elif workers > 1:
+                    _run_pool(runnable, settings, workers, report)
+                    runnable = []
+            except PoolUnavailable as error:
+                reporter.note(f"cannot start worker processes ({error}); converting in this process")
+            for job in runnable:
+                report(run_job(job, settings))
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
         summary.seconds = time.monotonic() - summary.started
         reporter.finish(summary)
     return summary
+
+
+def clean_output_folders(jobs: Sequence[Job]) -> list[str]:
+    """Remove stale temporary files from the folders ``jobs`` write to; returns their paths."""
+    folders = {os.path.dirname(os.path.abspath(j.output)) for j in jobs if j.output and j.output != STDIO}
+    return [path for folder in sorted(folders) for path in remove_stale_temporaries(folder)]
 
 
 def run_batch(inputs: Sequence[str], settings: BatchSettings, *, workers: int | None = None, reporter=None) -> Summary:

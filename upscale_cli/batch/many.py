@@ -92,5 +92,7 @@ def convert_many(
         summary = run_on_cluster(client, jobs, settings, reporter=collector)
     if summary.interrupted:
         raise KeyboardInterrupt
-    order = {job.source: index for index, job in enumerate(jobs)}
+    order: dict[str, int] = {}
+    for index, job in enumerate(jobs):
+        order.setdefault(job.source, index)
     return sorted(collector.results, key=lambda result: order[result.source])

@@ -21,7 +21,7 @@ from ..core.choices import NN_MODES, NN_OPTION_FLAGS, UNPOOL_POSITIONS
 from ..core.errors import UsageError
 from ..core.sizes import match_axes, parse_scale, parse_size
 from ..engine.apply import check_dtype, to_dtype
-from ..io.files import STDIO, Loaded, format_for, read_input, write_output
+from ..io.files import DEFAULT_MAX_PIXELS, STDIO, Loaded, format_for, read_input, write_output
 from .convert import default_output
 
 #: The request fields each variant of the NN modes uses.
@@ -30,7 +30,7 @@ VARIANT_OPTIONS = {
     "bed-of-nails": ("scale", "position"),
     "pixel-shuffle": ("scale",),
     "pixel-unshuffle": ("scale",),
-    "deconv-bilinear": ("kernel", "scale"),
+    "deconv-bilinear": ("kernel", "scale", "stride"),
     "deconv": ("kernel", "bias", "stride", "padding", "output_padding", "dilation", "groups"),
 }
 REQUIRED_OPTIONS = {
@@ -38,7 +38,7 @@ REQUIRED_OPTIONS = {
     "bed-of-nails": ("scale",),
     "pixel-shuffle": ("scale",),
     "pixel-unshuffle": ("scale",),
-    "deconv-bilinear": ("scale",),
+    "deconv-bilinear": (),  # --scale or --stride, checked in NNRequest.check
     "deconv": (),
 }
 #: What to use instead of an option that does not apply.
@@ -46,7 +46,6 @@ HINTS = {
     ("deconv", "scale"): "; the factor of a kernel file is --stride",
     ("unpool", "scale"): "; with --indices the size follows from --kernel-size, --stride, --padding or --size",
     ("bed-of-nails", "kernel_size"): "; give --indices, or --scale alone for bed of nails",
-    ("deconv-bilinear", "stride"): "; the factor of the bilinear kernel is --scale",
 }
 VARIANT_NAMES = {
     "unpool": "--mode unpool with --indices",
@@ -117,6 +116,8 @@ class NNRequest:
         for name in REQUIRED_OPTIONS[variant]:
             if getattr(self, name) is None:
                 raise UsageError(f"{VARIANT_NAMES[variant]} needs {NN_OPTION_FLAGS[name]}")
+        if variant == "deconv-bilinear" and self.scale is None and self.stride is None:
+            raise UsageError(f"{VARIANT_NAMES[variant]} needs --scale or --stride (the factor)")
 
 
 @dataclass
@@ -155,6 +156,23 @@ def integer_factors(scale: str, dims: int) -> tuple[int, ...]:
     if any(f.denominator != 1 for f in factors):
         raise UsageError(f"scale {scale!r}: this mode needs whole-number factors")
     return tuple(int(f) for f in reversed(factors))
+
+
+def bilinear_factors(request: NNRequest, dims: int) -> tuple[int, ...]:
+    """The factors of the FCN bilinear kernel in array order: ``--scale`` (x first) or ``--stride``.
+
+    A PyTorch user writes the stride (``ConvTranspose2d(..., stride=2)``),
+    which for this kernel is the factor; both may be given if they agree.
+    ``request.check()`` has made sure that one of them is given.
+    """
+    by_scale = None if request.scale is None else integer_factors(request.scale, dims)
+    by_stride = None
+    if request.stride is not None:
+        by_stride = nn.per_axis(_axis_ints(request.stride, "--stride"), dims, "--stride", 1)
+    if by_scale is not None and by_stride is not None and by_scale != by_stride:
+        raise UsageError(f"--stride {request.stride} and --scale {request.scale} disagree: the stride of the bilinear "
+                         f"kernel is its factor ({_text(by_stride)} against {_text(by_scale)} in PyTorch order)")
+    return by_scale or by_stride
 
 
 def _text(values) -> str:
@@ -215,7 +233,7 @@ def apply_nn(x: np.ndarray, request: NNRequest, operands: Optional[dict] = None)
         name = variant.replace("-", "_")
         return NNOperation(variant, f"F.{name}(x, {q})", x, operator(x, q), {"q": q})
     if variant == "deconv-bilinear":
-        factors = integer_factors(request.scale, dims)
+        factors = bilinear_factors(request, dims)
         arguments = nn.bilinear_deconv_arguments(x, factors)
         result = nn.conv_transpose(x, **arguments)
         weight, padding, groups = arguments["weight"], arguments["padding"], arguments["groups"]
@@ -330,15 +348,16 @@ def nn_convert_file(
     fmt: Optional[str] = None,
     overwrite: bool = False,
     before_write: Optional[Callable[[NNConversion], None]] = None,
+    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
 ) -> NNConversion:
     """Read ``path``, apply the NN operation and write the result safely.
 
     The default output is ``NAME@<mode>-WxH.EXT`` beside the input (output
     size x first), standard output for standard input. ``before_write``
     sees the conversion before anything is written, so a problem it raises
-    leaves no output behind.
+    leaves no output behind. An input over ``max_pixels`` is not decoded.
     """
-    loaded = read_input(path)
+    loaded = read_input(path, max_pixels=max_pixels)
     conversion = nn_convert_loaded(loaded, request)
     if before_write is not None:
         before_write(conversion)

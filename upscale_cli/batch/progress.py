@@ -1,7 +1,7 @@
 """Reporting a batch as it runs: a Rich progress bar on a terminal, plain lines elsewhere.
 
-Every reporter has the same three methods, ``start(total)``,
-``update(result)`` and ``finish(summary)``; :func:`make_reporter` picks one
+Every reporter has the same four methods, ``start(total)``,
+``note(line)``, ``update(result)`` and ``finish(summary)``; :func:`make_reporter` picks one
 once, so the batch loop never asks how it is being shown. Everything goes to
 standard error: standard output stays free for ``-o -``.
 """
@@ -43,6 +43,9 @@ class NullReporter:
     def start(self, total: int) -> None:
         pass
 
+    def note(self, line: str) -> None:
+        """Something the user must know that is about no one file (shown even when quiet)."""
+
     def update(self, result) -> None:
         pass
 
@@ -53,7 +56,8 @@ class NullReporter:
 class PlainReporter(NullReporter):
     """One line per file and a summary line; no control codes.
 
-    ``quiet`` keeps only failures (and the summary of an interrupted run).
+    ``quiet`` keeps only failures, warnings (an existing file was replaced)
+    and the summary of an interrupted run.
     The summary is printed for more than one input, or when interrupted.
     """
 
@@ -66,13 +70,18 @@ class PlainReporter(NullReporter):
         stream.write(line + "\n")
         stream.flush()
 
+    def note(self, line: str) -> None:
+        self._print(f"upscale: {line}")
+
     def update(self, result) -> None:
+        if result.warning:
+            self.note(result.warning)
         if result.status == "failed":
             self._print(f"upscale: {result.message}")
         elif not self.quiet:
             self._print(result.message)
             for note in result.notes:
-                self._print(f"upscale: {note}")
+                self.note(note)
 
     def finish(self, summary) -> None:
         if summary.interrupted or (summary.total > 1 and not self.quiet):
@@ -80,7 +89,8 @@ class PlainReporter(NullReporter):
 
 
 class RichReporter(NullReporter):
-    """A live bar (done/total, files per second, time left, last file) and a summary table."""
+    """A live bar (done/total, files per second, time left, last file), a line
+    for each file not converted, and a summary table."""
 
     def __init__(self, console):
         self.console = console
@@ -109,9 +119,17 @@ class RichReporter(NullReporter):
         self.task = self.progress.add_task("upscale", total=total, rate="", current="")
         self.progress.start()
 
+    def note(self, line: str) -> None:
+        self.console.print(f"upscale: {line}", markup=False, highlight=False)
+
     def update(self, result) -> None:
+        # the bar stands for the converted files; whatever else happened gets its own line
+        if result.warning:
+            self.note(result.warning)
+        if result.status == "skipped":
+            self.console.print(result.message, markup=False, highlight=False)
         for line in [result.message] if result.status == "failed" else result.notes:
-            self.console.print(f"upscale: {line}", markup=False, highlight=False)
+            self.note(line)
         self.progress.advance(self.task)
         speed = self.progress.tasks[0].speed
         self.progress.update(self.task, rate=f"{speed:.1f} files/s" if speed else "", current=result.source)

@@ -22,7 +22,7 @@ from ..core.choices import (
     NN_MODES,
     ROUNDINGS,
 )
-from ..core.errors import ExitStatus, UpscaleError, UsageError
+from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS
 from ..io.files import (
     DEFAULT_MAX_PIXELS,
@@ -70,6 +70,9 @@ class DefaultCommandGroup(click.Group):
         except UpscaleError as error:
             click.echo(f"upscale: {error}", err=True)
             status = error.exit_status
+        except MemoryError as error:
+            click.echo(f"upscale: {out_of_memory(None, error)}", err=True)
+            status = ExitStatus.SOME_INPUTS_FAILED
         except Exception as error:  # a bug: still one line unless asked for the traceback
             if "--debug" in arguments:
                 raise
@@ -111,7 +114,7 @@ def _resize_options(function):
         click.option("--layout", type=click.Choice(list(LAYOUTS)), default=None,
                      help="Axes of a .npy input (default by dimensions: l, hw, hwc, nchw, ncdhw; NN modes: hw, ncl, nchw, ncdhw)."),
         click.option("--compat", type=click.Choice(COMPATS), default=None,
-                     help="Reproduce that library value for value; the options above override its defaults."),
+                     help="Reproduce that library value for value (onnx: the ONNX standard; onnxruntime: its float32 kernels); the options above override its defaults."),
         click.option("--exclude-outside", is_flag=True, default=None,
                      help="Drop kernel taps outside the input and renormalise (ONNX exclude_outside)."),
         click.option("--extrapolation-value", type=float, default=None,
@@ -126,6 +129,12 @@ def _resize_options(function):
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _max_pixels_option(text: str):
+    """``--max-pixels``, parsed by :func:`_pixel_count` (every command that reads an image has it)."""
+    return click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
+                        callback=lambda ctx, param, value: _pixel_count(value), help=text)
 
 
 def build_request(scale, size, width, height, fit, mode, align, rounding, antialias, cubic_a, layout, **library):
@@ -175,8 +184,7 @@ def main():
               help="Colour alpha is flattened over for formats without alpha (JPEG, BMP; GIF's partial alpha).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
-@click.option("--max-pixels", default=f"{DEFAULT_MAX_PIXELS // 1_000_000}M", show_default=True,
-              help="Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit).")
+@_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit).")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--cluster", metavar="ADDRESS|local[:N]",
               help="Convert on a Dask cluster: a scheduler address (tcp://host:8786) or local:N (N local workers); "
@@ -225,7 +233,8 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         if len(inputs) > 1:
             raise UsageError(f"--mode {resize_options['mode']} takes one input file")
         return run_nn_command(inputs[0], resize_options, output=output, fmt=fmt, overwrite=overwrite,
-                              explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit)
+                              explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit,
+                              max_pixels=max_pixels)
     resize_options = {name: value for name, value in resize_options.items() if name not in NN_ONLY}
     if name and suffix:
         raise UsageError("give only one of --name and --suffix")
@@ -240,7 +249,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         import_distributed()  # not installed: say so before any file is read
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
-        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=_pixel_count(max_pixels),
+        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=max_pixels,
                            quality=quality, compress_level=compress_level, background=parse_colour(background)),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
@@ -261,18 +270,27 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
 
 
 def _pixel_count(text: str) -> int | None:
-    """``200M`` → 200000000; ``0`` → ``None`` (no limit)."""
+    """``200M`` → 200000000, ``1.5k`` → 1500; ``0`` → ``None`` (no limit).
+
+    The count must be whole: ``0.5`` is refused, not rounded down to "no limit".
+    """
+    from fractions import Fraction
+
     multipliers = {"k": 10**3, "m": 10**6, "g": 10**9}
     cleaned = text.strip().lower()
     factor = multipliers.get(cleaned[-1:], 1)
     number = cleaned[:-1] if cleaned[-1:] in multipliers else cleaned
     try:
-        count = int(float(number) * factor)
-    except (ValueError, OverflowError):  # OverflowError: inf
+        if "/" in number:  # Fraction would take 1/2
+            raise ValueError(number)
+        count = Fraction(number) * factor  # exact: no float rounds 1.1k to 1100.0000000000002
+    except (ValueError, ZeroDivisionError):
         raise UsageError(f"bad --max-pixels {text!r}: expected a number such as 200M") from None
     if count < 0:
         raise UsageError(f"bad --max-pixels {text!r}: must be 0 (no limit) or more")
-    return count or None
+    if count.denominator != 1:
+        raise UsageError(f"bad --max-pixels {text!r}: not a whole number of pixels (0: no limit)")
+    return int(count) or None
 
 
 def _dry_run(jobs, settings) -> ExitStatus:
@@ -284,6 +302,9 @@ def _dry_run(jobs, settings) -> ExitStatus:
         if job.error:
             click.echo(f"upscale: {job.error}", err=True)
             status = max(status, ExitStatus(job.exit_status))
+            continue
+        if job.skip:
+            click.echo(job.skip, err=True)
             continue
         note = ""
         if job.output != "-" and os.path.lexists(job.output):
@@ -298,6 +319,7 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
     from ..batch.convert import convert_file
     from ..explain.trace import build_trace
 
+    jobs = [job for job in jobs if not job.skip]
     if len(jobs) != 1:
         raise UsageError(f"--explain takes one input, not {len(jobs)}")
     if settings.request.linear:
@@ -348,10 +370,10 @@ def _size_or_scale(size, scale, default_scale: str) -> dict:
     return {"size": size} if size else {"scale": scale or default_scale}
 
 
-def _picture_source(path: str):
+def _picture_source(path: str, max_pixels: int | None):
     from ..io.files import read_input
 
-    return read_input(path).data
+    return read_input(path, max_pixels=max_pixels).data
 
 
 @main.command("compare")
@@ -365,7 +387,8 @@ def _picture_source(path: str):
 @click.option("--align", type=click.Choice(ALIGNS), default=None, help="Coordinate transform (default half-pixel).")
 @click.option("--columns", type=click.IntRange(min=1), default=4, show_default=True, help="Tiles per row.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def compare_command(input, output, scale, size, modes, diff, crop, align, columns, overwrite):
+@_max_pixels_option("Refuse an input, or a contact sheet, with more pixels (k, M, G suffixes; 0: no limit).")
+def compare_command(input, output, scale, size, modes, diff, crop, align, columns, overwrite, max_pixels):
     """Upscale the same crop of INPUT with several modes into one labelled picture.
 
     \b
@@ -379,8 +402,8 @@ def compare_command(input, output, scale, size, modes, diff, crop, align, column
         pair = tuple(parse_modes(diff))
         if len(pair) != 2:
             raise UsageError(f"--diff {diff!r}: give two modes, A,B")
-    sheet = contact_sheet(_picture_source(input), **_size_or_scale(size, scale, "4"), modes=parse_modes(modes),
-                          crop=crop, diff=pair, align=align, columns=columns)
+    sheet = contact_sheet(_picture_source(input, max_pixels), **_size_or_scale(size, scale, "4"), modes=parse_modes(modes),
+                          crop=crop, diff=pair, align=align, columns=columns, max_pixels=max_pixels, name=input)
     _write_picture(sheet, output, overwrite)
 
 
@@ -396,7 +419,8 @@ def compare_command(input, output, scale, size, modes, diff, crop, align, column
 @click.option("--crop", metavar="X,Y,W,H", help="Input region (default: the centre 6x6 or less).")
 @click.option("--zoom", type=click.IntRange(min=4), default=None, help="Screen pixels per input pixel.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite):
+@_max_pixels_option("Refuse an input, a picture or a grid of output samples with more pixels (k, M, G; 0: no limit).")
+def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite, max_pixels):
     """Draw where the output pixel centres fall on INPUT's pixels (red dots on the enlarged input).
 
     \b
@@ -405,8 +429,9 @@ def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite
     """
     from ..explain.pictures import sampling_grid
 
-    picture = sampling_grid(_picture_source(input), **_size_or_scale(size, scale, "8"),
-                            aligns=list(aligns or ("half-pixel", "asymmetric")), mode=mode, crop=crop, zoom=zoom)
+    picture = sampling_grid(_picture_source(input, max_pixels), **_size_or_scale(size, scale, "8"),
+                            aligns=list(aligns or ("half-pixel", "asymmetric")), mode=mode, crop=crop, zoom=zoom,
+                            max_pixels=max_pixels, name=input)
     _write_picture(picture, output, overwrite)
 
 

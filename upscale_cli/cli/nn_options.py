@@ -27,12 +27,12 @@ def nn_options(function):
         click.option("--indices", metavar="FILE.npy",
                      help="unpool: max-pool indices (as from MaxPool2d(return_indices=True)); without them, bed of nails."),
         click.option("--kernel-size", metavar="K", help=f"unpool with --indices: the pooling kernel; {AXIS_HELP}."),
-        click.option("--stride", metavar="S", help=f"unpool (default: kernel size), deconv with a kernel file (default 1); {AXIS_HELP}."),
+        click.option("--stride", metavar="S", help=f"unpool (default: kernel size), deconv with a kernel file (default 1), deconv --kernel bilinear (the factor, as --scale); {AXIS_HELP}."),
         click.option("--padding", metavar="P", help=f"unpool with --indices, deconv with a kernel file (default 0); {AXIS_HELP}."),
         click.option("--unpool-position", "position", type=click.Choice(UNPOOL_POSITIONS), default=None,
                      help="unpool without --indices: where each value goes in its block (default top-left)."),
         click.option("--kernel", metavar="bilinear|FILE.npy",
-                     help="deconv: the fixed FCN bilinear kernel (factor from --scale) or a ConvTranspose weight (C_in, C_out/groups, *K)."),
+                     help="deconv: the fixed FCN bilinear kernel (factor from --scale or --stride) or a ConvTranspose weight (C_in, C_out/groups, *K)."),
         click.option("--bias", metavar="FILE.npy", help="deconv with a kernel file: bias, one value per output channel."),
         click.option("--output-padding", metavar="O", help=f"deconv with a kernel file (default 0); {AXIS_HELP}."),
         click.option("--dilation", metavar="D", help=f"deconv with a kernel file (default 1); {AXIS_HELP}."),
@@ -60,7 +60,8 @@ def check_nn_options(ctx: click.Context, mode: str) -> None:
             raise UsageError(f"{NN_OPTION_FLAGS[name]} applies only to the neural-network modes ({', '.join(NN_MODES)})")
 
 
-def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain, explain_pixels, explain_limit) -> None:
+def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain, explain_pixels, explain_limit,
+                   max_pixels=None) -> None:
     """Convert one file with an NN mode; print the explanation or a summary line.
 
     ``explain_pixels`` (``X,Y`` texts) choose the outputs of a deconvolution
@@ -82,7 +83,8 @@ def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain,
         shape = conversion.operation.result.shape[2:]
         pixels.extend(parse_output_pixel(spec, shape) for spec in explain_pixels)
 
-    conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite, before_write=check_pixels)
+    conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite, before_write=check_pixels,
+                                 max_pixels=max_pixels)
     for note in conversion.notes:
         click.echo(f"upscale: {note}", err=True)
     if explain or pixels:

@@ -1,4 +1,4 @@
-"""Library presets (``--compat``): reproduce PyTorch, OpenCV, Pillow and ONNX Resize.
+"""Library presets (``--compat``): reproduce PyTorch, OpenCV, Pillow, the ONNX standard and onnxruntime.
 
 Each preset module turns a :class:`~upscale_cli.compat.base.Request` into an
 ordinary :class:`~upscale_cli.core.plan.ResizePlan` whose sizes, ratios, weight
@@ -11,10 +11,13 @@ from __future__ import annotations
 from ..core.choices import COMPATS
 from ..core.coords import check_choice
 from ..core.plan import ResizePlan
-from . import onnx, opencv, pillow, torch
+from . import onnx, onnxruntime, opencv, pillow, torch
 from .base import Knobs, Request
 
-PRESETS = {"torch": torch.plan, "opencv": opencv.plan, "pillow": pillow.plan, "onnx": onnx.plan}
+PRESETS = {
+    "torch": torch.plan, "opencv": opencv.plan, "pillow": pillow.plan,
+    "onnx": onnx.plan, "onnxruntime": onnxruntime.plan,
+}
 assert tuple(PRESETS) == COMPATS
 
 __all__ = ["Knobs", "Request", "PRESETS", "plan_compat"]

@@ -1,43 +1,60 @@
-"""ONNX ``Resize`` (opset 19 semantics) as onnxruntime's CPU kernels compute it.
+"""ONNX ``Resize`` (opset 19) as the standard defines it.
 
-* Output length: ``sizes`` as given, with the scale ``f32(n_out)/f32(n_in)``;
-  ``scales`` S gives ``floor(f32(S) · n_in)`` (the ``roi`` does not change
-  it) and the ratio ``1/f32(S)``.
-* Every coordinate transform (``--align``) is evaluated in float32 exactly
-  as onnxruntime writes it, e.g. half_pixel ``(d + 0.5f)/S − 0.5f``, so
-  exact ties can break: half_pixel + floor, 7 → 1 gives index 2, not 3. An
-  axis whose scale is exactly 1 maps ``d`` to itself (even with a ``roi``),
-  and an output shape equal to the input shape is a copy.
-* ``nearest_mode`` (``--rounding``): ``round_prefer_floor`` = ``half-down``
-  (default), ``round_prefer_ceil`` = ``round``, ``floor``, ``ceil``; the two
-  round modes count a coordinate within 1e-6 of a half as a tie.
-* ``linear``: coordinate clamped to the input, two taps. ``cubic``: Keys
-  with ``cubic_coeff_a`` (default −0.75), edge replicated, or with
-  ``exclude_outside`` outside taps dropped and the rest renormalised.
-* ``antialias``: the kernel stretched by ``max(r, 1)`` around the
-  transformed coordinate; outside taps folded onto the edge (or dropped
-  with ``exclude_outside``, which is then Pillow's convolution); an axis
-  that keeps its length is copied.
-* ``exclude_outside`` is accepted only for ``cubic``, or ``linear`` with
-  ``antialias`` (onnxruntime refuses the rest).
-* ``tf_crop_and_resize``: maps the ``roi`` onto the output; outputs whose
-  coordinate leaves ``[0, n_in − 1]`` take ``extrapolation_value``.
+The standard is the operator's text, its reference implementation
+(``onnx.reference.ops.op_resize``) and the 39 Resize backend node tests
+generated from it; this preset passes all of them. onnxruntime computes in
+float32 and differs in places (see :mod:`upscale_cli.compat.onnxruntime`).
+
+* Arithmetic in float64. ``scales`` S are float32 tensors: the factor is
+  ``f32(S)`` as a double, ``n_out = floor(f32(S) · n_in)`` in double, and
+  the resized length the coordinate transforms see is the *non-integer*
+  ``output_width = f32(S) · n_in`` (``align_corners`` divides by
+  ``output_width − 1``, not ``n_out − 1``; so do ``tf_crop_and_resize`` and
+  the ``== 1`` tests). ``sizes`` give the factor ``n_out/n_in`` in double.
+* ``keep_aspect_ratio_policy`` (``--fit contain`` = ``not_larger``,
+  ``cover`` = ``not_smaller``): one factor ``min`` (``max``) of
+  ``n_out/n_in`` for every axis, ``n_out = floor(factor · n_in + 0.5)``,
+  and that factor (not ``n_out/n_in``) maps the coordinates.
+* ``pytorch_half_pixel`` with ``output_width == 1`` maps to 0 as the
+  operator's text says (the reference implementation uses −0.5; the two
+  agree on every backend test because edge taps are replicated).
+* Weights: ``t = x − floor(x)``, except that an integer ``x`` counts as
+  ``x − 1`` with ``t = 1`` (the reference "prefers the pixel on the
+  left"); linear ``1 − t, t``; cubic Keys with ``cubic_coeff_a`` (default
+  −0.75) on 4 taps; antialias the kernel stretched by ``1/min(S, 1)`` on
+  ``2 − 2·(⌊−support/min(S, 1)⌋ + 1)`` taps, normalised. The taps are the
+  ones nearest ``x`` found in the edge-padded input at ``x + pad``, a sum
+  that rounds, as the reference finds them. Taps outside the input are
+  replicated from the edge, or dropped and the rest renormalised with
+  ``exclude_outside``.
+* ``nearest_mode``: ``round_prefer_floor`` = ``half-down`` (default),
+  ``round_prefer_ceil`` = ``round``, ``floor``, ``ceil``, on the double
+  coordinate (exact ties stay ties).
+* An axis is skipped only when its factor is 1 (to ``math.isclose``), its
+  length unchanged and its ``roi`` the whole axis; ``tf_crop_and_resize``
+  outputs whose coordinate leaves ``[0, n_in − 1]`` take
+  ``extrapolation_value``.
+* ``tf_half_pixel_for_nn`` left the standard in opset 13 (use
+  ``--compat onnxruntime``).
+* Integer tensors are rounded half up like every upscale output (the
+  reference rounds half to even; the backend tests are all float32).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..core.errors import UsageError
-from ..core.kernels import TRIANGLE
 from ..core.plan import ResizeOptions, ResizePlan
-from ..core.sizes import AxisSize
-from ..core.weights import AxisWeights, filter_weights
+from ..core.sizes import AxisSize, match_axes, parse_size
+from ..core.weights import AxisWeights
 from .base import (
     Request,
     build_plan,
     check_knobs,
-    round_coordinates,
     selection,
     unsupported,
 )
@@ -45,157 +62,34 @@ from .base import (
 LIBRARY = "onnx"
 MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")
 ALIGNS = (
-    "half-pixel", "asymmetric", "pytorch-half-pixel", "tf-half-pixel-for-nn", "align-corners",
+    "half-pixel", "asymmetric", "pytorch-half-pixel", "align-corners",
     "half-pixel-symmetric", "tf-crop-and-resize",
 )
-F32 = np.float32
+KNOBS = ("--exclude-outside", "--extrapolation-value", "--roi")
 
 
-def _sizes(request: Request) -> tuple[list[AxisSize], list[np.float32]]:
-    """Output lengths and onnxruntime's float32 scales ``n_out/n_in``."""
-    if request.size is not None:
-        sizes = request.sized_lengths()
-        scales = [F32(s.n_out) / F32(s.n_in) for s in sizes]
-        reasons = [f"onnx sizes {s.n_out}: scale = f32({s.n_out})/f32({s.n_in})" for s in sizes]
-    else:
-        scales = [F32(f) for f in request.factors()]
-        sizes, reasons = [], []
-        for n_in, scale in zip(request.in_lengths, scales):
-            n_out = int(scale * F32(n_in))
-            if n_out < 1:
-                raise UsageError(f"scale {float(scale):g} leaves no pixels on an axis of {n_in} (ONNX floors n_in × S)")
-            sizes.append(AxisSize(n_in, n_out, ""))
-            reasons.append(f"onnx scales {float(scale):.8g}: n_out = floor({n_in} × f32(S)) = {n_out}")
-    sizes = [
-        AxisSize(s.n_in, s.n_out, f"{reason}, r = 1/f32(S)", float(F32(1) / scale))
-        for s, scale, reason in zip(sizes, scales, reasons)
-    ]
-    return sizes, scales
-
-
-def coordinates(n_in: int, n_out: int, scale: np.float32, align: str, roi: tuple[float, float]) -> np.ndarray:
-    """onnxruntime's ``get_original_coordinate`` for every output index, in float32."""
-    d = np.arange(n_out, dtype=F32)
-    length_in, length_out = F32(n_in), F32(n_out)
-    half = F32(0.5)
-    if scale == 1:  # even for tf_crop_and_resize: the roi of that axis is ignored
-        return d
-    if align == "asymmetric":
-        return d / scale
-    if align == "tf-half-pixel-for-nn":
-        return (d + half) / scale
-    if align == "align-corners":
-        return np.zeros(1, F32) if n_out == 1 else d * (length_in - 1) / (length_out - 1)
-    if align == "pytorch-half-pixel" and n_out == 1:
-        return np.zeros(1, F32)
-    if align == "tf-crop-and-resize":
-        start, end = F32(roi[0]), F32(roi[1])
-        if n_out == 1:
-            return np.array([0.5 * (float(start) + float(end)) * (n_in - 1)], dtype=F32)
-        return start * (length_in - 1) + (d * (end - start) * (length_in - 1)) / (length_out - 1)
-    if align == "half-pixel-symmetric":
-        adjustment = length_out / (scale * length_in)
-        offset = length_in / 2 * (1 - adjustment)
-        # the last three operations are done in double, then rounded to float32
-        return (float(offset) + (d.astype(np.float64) + 0.5) / float(scale) - 0.5).astype(F32)
-    return (d + half) / scale - half
-
-
-def nearest_index(x: np.ndarray, rounding: str) -> np.ndarray:
-    """``get_nearest_pixel``: onnxruntime 1.32 treats a float32 coordinate within
-    1e-6 of a half as a tie (measured: 18/2.4f = 7.4999995 gives 8 with
-    ``round_prefer_ceil``, and 14.500001 gives 14 with ``round_prefer_floor``)."""
-    if rounding not in ("round", "half-down"):
-        return round_coordinates(x, rounding)
-    below = np.floor(x)
-    tie = np.abs((x - below) - 0.5) < 1e-6
-    return np.where(tie, below + (rounding == "round"), np.floor(x + 0.5))
-
-
-def cubic_weights(x: np.ndarray, n_in: int, a: float, exclude_outside: bool) -> AxisWeights:
-    """``GetCubicCoeffs`` in float32 (its cancellations matter at 1e-5), taps ``floor(x) − 1 … + 2``."""
-    a = F32(a)
-    start = np.floor(x)
-    s = (x - start).astype(F32)
-    near, far = 1 - s, 2 - s
-    s1 = s + 1
-    coefficients = np.stack([
-        ((a * s1 - 5 * a) * s1 + 8 * a) * s1 - 4 * a,
-        ((a + 2) * s - (a + 3)) * s * s + 1,
-        ((a + 2) * near - (a + 3)) * near * near + 1,
-        ((a * far - 5 * a) * far + 8 * a) * far - 4 * a,
-    ], axis=1).astype(F32)
-    window = start.astype(np.int64)[:, None] + np.arange(-1, 3)
-    if exclude_outside:
-        coefficients[(window < 0) | (window >= n_in)] = 0
-        total = coefficients[:, 0] + coefficients[:, 1] + coefficients[:, 2] + coefficients[:, 3]
-        coefficients = coefficients / total[:, None]
-    border = "outside taps dropped" if exclude_outside else "edge replicated"
-    return AxisWeights(
-        n_in, len(x), np.clip(window, 0, n_in - 1), coefficients.astype(np.float64), x,
-        f"Keys cubic a = {float(a):g} on s = x − floor(x) in float32, {border}",
+def resolve_options(request: Request, library: str, aligns: tuple[str, ...]) -> ResizeOptions:
+    """The ONNX attributes of ``request`` (defaults filled in), checked against ``library``."""
+    knobs = request.knobs
+    check_knobs(library, knobs, KNOBS)
+    mode = request.mode
+    if mode not in MODES:
+        raise unsupported(library, "mode", mode, MODES)
+    align = request.align or "half-pixel"
+    if align not in aligns:
+        raise unsupported(library, "alignment", align, aligns)
+    if (knobs.roi is not None or knobs.extrapolation_value is not None) and align != "tf-crop-and-resize":
+        raise UsageError("--roi and --extrapolation-value belong to --align tf-crop-and-resize")
+    return ResizeOptions(
+        mode=mode, align=align, rounding=request.rounding or "half-down",
+        antialias=bool(request.antialias) and mode != "nearest",
+        cubic_a=-0.75 if request.cubic_a is None else request.cubic_a,
+        exclude_outside=bool(knobs.exclude_outside),
     )
 
 
-def antialias_weights(x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions) -> AxisWeights:
-    """``SetupUpsampleFilterAntiAlias`` in float32: Pillow's window around ``x``,
-    outside taps folded onto the edge pixel (or dropped with ``exclude_outside``)."""
-    cubic = options.mode == "bicubic"
-    r = F32(1) / scale
-    support = F32(2 if cubic else 1) * (r if r >= 1 else F32(1))
-    inverse = F32(1) / r if r >= 1 else F32(1)
-    centre = x.astype(F32) + F32(0.5)
-    first = np.floor(centre - support + F32(0.5)).astype(np.int64)
-    count = np.floor(centre + support + F32(0.5)).astype(np.int64) - first
-    window = first[:, None] + np.arange(max(int(count.max()), 1))
-    t = np.abs((window.astype(F32) - centre[:, None] + F32(0.5)) * inverse).astype(F32)
-    if cubic:
-        a = F32(options.cubic_a)
-        values = np.where(t < 1, ((a + 2) * t - (a + 3)) * t * t + 1,
-                          np.where(t < 2, (((t - 5) * t + 8) * t - 4) * a, F32(0)))
-    else:
-        values = np.where(t < 1, 1 - t, F32(0))
-    values = np.where(np.arange(window.shape[1]) < count[:, None], values, F32(0)).astype(F32)
-    if options.exclude_outside:
-        values[(window < 0) | (window >= n_in)] = 0
-    total = np.zeros(len(x), F32)
-    for k in range(values.shape[1]):  # summed in order, in float32
-        total = total + values[:, k]
-    weights = values * np.where(total == 0, F32(1), F32(1) / total)[:, None]
-    border = "outside taps dropped" if options.exclude_outside else "outside taps folded onto the edge"
-    return AxisWeights(
-        n_in, len(x), np.clip(window, 0, n_in - 1), weights.astype(np.float64), x,
-        f"antialias, kernel stretched ×{float(max(r, 1)):.6g} around x in float32, {border}",
-    )
-
-
-def axis_weights(size: AxisSize, scale: np.float32, options: ResizeOptions, roi, extrapolate: bool) -> AxisWeights:
-    """The weight table of one axis; rows of outputs to extrapolate are all zero."""
-    n_in, n_out = size.n_in, size.n_out
-    x = coordinates(n_in, n_out, scale, options.align, roi)
-    outside = (x < 0) | (x > n_in - 1) if extrapolate else np.zeros(n_out, dtype=bool)
-    x = x.astype(np.float64)
-    mode = options.mode
-    how = f"onnx {mode}, {options.align} in float32"
-    if mode == "nearest":
-        weights = selection(n_in, nearest_index(x, options.rounding), x, f"{how}, {options.rounding}")
-    else:
-        if options.antialias and n_in == n_out:
-            weights = selection(n_in, np.arange(n_in), x, "same length, copied")
-        elif options.antialias:
-            weights = antialias_weights(x, n_in, scale, options)
-        elif mode == "bicubic":
-            weights = cubic_weights(x, n_in, options.cubic_a, options.exclude_outside)
-        else:
-            weights = filter_weights(np.clip(x, 0, n_in - 1), n_in, TRIANGLE)
-    values = np.where(outside[:, None], 0.0, weights.weights)
-    description = weights.description if mode == "nearest" else f"{how}: {weights.description}"
-    if extrapolate:
-        description += "; outputs outside the input take the extrapolation value"
-    return AxisWeights(n_in, n_out, weights.taps, values, weights.coordinates, description)
-
-
-def _roi_pairs(request: Request) -> list[tuple[float, float]]:
+def roi_pairs(request: Request) -> list[tuple[float, float]]:
+    """``(start, end)`` of every spatial axis, x first (the whole axis without ``--roi``)."""
     n_axes = len(request.spatial)
     roi = request.knobs.roi
     if roi is None:
@@ -205,36 +99,212 @@ def _roi_pairs(request: Request) -> list[tuple[float, float]]:
     return list(zip(roi[:n_axes], roi[n_axes:]))
 
 
-def plan(request: Request) -> ResizePlan:
-    """The plan onnxruntime's ``Resize`` follows for ``request``."""
-    knobs = request.knobs
-    check_knobs(LIBRARY, knobs, ("--exclude-outside", "--extrapolation-value", "--roi"))
-    mode = request.mode
-    if mode not in MODES:
-        raise unsupported(LIBRARY, "mode", mode, MODES)
-    align = request.align or "half-pixel"
-    if align not in ALIGNS:
-        raise unsupported(LIBRARY, "alignment", align, ALIGNS)
-    crop = align == "tf-crop-and-resize"
-    if knobs.exclude_outside and not (mode == "bicubic" or (mode != "nearest" and request.antialias)):
-        raise UsageError("--exclude-outside with --compat onnx needs --mode bicubic, or a linear mode with --antialias")
-    if (knobs.roi is not None or knobs.extrapolation_value is not None) and not crop:
-        raise UsageError("--roi and --extrapolation-value belong to --align tf-crop-and-resize")
-    options = ResizeOptions(
-        mode=mode, align=align, rounding=request.rounding or "half-down",
-        antialias=bool(request.antialias) and mode != "nearest",
-        cubic_a=-0.75 if request.cubic_a is None else request.cubic_a,
-        exclude_outside=bool(knobs.exclude_outside),
+#: ``--fit`` → ONNX ``keep_aspect_ratio_policy`` and how it picks the one factor of every axis.
+ASPECT_POLICIES = {"contain": ("not_larger", min), "cover": ("not_smaller", max)}
+
+
+def aspect_policy(request: Request):
+    """``(policy name, min or max, target lengths)`` when ``sizes`` keep the aspect ratio, else ``None``.
+
+    ONNX applies ``keep_aspect_ratio_policy`` only to a full ``sizes``; an
+    axis left free (``800x``) keeps upscale's own rule.
+    """
+    if request.size is None or request.fit == "stretch":
+        return None
+    lengths = match_axes(parse_size(request.size), len(request.spatial), "size", request.size)
+    if None in lengths:
+        return None
+    name, pick = ASPECT_POLICIES[request.fit]
+    return name, pick, lengths
+
+
+def check_length(n_in: int, n_out: int, rule: str) -> int:
+    """``n_out``, or a usage error if ``rule`` leaves the axis empty (ONNX would return an empty tensor)."""
+    if n_out < 1:
+        raise UsageError(f"{rule} leaves no pixels on an axis of {n_in}")
+    return n_out
+
+
+@dataclass(frozen=True)
+class AxisScale:
+    """One axis as the reference implementation sees it.
+
+    Attributes
+    ----------
+    size : AxisSize
+        ``n_in``, the integer ``n_out`` and why; ``size.ratio = 1/factor``.
+    factor : float
+        The scale factor of the coordinate transforms (a double).
+    width : float
+        ``factor · n_in``: the resized length the transforms use, not
+        always an integer.
+    """
+
+    size: AxisSize
+    factor: float
+    width: float
+
+
+def _scales(request: Request) -> list[AxisScale]:
+    """Output lengths and factors: ``scales`` in float32, ``sizes`` with ``keep_aspect_ratio_policy``."""
+    n_ins = request.in_lengths
+    if request.size is None:
+        axes = []
+        for n_in, given in zip(n_ins, request.factors()):
+            factor = float(np.float32(given))
+            n_out = check_length(n_in, math.floor(factor * n_in), f"scale {factor:g} (ONNX floors n_in × S)")
+            why = f"onnx scales {factor:.8g}: n_out = floor({n_in} × f32(S)) = {n_out}"
+            axes.append((n_in, n_out, factor, why))
+    elif (policy := aspect_policy(request)) is not None:
+        name, pick, lengths = policy
+        factor = pick(n_out / n_in for n_out, n_in in zip(lengths, n_ins))
+        why = f"onnx keep_aspect_ratio_policy {name}: one scale {factor:.8g}, n_out = floor(n_in × scale + 0.5)"
+        axes = [(n_in, check_length(n_in, int(factor * n_in + 0.5), f"keep_aspect_ratio_policy {name}"), factor, why)
+                for n_in in n_ins]
+    else:
+        axes = [(s.n_in, s.n_out, s.n_out / s.n_in, f"onnx sizes {s.n_out}: scale = {s.n_out}/{s.n_in}")
+                for s in request.sized_lengths()]
+    scales = []
+    for n_in, n_out, factor, why in axes:
+        width = factor * n_in
+        if width != n_out:  # what align_corners, tf_crop_and_resize and the "== 1" tests divide by
+            why += f", resized length {n_in} × scale = {width:.8g}"
+        scales.append(AxisScale(AxisSize(n_in, n_out, f"{why}, r = 1/scale", 1 / factor), factor, width))
+    return scales
+
+
+def coordinates(axis: AxisScale, align: str, roi: tuple[float, float]) -> np.ndarray:
+    """The reference implementation's ``_compute_x_ori`` in double, for every output index."""
+    n_in, n_out = axis.size.n_in, axis.size.n_out
+    scale, width = axis.factor, axis.width
+    d = np.arange(n_out, dtype=np.float64)
+    if align == "align-corners":
+        return np.zeros(n_out) if width == 1 else d * (n_in - 1) / (width - 1)
+    if align == "asymmetric":
+        return d / scale
+    if align == "tf-crop-and-resize":
+        start, end = roi
+        if width == 1:
+            x = np.full(n_out, (end - start) * (n_in - 1) / 2)
+        else:
+            x = d * (end - start) * (n_in - 1) / (width - 1)
+        return x + start * (n_in - 1)
+    if align == "pytorch-half-pixel" and width == 1:
+        return np.zeros(n_out)
+    if align == "half-pixel-symmetric":
+        offset = n_in / 2 * (1 - n_out / width)
+        return offset + (d + 0.5) / scale - 0.5
+    return (d + 0.5) / scale - 0.5
+
+
+def _keys(t: np.ndarray, a: float) -> np.ndarray:
+    """``_cubic_coeffs_antialias``'s kernel on ``t ≥ 0``, in its order of operations."""
+    t2 = t * t
+    t3 = t * t2
+    return np.where(t <= 1, (a + 2) * t3 - (a + 3) * t2 + 1,
+                    np.where(t < 2, a * t3 - 5 * a * t2 + 8 * a * t - 4 * a, 0.0))
+
+
+NEAREST = {  # nearest_mode: whether the right tap of the pair is taken, from the fraction r in (0, 1)
+    "half-down": lambda r: r > 0.5,
+    "round": lambda r: r >= 0.5,
+    "floor": lambda r: np.zeros(r.shape, dtype=bool),
+    "ceil": lambda r: np.ones(r.shape, dtype=bool),
+}
+
+
+def _coefficients(ratio: np.ndarray, factor: float, options: ResizeOptions) -> tuple[int, np.ndarray]:
+    """First tap offset (from the window's base) and the coefficients, one row per output.
+
+    ``ratio`` is in ``(0, 1]``, 1 for an integer coordinate; rows are
+    normalised as the reference does (antialias only: the other rows sum to
+    1 by construction).
+    """
+    a = options.cubic_a
+    if options.mode == "nearest":
+        right = (ratio == 1) | NEAREST[options.rounding](ratio)
+        return 0, np.stack([~right, right], axis=1).astype(np.float64)
+    if options.antialias:
+        stretch = min(factor, 1.0)
+        support = 2 if options.mode == "bicubic" else 1
+        start = int(np.floor(-support / stretch) + 1)
+        args = (np.arange(start, 2 - start)[None, :] - ratio[:, None]) * stretch
+        values = _keys(np.abs(args), a) if support == 2 else np.clip(1 - np.abs(args), 0, 1)
+        total = np.zeros(len(ratio))
+        for column in values.T:  # Python's sum(): in order
+            total = total + column
+        return start, values / total[:, None]
+    if options.mode == "bicubic":
+        r, s = ratio, 1 - ratio
+        return -1, np.stack([
+            ((a * (r + 1) - 5 * a) * (r + 1) + 8 * a) * (r + 1) - 4 * a,
+            ((a + 2) * r - (a + 3)) * r * r + 1,
+            ((a + 2) * s - (a + 3)) * s * s + 1,
+            ((a * (s + 1) - 5 * a) * (s + 1) + 8 * a) * (s + 1) - 4 * a,
+        ], axis=1)
+    return 0, np.stack([1 - ratio, ratio], axis=1)
+
+
+def _window(x: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` taps nearest ``x`` (ties to the left), found as the reference finds them.
+
+    It looks in the input padded by ``p = ⌈count/2⌉`` on each side, at
+    ``x + p``: that sum rounds, so a coordinate a few ulps above an integer
+    can get the window of the integer itself.
+    """
+    pad = -(-count // 2)
+    shifted = x + pad
+    below = np.floor(shifted)
+    start = below.astype(np.int64) - count // 2 + (shifted != below)
+    return start[:, None] - pad + np.arange(count)
+
+
+def table(x: np.ndarray, n_in: int, factor: float, options: ResizeOptions) -> AxisWeights:
+    """Taps and weights of ``_interpolate_1d_along_axis`` (nearest: one tap of weight 1)."""
+    below = np.floor(x)
+    ratio = np.where(x == below, 1.0, x - below)
+    start, weights = _coefficients(ratio, factor, options)
+    window = _window(x, weights.shape[1])
+    if options.mode == "nearest":
+        chosen = window[np.arange(len(x)), weights.argmax(axis=1)]
+        return selection(n_in, chosen, x, options.rounding)
+    border = "edge replicated"
+    if options.exclude_outside:
+        weights = np.where((window < 0) | (window >= n_in), 0.0, weights)
+        total = weights.sum(axis=1, keepdims=True)
+        weights = weights / np.where(total == 0, 1.0, total)
+        border = "outside taps dropped"
+    kernel = "Keys cubic a = %g" % options.cubic_a if options.mode == "bicubic" else "triangle"
+    if options.antialias:
+        kernel += f" stretched ×{1 / min(factor, 1.0):.6g} (antialias)"
+    return AxisWeights(n_in, len(x), np.clip(window, 0, n_in - 1), weights, x, f"{kernel}, {border}")
+
+
+def axis_weights(axis: AxisScale, options: ResizeOptions, roi: tuple[float, float]) -> AxisWeights:
+    """The weight table of one axis; rows of outputs to extrapolate are all zero."""
+    n_in, n_out = axis.size.n_in, axis.size.n_out
+    if math.isclose(axis.factor, 1.0) and n_in == n_out and math.isclose(roi[0], 0) and math.isclose(roi[1], 1):
+        return selection(n_in, np.arange(n_in), np.arange(n_in, dtype=np.float64), "onnx: scale 1, axis skipped")
+    x = coordinates(axis, options.align, roi)
+    weights = table(x, n_in, axis.factor, options)
+    how = f"onnx {options.mode}, {options.align} in double: {weights.description}"
+    weights = AxisWeights(n_in, n_out, weights.taps, weights.weights, x, how)
+    if options.align != "tf-crop-and-resize":
+        return weights
+    outside = (x < 0) | (x > n_in - 1)
+    return AxisWeights(
+        n_in, n_out, weights.taps, np.where(outside[:, None], 0.0, weights.weights), x,
+        weights.description + "; outputs outside the input take the extrapolation value",
     )
-    sizes, scales = _sizes(request)
-    if all(s.n_in == s.n_out for s in sizes):
-        passes = [(i, s, selection(s.n_in, np.arange(s.n_in), np.arange(s.n_in), "onnx: same shape, copied"))
-                  for i, s in enumerate(sizes)]
-        return build_plan(request, LIBRARY, options, passes)
-    rois = _roi_pairs(request)
-    passes = [
-        (i, s, axis_weights(s, scale, options, roi, crop))
-        for i, (s, scale, roi) in enumerate(zip(sizes, scales, rois))
-    ]
-    fill = (knobs.extrapolation_value or 0.0) if crop else None
+
+
+def plan(request: Request) -> ResizePlan:
+    """The plan the ONNX reference implementation follows for ``request``."""
+    options = resolve_options(request, LIBRARY, ALIGNS)
+    if options.exclude_outside and request.mode == "nearest":
+        raise UsageError("--exclude-outside with --compat onnx needs a linear or cubic mode")
+    axes = _scales(request)
+    passes = [(i, axis.size, axis_weights(axis, options, roi)) for i, (axis, roi) in enumerate(zip(axes, roi_pairs(request)))]
+    crop = options.align == "tf-crop-and-resize"
+    fill = (request.knobs.extrapolation_value or 0.0) if crop else None
     return build_plan(request, LIBRARY, options, passes, fill=fill)

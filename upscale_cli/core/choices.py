@@ -17,6 +17,6 @@ NN_OPTION_FLAGS = {
     "stride": "--stride", "padding": "--padding", "position": "--unpool-position", "kernel": "--kernel",
     "bias": "--bias", "output_padding": "--output-padding", "dilation": "--dilation", "groups": "--groups",
 }
-COMPATS = ("torch", "opencv", "pillow", "onnx")
+COMPATS = ("torch", "opencv", "pillow", "onnx", "onnxruntime")
 #: ``--explain-format`` renderings.
 EXPLAIN_FORMATS = ("text", "json")

@@ -40,14 +40,26 @@ def _round_half_up(value: Fraction) -> int:
     return int((value + Fraction(1, 2)) // 1)
 
 
-def _exact(number: Real | str, what: str) -> Fraction:
-    """A positive finite number as an exact fraction of its decimal spelling."""
+def _exact(number: Real | str, what: str, spec=None) -> Fraction:
+    """A positive number as an exact fraction of its decimal spelling.
+
+    Its float must be finite and non-zero too: plans compute coordinates in
+    float64, so ``1e400`` is refused here rather than overflowing later.
+    ``spec`` is the whole specification ``number`` came from, for the message.
+    """
+    shown = number if spec is None else spec
     try:
         value = Fraction(str(number).strip())
     except (ValueError, ZeroDivisionError):
-        raise UsageError(f"bad {what} {number!r}: not a number") from None
+        detail = "not a number" if spec is None else f"{str(number).strip()!r} is not a number"
+        raise UsageError(f"bad {what} {shown!r}: {detail}") from None
     if value <= 0:
-        raise UsageError(f"bad {what} {number!r}: must be positive")
+        raise UsageError(f"bad {what} {shown!r}: must be positive")
+    try:
+        if float(value) == 0:
+            raise UsageError(f"bad {what} {shown!r}: too small")
+    except OverflowError:
+        raise UsageError(f"bad {what} {shown!r}: too large") from None
     return value
 
 
@@ -57,7 +69,9 @@ def parse_scale(spec: ScaleSpec) -> tuple[Fraction, ...]:
         text = spec.strip().lower()
         percent = text.endswith("%")
         parts = (text[:-1] if percent else text).split("x")
-        factors = tuple(_exact(p, "scale") for p in parts)
+        if len(parts) > 1 and not all(p.strip() for p in parts):
+            raise UsageError(f"bad scale {spec!r}: expected a number (2, 1.5, 150%) or one per axis, x first (1.5x2)")
+        factors = tuple(_exact(p, "scale", spec if len(parts) > 1 or percent else None) for p in parts)
         return tuple(f / 100 for f in factors) if percent else factors
     if isinstance(spec, Real):
         return (_exact(spec, "scale"),)

@@ -309,11 +309,16 @@ def _in_strips(
 
 
 def _run_jobs(run, jobs: list, workers: int) -> None:
-    """``run(job)`` for every job: on the calling thread and ``workers - 1`` pool threads, each taking the next job."""
-    pending, lock = iter(jobs), threading.Lock()
+    """``run(job)`` for every job: on the calling thread and ``workers - 1`` pool threads, each taking the next job.
+
+    When the calling thread stops (Ctrl-C reaches it between two NumPy
+    calls), the pool threads take no further job: the interruption is felt
+    within one strip, not after the whole image.
+    """
+    pending, lock, stopped = iter(jobs), threading.Lock(), threading.Event()
 
     def work():
-        while True:
+        while not stopped.is_set():
             with lock:
                 job = next(pending, None)
             if job is None:
@@ -323,6 +328,9 @@ def _run_jobs(run, jobs: list, workers: int) -> None:
     helpers = [shared_pool().submit(work) for _ in range(workers - 1)]
     try:
         work()
+    except BaseException:
+        stopped.set()
+        raise
     finally:
         for helper in helpers:  # wait for all (the output is theirs to fill); the first error is raised
             helper.result()

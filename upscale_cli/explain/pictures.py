@@ -17,6 +17,8 @@ from ..api import plan_for, resize_image
 from ..core.choices import MODES
 from ..core.coords import check_choice
 from ..core.errors import UsageError
+from ..core.sizes import output_sizes
+from ..io.files import check_pixels
 
 PAD = 8
 LABEL_HEIGHT = 20
@@ -156,6 +158,8 @@ def contact_sheet(
     diff: tuple[str, str] | None = None,
     align: str | None = None,
     columns: int = 4,
+    max_pixels: int | None = None,
+    name: str = "the input",
 ) -> Image.Image:
     """The same crop upscaled by each mode, side by side and labelled.
 
@@ -173,6 +177,9 @@ def contact_sheet(
     align : str, optional
     columns : int
         Tiles per row.
+    max_pixels : int, optional
+        Refuse, before drawing anything, a sheet with more pixels
+        (:class:`~upscale_cli.core.errors.InputError` naming ``name``).
 
     Returns
     -------
@@ -180,7 +187,11 @@ def contact_sheet(
         RGB; its size is :func:`sheet_size` of the tiles.
     """
     image = as_image(image)
-    cropped = image.crop(crop_box(image, crop, COMPARE_CROP))
+    box = crop_box(image, crop, COMPARE_CROP)
+    tile = _output_size(box, size, scale)
+    count = len(modes) + (diff is not None)
+    check_pixels(name, _area(sheet_size(tile, count, min(columns, count))), max_pixels, "the contact sheet")
+    cropped = image.crop(box)
     resized = {mode: resize_image(cropped, size=size, scale=scale, mode=mode, align=align) for mode in modes}
     tiles = [Tile(f"{mode} {resize_label(size, scale)}", resized[mode]) for mode in modes]
     if diff is not None:
@@ -190,6 +201,16 @@ def contact_sheet(
         picture, gain = difference(resized[diff[0]], resized[diff[1]])
         tiles.append(Tile(f"|{diff[0]} - {diff[1]}| x{gain:.3g}", picture))
     return arrange(tiles, min(columns, len(tiles)))
+
+
+def _output_size(box: tuple[int, int, int, int], size, scale) -> tuple[int, int]:
+    """Width and height the crop ``box`` is resized to."""
+    lengths = output_sizes((box[2] - box[0], box[3] - box[1]), size=size, scale=scale)
+    return lengths[0].n_out, lengths[1].n_out
+
+
+def _area(size: tuple[int, int]) -> int:
+    return size[0] * size[1]
 
 
 def grid_panel(image: Image.Image, *, size, scale, align: str, mode: str, zoom: int) -> Image.Image:
@@ -268,6 +289,8 @@ def sampling_grid(
     mode: str = "bilinear",
     crop: str | None = None,
     zoom: int | None = None,
+    max_pixels: int | None = None,
+    name: str = "the input",
 ) -> Image.Image:
     """Output pixel centres projected onto the input, one labelled panel per alignment.
 
@@ -287,6 +310,10 @@ def sampling_grid(
     zoom : int, optional
         Screen pixels per input pixel; default enough for 12 pixels between
         output samples (at least 48).
+    max_pixels : int, optional
+        Refuse, before drawing anything, a picture with more pixels, or
+        more output samples to draw (:class:`~upscale_cli.core.errors.InputError`
+        naming ``name``).
 
     Returns
     -------
@@ -294,10 +321,16 @@ def sampling_grid(
         RGB: the panels side by side, the legend under them.
     """
     image = as_image(image)
-    cropped = image.crop(crop_box(image, crop, GRID_CROP))
+    box = crop_box(image, crop, GRID_CROP)
+    width, height = box[2] - box[0], box[3] - box[1]
+    out = _output_size(box, size, scale)
+    check_pixels(name, _area(out), max_pixels, "the output")
     if zoom is None:
-        densest = scale_factor(plan_for((cropped.height, cropped.width), size=size, scale=scale, mode=mode, layout="hw"))
-        zoom = max(48, math.ceil(12 * densest))
+        zoom = max(48, math.ceil(12 * max(out[0] / width, out[1] / height)))
+    margin = 2 * (zoom // 2)
+    panel = (width * zoom + margin, height * zoom + margin)
+    check_pixels(name, _area(sheet_size(panel, len(aligns), len(aligns))), max_pixels, "the sampling grid picture")
+    cropped = image.crop(box)
     tiles = [
         Tile(f"{align} {resize_label(size, scale)}",
              grid_panel(cropped, size=size, scale=scale, align=align, mode=mode, zoom=zoom))

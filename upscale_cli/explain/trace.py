@@ -11,6 +11,7 @@ over that pixel's neighbourhood only, and checked against the output array.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -172,7 +173,11 @@ def mapping_formula(axis_plan: AxisPlan, mode: str, align: str) -> str:
     if align == "align-corners" or (align == "pytorch-half-pixel" and n_out == 1):
         if n_out == 1:
             return f"{src} = 0 (one output sample)"
-        return f"{src} = {dst} × ({n_in} − 1)/({n_out} − 1) = {dst} × {number((n_in - 1) / (n_out - 1))}"
+        length, last = n_out, float(axis_plan.weights.coordinates[-1])
+        if last > 0 and not math.isclose(last, n_in - 1, rel_tol=1e-6):
+            # the ONNX standard with scales divides by the non-integer resized length n_in·S − 1
+            length = number((n_in - 1) * (n_out - 1) / last + 1)
+        return f"{src} = {dst} × ({n_in} − 1)/({length} − 1) = {dst} × {number(last / (n_out - 1))}"
     if align in ("half-pixel-symmetric", "tf-crop-and-resize"):
         return f"{src}: {ALIGN_FORMULAS[align]}"
     return f"{src} = ({dst} + 0.5) × {r} − 0.5"

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
+import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..core.errors import InputError, UsageError
+from ..core.errors import InputError, UsageError, in_units, out_of_memory
 from .integrity import truncation
 from .metadata import FORMAT_FIELDS, ORIENTATION, Metadata, orientation, upright, upright_size
 from .modes import HOLDS, WHITE, Prepared, prepare
@@ -169,16 +171,30 @@ class SaveOptions:
 
 
 def check_pixels(name: str, count: int, limit: int | None, what: str) -> None:
-    """Refuse ``count`` pixels over ``limit`` (``None``: no limit) before anything is allocated."""
+    """Refuse ``count`` pixels over ``limit`` (``None``: no limit) before anything is allocated.
+
+    Even without a limit, a picture whose samples (one byte per pixel at
+    the very least) exceed this machine's memory is refused as out of memory.
+    """
     if limit is not None and count > limit:
         raise InputError(
             f"{name}: {what} has {_megapixels(count)} megapixels, over the limit of "
             f"{_megapixels(limit)} (--max-pixels)"
         )
+    if count > _memory_bytes():
+        raise out_of_memory(name, estimate=count)
+
+
+def _memory_bytes() -> float:
+    """This machine's physical memory in bytes (infinite when it cannot be known)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return math.inf
 
 
 def _megapixels(count: int) -> str:
-    return f"{count / 1e6:.4g}"
+    return in_units(count, 6, 4)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -477,6 +493,17 @@ def _jpeg_subsampling(image) -> int | None:
     return sampling if sampling >= 0 else None
 
 
+def has_signature(prefix: bytes, fmt: str) -> bool:
+    """Whether a file starting with ``prefix`` is of format ``fmt`` (``"npy"`` or a Pillow format) by its signature."""
+    if fmt == "npy":
+        return prefix.startswith(NPY_MAGIC)
+    from PIL import Image
+
+    Image.init()
+    accept = Image.OPEN.get(fmt, (None, None))[1]
+    return bool(accept and accept(prefix))
+
+
 def format_for(path: str, requested: str | None, fallback: str) -> str:
     """Output format: ``requested``, else from the extension, else ``fallback``.
 
@@ -621,6 +648,10 @@ def _run_writer(writer: Callable[[Any], None], handle, path: str) -> None:
 
 #: Temporary files being written by this process, for :func:`remove_temporaries`.
 _TEMPORARIES: set = set()
+#: Names of temporary files: the prefix, the writing process's id, ``-``, random letters, the suffix.
+TEMPORARY_PREFIX = ".upscale-"
+TEMPORARY_SUFFIX = ".part"
+_TEMPORARY_NAME = re.compile(re.escape(TEMPORARY_PREFIX) + r"(\d+)-[^/]*" + re.escape(TEMPORARY_SUFFIX))
 
 
 def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = False) -> int:
@@ -632,10 +663,11 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         raise InputError(f"{path}: already exists (use --overwrite to replace it)")
     folder = os.path.dirname(os.path.abspath(path))
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".upscale-", suffix=".part")
+        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
     except OSError as error:
         raise InputError(f"{path}: cannot write in {folder}: {error.strerror or error}") from None
     _TEMPORARIES.add(temporary)
+    _lock(descriptor)
     try:
         # readable too: Pillow reads back what it wrote to append the pages of a TIFF
         with os.fdopen(descriptor, "w+b") as handle:
@@ -667,6 +699,60 @@ def remove_temporaries(paths=None) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         _TEMPORARIES.discard(temporary)
+
+
+def _lock(descriptor: int) -> None:
+    """Hold a lock on a temporary file while it is written; the system lets
+    go of it when the writer dies, however it dies."""
+    with contextlib.suppress(ImportError, OSError):  # no locks there: the process id alone tells
+        import fcntl
+
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlocked(path: str) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return True
+    try:
+        with open(path, "rb") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:  # locked (a live writer), or gone
+        return False
+    return True
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, alive
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: str) -> list[str]:
+    """Delete the temporary files that runs killed before they could clean up left in ``folder``.
+
+    A temporary file is stale when the process named in it is not running
+    and nobody holds its lock: another live run's files are never touched.
+    Returns the paths removed.
+    """
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    removed = []
+    for name in names:
+        match = _TEMPORARY_NAME.fullmatch(name)
+        path = os.path.join(folder, name)
+        if match and not _running(int(match[1])) and _unlocked(path):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+                removed.append(path)
+    return removed
 
 
 def _umask() -> int:
