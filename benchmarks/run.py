@@ -22,6 +22,12 @@ Parts:
   the size of the file written;
 - memory: peak RSS of each library resizing 4000×3000 → 8000×6000 Lanczos
   in a fresh process;
+- streaming: the whole ``upscale`` process writing 4000×3000 → 8000×6000
+  Lanczos as PNG and as TIFF (written band by band) against the Pillow
+  script and ``vips resize`` (when the ``vips`` command is installed; it is
+  never a dependency): wall time and peak RSS, medians; then 12000×9000 ×2
+  to PNG and TIFF, which must stay under 1 GB. ``--compare-with DIR`` adds
+  the ``upscale`` of another checkout (e.g. before streaming) to the rows;
 - startup: ``upscale --help``.
 """
 
@@ -32,6 +38,7 @@ import inspect
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -187,10 +194,10 @@ image.resize(size, getattr(Image, sys.argv[4].upper())).save(sys.argv[2], compre
 """
 
 
-def run_process(command: list[str]) -> tuple[float, int]:
-    """Wall time and peak RSS (bytes) of one process."""
+def run_process(command: list[str], env: dict | None = None, cwd: Path | None = None) -> tuple[float, int]:
+    """Wall time and peak RSS (bytes) of one process (``env``: its environment, ``cwd``: its folder)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, cwd=cwd)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -302,6 +309,50 @@ def measure_memory(folder: Path) -> dict:
     return result
 
 
+def measure_streaming(folder: Path, repeats: int, compare_with: str | None, huge: bool) -> dict:
+    """Whole processes writing 4000×3000 → 8000×6000 Lanczos as PNG and TIFF, interleaved; then the huge case."""
+    script = folder / "pillow_resize.py"
+    script.write_text(PILLOW_SCRIPT)
+    source = str(write_photo(folder / "big.png", (4000, 3000)))
+    other = dict(os.environ, PYTHONPATH=compare_with) if compare_with else None
+    cases = []
+    for ext in ("png", "tif"):
+        out = str(folder / f"out.{ext}")
+        upscale = [source, "--scale", "2", "--mode", "lanczos", "-o", out, "--overwrite"]
+        commands = {"upscale": (upscale_command() + upscale, None)}
+        if other:
+            commands[f"upscale ({Path(compare_with).name})"] = (upscale_command() + upscale, other)
+        commands["Pillow"] = ([sys.executable, str(script), source, out, "2", "lanczos", str(PNG_COMPRESS_LEVEL)], None)
+        if shutil.which("vips"):
+            target = f"{out}[compression={PNG_COMPRESS_LEVEL}]" if ext == "png" else out
+            commands["vips resize"] = (["vips", "resize", source, target, "2", "--kernel", "lanczos3"], None)
+        walls = {name: [] for name in commands}
+        peaks = {name: [] for name in commands}
+        for _ in range(repeats):
+            for name, (command, env) in commands.items():
+                wall, peak = run_process(command, env, folder)  # not here: ``-m`` would find this checkout first
+                walls[name].append(wall)
+                peaks[name].append(peak)
+        peak = {name: statistics.median(samples) for name, samples in peaks.items()}
+        cases.append({
+            "case": f"4000×3000 → 8000×6000 lanczos, {ext.upper()}",
+            "times": {name: summary(samples) for name, samples in walls.items()},
+            "peak_rss": peak,
+            "memory_vs_pillow": peak["upscale"] / peak["Pillow"],
+            "memory_vs_vips": peak["upscale"] / peak["vips resize"] if "vips resize" in peak else None,
+        })
+    result = {"cases": cases, "huge": []}
+    if huge:
+        source = str(write_photo(folder / "huge.png", (12000, 9000)))
+        for ext in ("png", "tif"):
+            out = str(folder / f"huge@2x.{ext}")
+            wall, peak = run_process(upscale_command() + [source, "--scale", "2", "--mode", "lanczos", "-o", out, "--overwrite"])
+            result["huge"].append({"case": f"12000×9000 → 24000×18000 lanczos, {ext.upper()}", "wall_s": wall, "peak_rss": peak,
+                                   "output_bytes": os.path.getsize(out)})
+            os.remove(out)
+    return result
+
+
 def measure_startup(repeats: int) -> dict:
     samples = [run_process(upscale_command() + ["--help"])[0] for _ in range(repeats)]
     return summary(samples)
@@ -367,6 +418,19 @@ def rows_memory(result: dict) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+def rows_streaming(result: dict) -> tuple[list[str], list[list[str]]]:
+    header = ["case", "program", "wall s", "peak RSS MB", "memory vs Pillow", "memory vs vips"]
+    rows = []
+    for r in result["cases"]:
+        for index, name in enumerate(r["times"]):
+            ratios = [f"{r[key]:.2f}" if index == 0 and r[key] is not None else "" for key in ("memory_vs_pillow", "memory_vs_vips")]
+            rows.append([r["case"] if index == 0 else "", name, f"{r['times'][name]['median_s']:.2f} ±{r['times'][name]['spread_pct']:.0f}%",
+                         f"{r['peak_rss'][name] / 2**20:.0f}", *ratios])
+    for r in result["huge"]:
+        rows.append([r["case"], "upscale", f"{r['wall_s']:.1f}", f"{r['peak_rss'] / 2**20:.0f}", "", ""])
+    return header, rows
+
+
 def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     found = []
     if report["in_process"]:
@@ -378,6 +442,9 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                       *rows_processes(report["processes"])))
     if report.get("memory"):
         found.append(("Peak memory, 4000×3000 → 8000×6000 Lanczos in a fresh process", *rows_memory(report["memory"])))
+    if report.get("streaming"):
+        found.append(("Streaming: whole processes, decode, resize ×2, write band by band (medians; peak RSS of the whole process)",
+                      *rows_streaming(report["streaming"])))
     return found
 
 
@@ -421,11 +488,13 @@ def main() -> None:
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     parser.add_argument("--repeats", type=int, default=7, help="timed runs per library and case (default 7)")
     parser.add_argument("--quick", action="store_true", help="skip the 4000×3000 cases (a few seconds each)")
-    parser.add_argument("--only", choices=["in-process", "process", "memory", "startup"], help="run one part")
+    parser.add_argument("--only", choices=["in-process", "process", "memory", "streaming", "startup"], help="run one part")
+    parser.add_argument("--compare-with", metavar="DIR",
+                        help="streaming part: also run the upscale of the checkout in DIR (on PYTHONPATH)")
     parser.add_argument("--case", action="append", default=[], metavar="TEXT",
                         help="only the in-process cases whose names contain TEXT (repeatable)")
     args = parser.parse_args()
-    report = {"machine": None, "in_process": [], "processes": [], "memory": None, "startup": None}
+    report = {"machine": None, "in_process": [], "processes": [], "memory": None, "streaming": None, "startup": None}
     # processes first: a child's peak RSS counts the pages it shares with this
     # process when forked, so this one must still be small
     report["launcher_rss"] = current_rss()
@@ -436,6 +505,8 @@ def main() -> None:
             report["processes"] = measure_processes(Path(folder), max(3, args.repeats // 2), args.quick)
         if args.only in (None, "memory") and not args.quick:
             report["memory"] = measure_memory(Path(folder))
+        if args.only in (None, "streaming") and not args.quick:
+            report["streaming"] = measure_streaming(Path(folder), max(3, args.repeats // 2), args.compare_with, huge=True)
     if args.only in (None, "in-process"):
         cases = [c for c in in_process_cases(args.quick) if not args.case or any(t in c["name"] for t in args.case)]
         report["in_process"] = measure_in_process(cases, args.repeats)

@@ -7,6 +7,7 @@ Both functions validate and normalise their arguments, build one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Sequence
 
 import numpy as np
@@ -17,6 +18,7 @@ from .core.layouts import spatial_axes
 from .core.plan import ResizeOptions, ResizePlan, plan_resize
 from .core.sizes import ScaleSpec, SizeSpec
 from .engine.apply import apply_plan, check_dtype, to_dtype
+from .engine.bands import Bands
 from .io.files import image_of
 
 
@@ -313,25 +315,43 @@ def resize_samples(array: np.ndarray, image_mode: str, *, linear: bool = False, 
     alpha_max : float or None
         Alpha's full-scale value when colour was premultiplied by alpha.
     """
+    plan, bands, alpha_max = banded_samples(array, image_mode, linear=linear, **kwargs)
+    return plan, bands.whole(), alpha_max
+
+
+def banded_samples(array: np.ndarray, image_mode: str, *, linear: bool = False, **kwargs) -> tuple:
+    """:func:`resize_samples` with the resized samples still to be made, band by band.
+
+    The options are checked here; the samples are resized when the returned
+    :class:`~upscale_cli.engine.bands.Bands` is iterated (or made
+    :meth:`~upscale_cli.engine.bands.Bands.whole`), each band equal to those
+    rows of :func:`resize_samples`' result.
+    """
     plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", dtype=array.dtype, **kwargs)
+    _check_resample(plan, image_mode, linear)
     premultiplied = plan.compat in (None, "pillow") and image_mode in STRAIGHT_ALPHA_MODES
     alpha_max = 255.0 if premultiplied and needs_premultiplication(plan) else None
-    return plan, _resample(array, plan, image_mode, linear), alpha_max
+    return plan, Bands(array, plan, partial(_resample, mode=image_mode, linear=linear)), alpha_max
+
+
+def _check_resample(plan: ResizePlan, mode: str, linear: bool) -> None:
+    """Refuse what :func:`_resample` cannot do, before any sample is computed."""
+    if plan.compat is not None and linear:
+        raise UsageError("--linear cannot be combined with --compat: the libraries filter the encoded values")
+    if linear and needs_premultiplication(plan) and mode not in LINEAR_LIGHT_MODES:
+        raise UsageError(f"linear light needs an 8- or 16-bit L, LA, RGB or RGBA image, not mode {mode}")
 
 
 def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> np.ndarray:
+    """The samples of an image of ``mode`` resized by ``plan`` (options checked by :func:`_check_resample`)."""
     alpha = mode in STRAIGHT_ALPHA_MODES
     if plan.compat is not None:
-        if linear:
-            raise UsageError("--linear cannot be combined with --compat: the libraries filter the encoded values")
         if alpha and plan.compat == "pillow":
             from .compat.arithmetic import pillow_premultiplied
 
             return pillow_premultiplied(array, plan)
         return apply_plan(array, plan)  # PyTorch, OpenCV and ONNX treat alpha as one more channel
     if linear and needs_premultiplication(plan):
-        if mode not in LINEAR_LIGHT_MODES:
-            raise UsageError(f"linear light needs an 8- or 16-bit L, LA, RGB or RGBA image, not mode {mode}")
         return apply_linear_light(array, plan, LINEAR_LIGHT_MODES[mode], alpha=alpha)
     if alpha:
         return apply_premultiplied(array, plan, 255.0)

@@ -18,6 +18,8 @@ from upscale_cli.batch.convert import (
     output_name,
 )
 from upscale_cli.batch.nn_convert import NNRequest, nn_convert_file
+from upscale_cli.engine.bands import Bands
+from upscale_cli.io.files import image_of
 
 
 @pytest.mark.parametrize("path, tag, fmt, fallback, expected", [
@@ -83,8 +85,74 @@ def test_the_input_is_let_go_unless_kept(make_image, tmp_path):
     assert lean.source.data is None and lean.source_array is None
     assert kept.source.data.size == (6, 4)
     np.testing.assert_array_equal(kept.source_array, pattern(4, 6))
-    np.testing.assert_array_equal(lean.result_array, kept.result_array)
+    assert lean.result_array is None  # made band by band while written
+    np.testing.assert_array_equal(lean.result.array.whole(), kept.result_array)
     assert (tmp_path / "lean.png").read_bytes() == (tmp_path / "kept.png").read_bytes()
+
+
+@pytest.fixture
+def small_bands(monkeypatch):
+    """Bands of a few rows, so that small images are written in many bands."""
+    from upscale_cli.engine import bands
+
+    monkeypatch.setattr(bands, "MIN_ROWS", 1)
+    monkeypatch.setattr(bands, "BAND_BYTES", 1)  # one row per band
+
+    def rows(count: int):
+        monkeypatch.setattr(bands, "MIN_ROWS", count)
+
+    return rows
+
+
+STREAMED = [  # image mode, output extension, resize options
+    ("RGB", "png", {"mode": "lanczos", "scale": 2.5}), ("RGBA", "png", {"mode": "bicubic", "size": "17x9"}),
+    ("LA", "png", {"mode": "bilinear", "scale": 1.7}), ("I;16", "png", {"mode": "lanczos", "size": "6x19"}),
+    ("L", "png", {"mode": "nearest", "scale": 2.5}), ("RGB", "tif", {"mode": "lanczos", "scale": 2.5}),
+    ("RGBA", "tif", {"mode": "bicubic", "scale": 0.6}), ("I;16", "tif", {"mode": "area", "size": "5x4"}),
+    ("RGB", "ppm", {"mode": "hamming", "scale": 1.5}), ("L", "pgm", {"mode": "box", "scale": 2}),
+    ("RGB", "npy", {"mode": "lanczos", "scale": 2}), ("RGB", "jpg", {"mode": "lanczos", "scale": 2}),
+    ("RGBA", "webp", {"mode": "bicubic", "scale": 2}),
+    ("RGB", "png", {"mode": "lanczos", "size": "10x5", "compat": "pillow"}),  # the vertical pass first
+    ("RGBA", "tif", {"mode": "bilinear", "size": "5x4", "compat": "pillow", "reducing_gap": 1.5}),
+    ("RGB", "png", {"mode": "bicubic", "scale": 2, "compat": "opencv"}),
+    ("RGBA", "png", {"mode": "lanczos", "scale": 2, "linear": True}),
+]
+
+
+@pytest.mark.parametrize("band_rows", [1, 3, 16])
+@pytest.mark.parametrize("mode, ext, options", STREAMED)
+def test_streamed_files_equal_whole_image_files(mode, ext, options, band_rows, small_bands, tmp_path, monkeypatch):
+    """Written band by band (the default) or from the whole output (``keep_source``): the same bytes."""
+    small_bands(band_rows)
+    if ext not in ("jpg", "webp"):  # these formats take the whole output; the others never do
+        monkeypatch.setattr(Bands, "whole", lambda self: pytest.fail("made whole"))
+    source = tmp_path / "in.png"
+    array = pattern(13, 11, None if mode in ("L", "I;16") else len(mode))
+    if mode == "I;16":
+        array = array.astype(np.uint16) * 257 + 3
+    image_of(array, mode).save(source, dpi=(300, 300))
+    request = ResizeRequest(**options)
+    streamed = convert_file(str(source), request, output=str(tmp_path / f"streamed.{ext}"))
+    monkeypatch.undo()
+    whole = convert_file(str(source), request, output=str(tmp_path / f"whole.{ext}"), keep_source=True)
+    assert streamed.result_array is None and whole.result_array is not None
+    assert (tmp_path / f"streamed.{ext}").read_bytes() == (tmp_path / f"whole.{ext}").read_bytes()
+
+
+@pytest.mark.parametrize("array, ext", [
+    ((np.arange(9 * 7 * 2).reshape(9, 7, 2) * 7 % 23 - 5).astype(np.float32), "npy"),
+    ((np.arange(9 * 7 * 2).reshape(9, 7, 2) * 7 % 23 - 5).astype(np.int16), "npy"),
+    ((np.arange(9 * 7) * 37 % 251).reshape(9, 7).astype(np.uint8), "npy"),
+    ((np.arange(9 * 7) * 37 % 251).reshape(9, 7).astype(np.uint8), "png"),  # the whole output, for Pillow
+])
+def test_streamed_arrays_equal_whole_arrays(array, ext, small_bands, tmp_path):
+    small_bands(2)
+    source = tmp_path / "in.npy"
+    np.save(source, array)
+    request = ResizeRequest(mode="lanczos", size="5x13")
+    convert_file(str(source), request, output=str(tmp_path / f"streamed.{ext}"))
+    convert_file(str(source), request, output=str(tmp_path / f"whole.{ext}"), keep_source=True)
+    assert (tmp_path / f"streamed.{ext}").read_bytes() == (tmp_path / f"whole.{ext}").read_bytes()
 
 
 @pytest.mark.parametrize("values, expected", [

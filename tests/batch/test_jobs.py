@@ -195,6 +195,31 @@ def test_an_interrupted_batch_stops_and_says_so(tree, monkeypatch):
     assert os.listdir("out") == ["a.png"]
 
 
+def test_workers_are_lowered_when_the_largest_jobs_do_not_fit_in_memory(tree, monkeypatch):
+    from upscale_cli.batch import jobs as jobs_module
+    from upscale_cli.batch import memory
+    from upscale_cli.batch.progress import NullReporter
+
+    settings = BatchSettings(SCALE_2, output="out/")
+    planned = plan_jobs(["photos"], settings)
+    assert all(job.memory > memory.BASE_BYTES for job in planned)
+    need = max(job.memory for job in planned)
+    monkeypatch.setattr(memory, "available_memory", lambda: need + 1)
+    assert jobs_module.workers_within_memory(planned, 2) == (
+        1, f"1 worker instead of 2: the largest conversions need about {need / 1e6:.1f} MB each, "
+           f"{(need + 1) / 1e6:.1f} MB of memory is available")
+    notes = []
+
+    class Reporter(NullReporter):
+        def note(self, line):
+            notes.append(line)
+
+    summary = jobs_module.run_jobs(planned, settings, workers=2, reporter=Reporter())
+    assert summary.converted == 2 and summary.note.startswith("1 worker instead of 2") and notes == [summary.note]
+    monkeypatch.setattr(memory, "available_memory", lambda: 2 * need)
+    assert jobs_module.workers_within_memory(planned, 2) == (2, "")
+
+
 def test_links_to_files_are_followed_and_each_file_is_converted_once(tree, make_image):
     make_image("elsewhere/e.png")
     os.symlink(os.path.abspath("photos/2023/c.png"), "photos/link.png")  # to a file of the batch

@@ -125,7 +125,7 @@ def test_the_bomb_limit_from_the_command_line(run, folder, make_image):
 
 def test_a_scale_beyond_memory_is_refused_before_allocating(run, folder):
     result = run("a.png", "--scale", "1e200")
-    assert (result.exit_code, result.stderr) == (1, "upscale: a.png: the output has 4.8e+395 megapixels, over the limit of 200 (--max-pixels)\n")
+    assert (result.exit_code, result.stderr) == (1, "upscale: a.png: the output has 4.8e+395 megapixels, over the limit of 2000 (--max-pixels)\n")
     result = run("a.png", "--scale", "1e200", "--max-pixels", "0")
     assert (result.exit_code, result.stderr) == (1, "upscale: a.png: out of memory: needs about 4.8e+392 GB\n")
 

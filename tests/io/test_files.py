@@ -55,7 +55,7 @@ def test_a_bomb_is_refused_from_its_header(tmp_path):
 
 def test_an_absurd_output_is_refused_before_resizing(make_image):
     path = make_image("small.png", 100, 100)
-    with pytest.raises(InputError, match=r"small.png: the output has 1e\+04 megapixels, over the limit of 200"):
+    with pytest.raises(InputError, match=r"small.png: the output has 1e\+04 megapixels, over the limit of 2000 "):
         convert_file(path, ResizeRequest(scale=1000))
     assert os.listdir(os.path.dirname(path)) == ["small.png"]
 
@@ -63,8 +63,16 @@ def test_an_absurd_output_is_refused_before_resizing(make_image):
 def test_the_limit_counts_every_frame_and_can_be_raised(make_image):
     path = make_image("a.png", 10, 10)
     with pytest.raises(InputError, match="the output has 0.0004 megapixels, over the limit of 0.0003"):
-        convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=300))
-    convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=None))
+        convert_file(path, NEAREST_2X, options=ImageOptions(max_output_pixels=300))
+    convert_file(path, NEAREST_2X, options=ImageOptions(max_output_pixels=None))
+
+
+def test_outputs_have_their_own_larger_limit(make_image):
+    """Outputs stream, so by default they may be ten times larger than the largest input."""
+    path = make_image("b.png", 10, 10)
+    with pytest.raises(InputError, match="the image has 0.0001 megapixels, over the limit of 9e-05"):
+        convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=90, max_output_pixels=None))
+    assert ImageOptions().max_output_pixels == 10 * ImageOptions().max_pixels == 2_000_000_000
 
 
 @pytest.mark.parametrize("content, message", [
@@ -304,6 +312,22 @@ def test_image_data_is_never_written_to_a_terminal(monkeypatch):
     with pytest.raises(UsageError, match="refusing to write image data to a terminal"):
         image_io.write_output(np.zeros((2, 2), np.uint8), "-", "PNG")
     assert terminal.buffer.getvalue() == b""
+
+
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "LA", "L", "I;16", "F"])
+def test_image_rows_are_the_rows_of_the_whole_array(mode):
+    array = pattern(9, 5, None if mode in ("L", "I;16", "F") else len(mode))
+    if mode in ("I;16", "F"):
+        array = array.astype(np.uint16 if mode == "I;16" else np.float32) * 251
+    image = image_io.image_of(array, mode)
+    rows = image_io.ImageRows(image)
+    whole = np.asarray(image)
+    assert rows.shape == whole.shape and rows.dtype == whole.dtype and rows.ndim == whole.ndim
+    for low, high in ((0, 9), (2, 5), (8, 9), (0, 1)):
+        taken = rows[low:high]
+        assert taken.dtype == whole.dtype and np.array_equal(taken, whole[low:high])
+    with pytest.raises(IndexError, match="in order"):
+        rows[::2]
 
 
 def _pages(tmp_path, sizes=((5, 4), (5, 4), (5, 4)), modes=("RGB", "L", "I;16")) -> list:

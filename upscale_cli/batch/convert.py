@@ -18,23 +18,26 @@ import numpy as np
 
 from ..api import (
     KEPT_MODES,
+    banded_samples,
     library_knobs,
     make_options,
     plan_for,
     resizable,
     resize_image_traced,
-    resize_samples,
 )
 from ..core.choices import NN_MODES
 from ..core.errors import UpscaleError, UsageError
 from ..core.plan import ResizePlan
 from ..core.sizes import output_sizes, parse_scale, parse_size
-from ..engine.apply import apply_plan
+from ..engine.apply import apply_plan, check_dtype
+from ..engine.bands import Bands
 from ..io.files import (
+    DEFAULT_MAX_OUTPUT_PIXELS,
     DEFAULT_MAX_PIXELS,
     STDIO,
     WHITE,
     Frame,
+    ImageRows,
     Loaded,
     Samples,
     SaveOptions,
@@ -102,8 +105,8 @@ class ImageOptions:
         Turn images upright by their EXIF orientation (and reset the tag).
     strip : bool
         Write no metadata (ICC profile, EXIF, DPI, PNG text).
-    max_pixels : int or None
-        Refuse inputs and outputs with more pixels (all frames); ``None``: no limit.
+    max_pixels, max_output_pixels : int or None
+        Refuse inputs, and outputs, with more pixels (all frames); ``None``: no limit.
     quality, compress_level : int or None
         JPEG/WebP quality and PNG zlib level; ``None``: the defaults of
         :mod:`upscale_cli.io.files`.
@@ -114,6 +117,7 @@ class ImageOptions:
     auto_orient: bool = True
     strip: bool = False
     max_pixels: int | None = DEFAULT_MAX_PIXELS
+    max_output_pixels: int | None = DEFAULT_MAX_OUTPUT_PIXELS
     quality: int | None = None
     compress_level: int | None = None
     background: tuple[int, int, int] = WHITE
@@ -123,14 +127,16 @@ class ImageOptions:
 class Conversion:
     """The outcome of converting one input (the first frame's plan and arrays).
 
-    ``source_array`` is ``None`` when the input was let go
-    (:func:`resize_loaded` with ``keep_source=False``).
+    ``source_array`` and ``result_array`` are ``None`` when the input was
+    let go (:func:`resize_loaded` with ``keep_source=False``): the result is
+    then made band by band as it is written, and ``result`` holds
+    :class:`~upscale_cli.engine.bands.Bands`.
     """
 
     source: Loaded
     plan: ResizePlan
     source_array: np.ndarray | None
-    result_array: np.ndarray
+    result_array: np.ndarray | None
     result: Any = field(repr=False)
     output: str | None = None
     n_bytes: int = 0
@@ -154,7 +160,10 @@ def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | N
     :class:`~upscale_cli.io.files.Samples` (written without a Pillow copy
     when it can be). With ``keep_source=False`` the decoded image is let go
     (``loaded.data`` becomes ``None``) as soon as its samples are taken, and
-    the samples once resized, so a large input is not kept beside its result.
+    a single image's or an array's result is
+    :class:`~upscale_cli.engine.bands.Bands`: it is made band by band while
+    it is written, so the whole output is never in memory for the formats
+    that stream (:mod:`upscale_cli.io.stream`), and in one piece for the others.
     """
     try:
         # NaN and infinities go through the sums of the definition as IEEE arithmetic has them
@@ -174,8 +183,11 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
         others = loaded.data.size // max(1, int(np.prod(in_lengths)))
         check_pixels(loaded.name, others * int(np.prod(request.output_lengths(in_lengths))), max_pixels, "the output")
         plan = plan_for(loaded.data.shape, layout=request.layout, dtype=loaded.data.dtype, **request.resize_kwargs())
-        result = apply_plan(loaded.data, plan)
-        return Conversion(loaded, plan, loaded.data, result, result)
+        if keep_source:
+            result = apply_plan(loaded.data, plan)
+            return Conversion(loaded, plan, loaded.data, result, result)
+        check_dtype(loaded.data)
+        return Conversion(loaded, plan, None, None, Bands(loaded.data, plan))
     width, height = request.output_lengths(loaded.data.size)
     count = len(loaded.animation.frames) if loaded.animation else 1
     check_pixels(loaded.name, width * height * count, max_pixels, "the output")
@@ -194,17 +206,21 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
 
 
 def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -> Conversion | None:
-    """Resize a single image into :class:`Samples`; ``None`` for a palette or
-    bilevel image that nearest neighbour keeps (it needs its palette)."""
+    """Resize a single image into :class:`Samples` (of :class:`Bands` without
+    ``keep_source``); ``None`` for a palette or bilevel image that nearest
+    neighbour keeps (it needs its palette)."""
     image = resizable(loaded.data, request.mode)
     if image.mode in KEPT_MODES:
         return None
+    mode, kwargs = image.mode, request.resize_kwargs()
     if not keep_source:
-        loaded.data = None  # from here on, the samples are the only copy of the input
-    array, mode = np.asarray(image), image.mode
-    del image
-    plan, resized, alpha_max = resize_samples(array, mode, linear=request.linear, **request.resize_kwargs())
-    return Conversion(loaded, plan, array if keep_source else None, resized, Samples(resized, mode), alpha_max=alpha_max)
+        loaded.data = None  # the image's rows are read out a band at a time, never copied whole
+        plan, bands, alpha_max = banded_samples(ImageRows(image), mode, linear=request.linear, **kwargs)
+        return Conversion(loaded, plan, None, None, Samples(bands, mode), alpha_max=alpha_max)
+    array = np.asarray(image)
+    plan, bands, alpha_max = banded_samples(array, mode, linear=request.linear, **kwargs)
+    resized = bands.whole()
+    return Conversion(loaded, plan, array, resized, Samples(resized, mode), alpha_max=alpha_max)
 
 
 def save_options(loaded: Loaded, conversion: Conversion, options: ImageOptions) -> SaveOptions:
@@ -309,15 +325,16 @@ def convert_file(
     ``keep_source`` (see :func:`resize_loaded`).
     """
     loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
-    conversion = resize_loaded(loaded, request, max_pixels=options.max_pixels, keep_source=keep_source)
+    conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
     if before_write is not None:
         before_write(conversion)
     if output is None:
         tag = output_tag(request, tuple(n_out for _, n_out in conversion.lengths))
         output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
-    conversion.n_bytes = write_output(
-        conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
-        options=save_options(loaded, conversion, options), notes=conversion.notes,
-    )
+    with np.errstate(all="ignore"):  # a streamed result is computed while written (see resize_loaded)
+        conversion.n_bytes = write_output(
+            conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
+            options=save_options(loaded, conversion, options), notes=conversion.notes,
+        )
     conversion.output = output
     return conversion

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import math
 import os
 import signal
 import threading
@@ -36,6 +37,7 @@ from ..io.files import (
     remove_stale_temporaries,
     remove_temporaries,
 )
+from . import memory
 from .convert import (
     BESIDE_TEMPLATE,
     ImageOptions,
@@ -45,6 +47,7 @@ from .convert import (
     output_name_pattern,
     output_tag,
 )
+from .progress import human_bytes
 
 #: Name of an output inside an output folder (beside its input: :data:`BESIDE_TEMPLATE`).
 FOLDER_TEMPLATE = "{stem}.{ext}"
@@ -118,6 +121,8 @@ class Job:
     exit_status: int = ExitStatus.SOME_INPUTS_FAILED
     skip: str | None = None
     pixels: int = 0
+    #: Estimated peak memory of the conversion, in bytes (0: unknown).
+    memory: int = 0
 
     @property
     def runnable(self) -> bool:
@@ -153,6 +158,8 @@ class Summary:
     bytes_out: int = 0
     seconds: float = 0.0
     interrupted: bool = False
+    #: Why fewer workers ran than were asked for, if they did.
+    note: str = ""
     failure_status: int = ExitStatus.OK
     started: float = field(default_factory=time.monotonic, repr=False)
 
@@ -358,11 +365,13 @@ def plan_job(source: Source, settings: BatchSettings, folder: bool) -> Job:
         pixels = header.frames
         for n in out_lengths:
             pixels *= n
-        check_pixels(source.path, pixels, options.max_pixels, "the output")
+        check_pixels(source.path, pixels, options.max_output_pixels, "the output")
         output = _output_path(source, settings, folder, out_lengths, header.format)
     except UpscaleError as error:
         return Job(source.path, error=str(error), exit_status=error.exit_status)
-    return Job(source.path, output, _shape_text(header.lengths, out_lengths), pixels=pixels)
+    in_pixels = header.frames * math.prod(header.lengths)
+    need = memory.estimate(in_pixels, pixels, memory.streams(output, settings.fmt, header.frames))
+    return Job(source.path, output, _shape_text(header.lengths, out_lengths), pixels=pixels, memory=need)
 
 
 def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
@@ -640,6 +649,19 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def workers_within_memory(jobs: list[Job], workers: int) -> tuple[int, str]:
+    """``workers`` lowered so that the largest ``jobs`` fit in the available memory at once, and a note if it was."""
+    available = memory.available_memory()
+    fitted = memory.fit_workers(workers, [job.memory for job in jobs], available)
+    if fitted == workers:
+        return workers, ""
+    largest = max(job.memory for job in jobs)
+    return fitted, (
+        f"{fitted} worker{'s' if fitted > 1 else ''} instead of {workers}: the largest conversions need about "
+        f"{human_bytes(largest)} each, {human_bytes(available)} of memory is available"
+    )
+
+
 def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = None, reporter=None,
              runner: Callable[[list[Job], BatchSettings, Callable[[JobResult], None]], None] | None = None) -> Summary:
     """Run ``jobs`` in ``workers`` processes (in this one if 1) and return the summary.
@@ -650,6 +672,8 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
     also stop when this process dies. Temporary files that killed runs left
     in the output folders are removed first; when worker processes cannot
     be started, the reporter is told why and the jobs run in this process.
+    Fewer workers run when the largest jobs would not fit in memory together
+    (:func:`workers_within_memory`): the reporter is told, and ``Summary.note`` says so.
     ``runner(jobs, settings, report)``, when given, runs the jobs that can run
     instead of local processes (a Dask cluster: :mod:`.cluster`), passing
     each result to ``report`` as it comes.
@@ -672,6 +696,10 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
             runnable = [j for j in jobs if j.runnable]
             for path in clean_output_folders(runnable):
                 reporter.note(f"{path}: removed, an unfinished file of a run that was killed")
+            if runner is None:  # a runner's workers are not this machine's
+                workers, summary.note = workers_within_memory(runnable, workers)
+                if summary.note:
+                    reporter.note(summary.note)
             try:
                 if runner is not None:
                     runner(runnable, settings, report)

@@ -25,6 +25,7 @@ from ..core.choices import (
 from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS
 from ..io.files import (
+    DEFAULT_MAX_OUTPUT_PIXELS,
     DEFAULT_MAX_PIXELS,
     JPEG_QUALITY,
     PNG_COMPRESS_LEVEL,
@@ -184,7 +185,8 @@ def main():
               help="Colour alpha is flattened over for formats without alpha (JPEG, BMP; GIF's partial alpha).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
-@_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit).")
+@_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit). "
+                    f"Outputs, which stream, are limited to {DEFAULT_MAX_OUTPUT_PIXELS // 10**9}G unless it is given.")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--cluster", metavar="ADDRESS|local[:N]",
               help="Convert on a Dask cluster: a scheduler address (tcp://host:8786) or local:N (N local workers); "
@@ -249,7 +251,7 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         import_distributed()  # not installed: say so before any file is read
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
-        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=max_pixels,
+        image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=max_pixels, **_output_limit(max_pixels),
                            quality=quality, compress_level=compress_level, background=parse_colour(background)),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
@@ -267,6 +269,15 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
 
     with connect(cluster) as client:
         return run_on_cluster(client, jobs, settings, reporter=reporter).exit_status
+
+
+def _output_limit(max_pixels: int | None) -> dict:
+    """``--max-pixels`` for the outputs too when it is given; otherwise their own default (they stream)."""
+    from click.core import ParameterSource
+
+    if click.get_current_context().get_parameter_source("max_pixels") == ParameterSource.DEFAULT:
+        return {}
+    return {"max_output_pixels": max_pixels}
 
 
 def _pixel_count(text: str) -> int | None:

@@ -33,8 +33,13 @@ NPY_MAGIC = b"\x93NUMPY"
 PNG_COMPRESS_LEVEL = 1
 JPEG_QUALITY = 95
 WEBP_QUALITY = 90
-#: Largest image read or written, in pixels over all frames (arrays: elements).
+#: Largest image read, in pixels over all frames (arrays: elements): a
+#: decompression bomb is refused from its header.
 DEFAULT_MAX_PIXELS = 200_000_000
+#: Largest image written, the same way. Outputs are written band by band
+#: (PNG, TIFF, PPM, .npy), so memory does not bound them; this only catches
+#: absurd sizes (a mistyped scale) before they fill a disk.
+DEFAULT_MAX_OUTPUT_PIXELS = 2_000_000_000
 #: Formats whose extra frames are an animation (resized and kept).
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")
 #: Formats whose extra frames are pages (resized and kept; only a format of pages holds them).
@@ -120,6 +125,34 @@ class Samples:
         image = image_of(self.array, self.mode)
         image.info.update(self.info)
         return image
+
+
+class ImageRows:
+    """The samples of a Pillow image, taken a band of rows at a time.
+
+    ``rows[low:high]`` equals ``np.asarray(image)[low:high]``: only those
+    rows are copied out of the image, so the decoded image is the one copy
+    of the input (``np.asarray`` of a whole image briefly holds two more).
+    ``shape`` and ``dtype`` are those of ``np.asarray(image)``.
+    """
+
+    def __init__(self, image):
+        import numpy as np
+
+        self.image = image
+        width, height = image.size
+        first = np.asarray(image.crop((0, 0, width, 1)))
+        self.shape = (height,) + first.shape[1:]
+        self.dtype = first.dtype
+        self.ndim = len(self.shape)
+
+    def __getitem__(self, rows: slice):
+        import numpy as np
+
+        start, stop, step = rows.indices(self.shape[0])
+        if step != 1:
+            raise IndexError("rows of an image are taken in order, one band at a time")
+        return np.asarray(self.image.crop((0, start, self.shape[1], stop)))
 
 
 def image_of(array, mode: str):
@@ -385,7 +418,8 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
         return Loaded(name, array, "npy", n_bytes=len(raw))
     if not raw:
         raise InputError(f"{name}: empty file")
-    image = _open_image(io.BytesIO(raw), name)
+    buffer = io.BytesIO(raw)
+    image = _open_image(buffer, name)
     cut = truncation(raw)
     if cut:
         raise InputError(f"{name}: corrupt or truncated image: {cut}")
@@ -397,10 +431,14 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     animation = None
     if len(frames) > 1:
         animation = Animation(frames, image.info.get("loop"), pages=image.format in PAGED_FORMATS)
-    return Loaded(
+    loaded = Loaded(
         name, frames[0].image, image.format or "PNG", animation=animation, metadata=metadata,
         oriented=turn != 1, jpeg_subsampling=_jpeg_subsampling(image), n_bytes=len(raw),
     )
+    # Everything is decoded: the file's bytes, which the image would keep for seeking, go
+    # (for a large PNG they are the next largest thing in memory after the image).
+    buffer.close()
+    return loaded
 
 
 def _decode(image, name: str, max_pixels: int | None) -> tuple[list, int, Metadata]:
@@ -547,15 +585,25 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
     (:func:`upscale_cli.io.modes.prepare`); what that loses is appended to
     ``notes`` as one line. Single PNG images of the modes
     :mod:`upscale_cli.io.png` writes are written by it (faster, from the
-    array), everything else by Pillow.
+    array), everything else by Pillow. An array (alone or in
+    :class:`Samples`) may be :class:`~upscale_cli.engine.bands.Bands`, an
+    output still to be made: PNG, TIFF, PPM and ``.npy`` are written band by
+    band as they are made (:mod:`upscale_cli.io.stream`), other formats, and
+    modes a format does not hold, from the whole output.
     """
-    if fmt == "npy":
-        import numpy as np
-
-        array = data.array if isinstance(data, Samples) else np.asarray(data)
-        return lambda handle: np.save(handle, array, allow_pickle=False)
     options = options or SaveOptions()
     kwargs = options.kwargs(fmt)
+    data = _whole_unless_streamed(data, fmt, kwargs)
+    if fmt == "npy":
+        array = data.array if isinstance(data, Samples) else data
+        if _is_bands(array):
+            from . import stream
+
+            return lambda handle: stream.write_npy(handle, array)
+        import numpy as np
+
+        array = np.asarray(array)
+        return lambda handle: np.save(handle, array, allow_pickle=False)
     if isinstance(data, Animation):
         from PIL import Image
 
@@ -573,7 +621,7 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
         return lambda handle: frames[0].image.save(handle, format=fmt, **kwargs)
     if not (isinstance(data, Samples) or hasattr(data, "save")):
         data = array_to_image(data, name)
-    if not (isinstance(data, Samples) and data.mode in HOLDS.get(fmt, ())):
+    if not (isinstance(data, Samples) and _holds(fmt, data.mode)):
         prepared = _prepared(data.image() if isinstance(data, Samples) else data, fmt, name, options, kwargs)
         _note(notes, prepared.note)
         data = prepared.image
@@ -583,8 +631,44 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
         if png.can_write(data.mode, kwargs):
             samples = data if isinstance(data, Samples) else Samples.of(data)
             return lambda handle: png.write_png(handle, samples.array, samples.mode, kwargs, samples.info)
+    if isinstance(data, Samples) and _is_bands(data.array):
+        from . import stream
+
+        writer = stream.write_tiff if fmt == "TIFF" else stream.write_ppm
+        extra = (kwargs, data.info) if fmt == "TIFF" else ()
+        return lambda handle: writer(handle, data.array, data.mode, *extra)
     image = data.image() if isinstance(data, Samples) else data
     return lambda handle: image.save(handle, format=fmt, **kwargs)
+
+
+def _is_bands(array) -> bool:
+    """Whether ``array`` is an output still to be made band by band (:class:`~upscale_cli.engine.bands.Bands`)."""
+    return hasattr(array, "whole")
+
+
+def _whole_unless_streamed(data: Any, fmt: str, kwargs: dict) -> Any:
+    """``data`` with an output made band by band made whole, unless ``fmt`` is written band by band.
+
+    PNG streams in the modes :mod:`upscale_cli.io.png` writes; TIFF, PPM and
+    ``.npy`` as :func:`upscale_cli.io.stream.streams` says; JPEG, WebP and
+    the rest are encoded by Pillow from the whole image.
+    """
+    array = data.array if isinstance(data, Samples) else data
+    if not _is_bands(array):
+        return data
+    from . import png, stream
+
+    mode = data.mode if isinstance(data, Samples) else None
+    streamed = stream.streams(fmt, mode, kwargs) or (fmt == "PNG" and mode is not None and png.can_write(mode, kwargs))
+    if streamed and (mode is None or _holds(fmt, mode)):
+        return data
+    whole = array.whole()
+    return Samples(whole, data.mode, data.info) if isinstance(data, Samples) else whole
+
+
+def _holds(fmt: str, mode: str) -> bool:
+    """Whether samples of ``mode`` are written as ``fmt`` as they are (see :mod:`upscale_cli.io.modes`)."""
+    return mode in HOLDS.get(fmt, ()) or fmt not in HOLDS
 
 
 def _prepared(image, fmt: str, name: str, options: SaveOptions, kwargs: dict) -> Prepared:

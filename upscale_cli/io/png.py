@@ -36,10 +36,11 @@ Modes: ``L``, ``LA``, ``RGB``, ``RGBA`` (8-bit) and ``I;16`` (16-bit grey).
 from __future__ import annotations
 
 import io
+import math
 import struct
 import zlib
 from collections import deque
-from typing import IO, Iterator
+from typing import IO, Iterable, Iterator
 
 import numpy as np
 
@@ -82,9 +83,12 @@ def write_png(
     ----------
     handle : binary file
         Where the file is written, front to back.
-    array : ndarray
+    array : ndarray or Bands
         ``(height, width)`` for ``L`` and ``I;16``, ``(height, width,
         channels)`` otherwise; ``uint8`` samples, ``uint16`` for ``I;16``.
+        Or anything with that ``shape`` and ``dtype`` whose iteration yields
+        its rows in bands (:class:`~upscale_cli.engine.bands.Bands`): the
+        file is the same, written as the bands come.
     mode : str
         The Pillow mode of the image: one of :data:`CHANNELS`.
     save_arguments : dict, optional
@@ -109,14 +113,16 @@ def write_png(
         raise ValueError(f"cannot write mode {mode} with {sorted(save_arguments)} here")
     _check_samples(array, mode)
     height, width = array.shape[:2]
+    row_bytes = width * math.prod(array.shape[2:]) * array.dtype.itemsize
     level = save_arguments.get("compress_level", -1)
     header, before, after = _pillow_chunks(mode, save_arguments, info or {})
     handle.write(SIGNATURE)
     _write_chunk(handle, b"IHDR", struct.pack(">II", width, height) + header[8:])
     handle.writelines(before)
-    step = max(1, block_bytes // array[:1].nbytes)  # rows per block
+    step = max(1, block_bytes // row_bytes)  # rows per block
     count = -(-height // step)
-    strips = _filtered_strips(array, step, paeth=not 0 <= level <= 1)
+    bands = [array] if isinstance(array, np.ndarray) else array
+    strips = _filtered_strips(_restrip(bands, step), row_bytes, paeth=not 0 <= level <= 1)
     for piece in _zlib_stream(strips, count, level, threads or cpu_count()):
         _write_chunk(handle, b"IDAT", piece)
     handle.writelines(after)
@@ -127,20 +133,38 @@ def _check_samples(array: np.ndarray, mode: str) -> None:
     channels = CHANNELS[mode]
     shape = array.shape[:2] + ((channels,) if channels > 1 else ())
     itemsize = 2 if mode == "I;16" else 1
-    if array.ndim < 2 or array.shape != shape or array.dtype.kind != "u" or array.dtype.itemsize != itemsize:
+    if len(array.shape) < 2 or tuple(array.shape) != shape or array.dtype.kind != "u" or array.dtype.itemsize != itemsize:
         raise ValueError(f"an array of shape {array.shape} and dtype {array.dtype} does not hold the samples of a {mode} image")
 
 
-def _filtered_strips(array: np.ndarray, step: int, paeth: bool) -> Iterator[np.ndarray]:
-    """Strips of ``step`` rows filtered with Paeth or Up, each row led by its filter type byte.
+def _restrip(bands: Iterable[np.ndarray], step: int) -> Iterator[np.ndarray]:
+    """The rows of ``bands`` (arrays of rows, in order) regrouped in strips of ``step`` rows (the last may be short).
+
+    The strips, hence the compressed blocks and the file, do not depend on
+    how the rows came.
+    """
+    pending, count = [], 0
+    for band in bands:
+        while len(band):
+            piece, band = band[:step - count], band[step - count:]
+            pending.append(piece)
+            count += len(piece)
+            if count == step:
+                yield pending[0] if len(pending) == 1 else np.concatenate(pending)
+                pending, count = [], 0
+    if pending:
+        yield np.concatenate(pending)
+
+
+def _filtered_strips(strips: Iterable[np.ndarray], row_bytes: int, paeth: bool) -> Iterator[np.ndarray]:
+    """Strips of rows filtered with Paeth or Up, each row led by its filter type byte.
 
     Samples are stored as bytes, 16-bit ones big-endian.
     """
-    dtype = ">u2" if array.dtype.itemsize == 2 else np.uint8
-    pixel_bytes = array[:1, :1].nbytes
-    above = np.zeros(array[:1].nbytes, np.uint8)  # the row above the first is zeros
-    for start in range(0, len(array), step):
-        strip = np.ascontiguousarray(array[start:start + step], dtype=dtype)
+    above = np.zeros(row_bytes, np.uint8)  # the row above the first is zeros
+    for strip in strips:
+        pixel_bytes = strip[:1, :1].nbytes
+        strip = np.ascontiguousarray(strip, dtype=">u2" if strip.dtype.itemsize == 2 else np.uint8)
         strip = strip.view(np.uint8).reshape(len(strip), -1)
         filtered = np.empty((strip.shape[0], strip.shape[1] + 1), np.uint8)
         filtered[:, 0] = PAETH if paeth else UP

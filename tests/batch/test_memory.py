@@ -1,0 +1,34 @@
+"""Memory estimates and the number of workers that fit."""
+
+import pytest
+
+from upscale_cli.batch import memory
+from upscale_cli.batch.memory import MB, estimate, fit_workers, streams
+
+
+def test_estimate_counts_the_input_and_a_whole_output_only_when_it_is_whole():
+    assert estimate(12_000_000, 48_000_000, True) == 40 * MB + 48_000_000 + 96 * MB
+    assert estimate(12_000_000, 48_000_000, False) == 40 * MB + 48_000_000 + 96 * MB + 384_000_000
+
+
+@pytest.mark.parametrize("output, fmt, frames, expected", [
+    ("a@2x.png", None, 1, True), ("a.TIF", None, 1, True), ("a.pgm", None, 1, True), ("-", "npy", 1, True),
+    ("a.jpg", None, 1, False), ("a.png", "webp", 1, False), ("a.png", None, 3, False), ("a.jpg", "tiff", 1, True),
+])
+def test_which_outputs_stream(output, fmt, frames, expected):
+    assert streams(output, fmt, frames) is expected
+
+
+def test_fit_workers_takes_the_largest_jobs_together():
+    needs = [100, 400, 300, 50]
+    assert fit_workers(4, needs, 820) == 3  # 400 + 300 + 100 fit, the fourth (50) would not
+    assert fit_workers(4, needs, 850) == 4
+    assert fit_workers(4, needs, 699) == 1
+    assert fit_workers(4, needs, 10) == 1  # one is always tried
+    assert fit_workers(2, needs, 700) == 2
+    assert fit_workers(4, needs, None) == 4 and fit_workers(1, needs, 10) == 1
+
+
+def test_available_memory_is_read_from_the_system():
+    available = memory.available_memory()
+    assert available is None or available > 0

@@ -1,0 +1,114 @@
+"""Writers that take an image's rows band by band: TIFF, PPM/PGM and ``.npy``.
+
+Each writes the file its whole-image counterpart writes (Pillow's
+``Image.save``, ``np.save``), byte for byte, from the header and then the
+rows as they come, so that an output never has to be whole in memory
+(:class:`~upscale_cli.engine.bands.Bands`). PNG streams through
+:mod:`upscale_cli.io.png`. JPEG and WebP, which Pillow encodes from a whole
+image, do not stream.
+
+- **TIFF**: Pillow writes uncompressed TIFF as its directory followed by
+  the samples, all rows in one strip. The directory is Pillow's own, made
+  for one row of the same width, mode, ``info`` and ``save`` arguments;
+  only its image length, rows per strip and strip byte count (single
+  32-bit entries, checked) depend on the height, and are set to the real
+  one's.
+- **PPM/PGM** (binary ``P5``/``P6``): a text header, then rows; 16-bit
+  grey big-endian, as Pillow writes it.
+- **.npy**: NumPy's header for the whole shape, then the rows (C order).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+from typing import IO, Iterable
+
+import numpy as np
+
+#: Pillow modes whose uncompressed TIFF samples are the bytes of their array
+#: (Pillow writes little-endian TIFF).
+TIFF_MODES = frozenset({"L", "LA", "RGB", "RGBA", "CMYK", "I;16", "I", "F"})
+#: ``Image.save`` arguments that only become directory entries (anything else,
+#: such as ``compression``, changes the encoding and is left to Pillow).
+TIFF_ARGUMENTS = frozenset({"dpi", "icc_profile", "exif", "resolution", "description", "software"})
+#: PPM/PGM modes → the magic number and largest sample Pillow writes.
+PPM_HEADS = {"L": (b"P5", 255), "RGB": (b"P6", 255), "I;16": (b"P5", 65535)}
+#: TIFF tags that depend on the height: ImageLength, RowsPerStrip, StripByteCounts.
+IMAGE_LENGTH, ROWS_PER_STRIP, STRIP_BYTE_COUNTS, STRIP_OFFSETS = 257, 278, 279, 273
+LONG = 4
+
+
+def streams(fmt: str, mode: str | None, save_arguments: dict) -> bool:
+    """Whether an output of Pillow format ``fmt`` (or ``npy``) and image ``mode`` is written here band by band."""
+    if fmt == "npy":
+        return True
+    if fmt == "TIFF":
+        return mode in TIFF_MODES and set(save_arguments) <= TIFF_ARGUMENTS
+    if fmt == "PPM":
+        return mode in PPM_HEADS and not save_arguments
+    return False
+
+
+def _row_bytes(shape: tuple[int, ...], dtype) -> int:
+    return math.prod(shape[1:]) * np.dtype(dtype).itemsize
+
+
+def _write_rows(handle: IO[bytes], bands: Iterable[np.ndarray], dtype=None) -> None:
+    for band in bands:
+        handle.write(np.ascontiguousarray(band, dtype=dtype).data)
+
+
+def write_npy(handle: IO[bytes], bands) -> None:
+    """``np.save(handle, array)`` for the array whose rows ``bands`` yields (``bands.shape``, ``bands.dtype``)."""
+    header = np.lib.format.header_data_from_array_1_0(np.empty((0,), bands.dtype))
+    header["shape"] = tuple(bands.shape)
+    np.lib.format.write_array_header_1_0(handle, header)
+    _write_rows(handle, bands)
+
+
+def write_ppm(handle: IO[bytes], bands, mode: str) -> None:
+    """Binary PGM/PPM of an ``L``, ``RGB`` or ``I;16`` image, as ``Image.save(handle, "PPM")`` writes it."""
+    head, largest = PPM_HEADS[mode]
+    height, width = bands.shape[:2]
+    handle.write(head + b"\n%d %d\n%d\n" % (width, height, largest))
+    _write_rows(handle, bands, ">u2" if mode == "I;16" else np.uint8)
+
+
+def write_tiff(handle: IO[bytes], bands, mode: str, save_arguments: dict | None = None, info: dict | None = None) -> None:
+    """Uncompressed TIFF, as ``Image.save(handle, "TIFF", **save_arguments)`` writes it.
+
+    ``bands`` has the image's ``shape`` and ``dtype`` and yields its rows
+    (an array does too); ``info`` is the image's ``Image.info``.
+    """
+    handle.write(tiff_header(mode, bands.shape, bands.dtype, save_arguments or {}, info or {}))
+    _write_rows(handle, bands)
+
+
+def tiff_header(mode: str, shape: tuple[int, ...], dtype, save_arguments: dict, info: dict) -> bytes:
+    """Everything Pillow writes before the samples of an uncompressed TIFF of ``shape``."""
+    from PIL import Image
+
+    width, row_bytes = shape[1], _row_bytes(shape, dtype)
+    image = Image.new(mode, (width, 1))
+    image.info.update(info)
+    buffer = io.BytesIO()
+    image.save(buffer, "TIFF", **save_arguments)
+    one_row = bytearray(buffer.getvalue())
+    order = "<" if one_row[:2] == b"II" else ">"
+    (position,) = struct.unpack_from(order + "I", one_row, 4)
+    (count,) = struct.unpack_from(order + "H", one_row, position)
+    values = {IMAGE_LENGTH: shape[0], ROWS_PER_STRIP: shape[0], STRIP_BYTE_COUNTS: shape[0] * row_bytes}
+    data_start = None
+    for entry in range(position + 2, position + 2 + 12 * count, 12):
+        tag, kind, number = struct.unpack_from(order + "HHI", one_row, entry)
+        if tag == STRIP_OFFSETS:
+            (data_start,) = struct.unpack_from(order + "I", one_row, entry + 8)
+        if tag in values:
+            if (kind, number) != (LONG, 1):
+                raise ValueError(f"TIFF tag {tag} is not one 32-bit number")
+            struct.pack_into(order + "I", one_row, entry + 8, values.pop(tag))
+    if values or data_start is None or data_start + row_bytes != len(one_row):
+        raise ValueError("Pillow's TIFF is not one strip of samples after its directory")
+    return bytes(one_row[:data_start])
