@@ -56,8 +56,13 @@ from PIL import Image
 import upscale_cli
 from upscale_cli.io.files import PNG_COMPRESS_LEVEL
 
-PILLOW_FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS}
+PILLOW_FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS,
+                  "area": Image.BOX}
+#: The Pillow preset's name of each mode (its box filter is exact area averaging when reducing).
+PILLOW_MODES = {"area": "box"}
 HD, UHD, QHD = (1920, 1080), (3840, 2160), (960, 540)
+#: Native rows: every mode at ×2, ×½, ×1.5 and a ratio with a large denominator (1920 → 1366).
+NATIVE_SIZES = (UHD, QHD, (2880, 1620), (1366, 768))
 
 
 def photo(width: int, height: int, seed: int = 0) -> np.ndarray:
@@ -77,14 +82,12 @@ def photo(width: int, height: int, seed: int = 0) -> np.ndarray:
 def in_process_cases(quick: bool) -> list[dict]:
     rgb = photo(*HD)
     grey = rgb.astype(np.float32).mean(axis=2) / 255
+    inputs = {"RGB8": rgb, "F32 grey": grey, "F32 RGB": rgb.astype(np.float32) / 255}
     cases = []
-    for mode in PILLOW_FILTERS:
-        for size in (UHD, QHD):
-            cases.append({"name": f"RGB8 1920×1080 → {size[0]}×{size[1]} {mode}", "array": rgb, "size": size, "mode": mode})
-    for size, mode in (((2880, 1620), "bilinear"), ((1366, 768), "bicubic")):  # ratios that are not integers
-        cases.append({"name": f"RGB8 1920×1080 → {size[0]}×{size[1]} {mode}", "array": rgb, "size": size, "mode": mode})
-    cases.append({"name": "F32 grey 1920×1080 → 3840×2160 bicubic", "array": grey, "size": UHD, "mode": "bicubic"})
-    cases.append({"name": "F32 grey 1920×1080 → 960×540 bicubic", "array": grey, "size": QHD, "mode": "bicubic"})
+    for label, array in inputs.items():
+        for mode in PILLOW_FILTERS:
+            for size in NATIVE_SIZES:
+                cases.append({"name": f"{label} 1920×1080 → {size[0]}×{size[1]} {mode}", "array": array, "size": size, "mode": mode})
     sixteen = (grey * 65535).round().astype(np.uint16)
     cases.append({"name": "I16 grey 1920×1080 → 3840×2160 bicubic", "array": sixteen, "size": UHD, "mode": "bicubic"})
     cases.append({"name": "I16 grey 1920×1080 → 960×540 bicubic", "array": sixteen, "size": QHD, "mode": "bicubic"})
@@ -101,7 +104,7 @@ def competitors(mode: str, size: tuple[int, int], array: np.ndarray) -> dict:
         import cv2
 
         flags = {"nearest": cv2.INTER_NEAREST_EXACT, "bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC,
-                 "lanczos": cv2.INTER_LANCZOS4}
+                 "lanczos": cv2.INTER_LANCZOS4, "area": cv2.INTER_AREA}
         if array.shape[1] > size[0] and mode != "nearest":
             flags.update(bilinear=cv2.INTER_AREA, bicubic=cv2.INTER_AREA, lanczos=cv2.INTER_AREA)  # its antialiased reduction
         runs["OpenCV"] = lambda: cv2.resize(array, size, interpolation=flags[mode])
@@ -111,21 +114,31 @@ def competitors(mode: str, size: tuple[int, int], array: np.ndarray) -> dict:
         import torch
 
         if mode != "lanczos" and array.dtype != np.uint16:
+            from upscale_cli.engine.workers import cpu_count
+
+            torch.set_num_threads(cpu_count())  # as many threads as upscale uses
             tensor = torch.from_numpy(np.ascontiguousarray(np.atleast_3d(array).transpose(2, 0, 1)))[None]
             if tensor.dtype == torch.uint8 and mode != "nearest":
                 tensor = tensor.float()  # PyTorch filters uint8 only in bilinear; float for a fair comparison
-            torch_mode = {"nearest": "nearest-exact", "bilinear": "bilinear", "bicubic": "bicubic"}[mode]
-            options = {} if mode == "nearest" else {"antialias": True, "align_corners": False}
+            torch_mode = {"nearest": "nearest-exact", "bilinear": "bilinear", "bicubic": "bicubic", "area": "area"}[mode]
+            options = {"antialias": True, "align_corners": False} if mode in ("bilinear", "bicubic") else {}
             runs["PyTorch"] = lambda: torch.nn.functional.interpolate(tensor, size=size[::-1], mode=torch_mode, **options)
     except ImportError:
         pass
     return runs
 
 
-def pillow_image(array: np.ndarray) -> Image.Image:
-    if array.dtype == np.uint16:
-        return Image.fromarray(array)  # mode I;16
-    return Image.fromarray(array)
+def pillow_images(array: np.ndarray) -> list[Image.Image]:
+    """The Pillow image of ``array``; Pillow has no float RGB, so float colour is one mode F image a channel."""
+    if array.dtype == np.float32 and array.ndim == 3:
+        return [Image.fromarray(np.ascontiguousarray(array[..., c])) for c in range(array.shape[2])]
+    return [Image.fromarray(array)]  # uint16 is mode I;16
+
+
+def pillow_result(images: list[Image.Image], size: tuple[int, int], filt) -> np.ndarray:
+    """Pillow's resize of :func:`pillow_images` as one array."""
+    planes = [np.asarray(image.resize(size, filt)) for image in images]
+    return planes[0] if len(planes) == 1 else np.stack(planes, axis=-1)
 
 
 def compat_keyword() -> dict:
@@ -162,12 +175,13 @@ def measure_in_process(cases: list[dict], repeats: int) -> list[dict]:
     results = []
     for case in cases:
         array, size, mode = case["array"], case["size"], case["mode"]
-        image = pillow_image(array)
+        images = pillow_images(array)
         filt = PILLOW_FILTERS[mode]
-        runs = {"upscale": lambda: upscale_cli.resize(array, size=size, mode=mode), "Pillow": lambda: image.resize(size, filt)}
+        runs = {"upscale": lambda: upscale_cli.resize(array, size=size, mode=mode),
+                "Pillow": lambda: [image.resize(size, filt) for image in images]}
         times = interleaved(runs, case.get("repeats", repeats))
-        ours = upscale_cli.resize(array, size=size, mode=mode, **compat)
-        theirs = np.asarray(image.resize(size, filt))
+        ours = upscale_cli.resize(array, size=size, mode=PILLOW_MODES.get(mode, mode), **compat)
+        theirs = pillow_result(images, size, filt)
         difference = np.abs(ours.astype(np.float64) - theirs.astype(np.float64))
         results.append({
             "case": case["name"],
@@ -181,8 +195,15 @@ def measure_in_process(cases: list[dict], repeats: int) -> list[dict]:
         })
     for case, result in zip(cases, results):
         if "repeats" not in case:  # not on the huge case
-            others = interleaved(competitors(case["mode"], case["size"], case["array"]), repeats)
-            result["times"].update({name: summary(samples) for name, samples in others.items()})
+            array, size, mode = case["array"], case["size"], case["mode"]
+            others = competitors(mode, size, array)
+            if "PyTorch" in others:  # upscale again, beside PyTorch (whose idle threads spin: this favours PyTorch)
+                others["upscale beside PyTorch"] = lambda: upscale_cli.resize(array, size=size, mode=mode)
+            times = interleaved(others, repeats)
+            result["times"].update({name: summary(samples) for name, samples in times.items()})
+            if "PyTorch" in times:
+                result["torch_ratio"] = statistics.median(times.pop("upscale beside PyTorch")) / statistics.median(times["PyTorch"])
+                del result["times"]["upscale beside PyTorch"]
     return results
 
 
@@ -468,7 +489,7 @@ def milliseconds(entry: dict) -> str:
 
 def rows_in_process(results: list[dict]) -> tuple[list[str], list[list[str]]]:
     others = sorted({name for r in results for name in r["times"]} - {"upscale", "Pillow"})
-    header = ["case", "upscale ms", "Pillow ms", "ratio", "max diff", *[f"{name} ms" for name in others]]
+    header = ["case", "upscale ms", "Pillow ms", "ratio", "max diff", *[f"{name} ms" for name in others], "÷ PyTorch"]
     rows = []
     for r in results:
         diff = r["vs_pillow"]
@@ -477,7 +498,8 @@ def rows_in_process(results: list[dict]) -> tuple[list[str], list[list[str]]]:
             shown += f" ({100 * diff['share_over_1']:.2f}% >1)"
         rows.append([r["case"], milliseconds(r["times"]["upscale"]), milliseconds(r["times"]["Pillow"]),
                      f"{r['ratio']:.2f}", shown,
-                     *[milliseconds(r["times"][n]) if n in r["times"] else "—" for n in others]])
+                     *[milliseconds(r["times"][n]) if n in r["times"] else "—" for n in others],
+                     f"{r['torch_ratio']:.2f}" if "torch_ratio" in r else "—"])
     return header, rows
 
 

@@ -3,7 +3,9 @@
 The public API is :func:`resize` (NumPy arrays), :func:`resize_image`
 (Pillow images) and :func:`plan_for` (the per-axis taps and weights that
 both follow), plus the neural-network operators of :mod:`upscale_cli.nn`
-(max-unpooling, pixel shuffle, transposed convolution). Attributes are
+(max-unpooling, pixel shuffle, transposed convolution), and
+:func:`convert_many` (files and folders, in local processes or on a Dask
+cluster). Attributes are
 imported on first use so that the command line starts quickly.
 """
 
@@ -16,12 +18,13 @@ NN_FUNCTIONS = (
     "conv_transpose", "bilinear_kernel", "bilinear_deconv",
 )
 
-__all__ = ["resize", "resize_image", "plan_for", *NN_FUNCTIONS, "UpscaleError", "UsageError", "InputError"]
+__all__ = ["resize", "resize_image", "plan_for", "convert_many", *NN_FUNCTIONS, "UpscaleError", "UsageError", "InputError"]
 
 _LAZY = {
     "resize": "api",
     "resize_image": "api",
     "plan_for": "api",
+    "convert_many": "batch.many",
     "UpscaleError": "core.errors",
     "UsageError": "core.errors",
     "InputError": "core.errors",

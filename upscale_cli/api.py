@@ -226,7 +226,8 @@ def apply_premultiplied(array: np.ndarray, plan: ResizePlan, alpha_max: float) -
     """
     if not needs_premultiplication(plan):
         return apply_plan(array, plan)
-    return unpremultiply(apply_plan(premultiply(array, alpha_max), plan), alpha_max, array.dtype)
+    # rounded to integers afterwards: the definition's float64 sums, bit for bit
+    return unpremultiply(apply_plan(premultiply(array, alpha_max), plan, exact=True), alpha_max, array.dtype)
 
 
 #: Modes whose samples are sRGB-encoded light, with their largest sample value;
@@ -249,7 +250,7 @@ def apply_linear_light(array: np.ndarray, plan: ResizePlan, maximum: int, *, alp
     values = array.astype(np.float64) / maximum
     colour = values[..., :-1] if alpha else values
     colour[...] = to_linear(colour)
-    resized = apply_premultiplied(values, plan, 1.0) if alpha else apply_plan(values, plan)
+    resized = apply_premultiplied(values, plan, 1.0) if alpha else apply_plan(values, plan, exact=True)
     colour = resized[..., :-1] if alpha else resized
     colour[...] = from_linear(colour)
     return to_dtype(resized * maximum, array.dtype)

@@ -10,6 +10,7 @@ it uses inside.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -26,6 +27,7 @@ from upscale_cli.engine.apply import (
     Selection,
     apply_axis,
     apply_plan,
+    float_error_bound,
     to_dtype,
 )
 
@@ -124,10 +126,32 @@ def strips(request, monkeypatch):
 
 
 def assert_same(array: np.ndarray, plan: ResizePlan) -> None:
+    """Integers and selections exactly the reference's; filtered floats within the contract."""
     expected = reference(array, plan)
     result = apply_plan(array, plan)
     assert result.dtype == array.dtype and result.shape == plan.out_shape
-    np.testing.assert_array_equal(result, expected, strict=True)
+    passes = [p for p in plan.axes if not p.weights.is_identity]
+    if array.dtype.kind == "f" and not all(p.weights.is_selection for p in passes):
+        assert_within_contract(array, plan, result, expected)
+    else:
+        np.testing.assert_array_equal(result, expected, strict=True)
+
+
+def magnitudes(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """``A`` of the contract: the definition applied to ``|x|`` with the weights ``|w|``."""
+    axes = tuple(replace(p, weights=replace(p.weights, weights=np.abs(p.weights.weights))) for p in plan.axes)
+    return reference(np.abs(array.astype(np.float64)), replace(plan, axes=axes))
+
+
+def assert_within_contract(array: np.ndarray, plan: ResizePlan, result: np.ndarray, expected: np.ndarray) -> None:
+    """Non-finite outputs exactly the definition's, finite ones within :func:`float_error_bound` of it."""
+    relative, absolute = float_error_bound([p.weights for p in plan.axes if not p.weights.is_identity], array.dtype)
+    finite = np.isfinite(expected)
+    np.testing.assert_array_equal(result[~finite], expected[~finite], strict=True)
+    error = np.abs(result[finite].astype(np.float64) - expected[finite])
+    allowed = relative * magnitudes(array, plan)[finite] + absolute
+    worst = np.argmax(error - allowed) if error.size else 0
+    assert np.all(error <= allowed), f"error {error[worst]!r} > allowed {allowed[worst]!r}"
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -286,6 +310,21 @@ def test_selection_shapes_are_read_off_the_index():
     assert shape([0, 2, 3]) == (0, 0, 0)
 
 
+def test_periodic_selections_are_copied_phase_by_phase():
+    """×1.5 (0, 1, 1, 2, 3, 3, ...) advances 2 every 3 outputs, ×⅔ 3 every 2; 1920 → 1366 has no short period."""
+    def period(n_in, n_out):
+        selection = Selection(nearest_weights(n_in, n_out, "half-pixel", "round").taps[:, 0])
+        return selection.period, selection.shift
+
+    assert period(20, 30) == (3, 2)
+    assert period(30, 20) == (2, 3)
+    assert period(1920, 1366) == (0, 0)
+    assert period(10, 20) == (0, 0)  # a repeat
+    array = random_array(np.random.default_rng(6), (6, 20, 3), np.uint8)
+    index = nearest_weights(20, 30, "half-pixel", "round").taps[:, 0]
+    np.testing.assert_array_equal(Selection(index).apply(array, 1), np.take(array, index, axis=1), strict=True)
+
+
 @pytest.mark.parametrize("factor", [2, 3, 4, 5, 8])
 def test_integer_ratios_take_the_fast_paths(factor):
     """Reductions by k are slices (half-pixel rounding picks ``k//2 + k·d``), enlargements by k repeats."""
@@ -308,8 +347,10 @@ def test_selection_apply_is_take(dtype, data):
     shape = (data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7)), data.draw(st.sampled_from([1, 3, 4])))
     axis = data.draw(st.integers(0, 2))
     n_in, n_out = shape[axis], data.draw(st.integers(1, 12))
-    kind = data.draw(st.sampled_from(["slice", "repeat", "any"]))
-    if kind == "slice":
+    kind = data.draw(st.sampled_from(["slice", "repeat", "half-pixel", "any"]))
+    if kind == "half-pixel":  # a rational ratio: periodic when its numerator is small
+        index = nearest_weights(n_in, n_out, "half-pixel", "round").taps[:, 0]
+    elif kind == "slice":
         step = data.draw(st.integers(1, 3))
         index = np.arange(data.draw(st.integers(0, n_in - 1)), n_in, step)
     elif kind == "repeat":
@@ -327,6 +368,10 @@ def test_non_contiguous_and_empty_inputs(strips):
     assert_same(view, plan_for(view.shape, size=(45, 25), mode="bicubic"))
     empty = np.zeros((0, 3, 8, 8), np.float32)
     assert apply_plan(empty, plan_for(empty.shape, size=(4, 4), mode="bilinear")).shape == (0, 3, 4, 4)
+    for dtype in (np.uint8, np.float32):
+        no_channels = np.zeros((8, 8, 0), dtype)
+        for mode in ("bilinear", "nearest"):
+            assert apply_plan(no_channels, plan_for(no_channels.shape, size=(4, 5), mode=mode)).shape == (5, 4, 0)
 
 
 def test_non_finite_floats_and_huge_integers_follow_the_definition(strips):
@@ -411,6 +456,36 @@ def test_jobs_run_once_each_and_errors_surface():
 
     with pytest.raises(RuntimeError, match="job 7"):
         engine._run_jobs(fail_on_7, list(range(20)), 2)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@settings(strip_settings, max_examples=60, deadline=None)
+@given(data=st.data())
+def test_float_results_within_the_contract(strips, dtype, data):
+    """Real plans at random sizes and ratios, samples of random sign spread over many magnitudes."""
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    shape = (data.draw(st.integers(1, 24)), data.draw(st.integers(1, 24)), data.draw(st.sampled_from([1, 3])))
+    size = (data.draw(st.integers(1, 60)), data.draw(st.integers(1, 60)))
+    mode = data.draw(st.sampled_from(["bilinear", "bicubic", "lanczos", "area", "box", "hamming"]))
+    spread = data.draw(st.integers(0, 3 if dtype == np.float16 else 20))
+    array = (rng.standard_normal(shape) * 10.0 ** rng.integers(-spread, spread + 1, shape)).astype(dtype)
+    assert_same(array, plan_for(shape, size=size, mode=mode))
+
+
+def test_float32_overflow_is_recomputed_as_defined():
+    """float32 cannot hold 2·3e38 on the way, float64 can: such outputs are the definition's."""
+    samples = np.array([3e38, 3e38, 1.0], dtype=np.float32)
+    plan = make_plan((3,), {0: table([[0, 1], [1, 2]], [[2.0, -1.0], [1.0, 0.0]])})
+    assert apply_plan(samples, plan).tolist() == [np.float32(3e38), np.float32(3e38)]
+
+
+def test_the_contract_is_a_few_units_of_roundoff():
+    """float32 bicubic ×2 (4 taps an axis): 11 units of float32 roundoff of the magnitudes, and float64's for float64."""
+    tables = [p.weights for p in plan_for((64, 64), size=(128, 128), mode="bicubic").axes]
+    relative, _ = float_error_bound(tables, np.float32)
+    assert 11 * 2.0**-24 < relative < 11.02 * 2.0**-24
+    relative, _ = float_error_bound(tables, np.float64)
+    assert 19 * 2.0**-53 < relative < 19.1 * 2.0**-53
 
 
 def test_an_interruption_stops_the_strips_still_to_do():

@@ -662,7 +662,8 @@ def workers_within_memory(jobs: list[Job], workers: int) -> tuple[int, str]:
     )
 
 
-def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = None, reporter=None) -> Summary:
+def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = None, reporter=None,
+             runner: Callable[[list[Job], BatchSettings, Callable[[JobResult], None]], None] | None = None) -> Summary:
     """Run ``jobs`` in ``workers`` processes (in this one if 1) and return the summary.
 
     ``reporter`` (see :mod:`upscale_cli.batch.progress`) sees every result as it
@@ -673,6 +674,9 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
     be started, the reporter is told why and the jobs run in this process.
     Fewer workers run when the largest jobs would not fit in memory together
     (:func:`workers_within_memory`): the reporter is told, and ``Summary.note`` says so.
+    ``runner(jobs, settings, report)``, when given, runs the jobs that can run
+    instead of local processes (a Dask cluster: :mod:`.cluster`), passing
+    each result to ``report`` as it comes.
     """
     from .progress import NullReporter
 
@@ -692,11 +696,15 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
             runnable = [j for j in jobs if j.runnable]
             for path in clean_output_folders(runnable):
                 reporter.note(f"{path}: removed, an unfinished file of a run that was killed")
-            workers, summary.note = workers_within_memory(runnable, workers)
-            if summary.note:
-                reporter.note(summary.note)
+            if runner is None:  # a runner's workers are not this machine's
+                workers, summary.note = workers_within_memory(runnable, workers)
+                if summary.note:
+                    reporter.note(summary.note)
             try:
-                if workers > 1:
+                if runner is not None:
+                    runner(runnable, settings, report)
+                    runnable = []
+                elif workers > 1:
                     _run_pool(runnable, settings, workers, report)
                     runnable = []
             except PoolUnavailable as error:

@@ -20,7 +20,7 @@ SECTIONS: dict[str, tuple[str, ...]] = {
     "Method": ("mode", "align", "rounding", "antialias", "cubic-a", "linear", "layout"),
     "Output": ("output", "name", "suffix", "format", "quality", "compress-level", "strip", "auto-orient",
                "max-pixels", "overwrite", "background"),
-    "Many files": ("recursive", "jobs", "skip-existing", "dry-run", "quiet"),
+    "Many files": ("recursive", "jobs", "cluster", "skip-existing", "dry-run", "quiet"),
     "Explain": ("explain", "explain-pixel", "explain-limit", "explain-matrix-limit", "explain-format"),
     "Library compatibility": ("compat", "exclude-outside", "extrapolation-value", "roi", "reducing-gap",
                               "linear-exact"),

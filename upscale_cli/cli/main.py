@@ -188,6 +188,9 @@ def main():
 @_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit). "
                     f"Outputs, which stream, are limited to {DEFAULT_MAX_OUTPUT_PIXELS // 10**9}G unless it is given.")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
+@click.option("--cluster", metavar="ADDRESS|local[:N]",
+              help="Convert on a Dask cluster: a scheduler address (tcp://host:8786) or local:N (N local workers); "
+                   "the workers must see the files at the same paths. Needs pip install 'upscale-cli[dask]'.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
 @click.option("--skip-existing", is_flag=True, help="Keep outputs that exist and are complete (resume a run).")
 @click.option("--dry-run", is_flag=True, help="List what would be written, write nothing.")
@@ -207,7 +210,7 @@ def main():
 @nn_options
 @click.version_option(__version__, prog_name="upscale")
 def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, background, auto_orient,
-                   max_pixels, workers, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
+                   max_pixels, workers, cluster, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
                    explain_matrix_limit, explain_format, debug, **resize_options):
     """Resize INPUTS: images, .npy arrays, folders, glob patterns, or - for stdin.
 
@@ -239,6 +242,13 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
         raise UsageError("give only one of --name and --suffix")
     if suffix:
         name = "{stem}" + suffix.replace("{", "{{").replace("}", "}}") + ".{ext}"
+    if cluster is not None:
+        from ..batch.cluster import import_distributed, parse_cluster
+
+        if workers:
+            raise UsageError("give only one of -j and --cluster (local:N sets the number of local workers)")
+        parse_cluster(cluster)
+        import_distributed()  # not installed: say so before any file is read
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
         image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=max_pixels, **_output_limit(max_pixels),
@@ -252,8 +262,13 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     explain = explain or explain_format == "json"
     if explain or explain_pixels:
         return _explain(jobs, settings, explain, explain_pixels, explain_limit, explain_matrix_limit, explain_format)
-    summary = run_jobs(jobs, settings, workers=workers, reporter=make_reporter(len(jobs), quiet=quiet))
-    return summary.exit_status
+    reporter = make_reporter(len(jobs), quiet=quiet)
+    if cluster is None:
+        return run_jobs(jobs, settings, workers=workers, reporter=reporter).exit_status
+    from ..batch.cluster import connect, run_on_cluster
+
+    with connect(cluster) as client:
+        return run_on_cluster(client, jobs, settings, reporter=reporter).exit_status
 
 
 def _output_limit(max_pixels: int | None) -> dict:

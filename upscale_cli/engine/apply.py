@@ -8,7 +8,8 @@ integers rounded half up (``floor(v + 0.5)``, the rule of Pillow's and
 OpenCV's fixed point) and clipped to the dtype's range, because bicubic and
 Lanczos overshoot. :func:`apply_axis` is that definition, one axis at a time.
 
-:func:`apply_plan` computes the same numbers faster:
+:func:`apply_plan` computes the same integers, and floats within a proven
+bound of the definition (:func:`float_error_bound`), faster:
 
 - The output is made in strips of rows of its first resized axis, each from
   just the input rows it needs, so temporaries stay small and no
@@ -22,8 +23,11 @@ Lanczos overshoot. :func:`apply_axis` is that definition, one axis at a time.
   short dyadic fractions are computed exactly, and every other output whose
   ``v + 0.5`` lies within a proven error bound of an integer is recomputed
   tap by tap as defined (about one output in a thousand for Lanczos).
-- Floats, whose every bit counts, follow the definition itself, in strips
-  on the pool; so do integers beyond 2**52, which float64 cannot hold.
+- Floats are computed in their own precision (:func:`float_working_dtype`),
+  within :func:`float_error_bound` of the definition; non-finite outputs
+  and outputs near overflow are recomputed as defined. With ``exact=True``
+  floats follow the definition itself, in strips on the pool, as integers
+  beyond 2**52, which float64 cannot hold, always do.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ SELECT_STRIP_BYTES = 1 << 20
 UNITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 #: Arrays with at most this many samples on the last axis are copied channel by channel.
 MAX_CHANNELS = 4
+#: Largest period of a selection copied as one strided copy per phase (a ratio p/q with p at most this).
+MAX_PERIOD = 8
 #: Below this many samples after an axis, it is resampled with a Kronecker product.
 MIN_ROW = 16
 #: Below this many output samples the work is done on the calling thread
@@ -101,8 +107,14 @@ def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return out
 
 
-def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """Resize ``array`` (of shape ``plan.in_shape``) by ``plan``; a new array."""
+def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> np.ndarray:
+    """Resize ``array`` (of shape ``plan.in_shape``) by ``plan``; a new array.
+
+    Integer and selected (nearest) outputs are the definition's exactly;
+    filtered float outputs are within :func:`float_error_bound` of it, or,
+    with ``exact``, the definition's bit for bit (for callers that round
+    float results to integers afterwards, and must round the definition's).
+    """
     check_dtype(array)
     if array.shape != plan.in_shape:
         raise ValueError(f"plan is for shape {plan.in_shape}, array has shape {array.shape}")
@@ -113,9 +125,11 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     passes = [p for p in plan.axes if not p.weights.is_identity]
     if not passes:
         return array.copy()
+    if array.size == 0:  # no samples to move (a batch or channel axis of length 0)
+        return np.empty(plan.out_shape, array.dtype)
     if all(p.weights.is_selection for p in passes):
         return _select(array, passes, plan.out_shape)
-    return _filter(array, passes, plan.out_shape)
+    return _filter(array, passes, plan.out_shape, exact)
 
 
 class BandedSum:
@@ -176,15 +190,25 @@ def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     others = [(p.axis - lead, Selection(p.weights.taps[:, 0])) for p in passes if p.axis != lead]
 
     def compute(item, start, stop, out):
+        gathered = False
         if rows.step:  # a view of every step-th row
             block = item[rows.first + rows.step * start:rows.first + rows.step * (stop - 1) + 1:rows.step]
         else:  # just the rows the strip reads, the other axes selected before rows are repeated
             low, high = rows.span(start, stop)
-            block = item[low:high]
+            gathered = not rows.factor and stop - start < high - low
+            # a reduction gathers its rows first, so that the other axes are selected on fewer
+            if gathered and rows.period:
+                block = _phases(item[low:high], rows.index[start:stop] - low, 0, rows.period, rows.shift)
+            elif gathered:
+                block = np.take(item, rows.index[start:stop], axis=0)
+            else:
+                block = item[low:high]
         for axis, selection in others:
             block = selection.apply(block, axis)
-        if rows.step:
+        if rows.step or gathered:
             _copy(out, block)
+        elif rows.period:
+            _phases(np.ascontiguousarray(block), rows.index[start:stop] - low, 0, rows.period, rows.shift, out)
         elif rows.factor:  # whole rows, every factor-th
             rows_out = out.reshape(len(block), rows.factor, -1)
             for copy in range(rows.factor):
@@ -204,7 +228,9 @@ class Selection:
     Its shape is read off the index itself: an arithmetic progression with
     a positive step (an integer reduction) is a slice, a view; every input
     index repeated ``factor`` times in order (an integer enlargement) is a
-    few whole copies; anything else is a gather.
+    few whole copies; an index that advances by ``shift`` every ``period``
+    outputs (a ratio with a small numerator, ×1.5 or ×⅔) is one strided
+    copy per phase; anything else is a gather.
     """
 
     def __init__(self, index: np.ndarray):
@@ -216,6 +242,7 @@ class Selection:
         factor = int(np.searchsorted(index, index[0] + 1))  # the length of the first run
         repeats = not self.step and self.first == 0 and 1 < factor <= n and n % factor == 0
         self.factor = factor if repeats and np.array_equal(index, np.arange(n) // factor) else 0
+        self.period, self.shift = (0, 0) if self.step or self.factor else _period(index)
 
     def span(self, start: int, stop: int) -> tuple[int, int]:
         """The input indices ``low, high`` that outputs ``start:stop`` read (a repeat's in whole runs)."""
@@ -235,8 +262,47 @@ class Selection:
             for copy in range(self.factor):
                 _copy(out[(slice(None),) * (axis + 1) + (copy,)], array)
             return out.reshape(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:])
-        gathered = np.take(_items(np.ascontiguousarray(array), axis), self.index, axis=axis)
-        return gathered.view(array.dtype).reshape(gathered.shape[:axis + 1] + array.shape[axis + 1:])
+        if self.period:
+            return _phases(np.ascontiguousarray(array), self.index, axis, self.period, self.shift)
+        array = np.ascontiguousarray(array)
+        items = _items(array, axis)
+        shape = array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:]
+        if items.dtype.kind == "V" and array.itemsize == 1:
+            # NumPy copies odd-sized items (3-byte pixels) one byte at a time, slower than a gather of the bytes
+            trailing = items.itemsize
+            index = (self.index[:, None] * trailing + np.arange(trailing)).reshape(-1)
+            return np.take(array.reshape(array.shape[:axis] + (-1,)), index, axis=axis).reshape(shape)
+        return np.take(items, self.index, axis=axis).view(array.dtype).reshape(shape)
+
+
+def _period(index: np.ndarray) -> tuple[int, int]:
+    """The least ``period`` up to :data:`MAX_PERIOD` and its ``shift > 0`` with
+    ``index[d + period] = index[d] + shift`` for every ``d``; ``(0, 0)`` if none."""
+    for period in range(1, min(MAX_PERIOD, len(index) - 1) + 1):
+        shift = int(index[period] - index[0])
+        if shift > 0 and np.array_equal(index[period:], index[:-period] + shift):
+            return period, shift
+    return 0, 0
+
+
+def _phases(array: np.ndarray, index: np.ndarray, axis: int, period: int, shift: int, out: np.ndarray | None = None):
+    """``np.take(array, index, axis)`` (into ``out``) for an index of :func:`_period` ``(period, shift)``.
+
+    Outputs ``r, r + period, ...`` read inputs ``index[r], index[r] + shift, ...``:
+    one strided copy per phase ``r``. ``array`` and ``out`` are C-contiguous.
+    """
+    n = len(index)
+    if out is None:
+        out = np.empty(array.shape[:axis] + (n,) + array.shape[axis + 1:], array.dtype)
+    source, target = array, out
+    if array.itemsize > 1 or math.prod(array.shape[axis + 1:]) > MAX_CHANNELS:
+        # whole pixels (rows) as one item each; only 3-byte pixels copy faster channel by channel
+        source, target = _items(array, axis), _items(out, axis)
+    lead = (slice(None),) * axis
+    for phase in range(min(period, n)):
+        count, first = len(range(phase, n, period)), int(index[phase])
+        _copy(target[lead + (slice(phase, None, period),)], source[lead + (slice(first, first + shift * (count - 1) + 1, shift),)])
+    return out
 
 
 def _items(array: np.ndarray, axis: int) -> np.ndarray:
@@ -246,6 +312,8 @@ def _items(array: np.ndarray, axis: int) -> np.ndarray:
     over its samples.
     """
     trailing = math.prod(array.shape[axis + 1:])
+    if trailing == 1:  # one sample already (NumPy gathers floats faster than their bits as integers)
+        return array.reshape(array.shape[:axis + 1])
     size = array.itemsize * trailing
     return array.reshape(array.shape[:axis + 1] + (trailing,)).view(UNITS.get(size, np.dtype((np.void, size))))
 
@@ -272,24 +340,32 @@ def _copy(destination: np.ndarray, source: np.ndarray) -> None:
 # -- filters -----------------------------------------------------------------
 
 
-def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
-    """Separable filtering in strips of the first resized axis."""
+def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...], exact: bool) -> np.ndarray:
+    """Separable filtering in strips of the first resized axis; ``exact`` floats as defined."""
     lead = min(p.axis for p in passes)
-    largest = _largest(array) if array.dtype.kind in "ui" else math.inf
-    if largest > EXACT_INTEGERS:  # floats, and integers float64 cannot hold exactly
+    floats = array.dtype.kind == "f"
+    largest = math.inf if floats else _largest(array)
+    if (largest > EXACT_INTEGERS and not floats) or (floats and exact):  # integers float64 cannot hold, or asked for
         return _define(array, passes, out_shape)
     # the cheaper order: an axis reduced before the others, an enlarged one after;
-    # the integers are the same in any order, and the certification follows the plan's
+    # the integers are the same in any order, the certification follows the plan's,
+    # and the floats' error bound does not depend on it
     order = sorted(passes, key=lambda p: (p.axis == lead) == (p.size.n_out >= p.size.n_in))
-    arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
+    if floats:
+        arithmetic = FloatArithmetic(array.dtype)
+    else:
+        arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
     steps = {p.axis: Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes}
     fast = [steps[p.axis] for p in order]
     definition = [steps[p.axis] for p in passes]
     first = steps[lead]
 
     def compute(item, start, stop, out):
-        values = _strip(item, fast, start, stop)
-        arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
+        # float blocks multiply non-finite samples by their zeros: the NaN made is recomputed, not worth a
+        # warning, and non-finite results are the definition's, as a float result should be
+        with np.errstate(invalid="ignore", over="ignore"):
+            values = _strip(item, fast, start, stop)
+            arithmetic.store(values, out, start, lambda where: _exact(item, definition, start, where))
 
     # strips long enough that the taps one shares with the next are few, in whole blocks
     min_rows = 2 * first.table.taps.shape[1]
@@ -471,6 +547,79 @@ class Arithmetic:
         return found if found[0].size else None
 
 
+class FloatArithmetic:
+    """Float inputs: banded products in their own precision (float64 for wider floats).
+
+    The result is within :func:`float_error_bound` of the definition; see
+    that function for the proof. Outputs that come out non-finite or near
+    the largest float of the output dtype are recomputed as defined: a
+    non-finite input sample reaches every output of a band block through
+    the block's zero weights (``0 · inf`` is NaN), more than the taps the
+    definition reads, and the working precision may overflow where float64
+    does not.
+    """
+
+    def __init__(self, dtype):
+        self.output = np.dtype(dtype)
+        self.dtype = float_working_dtype(self.output)
+        self.limit = float(np.finfo(self.output).max) / 2
+
+    def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
+        """Write strip ``values`` into ``out``; ``exact(where)`` recomputes the outputs the bound does not cover."""
+        np.copyto(out, values, casting="same_kind")
+        # NaN fails both comparisons, so one check of the extremes finds every kind of output to redo
+        if not (-self.limit <= values.min() and values.max() <= self.limit):
+            where = np.nonzero(~(np.abs(values) <= self.limit))
+            out[where] = exact(where).astype(out.dtype)
+
+
+def float_working_dtype(dtype) -> np.dtype:
+    """The dtype float arrays of ``dtype`` are filtered in: float32 up to 32 bits (BLAS has no float16), else float64."""
+    return np.dtype(np.float32 if np.dtype(dtype).itemsize <= 4 else np.float64)
+
+
+def float_error_bound(tables: list[AxisWeights], dtype) -> tuple[float, float]:
+    """The accuracy contract of float outputs: ``(relative, absolute)``.
+
+    For float inputs of ``dtype`` resampled by the passes ``tables`` (in
+    any order), every finite output ``y`` of :func:`apply_plan` and the
+    definition's ``y₀`` (:func:`apply_axis` pass after pass in float64,
+    then converted to ``dtype``) satisfy
+    ``|y − y₀| ≤ relative · A + absolute``, where ``A`` is the definition
+    applied to ``|x|`` with the weights ``|w|``: the sum of the magnitudes
+    of the terms (``A = |y₀|`` up to rounding when weights and samples
+    are non-negative, as for bilinear, area and box on images).
+
+    Proof. Let ``u`` be the unit roundoff of the working dtype (float32
+    for inputs of up to 32 bits, else float64), ``k_p`` the taps of pass
+    ``p``. One output of a pass is an inner product of at most ``k_p``
+    non-zero terms (a band block's zeros add nothing exactly, and repeated
+    border taps are merged into one weight); computed in any order, with or
+    without fused multiply-adds, its error is at most ``γ(k_p)·Σ|w||z|``
+    with ``γ(k) = k·u/(1 − k·u)`` (Higham, *Accuracy and Stability of
+    Numerical Algorithms*, §3.1), and rounding the weights to the working
+    dtype adds ``u·Σ|w||z|``. An error ``e_i`` in the pass's inputs
+    reaches the output as at most ``Σ|w_i||e_i|``; the magnitudes
+    ``Σ|w||z|`` of successive passes nest into ``A``. So the fast result
+    is within ``Σ_p (k_p + 1)·u·A`` of the exact sum (to first order), the
+    float64 definition within ``Σ_p k_p·u₆₄·A`` of it, and the final
+    conversion of either to ``dtype`` adds at most its unit roundoff times
+    ``A`` (once when the working dtype is the output's, twice otherwise).
+    The second-order terms are covered by a factor ``1 + 2⁻¹⁰``.
+    ``absolute`` covers underflow: every rounding that produces a
+    subnormal may add half the smallest subnormal of its dtype.
+    """
+    output = np.finfo(dtype)
+    work = np.finfo(float_working_dtype(output.dtype))
+    taps = [t.taps.shape[1] for t in tables]
+    conversions = 1 if work.dtype == output.dtype else 2
+    relative = (sum(k + 1 for k in taps) * float(work.eps) / 2 + sum(taps) * float(np.finfo(np.float64).eps) / 2
+                + conversions * float(output.eps) / 2) * (1 + 2.0**-10)
+    gain = math.prod(max(1.0, float(np.abs(t.weights).sum(axis=1).max())) for t in tables)
+    absolute = (sum(k + 1 for k in taps) * float(work.smallest_subnormal) + 2 * float(output.smallest_subnormal)) * gain
+    return relative, absolute
+
+
 class Band:
     """An axis's weight table as dense blocks of a banded matrix.
 
@@ -478,7 +627,7 @@ class Band:
     ``i·m:(i + 1)·m``; taps repeated by the border clamp are summed into one
     entry. Blocks are short (:data:`BLOCK` outputs when enlarging, half that
     when reducing, whose rows are wider; a multiple of the ratio's
-    denominator when small) so that few of the products are with the zeros
+    denominator when that is at most as long) so that few of the products are with the zeros
     outside the band. Runs of blocks whose windows advance by a constant
     step (all of them away from the borders, thanks to :data:`SLACK`) are
     one batched product over strided windows of the input. Every single product stays
@@ -490,7 +639,9 @@ class Band:
         self.dtype = np.dtype(dtype)
         base = BLOCK if table.n_out >= table.n_in else BLOCK // 2
         period = Fraction(table.n_in, table.n_out).denominator
-        self.size = m = period * max(1, round(base / period)) if period <= 4 * base else base
+        # a multiple of a short period keeps every block's window at one step from the last; a longer
+        # period is not worth its wider blocks (a product with more zeros per output: measured slower)
+        self.size = m = period * max(1, round(base / period)) if period <= base else base
         n_blocks = -(-table.n_out // m)
         block = np.arange(table.n_out) // m
         starts = np.arange(0, table.n_out, m)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import numpy as np
@@ -22,7 +22,7 @@ from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
 from ..core.plan import AxisPlan, ResizePlan
 from ..core.weights import AxisWeights
-from ..engine.apply import apply_axis, to_dtype
+from ..engine.apply import apply_axis, float_error_bound, float_working_dtype, to_dtype
 
 SCHEMA = "upscale-explain/1"
 
@@ -314,8 +314,10 @@ def pixel_trace(
 
     The source window around the pixel's taps is resampled with the rows of
     the plan's weight tables, pass by pass as :func:`engine.apply_plan` does,
-    so the value reached is bit for bit the engine's; it must equal
-    ``result`` at that position.
+    so the value reached is bit for bit the definition's. Integer outputs
+    must equal ``result`` at that position; float outputs, which the engine
+    computes with faster arithmetic, must lie within its accuracy contract
+    (:func:`engine.float_error_bound`) of it, and a step shows the difference.
     """
     axes = _by_name(plan)
     pixel_rows = {p.name: rows[p.name][position[p.name]] for p in axes}
@@ -327,6 +329,8 @@ def pixel_trace(
     values = shown if alpha_max is None else premultiply(shown, alpha_max)
     starts = {p.name: first for p, (first, _) in zip(axes, window)}
     computed, arithmetic = _resample_window(values, plan, position, starts)
+    fast_floats = arithmetic and alpha_max is None and source.dtype.kind == "f"
+    tolerances = _spatial_last(_float_tolerance(values, plan, position, starts), [p.axis for p in axes]) if fast_floats else None
     combined = _combined_weights(axes, pixel_rows, window)
     spatial = [p.axis for p in axes]
     neighbourhoods, totals = _spatial_last(values, spatial), _spatial_last(computed, spatial)
@@ -346,20 +350,20 @@ def pixel_trace(
         total = float(totals[channel].reshape(-1)[0])
         written = result[tuple(index)]
         final = converted[channel].reshape(-1)[0]
+        alpha = None
+        if alpha_max is not None and channel[-1] != source.shape[-1] - 1:
+            alpha = float(totals[channel[:-1] + (source.shape[-1] - 1,)].reshape(-1)[0])
+        steps = conversion_steps(total, source.dtype, alpha, alpha_max) if arithmetic else ()
         if final != written and not (np.isnan(final) and np.isnan(written)):
-            raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
+            tolerance = float(tolerances[channel].reshape(-1)[0]) if fast_floats else 0.0
+            if not abs(float(written) - float(final)) <= tolerance:
+                raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
+            steps += ((f"engine's {float_working_dtype(source.dtype)} banded products: within ±{tolerance:.3g} of this", float(written)),)
         terms = tuple(
             Term(tuple(int(w[0] + o) for w, o in zip(window, offset)), float(combined[offset]), _scalar(neighbourhood[offset]))
             for offset in zip(*np.nonzero(combined))
         )
-        alpha = None
-        if alpha_max is not None and channel[-1] != source.shape[-1] - 1:
-            alpha = float(totals[channel[:-1] + (source.shape[-1] - 1,)].reshape(-1)[0])
-        channels.append(ChannelTrace(
-            tuple(index), neighbourhood, terms, total,
-            conversion_steps(total, source.dtype, alpha, alpha_max) if arithmetic else (),
-            _scalar(written),
-        ))
+        channels.append(ChannelTrace(tuple(index), neighbourhood, terms, total, steps, _scalar(written)))
     note = None
     if alpha_max is not None:
         note = (
@@ -384,6 +388,14 @@ def _resample_window(values: np.ndarray, plan: ResizePlan, position: dict[str, i
         else:
             computed = apply_axis(computed, p.axis, _local(p.weights, d, starts[p.name]))
     return computed, arithmetic
+
+
+def _float_tolerance(values: np.ndarray, plan: ResizePlan, position: dict[str, int], starts: dict[str, int]) -> np.ndarray:
+    """How far the engine's float results may lie from the definition's: the accuracy contract on this window."""
+    axes = tuple(replace(p, weights=replace(p.weights, weights=np.abs(p.weights.weights))) for p in plan.axes)
+    magnitudes, _ = _resample_window(np.abs(values), replace(plan, axes=axes), position, starts)
+    relative, absolute = float_error_bound([p.weights for p in plan.axes if not p.weights.is_identity], values.dtype)
+    return relative * magnitudes + absolute
 
 
 def _spatial_last(array: np.ndarray, spatial: list[int]) -> np.ndarray:
