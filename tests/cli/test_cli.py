@@ -172,3 +172,14 @@ def test_every_option_in_help_is_in_the_reference(run):
     options = set(re.findall(r"(--[a-z][a-z-]+)", run("--help").stdout))
     missing = sorted(o for o in options if o not in reference)
     assert missing == []
+
+
+def test_a_refused_file_beside_converted_ones_is_a_failure_not_a_usage_error(run, tmp_path):
+    # Status 2 promises nothing was written; here good.npy was.
+    np.save(tmp_path / "flags.npy", np.ones((4, 4), dtype=bool))
+    np.save(tmp_path / "good.npy", np.ones((4, 4), dtype=np.float32))
+    result = run("flags.npy", "good.npy", "--scale", "2", "-o", "out/", "-j", "1")
+    assert result.exit_code == 1
+    assert "upscale: flags.npy: cannot resize an array of dtype bool" in result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.npy"]
+    assert run("flags.npy", "--scale", "2", "-o", "one.npy").exit_code == 2

@@ -399,3 +399,21 @@ def test_the_metadata_and_orientation_of_a_tiff_are_its_first_pages(tmp_path):
     loaded = read_input(str(tmp_path / "doc.tif"))
     assert loaded.oriented and [f.image.size for f in loaded.animation.frames] == [(2, 3), (2, 3)]
     assert loaded.metadata.dpi == (300.0, 300.0)
+
+
+def _npy_with_header(path, header: bytes):
+    header += b" " * (63 - len(header) % 64) + b"\n"
+    path.write_bytes(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header + bytes(64))
+    return str(path)
+
+
+@pytest.mark.parametrize("header, problem", [
+    # cut inside a bracket: NumPy's header parser stops in Python's tokenizer
+    (b"{'descr': '<f4', 'fortran_order': False, 'shape': (3,4 }", "EOF in multi-line statement"),
+    (b"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,2), }", "too large"),
+])
+def test_a_damaged_npy_header_is_a_corrupt_file(tmp_path, header, problem):
+    path = _npy_with_header(tmp_path / "bad.npy", header)
+    for read in (probe, read_input):
+        with pytest.raises(InputError, match=rf"^{path}: corrupt \.npy file: .*{problem}"):
+            read(path)

@@ -177,6 +177,10 @@ class Summary:
     def exit_status(self) -> ExitStatus:
         if self.interrupted:
             return ExitStatus.INTERRUPTED
+        if self.failure_status == ExitStatus.USAGE and self.converted:
+            # A file refused for its content (a dtype, a size its scale empties) is a usage error
+            # alone, but 2 promises that nothing was written: beside converted files it is a failure.
+            return ExitStatus.SOME_INPUTS_FAILED
         return ExitStatus(self.failure_status)
 
 

@@ -16,6 +16,7 @@ import os
 import re
 import sys
 import tempfile
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -348,12 +349,17 @@ def _image_probe(image, name: str, auto_orient: bool, max_pixels: int | None) ->
     return Probe(upright_size(image.size, turn), frames, image.format or "PNG")
 
 
+#: What ``np.load`` raises for a damaged file: a header cut inside a bracket fails in Python's
+#: tokenizer (TokenError), a length too large for C in the shape check (OverflowError).
+_NPY_ERRORS = (ValueError, OSError, EOFError, OverflowError, tokenize.TokenError)
+
+
 def _probe_array(path: str, layout: str | None, max_pixels: int | None) -> Probe:
     import numpy as np
 
     try:
         shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
-    except (ValueError, OSError, EOFError) as error:
+    except _NPY_ERRORS as error:
         raise InputError(f"{path}: corrupt .npy file: {error}") from None
     check_pixels(path, int(np.prod(shape, dtype=np.int64)), max_pixels, "the array")
     try:
@@ -412,7 +418,7 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
 
         try:
             array = np.load(io.BytesIO(raw), allow_pickle=False)
-        except (ValueError, OSError, EOFError) as error:
+        except _NPY_ERRORS as error:
             raise InputError(f"{name}: corrupt .npy file: {error}") from None
         check_pixels(name, array.size, max_pixels, "the array")
         return Loaded(name, array, "npy", n_bytes=len(raw))
