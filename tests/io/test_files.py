@@ -417,3 +417,26 @@ def test_a_damaged_npy_header_is_a_corrupt_file(tmp_path, header, problem):
     for read in (probe, read_input):
         with pytest.raises(InputError, match=rf"^{path}: corrupt \.npy file: .*{problem}"):
             read(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs a file size limit (setrlimit)")
+@pytest.mark.parametrize("name", ["big.jpg", "big.gif", "big.bmp", "big.tif"])
+def test_a_write_cut_short_by_the_disk_fails_the_file(tmp_path, make_image, name):
+    # Past a file size limit, as on a full disk, write() first stores what fits and says so,
+    # then fails. Pillow's encoders writing to a descriptor took the short write for success.
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    source = make_image("photo.png", 64, 64)
+
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (5000, 5000))
+
+    result = subprocess.run([sys.executable, "-m", "upscale_cli", source, "--scale", "2", "--mode", "nearest",
+                             "-o", str(tmp_path / name)], capture_output=True, text=True, preexec_fn=limit)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"upscale: {tmp_path / name}: cannot write: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]

@@ -729,9 +729,27 @@ def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, opt
     return atomic_write(path, writer, overwrite=overwrite)
 
 
+class _WritesOnly:
+    """A file object without its descriptor, so that writers go through its ``write``.
+
+    Given a descriptor, Pillow's encoders (JPEG, GIF, BMP, raw TIFF) write to it
+    themselves and take a short write (the last bytes that fit on a full disk)
+    for success; a file object's ``write`` writes everything or raises.
+    """
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def fileno(self):
+        raise io.UnsupportedOperation("fileno")
+
+    def __getattr__(self, name):
+        return getattr(self._handle, name)
+
+
 def _run_writer(writer: Callable[[Any], None], handle, path: str) -> None:
     try:
-        writer(handle)
+        writer(_WritesOnly(handle))
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise InputError(f"{path}: cannot write: {error}") from None
 
