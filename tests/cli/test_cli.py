@@ -183,3 +183,14 @@ def test_a_refused_file_beside_converted_ones_is_a_failure_not_a_usage_error(run
     assert "upscale: flags.npy: cannot resize an array of dtype bool" in result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["good.npy"]
     assert run("flags.npy", "--scale", "2", "-o", "one.npy").exit_code == 2
+
+
+@pytest.mark.parametrize("folder", ["out/", "new/"])
+def test_standard_input_into_a_folder_is_a_usage_error(run, photo, tmp_path, folder):
+    # It has no name to give its output there; the folder itself was taken for the file.
+    (tmp_path / "out").mkdir()
+    result = run("-", "--scale", "2", "-o", folder, "--overwrite", stdin=photo.read_bytes())
+    assert result.exit_code == 2
+    assert result.stderr == (f"upscale: <stdin>: standard input has no file name to write into the folder {folder}; "
+                             "give -o FILE, or -o - for standard output\n")
+    assert list((tmp_path / "out").iterdir()) == [] and not (tmp_path / "new").exists()

@@ -358,6 +358,9 @@ def _output_path(source: Source, settings: BatchSettings, folder: bool, out_leng
 def plan_job(source: Source, settings: BatchSettings, folder: bool) -> Job:
     """Read ``source``'s header and name its output; failures become a :class:`Job` with an error."""
     if source.path == STDIO:
+        if folder:  # the folder itself would be taken for the output file
+            return Job(STDIO, error=f"<stdin>: standard input has no file name to write into the folder {settings.output}; "
+                                    "give -o FILE, or -o - for standard output", exit_status=ExitStatus.USAGE)
         return Job(STDIO, settings.output or STDIO)
     options = settings.image
     try:
