@@ -196,3 +196,17 @@ def test_the_nn_modes_honour_max_pixels(run, seed_files, tmp_path):
                                                     "1.5e-05 (--max-pixels)\n")
     assert not (tmp_path / "U.npy").exists()
     assert run("B.npy", "--mode", "unpool", "--scale", "2", "-o", "U.npy", "--max-pixels", "16").exit_code == 0
+
+
+def test_an_operator_beyond_memory_names_its_file(run, tmp_path, monkeypatch):
+    # --max-pixels bounds an NN mode's input only, so a large factor reaches the allocation.
+    import upscale_cli.batch.nn_convert as nn_convert
+
+    def no_memory(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(nn_convert, "apply_nn", no_memory)
+    np.save(tmp_path / "x.npy", np.ones((3, 4), dtype=np.float32))
+    result = run("x.npy", "-o", "y.npy", "--mode", "unpool", "--scale", "2")
+    assert (result.exit_code, result.stderr) == (1, "upscale: x.npy: out of memory\n")
+    assert not (tmp_path / "y.npy").exists()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from ..core.choices import NN_MODES, NN_OPTION_FLAGS, UNPOOL_POSITIONS
-from ..core.errors import UsageError
+from ..core.errors import UsageError, out_of_memory
 
 AXIS_HELP = "N, or one per axis in PyTorch order H,W (D,H,W for volumes)"
 
@@ -83,8 +83,11 @@ def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain,
         shape = conversion.operation.result.shape[2:]
         pixels.extend(parse_output_pixel(spec, shape) for spec in explain_pixels)
 
-    conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite, before_write=check_pixels,
-                                 max_pixels=max_pixels)
+    try:
+        conversion = nn_convert_file(path, request, output=output, fmt=fmt, overwrite=overwrite,
+                                     before_write=check_pixels, max_pixels=max_pixels)
+    except MemoryError as error:  # --max-pixels bounds the input only: a large factor can still ask too much
+        raise out_of_memory("<stdin>" if path == "-" else path, error) from None
     for note in conversion.notes:
         click.echo(f"upscale: {note}", err=True)
     if explain or pixels:
