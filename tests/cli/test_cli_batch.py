@@ -291,3 +291,15 @@ def test_workers_stop_when_the_parent_is_killed(tmp_path):
         os.kill(pid, signal.SIGKILL)
     assert survivors == []
     assert not [n for n in os.listdir(tmp_path / "out") if n.endswith(".part")]  # the workers removed theirs
+
+
+@pytest.mark.parametrize("inputs", [["a.png", "b.png"], ["in"]])
+def test_several_inputs_to_standard_output_is_a_usage_error(run, tmp_path, make_image, inputs):
+    # A reader of the stream would see the first image and lose the others.
+    make_image("a.png")
+    make_image("b.png")
+    make_image("in/c.png")
+    result = run(*inputs, "--scale", "2", "-o", "-")
+    assert result.exit_code == 2
+    assert result.stderr == "upscale: -o -: standard output holds one image, but several inputs need an output folder (-o DIR/)\n"
+    assert result.stdout_bytes == b""

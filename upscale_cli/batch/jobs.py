@@ -199,8 +199,12 @@ def output_is_folder(output: str | None, inputs: Sequence[str]) -> bool:
     """``-o`` names a folder when it exists as one, ends with ``/``, or there are several inputs."""
     if output is None or output == STDIO:
         return False
-    several = len(inputs) > 1 or any(os.path.isdir(i) or glob.has_magic(i) for i in inputs)
-    return output.endswith(("/", os.sep)) or os.path.isdir(output) or several
+    return output.endswith(("/", os.sep)) or os.path.isdir(output) or _several(inputs)
+
+
+def _several(inputs: Sequence[str]) -> bool:
+    """Whether ``inputs`` may stand for more than one file (several names, a folder, a pattern)."""
+    return len(inputs) > 1 or any(os.path.isdir(i) or glob.has_magic(i) for i in inputs)
 
 
 # --- collecting inputs ------------------------------------------------------------------
@@ -389,6 +393,9 @@ def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
     jobs; two jobs writing one output, or an output replacing its own input,
     are errors.
     """
+    if settings.output == STDIO and _several(inputs):
+        # One stream holds one image: a reader would see the first and lose the rest.
+        raise UsageError("-o -: standard output holds one image, but several inputs need an output folder (-o DIR/)")
     folder = output_is_folder(settings.output, inputs)
     if folder:
         check_output_folder(settings.output, inputs)
