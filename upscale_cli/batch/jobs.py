@@ -186,11 +186,17 @@ class Summary:
 
 def check_template(template: str) -> None:
     """Raise :class:`UsageError` unless ``template`` uses only :data:`TEMPLATE_FIELDS`."""
+    import string
+
+    fields = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
     try:
         name = template.format(**{f: "x" for f in TEMPLATE_FIELDS})
     except (KeyError, IndexError, ValueError) as error:
-        fields = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
         raise UsageError(f"bad --name {template!r} ({type(error).__name__}: {error}); use {fields}") from None
+    # {stem.upper} or {stem[0]} format here, but give names no output pattern can recognise
+    for _, field_name, _, _ in string.Formatter().parse(template):
+        if field_name not in (None, *TEMPLATE_FIELDS):
+            raise UsageError(f"bad --name {template!r}: {{{field_name}}} is not a field; use {fields}")
     if not name or name.endswith(("/", os.sep)):
         raise UsageError(f"bad --name {template!r}: it gives no file name")
 
