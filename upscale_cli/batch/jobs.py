@@ -384,7 +384,7 @@ def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
     """
     folder = output_is_folder(settings.output, inputs)
     if folder:
-        check_output_folder(settings.output, inputs)
+        check_output_folder(settings.output)
     sources, others = collect_sources(inputs, recursive=settings.recursive, exclude=settings.output if folder else None)
     origins = output_origins(sources, settings.name)
     jobs = [plan_job(s, settings, folder) for s in sources]
@@ -443,7 +443,7 @@ def _origin(folder: str, name: str, stems: dict, patterns: list, depth: int = 0)
     return None
 
 
-def check_output_folder(output: str, inputs: Sequence[str]) -> None:
+def check_output_folder(output: str) -> None:
     """Refuse an output folder that is an existing file, or an image file's name, for several inputs."""
     if output.endswith(("/", os.sep)) or os.path.isdir(output):
         return

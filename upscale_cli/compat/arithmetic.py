@@ -1,4 +1,4 @@
-"""The libraries' own arithmetic, selected by ``ResizePlan.arithmetic``; every one bit exact.
+"""The libraries' own arithmetic, selected by ``ResizePlan.arithmetic``: their integer results bit for bit.
 
 Float samples are summed in float64 and converted once (the engine's own
 definition), which reproduces the libraries' float32 results to about
