@@ -95,6 +95,13 @@ def test_upscale_help_command_is_the_command_help(run):
     assert re.match(r"Usage: \S+ grid \[OPTIONS\] INPUT\n", result.stdout)
 
 
+def test_upscale_help_of_no_command_is_a_usage_error(run):
+    result = run("help", "nosuch")
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stdout == ""
+    assert result.stderr == "upscale: help nosuch: no such command (commands: compare, demo, grid, resize)\n"
+
+
 def test_bare_upscale_prints_the_usage_and_a_hint(run):
     result = run()
     assert result.exit_code == ExitStatus.USAGE

@@ -131,6 +131,10 @@ def usage_hint(command: click.Command, ctx: click.Context) -> str:
 
 
 def help_arguments(args: list[str], commands: dict, default: str) -> list[str]:
-    """``help [COMMAND]`` → ``COMMAND --help`` (the default command when none is named)."""
-    named = args[0] if args and args[0] in commands else default
-    return [named, "--help"]
+    """``help [COMMAND]`` → ``COMMAND --help`` (the default command when none is named).
+
+    A name that is no command is a usage error, not the default's help.
+    """
+    if args and args[0] not in commands:
+        raise click.UsageError(f"help {args[0]}: no such command (commands: {', '.join(sorted(commands))})")
+    return [args[0] if args else default, "--help"]
