@@ -571,7 +571,7 @@ def _interrupt(signum, frame):
 
 
 @contextlib.contextmanager
-def _signal_handler(signum, handler):
+def signal_handler(signum, handler):
     """Handle ``signum`` with ``handler`` inside the block (only the main thread may)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -596,7 +596,7 @@ def _start_pool(workers: int):
     # spawn, not fork: the parent has threads (progress display) that a fork could copy mid-lock.
     # Workers start while SIGINT is ignored and inherit that, so Ctrl-C reaches only the parent.
     try:
-        with _signal_handler(signal.SIGINT, signal.SIG_IGN):
+        with signal_handler(signal.SIGINT, signal.SIG_IGN):
             executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=_init_worker, initargs=(os.getpid(),))
             probe = executor.submit(os.getpid)
@@ -623,7 +623,7 @@ def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Ca
     from concurrent.futures.process import BrokenProcessPool
 
     executor = _start_pool(workers)
-    with _signal_handler(signal.SIGINT, signal.SIG_IGN):
+    with signal_handler(signal.SIGINT, signal.SIG_IGN):
         futures = {executor.submit(run_job, job, settings): job for job in jobs}
     try:
         for future in as_completed(futures):
@@ -690,7 +690,7 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
 
     reporter.start(len(jobs))
     try:
-        with _signal_handler(signal.SIGTERM, _interrupt):
+        with signal_handler(signal.SIGTERM, _interrupt):
             for job in (j for j in jobs if not j.runnable):
                 report(run_job(job, settings))
             runnable = [j for j in jobs if j.runnable]
