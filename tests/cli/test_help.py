@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from upscale_cli.cli.help import HINT, OTHER, SECTIONS, SectionedCommand, long_name, section_of
@@ -62,6 +63,15 @@ def test_help_lines_are_short_and_names_are_not_split_at_hyphens(run):
     words = set(re.findall(r"[a-z][a-z-]*[a-z]", text))
     assert {*MODES, *NN_MODES} <= words
     assert not re.search(r"[a-z]-\n", text)
+
+
+@pytest.mark.parametrize("command, choices", [("compare", ["--align ALIGN "]), ("grid", ["--align ALIGNS ", "--mode MODE "])])
+def test_other_commands_list_long_choices_in_the_text(run, command, choices):
+    text = run(command, "--help").stdout
+    options = text[text.index("Options:"):]
+    assert max(len(line) for line in options.splitlines()) <= 80
+    assert all(choice in options for choice in choices)
+    assert "tf-crop-and-resize" in options and not re.search(r"[a-z]-\n", options)
 
 
 def test_sections_share_one_option_column(run):

@@ -31,7 +31,7 @@ from ..io.files import (
     PNG_COMPRESS_LEVEL,
     WEBP_QUALITY,
 )
-from .help import SectionedCommand, help_arguments, usage_hint
+from .help import ChoicesInTextCommand, SectionedCommand, help_arguments, usage_hint
 from .nn_options import NN_ONLY, check_nn_options, nn_options, run_nn_command
 
 
@@ -387,7 +387,7 @@ def _picture_source(path: str, max_pixels: int | None):
     return read_input(path, max_pixels=max_pixels).data
 
 
-@main.command("compare")
+@main.command("compare", cls=ChoicesInTextCommand)
 @click.argument("input")
 @click.option("-o", "--output", required=True, help="The contact sheet (PNG recommended).")
 @click.option("--scale", help="Scale factor for every tile (default 4).")
@@ -418,7 +418,7 @@ def compare_command(input, output, scale, size, modes, diff, crop, align, column
     _write_picture(sheet, output, overwrite)
 
 
-@main.command("grid")
+@main.command("grid", cls=ChoicesInTextCommand)
 @click.argument("input")
 @click.option("-o", "--output", required=True, help="The picture (PNG recommended).")
 @click.option("--scale", help="Scale factor whose sampling grid is drawn (default 8).")
