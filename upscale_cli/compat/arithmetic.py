@@ -1,4 +1,5 @@
-"""The libraries' own arithmetic, selected by ``ResizePlan.arithmetic``: their integer results bit for bit.
+"""The libraries' own arithmetic, selected by ``ResizePlan.arithmetic``: their integer results bit for bit
+(OpenCV's own code; with Intel IPP on, ``cv2.resize`` hands 8-bit bicubic to IPP, which rounds otherwise).
 
 Float samples are summed in float64 and converted once (the engine's own
 definition), which reproduces the libraries' float32 results to about
