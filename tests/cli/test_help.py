@@ -65,7 +65,7 @@ def test_help_lines_are_short_and_names_are_not_split_at_hyphens(run):
     assert not re.search(r"[a-z]-\n", text)
 
 
-@pytest.mark.parametrize("command, choices", [("compare", ["--align ALIGN "]), ("grid", ["--align ALIGNS ", "--mode MODE "])])
+@pytest.mark.parametrize("command, choices", [("compare", ["--align ALIGN "]), ("grid", ["--align ALIGN ", "--mode MODE "])])
 def test_other_commands_list_long_choices_in_the_text(run, command, choices):
     text = run(command, "--help").stdout
     options = text[text.index("Options:"):]
