@@ -296,13 +296,18 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
 def _pillow_float64_strip(passes, lead: int):
     """The ``compute`` of :func:`_strips` for Pillow's 8-bit passes as exact float64 sums, each rounded and clipped."""
 
+    # without negative weights a pass stays within 0…255: Pillow's rounded weights sum to 2²² within
+    # half a unit per tap, far less than the half level the rounding leaves
+    signed = {p.axis: bool((p.weights.weights < 0).any()) for p in passes}
+
     def compute(item, start, stop, out, sums):
         values, low = _strip_rows(item, sums, start, stop)
         for axis_plan in passes:
             values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
             values += 0.5
             np.floor(values, out=values)
-            np.clip(values, 0, 255, out=values)
+            if signed[axis_plan.axis]:
+                np.clip(values, 0, 255, out=values)
         np.copyto(out, values, casting="unsafe")
 
     return compute
