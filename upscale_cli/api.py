@@ -174,8 +174,11 @@ def resize(
     Returns
     -------
     ndarray
-        A new array of the same dtype. Floats stay floats; integers are
-        rounded half up and clipped to their range.
+        A new array of the same dtype. Without ``compat``, integers are
+        the float64 definition's sums rounded half up and clipped to their
+        range, exactly; floats stay floats, within
+        :func:`~upscale_cli.engine.apply.float_error_bound` of that
+        definition. With ``compat``, the library's own arithmetic.
 
     Examples
     --------

@@ -7,8 +7,14 @@ from upscale_cli.batch.memory import MB, estimate, fit_workers, streams
 
 
 def test_estimate_counts_the_input_and_a_whole_output_only_when_it_is_whole():
-    assert estimate(12_000_000, 48_000_000, True) == 40 * MB + 48_000_000 + 96 * MB
-    assert estimate(12_000_000, 48_000_000, False) == 40 * MB + 48_000_000 + 96 * MB + 384_000_000
+    small, large = 48_000_000, 480_000_000
+    # a streamed output costs the same whatever its size; a whole one holds 8-bit RGB samples and Pillow's copy
+    assert estimate(12_000_000, small, True) == estimate(12_000_000, large, True)
+    assert estimate(12_000_000, large, False) - estimate(12_000_000, small, False) >= 2 * 3 * (large - small)
+    assert estimate(12_000_000, small, False) > estimate(12_000_000, small, True)
+    # the decoded input is held whole (8-bit RGB: at least 3 bytes a pixel), on top of the process itself
+    assert estimate(24_000_000, small, True) - estimate(12_000_000, small, True) >= 3 * 12_000_000
+    assert estimate(1, 1, True) > 10 * MB
 
 
 @pytest.mark.parametrize("output, fmt, frames, expected", [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from upscale_cli.cli.help import HINT, OTHER, SECTIONS, SectionedCommand, long_name, section_of
@@ -64,6 +65,15 @@ def test_help_lines_are_short_and_names_are_not_split_at_hyphens(run):
     assert not re.search(r"[a-z]-\n", text)
 
 
+@pytest.mark.parametrize("command, choices", [("compare", ["--align ALIGN "]), ("grid", ["--align ALIGN ", "--mode MODE "])])
+def test_other_commands_list_long_choices_in_the_text(run, command, choices):
+    text = run(command, "--help").stdout
+    options = text[text.index("Options:"):]
+    assert max(len(line) for line in options.splitlines()) <= 80
+    assert all(choice in options for choice in choices)
+    assert "tf-crop-and-resize" in options and not re.search(r"[a-z]-\n", options)
+
+
 def test_sections_share_one_option_column(run):
     help_columns = {re.search(r"\S\s{2,}(\S)", line).start(1) for line in run("--help").stdout.splitlines()
                     if re.match(r"  -\S.*\S {2,}\S", line)}
@@ -93,6 +103,13 @@ def test_upscale_help_command_is_the_command_help(run):
     assert result.exit_code == 0
     assert result.stdout == run("grid", "--help").stdout
     assert re.match(r"Usage: \S+ grid \[OPTIONS\] INPUT\n", result.stdout)
+
+
+def test_upscale_help_of_no_command_is_a_usage_error(run):
+    result = run("help", "nosuch")
+    assert result.exit_code == ExitStatus.USAGE
+    assert result.stdout == ""
+    assert result.stderr == "upscale: help nosuch: no such command (commands: compare, demo, grid, resize)\n"
 
 
 def test_bare_upscale_prints_the_usage_and_a_hint(run):

@@ -2,6 +2,7 @@
 
 import io
 import os
+import stat
 import struct
 import zlib
 
@@ -239,6 +240,15 @@ def test_write_never_replaces_without_overwrite(tmp_path):
         write_output(Image.new("L", (2, 2)), str(target), "PNG")
     assert target.read_bytes() == b"keep me"
     assert write_output(Image.new("L", (2, 2)), str(target), "PNG", overwrite=True) == target.stat().st_size
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes")
+def test_overwrite_never_replaces_a_device_or_a_pipe(tmp_path):
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(InputError, match="pipe: not a regular file"):
+        write_output(Image.new("L", (2, 2)), str(pipe), "PNG", overwrite=True)
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and os.listdir(tmp_path) == ["pipe"]
 
 
 def test_an_animation_saves_its_timing():

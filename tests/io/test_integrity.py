@@ -29,7 +29,8 @@ def test_whole_files_and_files_with_bytes_after_the_end_are_complete(fmt, frames
 ])
 def test_every_cut_is_found(fmt, reason):
     data = _file(fmt, 3)
-    assert {truncation(data[:cut]) for cut in range(8, len(data))}  # past the signature == {reason}
+    # every cut past the signature
+    assert {truncation(data[:cut]) for cut in range(8, len(data))} == {reason}
 
 
 def test_other_formats_are_left_to_the_decoder():

@@ -46,10 +46,10 @@ from .jobs import (
     Job,
     JobResult,
     Summary,
-    _signal_handler,
     default_workers,
     run_job,
     run_jobs,
+    signal_handler,
 )
 
 INSTALL = "pip install 'upscale-cli[dask]'"
@@ -119,7 +119,7 @@ def connect(spec: str):
         # its MALLOC_TRIM_THRESHOLD_ makes glibc map and fault in every image buffer afresh.
         import dask
 
-        with _signal_handler(signal.SIGINT, signal.SIG_IGN), dask.config.set(LOCAL_CONFIG):
+        with signal_handler(signal.SIGINT, signal.SIG_IGN), dask.config.set(LOCAL_CONFIG):
             cluster = distributed.LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
                                                processes=True, dashboard_address=":0", silence_logs=logging.CRITICAL,
                                                preload=[__name__])

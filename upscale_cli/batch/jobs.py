@@ -404,7 +404,7 @@ def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
         raise UsageError("-o -: standard output holds one image, but several inputs need an output folder (-o DIR/)")
     folder = output_is_folder(settings.output, inputs)
     if folder:
-        check_output_folder(settings.output, inputs)
+        check_output_folder(settings.output)
     sources, others = collect_sources(inputs, recursive=settings.recursive, exclude=settings.output if folder else None)
     origins = output_origins(sources, settings.name)
     jobs = [plan_job(s, settings, folder) for s in sources]
@@ -463,7 +463,7 @@ def _origin(folder: str, name: str, stems: dict, patterns: list, depth: int = 0)
     return None
 
 
-def check_output_folder(output: str, inputs: Sequence[str]) -> None:
+def check_output_folder(output: str) -> None:
     """Refuse an output folder that is an existing file, or an image file's name, for several inputs."""
     if output.endswith(("/", os.sep)) or os.path.isdir(output):
         return
@@ -591,7 +591,7 @@ def _interrupt(signum, frame):
 
 
 @contextlib.contextmanager
-def _signal_handler(signum, handler):
+def signal_handler(signum, handler):
     """Handle ``signum`` with ``handler`` inside the block (only the main thread may)."""
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -616,7 +616,7 @@ def _start_pool(workers: int):
     # spawn, not fork: the parent has threads (progress display) that a fork could copy mid-lock.
     # Workers start while SIGINT is ignored and inherit that, so Ctrl-C reaches only the parent.
     try:
-        with _signal_handler(signal.SIGINT, signal.SIG_IGN):
+        with signal_handler(signal.SIGINT, signal.SIG_IGN):
             executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                            initializer=_init_worker, initargs=(os.getpid(),))
             probe = executor.submit(os.getpid)
@@ -643,7 +643,7 @@ def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Ca
     from concurrent.futures.process import BrokenProcessPool
 
     executor = _start_pool(workers)
-    with _signal_handler(signal.SIGINT, signal.SIG_IGN):
+    with signal_handler(signal.SIGINT, signal.SIG_IGN):
         futures = {executor.submit(run_job, job, settings): job for job in jobs}
     try:
         for future in as_completed(futures):
@@ -710,7 +710,7 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
 
     reporter.start(len(jobs))
     try:
-        with _signal_handler(signal.SIGTERM, _interrupt):
+        with signal_handler(signal.SIGTERM, _interrupt):
             for job in (j for j in jobs if not j.runnable):
                 report(run_job(job, settings))
             runnable = [j for j in jobs if j.runnable]

@@ -112,16 +112,33 @@ class SectionedCommand(click.Command):
             record = help_record(param, ctx)
             if record is not None:
                 grouped[section_of(param)].append(record)
-        records = [record for section in grouped.values() for record in section]
         # One option column for every section: the same width keeps the sections aligned.
-        column = min(max(len(option) for option, _ in records), COLUMN)
-        indent = formatter.current_indent + formatter.indent_increment  # inside a section
-        text_width = formatter.width - indent - column - 2
+        column = _column([record for section in grouped.values() for record in section])
         for title, section in grouped.items():
             if section:
                 with formatter.section(title):
-                    formatter.write_dl([(option.ljust(column), _unbroken(text, text_width)) for option, text in section],
-                                       col_max=COLUMN)
+                    _write_records(formatter, section, column)
+
+
+def _column(records: list[tuple[str, str]]) -> int:
+    return min(max(len(option) for option, _ in records), COLUMN)
+
+
+def _write_records(formatter: click.HelpFormatter, records: list[tuple[str, str]], column: int | None = None) -> None:
+    """Options and their help, inside a section: help wrapped at spaces only, in a column of ``column``."""
+    column = column or _column(records)
+    text_width = formatter.width - formatter.current_indent - column - 2
+    formatter.write_dl([(option.ljust(column), _unbroken(text, text_width)) for option, text in records], col_max=COLUMN)
+
+
+class ChoicesInTextCommand(click.Command):
+    """A command of one option section whose long lists of choices are in the help text (:func:`help_record`)."""
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = [p for p in self.get_params(ctx) if not isinstance(p, click.Argument)]
+        records = [record for param in params if (record := help_record(param, ctx)) is not None]
+        with formatter.section("Options"):
+            _write_records(formatter, records)
 
 
 def usage_hint(command: click.Command, ctx: click.Context) -> str:
@@ -131,6 +148,10 @@ def usage_hint(command: click.Command, ctx: click.Context) -> str:
 
 
 def help_arguments(args: list[str], commands: dict, default: str) -> list[str]:
-    """``help [COMMAND]`` → ``COMMAND --help`` (the default command when none is named)."""
-    named = args[0] if args and args[0] in commands else default
-    return [named, "--help"]
+    """``help [COMMAND]`` → ``COMMAND --help`` (the default command when none is named).
+
+    A name that is no command is a usage error, not the default's help.
+    """
+    if args and args[0] not in commands:
+        raise click.UsageError(f"help {args[0]}: no such command (commands: {', '.join(sorted(commands))})")
+    return [args[0] if args else default, "--help"]

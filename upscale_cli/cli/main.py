@@ -31,7 +31,7 @@ from ..io.files import (
     PNG_COMPRESS_LEVEL,
     WEBP_QUALITY,
 )
-from .help import SectionedCommand, help_arguments, usage_hint
+from .help import ChoicesInTextCommand, SectionedCommand, help_arguments, usage_hint
 from .nn_options import NN_ONLY, check_nn_options, nn_options, run_nn_command
 
 
@@ -387,7 +387,7 @@ def _picture_source(path: str, max_pixels: int | None):
     return read_input(path, max_pixels=max_pixels).data
 
 
-@main.command("compare")
+@main.command("compare", cls=ChoicesInTextCommand)
 @click.argument("input")
 @click.option("-o", "--output", required=True, help="The contact sheet (PNG recommended).")
 @click.option("--scale", help="Scale factor for every tile (default 4).")
@@ -418,12 +418,12 @@ def compare_command(input, output, scale, size, modes, diff, crop, align, column
     _write_picture(sheet, output, overwrite)
 
 
-@main.command("grid")
+@main.command("grid", cls=ChoicesInTextCommand)
 @click.argument("input")
 @click.option("-o", "--output", required=True, help="The picture (PNG recommended).")
 @click.option("--scale", help="Scale factor whose sampling grid is drawn (default 8).")
 @click.option("--size", help="Output size WxH whose sampling grid is drawn, instead of --scale.")
-@click.option("--align", "aligns", type=click.Choice(ALIGNS), multiple=True,
+@click.option("--align", type=click.Choice(ALIGNS), multiple=True,
               help="Alignment to draw, one panel each; repeatable (default: half-pixel and asymmetric).")
 @click.option("--mode", type=click.Choice(MODES), default="bilinear", show_default=True,
               help="Only area changes the positions (it ignores --align).")
@@ -431,7 +431,7 @@ def compare_command(input, output, scale, size, modes, diff, crop, align, column
 @click.option("--zoom", type=click.IntRange(min=4), default=None, help="Screen pixels per input pixel.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @_max_pixels_option("Refuse an input, a picture or a grid of output samples with more pixels (k, M, G; 0: no limit).")
-def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite, max_pixels):
+def grid_command(input, output, scale, size, align, mode, crop, zoom, overwrite, max_pixels):
     """Draw where the output pixel centres fall on INPUT's pixels (red dots on the enlarged input).
 
     \b
@@ -441,7 +441,7 @@ def grid_command(input, output, scale, size, aligns, mode, crop, zoom, overwrite
     from ..explain.pictures import sampling_grid
 
     picture = sampling_grid(_picture_source(input, max_pixels), **_size_or_scale(size, scale, "8"),
-                            aligns=list(aligns or ("half-pixel", "asymmetric")), mode=mode, crop=crop, zoom=zoom,
+                            aligns=list(align or ("half-pixel", "asymmetric")), mode=mode, crop=crop, zoom=zoom,
                             max_pixels=max_pixels, name=input)
     _write_picture(picture, output, overwrite)
 

@@ -158,7 +158,9 @@ def float32_weights(x: np.ndarray, n_in: int, mode: str, cubic_a: float, horizon
         weights = np.stack([one - t, t], axis=1)
         first = start
     elif mode == "lanczos":
-        weights = np.array([_lanczos4(value) for value in t], dtype=np.float32).reshape(len(t), 8)
+        # a rational ratio repeats a few phases: each distinct one computed once, scalar as OpenCV does
+        phases, index = np.unique(t, return_inverse=True)
+        weights = np.array([_lanczos4(value) for value in phases], dtype=np.float32).reshape(len(phases), 8)[index]
         first = start - 3
     else:
         a = np.float32(cubic_a)

@@ -4,8 +4,9 @@ One function, :func:`build_trace`, turns a plan and the arrays it was applied
 to into plain dataclasses; the Rich and JSON renderers in
 :mod:`upscale_cli.explain.tables` only format them. Every number comes from the
 plan's weight tables and from the engine itself: a pixel's value is
-recomputed by running the engine's own passes (:func:`engine.apply_axis`)
-over that pixel's neighbourhood only, and checked against the output array.
+recomputed by running the engine's own passes
+(:func:`~upscale_cli.engine.apply.apply_axis`) over that pixel's
+neighbourhood only, and checked against the output array.
 """
 
 from __future__ import annotations
@@ -313,11 +314,13 @@ def pixel_trace(
     """Trace output pixel ``position`` through the engine's own passes.
 
     The source window around the pixel's taps is resampled with the rows of
-    the plan's weight tables, pass by pass as :func:`engine.apply_plan` does,
-    so the value reached is bit for bit the definition's. Integer outputs
-    must equal ``result`` at that position; float outputs, which the engine
-    computes with faster arithmetic, must lie within its accuracy contract
-    (:func:`engine.float_error_bound`) of it, and a step shows the difference.
+    the plan's weight tables, pass by pass as
+    :func:`~upscale_cli.engine.apply.apply_plan` does, so the value reached
+    is bit for bit the definition's. Integer outputs must equal ``result``
+    at that position; float outputs, which the engine computes with faster
+    arithmetic, must lie within its accuracy contract
+    (:func:`~upscale_cli.engine.apply.float_error_bound`) of it, and a step
+    shows the difference.
     """
     axes = _by_name(plan)
     pixel_rows = {p.name: rows[p.name][position[p.name]] for p in axes}
@@ -374,7 +377,7 @@ def pixel_trace(
 
 
 def _resample_window(values: np.ndarray, plan: ResizePlan, position: dict[str, int], starts: dict[str, int]):
-    """Run the engine's passes (:func:`engine.apply_plan`'s order and dtype rules) on a window.
+    """Run the engine's passes (``apply_plan``'s order and dtype rules) on a window.
 
     Returns the resampled window, one sample per spatial axis, and whether
     any arithmetic happened (otherwise the samples were copied as they are).

@@ -14,6 +14,7 @@ import io
 import math
 import os
 import re
+import stat
 import sys
 import tempfile
 import tokenize
@@ -769,6 +770,9 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
     """
     if not overwrite and os.path.lexists(path):
         raise InputError(f"{path}: already exists (use --overwrite to replace it)")
+    if _is_special(path):
+        # the rename would replace the device or pipe itself (/dev/null, for one), not write into it
+        raise InputError(f"{path}: not a regular file (a device or a pipe): give a file name or -o - for standard output")
     folder = os.path.dirname(os.path.abspath(path))
     try:
         descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
@@ -795,6 +799,15 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
     finally:
         remove_temporaries({temporary})
+
+
+def _is_special(path: str) -> bool:
+    """Whether ``path`` exists and is neither a regular file, a folder nor a link."""
+    try:
+        kind = os.lstat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(kind) or stat.S_ISDIR(kind) or stat.S_ISLNK(kind))
 
 
 def remove_temporaries(paths=None) -> None:

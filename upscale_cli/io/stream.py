@@ -35,7 +35,8 @@ TIFF_MODES = frozenset({"L", "LA", "RGB", "RGBA", "CMYK", "I;16", "I", "F"})
 TIFF_ARGUMENTS = frozenset({"dpi", "icc_profile", "exif", "resolution", "description", "software"})
 #: PPM/PGM modes → the magic number and largest sample Pillow writes.
 PPM_HEADS = {"L": (b"P5", 255), "RGB": (b"P6", 255), "I;16": (b"P5", 65535)}
-#: TIFF tags that depend on the height: ImageLength, RowsPerStrip, StripByteCounts.
+#: TIFF tags: the three that depend on the height (ImageLength, RowsPerStrip,
+#: StripByteCounts) and StripOffsets, where the samples begin.
 IMAGE_LENGTH, ROWS_PER_STRIP, STRIP_BYTE_COUNTS, STRIP_OFFSETS = 257, 278, 279, 273
 LONG = 4
 
