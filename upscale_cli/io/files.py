@@ -14,6 +14,7 @@ import io
 import math
 import os
 import re
+import signal
 import stat
 import sys
 import tempfile
@@ -775,12 +776,14 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         raise InputError(f"{path}: not a regular file (a device or a pipe): give a file name or -o - for standard output")
     folder = os.path.dirname(os.path.abspath(path))
     try:
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
+        with _interrupts_held():  # a Ctrl-C between creating the file and recording it would leave it behind
+            descriptor, temporary = tempfile.mkstemp(
+                dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
+            _TEMPORARIES.add(temporary)
     except OSError as error:
         raise InputError(f"{path}: cannot write in {folder}: {error.strerror or error}") from None
-    _TEMPORARIES.add(temporary)
-    _lock(descriptor)
     try:
+        _lock(descriptor)
         # readable too: Pillow reads back what it wrote to append the pages of a TIFF
         with os.fdopen(descriptor, "w+b") as handle:
             _run_writer(writer, handle, path)
@@ -799,6 +802,21 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
     finally:
         remove_temporaries({temporary})
+
+
+@contextlib.contextmanager
+def _interrupts_held():
+    """Delay SIGINT and SIGTERM until the block ends (where the system allows it)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no signal masks on this platform
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _is_special(path: str) -> bool:
