@@ -26,8 +26,8 @@ import argparse
 import json
 import resource
 import shutil
-import subprocess
 import statistics
+import subprocess
 import sys
 import tempfile
 import time

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import pattern
 from PIL import Image
 
 from upscale_cli.batch import cluster
@@ -24,8 +25,6 @@ from upscale_cli.batch.jobs import BatchSettings, plan_jobs
 from upscale_cli.batch.many import convert_many
 from upscale_cli.batch.progress import NullReporter
 from upscale_cli.core.errors import ExitStatus, UsageError
-
-from conftest import pattern
 
 SCALE_2 = ResizeRequest(scale=2, mode="bicubic")
 

@@ -11,12 +11,7 @@ from conftest import pattern
 from PIL import Image
 
 from upscale_cli.api import resize_image
-from upscale_cli.batch.convert import (
-    ResizeRequest,
-    convert_file,
-    default_output,
-    output_name,
-)
+from upscale_cli.batch.convert import ResizeRequest, convert_file, default_output, output_name
 from upscale_cli.batch.nn_convert import NNRequest, nn_convert_file
 from upscale_cli.engine.bands import Bands
 from upscale_cli.io.files import image_of

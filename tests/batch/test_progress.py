@@ -3,13 +3,7 @@ import io
 from rich.console import Console
 
 from upscale_cli.batch.jobs import JobResult, Summary
-from upscale_cli.batch.progress import (
-    PlainReporter,
-    RichReporter,
-    human_bytes,
-    make_reporter,
-    summary_line,
-)
+from upscale_cli.batch.progress import PlainReporter, RichReporter, human_bytes, make_reporter, summary_line
 
 CONVERTED = JobResult("a.png", "a@2x.png", "converted", "a.png → a@2x.png (8→16 × 6→12)", bytes_in=1500, bytes_out=4_200_000)
 FAILED = JobResult("c.png", None, "failed", "c.png: not an image", 1)

@@ -8,14 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from upscale_cli.core.errors import UsageError
-from upscale_cli.core.kernels import (
-    BOX,
-    HAMMING,
-    TRIANGLE,
-    kernel_for_mode,
-    keys_cubic,
-    lanczos,
-)
+from upscale_cli.core.kernels import BOX, HAMMING, TRIANGLE, kernel_for_mode, keys_cubic, lanczos
 
 
 def test_triangle():

@@ -9,12 +9,7 @@ from hypothesis import strategies as st
 
 from upscale_cli.core.choices import ALIGNS
 from upscale_cli.core.kernels import BOX, TRIANGLE, keys_cubic, lanczos
-from upscale_cli.core.weights import (
-    area_weights,
-    filter_weights,
-    kernel_weights,
-    nearest_weights,
-)
+from upscale_cli.core.weights import area_weights, filter_weights, kernel_weights, nearest_weights
 
 lengths = st.integers(min_value=1, max_value=40)
 kernels = st.sampled_from([TRIANGLE, keys_cubic(-0.5), keys_cubic(-0.75), lanczos(3), BOX])

@@ -22,14 +22,7 @@ from upscale_cli.core.plan import AxisPlan, ResizeOptions, ResizePlan
 from upscale_cli.core.sizes import AxisSize
 from upscale_cli.core.weights import AxisWeights, nearest_weights
 from upscale_cli.engine import apply as engine
-from upscale_cli.engine.apply import (
-    Arithmetic,
-    Selection,
-    apply_axis,
-    apply_plan,
-    float_error_bound,
-    to_dtype,
-)
+from upscale_cli.engine.apply import Arithmetic, Selection, apply_axis, apply_plan, float_error_bound, to_dtype
 
 #: the strips fixture only sets constants: nothing to reset between examples
 strip_settings = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -41,16 +41,7 @@ from typing import Callable, Sequence
 from .. import __version__
 from ..core.errors import ExitStatus, UsageError
 from ..io.files import STDIO, TEMPORARY_PREFIX, TEMPORARY_SUFFIX
-from .jobs import (
-    BatchSettings,
-    Job,
-    JobResult,
-    Summary,
-    default_workers,
-    run_job,
-    run_jobs,
-    signal_handler,
-)
+from .jobs import BatchSettings, Job, JobResult, Summary, default_workers, run_job, run_jobs, signal_handler
 
 INSTALL = "pip install 'upscale-cli[dask]'"
 LOCAL = "local"

@@ -16,15 +16,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..api import (
-    KEPT_MODES,
-    banded_samples,
-    library_knobs,
-    make_options,
-    plan_for,
-    resizable,
-    resize_image_traced,
-)
+from ..api import KEPT_MODES, banded_samples, library_knobs, make_options, plan_for, resizable, resize_image_traced
 from ..core.choices import NN_MODES
 from ..core.errors import UpscaleError, UsageError
 from ..core.plan import ResizePlan

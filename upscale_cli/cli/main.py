@@ -13,24 +13,10 @@ import sys
 import click
 
 from .. import __version__
-from ..core.choices import (
-    ALIGNS,
-    COMPATS,
-    EXPLAIN_FORMATS,
-    FITS,
-    MODES,
-    NN_MODES,
-    ROUNDINGS,
-)
+from ..core.choices import ALIGNS, COMPATS, EXPLAIN_FORMATS, FITS, MODES, NN_MODES, ROUNDINGS
 from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS
-from ..io.files import (
-    DEFAULT_MAX_OUTPUT_PIXELS,
-    DEFAULT_MAX_PIXELS,
-    JPEG_QUALITY,
-    PNG_COMPRESS_LEVEL,
-    WEBP_QUALITY,
-)
+from ..io.files import DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, PNG_COMPRESS_LEVEL, WEBP_QUALITY
 from .help import ChoicesInTextCommand, SectionedCommand, help_arguments, usage_hint
 from .nn_options import NN_ONLY, check_nn_options, nn_options, run_nn_command
 

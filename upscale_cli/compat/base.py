@@ -18,14 +18,7 @@ import numpy as np
 from ..core.errors import UsageError
 from ..core.layouts import AXIS_NAMES
 from ..core.plan import AxisPlan, ResizeOptions, ResizePlan
-from ..core.sizes import (
-    AxisSize,
-    ScaleSpec,
-    SizeSpec,
-    match_axes,
-    output_sizes,
-    parse_scale,
-)
+from ..core.sizes import AxisSize, ScaleSpec, SizeSpec, match_axes, output_sizes, parse_scale
 from ..core.weights import AxisWeights
 from .arithmetic import apply_library_arithmetic
 

@@ -29,14 +29,7 @@ from ..core.kernels import TRIANGLE, keys_cubic, lanczos
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
-from .base import (
-    Request,
-    build_plan,
-    check_knobs,
-    round_coordinates,
-    selection,
-    unsupported,
-)
+from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
 
 LIBRARY = "opencv"
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "lanczos", "area")

@@ -31,14 +31,7 @@ from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights
 from .arithmetic import PILLOW_REDUCE
-from .base import (
-    Request,
-    build_plan,
-    check_knobs,
-    round_coordinates,
-    selection,
-    unsupported,
-)
+from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
 from .opencv import running_sum_index
 
 LIBRARY = "pillow"

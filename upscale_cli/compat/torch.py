@@ -36,14 +36,7 @@ from ..core.kernels import TRIANGLE, Kernel, keys_cubic
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
-from .base import (
-    Request,
-    build_plan,
-    check_knobs,
-    round_coordinates,
-    selection,
-    unsupported,
-)
+from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
 
 LIBRARY = "torch"
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area")

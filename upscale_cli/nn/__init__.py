@@ -27,13 +27,7 @@ from .deconv import (
     conv_transpose_size,
     tap_range,
 )
-from .pooling import (
-    bed_of_nails,
-    max_pool_with_indices,
-    max_unpool,
-    nail_offsets,
-    unpool_output_size,
-)
+from .pooling import bed_of_nails, max_pool_with_indices, max_unpool, nail_offsets, unpool_output_size
 from .shuffle import pixel_shuffle, pixel_unshuffle
 
 __all__ = [
