@@ -3,7 +3,7 @@
 import pytest
 
 from upscale_cli.batch import memory
-from upscale_cli.batch.memory import MB, estimate, fit_workers, streams
+from upscale_cli.batch.memory import MB, estimate, fit_workers, streamed_by_name
 
 
 def test_estimate_counts_the_input_and_a_whole_output_only_when_it_is_whole():
@@ -22,7 +22,7 @@ def test_estimate_counts_the_input_and_a_whole_output_only_when_it_is_whole():
     ("a.jpg", None, 1, False), ("a.png", "webp", 1, False), ("a.png", None, 3, False), ("a.jpg", "tiff", 1, True),
 ])
 def test_which_outputs_stream(output, fmt, frames, expected):
-    assert streams(output, fmt, frames) is expected
+    assert streamed_by_name(output, fmt, frames) is expected
 
 
 def test_fit_workers_takes_the_largest_jobs_together():

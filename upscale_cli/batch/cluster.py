@@ -31,7 +31,6 @@ import filecmp
 import logging
 import os
 import signal
-import tempfile
 import threading
 import uuid
 from dataclasses import replace
@@ -40,7 +39,7 @@ from typing import Callable, Sequence
 
 from .. import __version__
 from ..core.errors import ExitStatus, UsageError
-from ..io.files import STDIO, TEMPORARY_PREFIX, TEMPORARY_SUFFIX
+from ..io.files import STDIO, new_temporary
 from .jobs import BatchSettings, Job, JobResult, Summary, default_workers, run_job, run_jobs, signal_handler
 
 INSTALL = "pip install 'upscale-cli[dask]'"
@@ -204,9 +203,8 @@ def _earlier_attempt(job: Job, settings: BatchSettings) -> JobResult | None:
 
 
 def _scratch_file(folder: str) -> str:
-    """A new empty hidden file in ``folder``, named as a temporary file of this
-    process so that a later run removes it if this process dies before it does."""
-    descriptor, path = tempfile.mkstemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
+    """A new empty temporary file in ``folder`` (see :func:`~upscale_cli.io.files.new_temporary`)."""
+    descriptor, path = new_temporary(folder)
     os.close(descriptor)
     return path
 

@@ -30,8 +30,14 @@ def estimate(in_pixels: int, out_pixels: int, streamed: bool) -> int:
     return BASE_BYTES + INPUT_BYTES * in_pixels + output
 
 
-def streams(output: str | None, fmt: str | None, frames: int) -> bool:
-    """Whether the output named ``output`` (format ``fmt`` if forced) is written band by band."""
+def streamed_by_name(output: str | None, fmt: str | None, frames: int) -> bool:
+    """Whether the output named ``output`` (format ``fmt`` if forced) is likely written band by band.
+
+    A guess from the name alone, made before the input is decoded; the writer
+    decides from the format, mode and save options
+    (:func:`upscale_cli.io.stream.streams`), and may still write a TIFF of an
+    unusual mode whole.
+    """
     if frames > 1:
         return False
     name = f".{fmt.lower()}" if fmt else os.path.splitext(output or "")[1].lower()

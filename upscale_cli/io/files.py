@@ -777,8 +777,7 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
     folder = os.path.dirname(os.path.abspath(path))
     try:
         with _interrupts_held():  # a Ctrl-C between creating the file and recording it would leave it behind
-            descriptor, temporary = tempfile.mkstemp(
-                dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
+            descriptor, temporary = new_temporary(folder)
             _TEMPORARIES.add(temporary)
     except OSError as error:
         raise InputError(f"{path}: cannot write in {folder}: {error.strerror or error}") from None
@@ -802,6 +801,12 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
     finally:
         remove_temporaries({temporary})
+
+
+def new_temporary(folder: str) -> tuple[int, str]:
+    """A new empty file in ``folder`` (descriptor and path), named as a temporary
+    file of this process so that a later run removes it if this process dies first."""
+    return tempfile.mkstemp(dir=folder, prefix=f"{TEMPORARY_PREFIX}{os.getpid()}-", suffix=TEMPORARY_SUFFIX)
 
 
 @contextlib.contextmanager
