@@ -251,7 +251,7 @@ def test_dyadic_tables_need_no_check_and_others_do():
 
 def test_row_bits():
     weights = np.array([[0.25, 0.75], [3 / 128, -111 / 128], [1 / 3, 2 / 3], [0.0, 1.0], [2.0**-30, 1.0], [-0.5, 1.5]])
-    assert engine._row_bits(weights).tolist() == [2, 7, 54, 0, 30, 1]
+    assert engine.row_bits(weights).tolist() == [2, 7, 54, 0, 30, 1]
 
 
 def test_clipping_only_where_values_can_leave_the_range():

@@ -49,7 +49,7 @@ import numpy as np
 
 from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
-from ..engine.apply import Arithmetic, BandedSum, apply_axis, apply_plan, in_strips, to_dtype
+from ..engine.apply import Arithmetic, BandedSum, apply_axis, apply_plan, in_strips, row_bits, to_dtype
 
 #: Fractional bits of each fixed-point arithmetic's weights.
 WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}
@@ -71,6 +71,8 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             return _opencv_area_fast(array, plan)
         if plan.arithmetic == "opencv-area":
             return np.clip(np.rint(_float32_passes(array, plan)), 0, 255).astype(np.uint8)
+    if plan.arithmetic == "pillow" and array.dtype == np.float32 and not selections_only:
+        return _pillow_float32(array, plan)
     if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
         return _pillow_wide(array, plan)
     if plan.fill is None:
@@ -210,6 +212,214 @@ def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     return in_strips(array, lead, plan.out_shape, compute)
 
 
+#: With signed weights or samples, float32 outputs whose double sum lies within this many units in the
+#: last place (of the double) of a float32 rounding boundary are summed again in Pillow's order (about
+#: one output in 4,000; without, the bound itself, a few units).
+SIGNED_ULPS = 1 << 16
+#: The low bits of a double that float32 rounds away (52 − 23 significand bits), and their halfway pattern.
+DROPPED_BITS, HALFWAY = (1 << 29) - 1, 1 << 28
+#: Below this magnitude an output's float32 rounding is not judged by its dropped bits (float32 subnormals).
+FLOAT32_TINY = 2.0**-100
+#: Proven passes sum their unproven rows and columns again outright while they are at most this share.
+BORDER_SHARE = 1 / 16
+#: Passes of at most this many taps are summed in Pillow's order directly.
+DIRECT_TAPS = 2
+#: Beyond this share of a strip's outputs on a rounding boundary (or near 0), they are sorted out further.
+MANY_TIES = 1 / 128
+
+
+def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """Pillow's ``F`` passes, ``(float) Σ x·w`` summed in double tap after tap, on the fast path.
+
+    Each pass is a float64 banded product, then stored as float32. The
+    product adds the same terms in another order, so it differs from
+    Pillow's sum by at most ``2γₖ·A`` (``A = Σ|w||x|``, ``γₖ = k·u/(1 − k·u)``
+    for ``k`` taps, ``u = 2⁻⁵³``): the two round to the same float32 unless
+    a float32 rounding boundary lies that close. An output is therefore
+    kept when it is proven, and summed again in Pillow's order otherwise:
+
+    * exact: when the pass's weights are short dyadic fractions and the
+      samples' exponents span little (both checked), every product and
+      partial sum is a multiple of one quantum below ``2⁵³`` of them, so
+      both orders give the exact sum (the whole image away from the
+      borders at ×2 and ×½ with bilinear, bicubic and box);
+    * otherwise, when the dropped bits of the double are at least
+      :data:`MIDPOINT_ULPS` units from the halfway pattern, which covers
+      ``2γₖ·A`` while ``A`` stays below a few thousand times ``|sum|``;
+      outputs with more cancellation than that (signed weights or
+      samples, judged with ``A`` from a float32 product of ``|w|`` and
+      ``|x|``) and tiny ones are summed again too.
+
+    Inputs with non-finite samples, and passes whose intermediate values
+    could overflow float32, take the tap-by-tap definition itself.
+    """
+    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    passes = plan.axes[len(reduces):]
+    lowest, highest = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
+    largest = max(-lowest, highest)
+    gains = [float(np.abs(p.weights.weights).sum(axis=1).max()) for p in passes]
+    if reduces or not math.isfinite(largest) or largest * math.prod(gains[:-1]) >= 2.0**127:
+        return _pillow_wide(array, plan)
+    lead = min(p.axis for p in passes)
+    # exactness is worth proving when the outputs outnumber the inputs (the check reads every output)
+    proven = _exact_indices(array, passes, largest) if math.prod(plan.out_shape) >= array.size else {}
+    smallest = None
+    if lowest >= 0:  # non-negative samples: each pass's smallest non-zero result is bounded below
+        smallest = lowest if lowest > 0 else float(np.min(array, where=array > 0, initial=np.inf))
+    checks = {}
+    for index, p in enumerate(passes):
+        axis = p.axis - lead
+        signed = smallest is None or bool((p.weights.weights < 0).any())
+        exact = {a - lead: rows for a, rows in proven.items() if a in {q.axis for q in passes[:index + 1]}}
+        checks[axis] = _Float32Check(p.weights, axis, exact, largest, None if signed else smallest)
+        largest *= gains[index]
+        if not signed:
+            smallest *= float(np.min(p.weights.weights, where=p.weights.weights > 0, initial=1.0))
+        else:
+            smallest = None
+
+    def compute(item, start, stop, out, sums):
+        values, low = _strip_rows(item, sums, start, stop)
+        for axis_plan in passes:
+            axis = axis_plan.axis - lead
+            check = checks[axis]
+            table = _strip_table(axis_plan.weights, axis, start, stop, low)
+            if check.direct:
+                summed = apply_axis(values, axis, table)
+            else:
+                summed = _banded(values, sums, axis, start, stop, low)
+            target = out if axis_plan is passes[-1] else np.empty(summed.shape, np.float32)
+            np.copyto(target, summed, casting="same_kind")
+            if not check.direct:
+                near = check.uncertain(summed, target, values, start, stop, low)
+                if near.size:
+                    np.put(target, near, _exact_sums(values, axis, table, near, summed.shape))
+            values = target
+
+    return _strips(array, passes, plan.out_shape, compute)
+
+
+def _exact_indices(array: np.ndarray, passes, largest: float) -> dict:
+    """Per pass axis, the output indices whose sums are exact in double in any order, after the passes before.
+
+    Every float32 sample is a multiple of ``q = ulp(smallest non-zero |x|)``;
+    a row whose weights are multiples of ``2⁻ᵇ`` makes multiples of
+    ``q·2⁻ᵇ``, exact while below ``2⁵³`` of them. An exact pass's float32
+    results are multiples of the same quantum, the next pass's input.
+    """
+    magnitudes = np.abs(array)
+    smallest = float(np.min(magnitudes, where=magnitudes > 0, initial=np.inf))
+    if not math.isfinite(smallest):  # all zero: every sum is exact
+        return {p.axis: np.ones(p.weights.n_out, bool) for p in passes}
+    quantum = max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149)
+    bound, found = largest, {}
+    for p in passes:
+        bits = row_bits(p.weights.weights)
+        gains = np.abs(p.weights.weights).sum(axis=1)
+        exact = found[p.axis] = _provably_exact(bits, gains, bound, quantum)
+        quantum *= 2.0 ** -int(bits[exact].max(initial=0))
+        bound *= float(gains.max())
+    return found
+
+
+def _slices(shape: tuple, indices: dict) -> np.ndarray:
+    """Flat indices of an array of ``shape``: every one whose index along some axis ``a`` is in ``indices[a]``."""
+    chosen = np.zeros(shape, bool)
+    for axis, index in indices.items():
+        chosen[(slice(None),) * axis + (index,)] = True
+    return np.flatnonzero(chosen)
+
+
+class _Float32Check:
+    """Which float32 outputs of one pass are not proven equal to Pillow's (see :func:`_pillow_float32`).
+
+    ``largest`` bounds the pass's input samples, ``smallest`` their smallest
+    non-zero magnitude (``None`` for signed weights or samples).
+    """
+
+    def __init__(self, table: AxisWeights, axis: int, exact: dict, largest: float, smallest: float | None):
+        self.axis = axis
+        self.exact = exact
+        taps = table.taps.shape[1]
+        # two taps, not proven exact: Pillow's own two products and one sum cost less than checking
+        # (and, on samples with few distinct values, than summing again the many near ties)
+        proven = exact and sum(np.mean(~rows) for rows in exact.values()) <= BORDER_SHARE
+        self.direct = taps <= DIRECT_TAPS and not proven
+        gamma = 2 * taps * 2.0**-53 / (1 - taps * 2.0**-53) * (1 + 2.0**-10)
+        self.bits = row_bits(table.weights)
+        self.gains = np.abs(table.weights).sum(axis=1)
+        if smallest is None:
+            # |sum| at least ``cancellation``·A keeps 2γ·A within SIGNED_ULPS units of the sum; A is at
+            # most the gain times the largest sample, or, where that is not enough, a float32 product
+            self.ulps = SIGNED_ULPS
+            self.cancellation = gamma * 2.0**53 / SIGNED_ULPS
+            self.small = self.cancellation * float(self.gains.max()) * largest + FLOAT32_TINY
+            self.magnitudes = replace(table, weights=np.abs(table.weights))
+            self.proven_rows = None
+        else:  # A is the sum itself, at least 2⁵² units of its last place; no sum but 0 is below this
+            self.ulps = math.ceil(gamma * 2.0**53)
+            lowest = smallest * float(np.min(np.abs(table.weights), where=table.weights != 0, initial=1.0))
+            self.small = FLOAT32_TINY if lowest < FLOAT32_TINY else 0.0
+            # every non-zero sample is at least ``smallest``: a multiple of that float32's last place
+            quantum = max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149) if math.isfinite(smallest) else 1.0
+            self.proven_rows = _provably_exact(self.bits, self.gains, largest, quantum)
+            self.magnitudes = None
+
+    def uncertain(self, summed, stored, values, start, stop, low) -> np.ndarray:
+        """Flat indices of the strip's outputs ``summed`` (rows from ``start``, ``stored`` as float32) to sum again."""
+        exact = {a: rows[start:start + summed.shape[0]] if a == 0 else rows for a, rows in self.exact.items()}
+        inexact = {a: np.flatnonzero(~rows) for a, rows in exact.items()}
+        if exact and sum(len(i) / len(exact[a]) for a, i in inexact.items()) <= BORDER_SHARE:
+            # proven but for a few rows and columns (the borders): those are summed again, all of them
+            return _slices(summed.shape, inexact)
+        flags = self._flags(summed, stored, values, start, stop, low)
+        if np.count_nonzero(flags) > summed.size * MANY_TIES:
+            # many outputs on a rounding boundary are exact ties: drop those whose sums are proven exact
+            if not exact:
+                rows = self._exact_rows(values) if self.proven_rows is None else self.proven_rows
+                exact = {self.axis: rows[start:stop] if self.axis == 0 else rows}
+            proven = True
+            for a, rows in exact.items():
+                proven = proven & rows.reshape((-1,) + (1,) * (summed.ndim - a - 1))
+            flags &= ~proven
+        return np.flatnonzero(flags)
+
+    def _exact_rows(self, values: np.ndarray) -> np.ndarray:
+        """Outputs of this pass whose sums are exact in any order on ``values`` (float32 samples)."""
+        magnitudes = np.abs(values)
+        smallest = float(np.min(magnitudes, where=magnitudes > 0, initial=np.inf))
+        if not math.isfinite(smallest):
+            return np.ones(len(self.bits), bool)
+        quantum = max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149)
+        return _provably_exact(self.bits, self.gains, float(magnitudes.max()), quantum)
+
+    def _flags(self, summed, stored, values, start, stop, low) -> np.ndarray:
+        """Outputs near a float32 rounding boundary, or too small for the test (judged on the float32 ``stored``)."""
+        dropped = np.add(summed.view(np.int64), self.ulps - HALFWAY)
+        np.bitwise_and(dropped, DROPPED_BITS, out=dropped)
+        flags = np.less_equal(dropped, 2 * self.ulps)
+        if self.small:
+            # |sum| < small implies |float32(sum)| <= float32(small) rounded up
+            small = np.abs(stored) <= np.nextafter(np.float32(self.small), np.float32(np.inf))
+            if self.magnitudes is not None and np.count_nonzero(small) > summed.size * MANY_TIES:
+                # much cancellation (or many zeros): the magnitudes themselves tell which sums are near 0;
+                # the margin covers their float32 product's own error
+                product = BandedSum(self.magnitudes, self.axis, np.float32)
+                magnitude = product(np.abs(values), start, stop, low) if self.axis == 0 else product(np.abs(values))
+                magnitude *= self.cancellation * (1 + 2.0**-12)
+                magnitude += FLOAT32_TINY
+                small = np.abs(stored) <= magnitude
+            flags |= small
+        return flags
+
+
+def _provably_exact(bits: np.ndarray, gains: np.ndarray, largest: float, quantum: float) -> np.ndarray:
+    """Rows whose weights (multiples of ``2⁻ᵇⁱᵗˢ``, ``Σ|w| = gains``) sum samples that are multiples of
+    ``quantum`` up to ``largest`` exactly: every term and partial sum is a multiple of ``quantum·2⁻ᵇⁱᵗˢ``
+    below ``2⁵³`` of them."""
+    return (bits <= 53) & (gains * largest * 2.0 ** np.minimum(bits, 53) < 2.0**53 * quantum)
+
+
 def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64) -> np.ndarray:
     """``compute(item, start, stop, out, sums)`` over strips of the first resized axis, on the thread pool.
 
@@ -288,7 +498,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             table = _strip_table(axis_plan.weights, axis, start, stop, low)
             target = out if axis_plan is passes[-1] else np.empty(summed.shape, np.uint8)
             rounding[axis].store(summed, target, 0 if axis else start,
-                                 lambda where, v=values: _exact_sums(v, axis, table, where))
+                                 lambda where, v=values, shape=summed.shape: _exact_sums(v, axis, table, where, shape))
             values = target.astype(np.float32)
 
     return _strips(array, passes, tuple(out_shape), compute, np.float32)
@@ -321,14 +531,22 @@ def _strip_table(table: AxisWeights, axis: int, start: int, stop: int, low: int)
     return replace(table, n_out=stop - start, taps=table.taps[start:stop] - low, weights=table.weights[start:stop])
 
 
-def _exact_sums(values: np.ndarray, axis: int, table: AxisWeights, where: tuple) -> np.ndarray:
-    """``Σ_k weights · values[taps]`` along ``axis`` at the outputs ``where`` only, in float64."""
-    index = where[axis]
-    total = np.zeros(len(index))
-    for k in range(table.taps.shape[1]):
-        taps = list(where)
-        taps[axis] = table.taps[index, k]
-        total += values[tuple(taps)].astype(np.float64) * table.weights[index, k]
+def _exact_sums(values: np.ndarray, axis: int, table: AxisWeights, where, shape: tuple) -> np.ndarray:
+    """``Σ_k weights · values[taps]`` along ``axis`` in float64, taps in order, at the outputs ``where`` only.
+
+    ``where`` holds flat indices (or a tuple of coordinates) into the pass's output, of ``shape``.
+    """
+    if isinstance(where, tuple):
+        where = np.ravel_multi_index(where, shape)
+    inner = math.prod(shape[axis + 1:])
+    outer, rest = np.divmod(where, shape[axis] * inner)
+    index, rest = np.divmod(rest, inner)
+    base = outer * (values.shape[axis] * inner) + rest
+    flat = np.ascontiguousarray(values).reshape(-1)
+    total = np.zeros(len(where))
+    # one tap at a time from contiguous columns: gathering whole rows of the table is several times slower
+    for taps, weights in zip(np.ascontiguousarray(table.taps.T), np.ascontiguousarray(table.weights.T)):
+        total += np.take(flat, base + np.take(taps, index) * inner) * np.take(weights, index)
     return total
 
 

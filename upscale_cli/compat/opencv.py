@@ -74,28 +74,21 @@ def _float32_coordinates(n_out: int, ratio: float, align: str) -> np.ndarray:
 
 def area_reduce_weights(n_in: int, n_out: int, ratio: float) -> AxisWeights:
     """``computeResizeAreaTab``: overlap of ``[d·r, (d+1)·r]`` with each pixel, over the cell width."""
-    rows = []
-    for d in range(n_out):
-        start = d * ratio
-        stop = start + ratio
-        cell = min(ratio, n_in - start)
-        first, last = int(np.ceil(start)), int(np.floor(stop))
-        last = min(last, n_in - 1)
-        first = min(first, last)
-        row = []
-        if first - start > 1e-3:
-            row.append((first - 1, (first - start) / cell))
-        row.extend((j, 1.0 / cell) for j in range(first, last))
-        if stop - last > 1e-3:
-            row.append((last, min(min(stop - last, 1.0), cell) / cell))
-        rows.append(row)
-    width = max(len(row) for row in rows)
-    taps = np.zeros((n_out, width), dtype=np.int64)
-    weights = np.zeros((n_out, width))
-    for d, row in enumerate(rows):
-        for k, (j, w) in enumerate(row):
-            taps[d, k], weights[d, k] = j, np.float32(w)
-        taps[d, len(row):] = taps[d, len(row) - 1]
+    start = np.arange(n_out) * ratio
+    stop = start + ratio
+    cell = np.minimum(ratio, n_in - start)
+    last = np.minimum(np.floor(stop), n_in - 1).astype(np.int64)
+    first = np.minimum(np.ceil(start).astype(np.int64), last)
+    left = first - start > 1e-3  # a sliver of the pixel before ``first``
+    right = stop - last > 1e-3  # a sliver of pixel ``last``
+    count = left + (last - first) + right
+    k = np.arange(max(int(count.max()), 1))
+    taps = np.minimum(first - left, n_in - 1)[:, None] + np.minimum(k, count[:, None] - 1)
+    weights = np.where(k < count[:, None], (1.0 / cell)[:, None], 0.0)
+    weights[left, 0] = ((first - start) / cell)[left]
+    rows = np.flatnonzero(right)
+    weights[rows, count[rows] - 1] = np.minimum(np.minimum(stop - last, 1.0), cell)[rows] / cell[rows]
+    weights = weights.astype(np.float32).astype(np.float64)
     centres = (np.arange(n_out) + 0.5) * ratio - 0.5
     return AxisWeights(
         n_in, n_out, taps, weights, centres,

@@ -42,30 +42,47 @@ MODES = ("nearest", "box", "bilinear", "linear", "hamming", "bicubic", "lanczos"
 _F054, _F046 = float(np.float32(0.54)), float(np.float32(0.46))
 
 
-def _sinc(x: float) -> float:
-    if x == 0.0:
-        return 1.0
-    x = x * math.pi
-    return math.sin(x) / x
+def _libm(function, x: np.ndarray) -> np.ndarray:
+    """``function`` (``math.sin`` or ``math.cos``: the C library's, as Pillow calls it) of every element.
+
+    NumPy's own ``sin`` may use vector code that differs from the C library
+    in the last bit on some processors, and the last bit of a weight
+    decides some roundings.
+    """
+    return np.fromiter(map(function, x.tolist()), np.float64, len(x))
 
 
-def _hamming(x: float) -> float:
-    x = abs(x)
-    if x == 0.0:
-        return 1.0
-    if x >= 1.0:
-        return 0.0
-    x = x * math.pi
-    return math.sin(x) / x * (_F054 + _F046 * math.cos(x))
+def _sinc(x: np.ndarray) -> np.ndarray:
+    """``sinc_filter``: ``sin(πx)/(πx)``, 1 at 0."""
+    result = np.ones_like(x)
+    nonzero = x != 0.0
+    t = x[nonzero] * math.pi
+    result[nonzero] = _libm(math.sin, t) / t
+    return result
 
 
-def _lanczos(x: float) -> float:
-    return _sinc(x) * _sinc(x / 3) if -3.0 <= x < 3.0 else 0.0
+def _hamming(x: np.ndarray) -> np.ndarray:
+    """``hamming_filter``: ``sin(πx)/(πx)·(0.54f + 0.46f·cos(πx))`` inside ``|x| < 1``."""
+    x = np.abs(x)
+    result = np.where(x == 0.0, 1.0, 0.0)
+    inside = (x != 0.0) & (x < 1.0)
+    t = x[inside] * math.pi
+    result[inside] = _libm(math.sin, t) / t * (_F054 + _F046 * _libm(math.cos, t))
+    return result
+
+
+def _lanczos(x: np.ndarray) -> np.ndarray:
+    """``lanczos_filter``: ``sinc(x)·sinc(x/3)`` on ``[−3, 3)``."""
+    result = np.zeros_like(x)
+    inside = (-3.0 <= x) & (x < 3.0)
+    t = x[inside]
+    result[inside] = _sinc(t) * _sinc(t / 3)
+    return result
 
 
 def _elementwise(function):
-    """An array function from a scalar one: Pillow's kernels term for term, with the C library's sin and cos."""
-    return np.vectorize(function, otypes=[np.float64])
+    """A kernel function of any shape of array from one of flat arrays."""
+    return lambda x: function(np.asarray(x, np.float64).ravel()).reshape(np.shape(x))
 
 
 def _pillow_cubic(a: float) -> Kernel:

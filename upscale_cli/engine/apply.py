@@ -497,7 +497,7 @@ class Arithmetic:
         clip = negative or largest * (math.prod(gains) * (1 + 2.0**-20) - 1) >= 0.5
         work = np.dtype(np.float32 if dtype.itemsize == 1 else np.float64)
         digits = np.finfo(work).nmant + 1
-        bits = [_row_bits(t.weights) for _, t in passes]
+        bits = [row_bits(t.weights) for _, t in passes]
         # exact rows: their weights' bits, the values' and the gains' all fit in the significand
         needed = sum(int(b[b <= digits].max(initial=0)) for b in bits)
         fits = largest * math.prod(gains) * 2.0**needed < 2.0**digits
@@ -756,7 +756,7 @@ def _windows(array: np.ndarray, count: int, length: int, step: int, axis: int) -
     return np.lib.stride_tricks.as_strided(array, (count, *shape), (step * strides[axis], *strides))
 
 
-def _row_bits(weights: np.ndarray) -> np.ndarray:
+def row_bits(weights: np.ndarray) -> np.ndarray:
     """Per row, the least ``b >= 0`` with its weights multiples of ``2**-b``."""
     mantissa, exponent = np.frexp(weights)
     numerator = (mantissa * 2.0**53).astype(np.int64)  # exact: 53-bit significands
