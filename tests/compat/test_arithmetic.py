@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 from PIL import Image
 
 from upscale_cli import plan_for, resize, resize_image
 from upscale_cli.cli.main import main
+from upscale_cli.core.errors import UsageError
 from upscale_cli.compat.arithmetic import apply_library_arithmetic, pillow_fixed_weights
 
 
@@ -126,3 +128,81 @@ def test_fixed_point_paths_equal_the_tap_by_tap_integer_definition():
             np.testing.assert_array_equal(out, values)
         else:  # OpenCV's vertical steps floor or round in float32 on their own: within 1 of one rounding
             assert np.abs(out - values).max() <= 1
+
+
+def pillow_float_recipe(x: np.ndarray, plan) -> np.ndarray:
+    """``ImagingResample`` on ``F``, as ``Resample.c`` writes it: per pass ``ss = 0.0; ss += x·k`` tap after
+    tap in double, stored as float32 (the table's padding taps add exact zeros)."""
+    values = x
+    for axis_plan in plan.axes:
+        table = axis_plan.weights
+        moved = np.moveaxis(values, axis_plan.axis, 0)
+        out = np.empty((table.n_out,) + moved.shape[1:], np.float32)
+        for d in range(table.n_out):
+            total = np.zeros(moved.shape[1:])
+            for tap, weight in zip(table.taps[d], table.weights[d]):
+                total = total + moved[tap].astype(np.float64) * weight
+            out[d] = total
+        values = np.moveaxis(out, 0, axis_plan.axis)
+    return values
+
+
+def float_samples(rng, shape, kind: int) -> np.ndarray:
+    """Samples that stress the float32 roundings: 8-bit levels (many exact ties), signs, exponents spread
+    over 120 binades, zeros and values near the float32 subnormals."""
+    if kind == 0:
+        return (rng.integers(0, 256, shape) / 255).astype(np.float32)
+    if kind == 1:
+        return rng.standard_normal(shape).astype(np.float32)
+    if kind == 2:
+        return (rng.standard_normal(shape) * np.exp(rng.uniform(-40, 40, shape))).astype(np.float32)
+    x = rng.random(shape).astype(np.float32)
+    x[rng.random(shape) < 0.4] = 0
+    x[rng.random(shape) < 0.05] = 1e-33
+    return x
+
+
+def test_pillow_float_passes_equal_pillows_recipe_bit_for_bit():
+    """The banded double products, proven or summed again, store exactly what Pillow's tap-by-tap sums store."""
+    rng = np.random.default_rng(11)
+    for trial in range(160):
+        h, w = (int(n) for n in rng.integers(1, 40, 2))
+        size = tuple(int(n) for n in rng.integers(1, 90, 2))
+        mode = ("bilinear", "bicubic", "lanczos", "box", "hamming")[trial % 5]
+        x = float_samples(rng, (h, w), trial % 4)
+        plan = plan_for(x.shape, size=size, mode=mode, compat="pillow", dtype=x.dtype)
+        if not plan.axes:
+            continue
+        expected = pillow_float_recipe(x, plan)
+        np.testing.assert_array_equal(apply_library_arithmetic(x, plan).view(np.int32), expected.view(np.int32),
+                                      err_msg=f"{mode} {x.shape} -> {size}")
+
+
+def test_pillow_float_strips_and_threads_change_nothing():
+    """Photo-sized jobs run in many strips on the pool: still Pillow's recipe, for every output."""
+    rng = np.random.default_rng(12)
+    x = float_samples(rng, (700, 300), 0)
+    for mode, size in (("bilinear", (450, 1050)), ("lanczos", (641, 233)), ("bicubic", (150, 350))):
+        plan = plan_for(x.shape, size=size, mode=mode, compat="pillow", dtype=x.dtype)
+        np.testing.assert_array_equal(apply_library_arithmetic(x, plan), pillow_float_recipe(x, plan))
+
+
+def test_pillow_float_reduce_adds_pairs_of_columns_in_float32():
+    """``ImagingReduceNxN_32bpc`` adds each 2×2 group in float first: 1 + 2⁻²⁴ + 2⁻²⁴ + 0 is 1 in float32
+    (0.25 after the mean; Pillow 13), where a double sum gives 0.25 + 2⁻²⁵."""
+    x = np.array([[1, 2**-24], [2**-24, 0]], np.float32)
+    out = resize(x, size=(1, 1), mode="box", compat="pillow", reducing_gap=1.0)
+    assert out.dtype == np.float32 and out.item() == 0.25
+
+
+def test_pillow_mode_i_stores_out_of_range_sums_as_the_x86_conversion_does():
+    """Bicubic overshoot beyond 2³¹ − 1 comes out of Pillow 13 (x86-64) as −2³¹, not saturated."""
+    x = np.array([[0, 2**31 - 1, 2**31 - 1, 0]] * 3, np.int32)
+    out = resize(x, size=(7, 3), mode="bicubic", compat="pillow")
+    assert out[0].tolist() == [-170353270, 648654487, 2050278879, -2147483648, 2050278879, 648654487, -170353270]
+
+
+def test_pillow_refuses_to_reduce_16_bit_images_as_pillow_does():
+    x = np.zeros((40, 50), np.uint16)
+    with pytest.raises(UsageError, match="I;16"):
+        resize(x, size=(10, 10), mode="bicubic", compat="pillow", reducing_gap=2.0)

@@ -47,6 +47,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..core.errors import UsageError
 from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
 from ..engine.apply import Arithmetic, BandedSum, apply_axis, apply_plan, in_strips, row_bits, to_dtype
@@ -172,9 +173,15 @@ def _store_i16(values: np.ndarray) -> np.ndarray:
 
 
 def _store_i32(values: np.ndarray) -> np.ndarray:
-    """``ROUND_UP`` (half away from zero) to 32-bit integers, as mode ``I`` stores every pass."""
+    """``ROUND_UP`` (half away from zero) to 32-bit integers, as mode ``I`` stores every pass.
+
+    C's conversion of a double outside the 32-bit range is undefined; on
+    x86-64, where Pillow's wheels mostly run, it gives ``−2³¹`` (the
+    "integer indefinite" of ``cvttsd2si``), and so does this. ARM builds
+    saturate instead.
+    """
     rounded = np.trunc(values + np.where(values >= 0, 0.5, -0.5))
-    return np.clip(rounded, -(2.0**31), 2.0**31 - 1)
+    return np.where((rounded >= -(2.0**31)) & (rounded < 2.0**31), rounded, -(2.0**31))
 
 
 #: How Pillow stores each pass of its wider modes (``I;16``, ``I``, ``F``): sums are doubles, tap by tap.
@@ -185,13 +192,67 @@ PILLOW_STORES = {
 }
 
 
+def _pillow_reduce_32bpc(array: np.ndarray, reduces) -> np.ndarray:
+    """``ImagingReduceNxN_32bpc`` and ``ImagingReduceCorners_32bpc``: ``I`` and ``F`` block means.
+
+    A whole block is summed in double two rows at a time: each pair of
+    columns of the two rows is first added in the sample type (float32,
+    or wrapping 32-bit integers), ``((a + b) + c) + d``, then added to the
+    sum; an odd column or row adds its pairs the same way. Blocks cut short
+    by the right or bottom edge add their samples one at a time. The sum
+    times ``1.0/n`` is stored as ``F`` does (float32) or as ``I`` does
+    (rounded half away from zero).
+    """
+    factors = {p.axis: p.weights.taps.shape[1] for p in reduces}
+    # one axis reduced: the other is reduced by 1, where any other axis serves
+    rows_axis, columns_axis = sorted(factors if len(factors) == 2 else (reduces[0].axis, int(reduces[0].axis == 0)))
+    fy, fx = factors.get(rows_axis, 1), factors.get(columns_axis, 1)
+    x = np.moveaxis(array, (rows_axis, columns_axis), (0, 1))
+    height, width = x.shape[:2]
+    ny, nx = height // fy, width // fx
+    sums = np.zeros((ny, nx) + x.shape[2:])
+
+    def block(dy: int, dx: int) -> np.ndarray:  # the samples at offset (dy, dx) of every whole block
+        return x[dy:dy + fy * ny:fy, dx:dx + fx * nx:fx]
+
+    for dy in range(0, fy - 1, 2):
+        for dx in range(0, fx - 1, 2):
+            sums += block(dy, dx) + block(dy, dx + 1) + block(dy + 1, dx) + block(dy + 1, dx + 1)
+        if fx % 2:
+            sums += block(dy, fx - 1) + block(dy + 1, fx - 1)
+    if fy % 2:
+        for dx in range(0, fx - 1, 2):
+            sums += block(fy - 1, dx) + block(fy - 1, dx + 1)
+        if fx % 2:
+            sums += block(fy - 1, fx - 1)
+    result = np.empty((-(-height // fy), -(-width // fx)) + x.shape[2:], array.dtype)
+    store = PILLOW_STORES[array.dtype]
+    result[:ny, :nx] = store(sums * (1.0 / (fx * fy)))
+    # the blocks cut short: right column, bottom row, corner, each sample added in turn
+    for rows, columns in ((slice(0, ny), slice(nx, None)), (slice(ny, None), slice(0, nx)), (slice(ny, None), slice(nx, None))):
+        edge = x[rows.start * fy:None if rows.stop is None else rows.stop * fy,
+                 columns.start * fx:None if columns.stop is None else columns.stop * fx]
+        if edge.size == 0:
+            continue
+        bh, bw = min(fy, edge.shape[0]), min(fx, edge.shape[1])
+        count_y, count_x = -(-edge.shape[0] // fy), -(-edge.shape[1] // fx)
+        total = np.zeros((count_y, count_x) + x.shape[2:])
+        for dy in range(bh):
+            for dx in range(bw):
+                total += edge[dy::fy][:count_y, dx::fx][:, :count_x]
+        result[rows, columns] = store(total * (1.0 / (bh * bw)))
+    return np.moveaxis(result, (0, 1), (rows_axis, columns_axis))
+
+
 def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Pillow's 16-bit, 32-bit integer and float passes: a double sum in tap order, stored after every pass."""
     store = PILLOW_STORES[array.dtype]
     reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
-    if reduces:  # ImagingReduce: the block's double sum times 1.0/n, stored once
-        sums, area = _block_sums(array.astype(np.float64), reduces)
-        array = store(sums * (1.0 / area)).astype(array.dtype)
+    if reduces:
+        if array.dtype == np.uint16:
+            raise UsageError("--compat pillow cannot reduce 16-bit images: Pillow's Image.reduce refuses mode I;16 "
+                             "(\"image has wrong mode\"); leave out --reducing-gap")
+        array = _pillow_reduce_32bpc(array, reduces)
         plan = replace(plan, in_shape=array.shape, axes=plan.axes[len(reduces):])
         if not plan.axes:
             return array
@@ -254,11 +315,16 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     could overflow float32, take the tap-by-tap definition itself.
     """
     reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
-    passes = plan.axes[len(reduces):]
+    if reduces:
+        array = _pillow_reduce_32bpc(array, reduces)
+        plan = replace(plan, in_shape=array.shape, axes=plan.axes[len(reduces):])
+        if not plan.axes:
+            return array
+    passes = plan.axes
     lowest, highest = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
     largest = max(-lowest, highest)
     gains = [float(np.abs(p.weights.weights).sum(axis=1).max()) for p in passes]
-    if reduces or not math.isfinite(largest) or largest * math.prod(gains[:-1]) >= 2.0**127:
+    if not math.isfinite(largest) or largest * math.prod(gains[:-1]) >= 2.0**127:
         return _pillow_wide(array, plan)
     lead = min(p.axis for p in passes)
     # exactness is worth proving when the outputs outnumber the inputs (the check reads every output)
@@ -339,12 +405,7 @@ class _Float32Check:
 
     def __init__(self, table: AxisWeights, axis: int, exact: dict, largest: float, smallest: float | None):
         self.axis = axis
-        self.exact = exact
         taps = table.taps.shape[1]
-        # two taps, not proven exact: Pillow's own two products and one sum cost less than checking
-        # (and, on samples with few distinct values, than summing again the many near ties)
-        proven = exact and sum(np.mean(~rows) for rows in exact.values()) <= BORDER_SHARE
-        self.direct = taps <= DIRECT_TAPS and not proven
         gamma = 2 * taps * 2.0**-53 / (1 - taps * 2.0**-53) * (1 + 2.0**-10)
         self.bits = row_bits(table.weights)
         self.gains = np.abs(table.weights).sum(axis=1)
@@ -364,6 +425,13 @@ class _Float32Check:
             quantum = max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149) if math.isfinite(smallest) else 1.0
             self.proven_rows = _provably_exact(self.bits, self.gains, largest, quantum)
             self.magnitudes = None
+        # the samples this pass reads are Pillow's own (earlier passes are exact or summed again), so
+        # without a proof over all passes, this pass's own one serves
+        self.exact = exact or ({} if self.proven_rows is None else {axis: self.proven_rows})
+        # enlarging with two taps, not proven exact: Pillow's own two products and one sum cost less
+        # than checking (and, on samples with few distinct values, than summing again the many near ties)
+        proven = self.exact and sum(np.mean(~rows) for rows in self.exact.values()) <= BORDER_SHARE
+        self.direct = taps <= DIRECT_TAPS and table.n_out >= table.n_in and not proven
 
     def uncertain(self, summed, stored, values, start, stop, low) -> np.ndarray:
         """Flat indices of the strip's outputs ``summed`` (rows from ``start``, ``stored`` as float32) to sum again."""
@@ -376,7 +444,7 @@ class _Float32Check:
         if np.count_nonzero(flags) > summed.size * MANY_TIES:
             # many outputs on a rounding boundary are exact ties: drop those whose sums are proven exact
             if not exact:
-                rows = self._exact_rows(values) if self.proven_rows is None else self.proven_rows
+                rows = self._exact_rows(values)
                 exact = {self.axis: rows[start:stop] if self.axis == 0 else rows}
             proven = True
             for a, rows in exact.items():
