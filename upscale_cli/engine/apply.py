@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -385,8 +384,7 @@ def _define(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         for p in passes:
             table = p.weights
             if p.axis == lead:
-                table = replace(table, n_out=stop - start, taps=taps - low, weights=table.weights[start:stop],
-                                coordinates=table.coordinates[start:stop])
+                table = table.cut(start, stop, low)
             values = apply_axis(values, p.axis - lead, table)
         out[...] = to_dtype(values, out.dtype)
 
