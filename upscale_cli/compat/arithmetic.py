@@ -751,3 +751,22 @@ def pillow_premultiplied(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     colour = np.where(alpha > 0, colour, resized[..., :-1])
     resized[..., :-1] = colour
     return resized.astype(array.dtype)
+
+
+def truncated_sums(array: np.ndarray, passes, out_shape: tuple[int, ...]) -> np.ndarray:
+    """The passes' banded sums in float32, truncated toward zero once (C's ``static_cast`` of a float).
+
+    For callers that have proven every sum exact in float32 (8-bit samples,
+    weights with few fractional bits): then the order of the additions
+    does not matter and the result is the library's bit for bit.
+    """
+    lead = min(p.axis for p in passes)
+
+    def compute(item, start, stop, out, sums):
+        values, low = _strip_rows(item, sums, start, stop)
+        for axis_plan in passes:
+            values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
+        np.trunc(values, out=values)
+        np.copyto(out, values, casting="unsafe")
+
+    return _strips(array, passes, out_shape, compute, np.float32)

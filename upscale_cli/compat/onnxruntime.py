@@ -30,13 +30,18 @@ coordinate transform, and the shortcuts below.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from functools import partial
+
 import numpy as np
 
 from ..core.errors import UsageError
 from ..core.kernels import TRIANGLE
-from ..core.plan import ResizeOptions, ResizePlan
+from ..core.plan import AxisPlan, ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
+from ..engine.apply import apply_plan, in_strips
+from .arithmetic import apply_library_arithmetic, truncated_sums
 from .base import Request, build_plan, round_coordinates, selection
 from .onnx import ALIGNS as STANDARD_ALIGNS
 from .onnx import aspect_policy, check_length, resolve_options, roi_pairs
@@ -207,6 +212,10 @@ def plan(request: Request) -> ResizePlan:
     if options.exclude_outside and not (mode == "bicubic" or options.antialias):
         raise UsageError("--exclude-outside with --compat onnxruntime needs --mode bicubic, or a linear mode with --antialias")
     sizes, scales = _sizes(request)
+    rois = roi_pairs(request)
+    kernel = None
+    if request.dtype is not None and request.dtype.kind in "ui":
+        kernel = integer_kernel(request, options, sizes, scales, rois)
     if all(s.n_in == s.n_out for s in sizes):
         passes = [(i, s, selection(s.n_in, np.arange(s.n_in), np.arange(s.n_in), "onnxruntime: same shape, copied"))
                   for i, s in enumerate(sizes)]
@@ -214,7 +223,370 @@ def plan(request: Request) -> ResizePlan:
     crop = options.align == "tf-crop-and-resize"
     passes = [
         (i, s, axis_weights(s, scale, options, roi, crop))
-        for i, (s, scale, roi) in enumerate(zip(sizes, scales, roi_pairs(request)))
+        for i, (s, scale, roi) in enumerate(zip(sizes, scales, rois))
     ]
     fill = (request.knobs.extrapolation_value or 0.0) if crop else None
-    return build_plan(request, LIBRARY, options, passes, fill=fill)
+    resize_plan = build_plan(request, LIBRARY, options, passes, fill=fill)
+    if kernel is None:
+        return resize_plan
+    if kernel.axes[0] == 0 and 0 in request.spatial:
+        kernel = replace(kernel, rows=next(p.weights for p in resize_plan.axes if p.axis == 0))
+    return replace(resize_plan, arithmetic=f"onnxruntime {kernel.name}", executor=partial(integer_resize, kernel=kernel))
+
+
+# -- integer tensors ----------------------------------------------------------
+#
+# onnxruntime resizes uint8, int8 and int32 tensors with kernels of their own (measured against 1.32):
+# which one depends on the rank and on which axes have a scale other than 1, as in ``Upsample::BaseCompute``.
+
+
+@dataclass(frozen=True)
+class IntegerKernel:
+    """The onnxruntime CPU kernel that resizes an integer tensor, and what it needs.
+
+    Attributes
+    ----------
+    name : str
+        ``nearest``, ``bilinear`` (float32 sum of the 2ⁿ corner terms),
+        ``nhwc-fixed`` (10-bit weights, uint8/int8 ``NhwcUpsampleBilinearInteger``)
+        or ``antialias`` (a fixed-point or float32 pass per axis).
+    axes : tuple of int
+        The array axes the kernel interpolates, outermost first (the
+        kernel's z, y, x); axes among them whose scale is 1 map ``d`` to ``d``.
+    scales : tuple of float32
+        onnxruntime's scale of each of ``axes``.
+    coordinates : tuple of ndarray
+        The float32 source coordinate of every output along each of ``axes``.
+    fill : float or None
+        ``extrapolation_value`` (``tf_crop_and_resize``).
+    lengths, out_lengths : tuple of int
+        The input and output lengths of each of ``axes`` (a band of rows has fewer).
+    rows : AxisWeights or None
+        The plan's table along array axis 0, when it is one of ``axes``: it
+        tells which output rows a band (:func:`~upscale_cli.engine.bands.band_plan`)
+        makes and from which input row its input starts.
+    """
+
+    name: str
+    axes: tuple[int, ...]
+    scales: tuple
+    coordinates: tuple
+    fill: float | None
+    lengths: tuple[int, ...] = ()
+    out_lengths: tuple[int, ...] = ()
+    rows: AxisWeights | None = None
+
+    def band(self, plan: ResizePlan) -> tuple[IntegerKernel, int]:
+        """This kernel cut to ``plan``, a band of output rows of the whole, and the band's first input row.
+
+        The band's table is rows ``start:stop`` of the whole one: the first
+        ``start`` whose rows have the band's coordinates and weights (rows
+        that agree on both give equal outputs).
+        """
+        if self.axes[0] != 0 or (plan.in_shape[0], plan.out_shape[0]) == (self.lengths[0], self.out_lengths[0]):
+            return self, 0
+        if self.rows is None:
+            # an outer axis of the kernel that is not resized: its last row is weighted 0.5 + 0.5
+            raise ValueError("onnxruntime's integer kernels resize this layout whole, not in bands")
+        cut = next(p.weights for p in plan.axes if p.axis == 0)
+        count = cut.n_out
+        for start in np.flatnonzero(self.rows.coordinates == cut.coordinates[0]):
+            stop = start + count
+            if (np.array_equal(self.rows.coordinates[start:stop], cut.coordinates)
+                    and np.array_equal(self.rows.weights[start:stop], cut.weights)):
+                break
+        else:
+            raise ValueError("the plan is not a band of this kernel's rows")
+        coordinates = (self.coordinates[0][start:stop], *self.coordinates[1:])
+        return replace(self, coordinates=coordinates), int(self.rows.taps[start:stop].min())
+
+
+def integer_kernel(request: Request, options: ResizeOptions, sizes, scales, rois) -> IntegerKernel:
+    """The kernel onnxruntime 1.32 picks for ``request`` on an integer tensor, or a usage error where it fails."""
+    rank = len(request.shape)
+    axis_scale = [F32(1)] * rank
+    for axis, scale in zip(request.spatial, scales):
+        axis_scale[axis] = scale
+    mode = options.mode
+    name = "nearest" if mode == "nearest" else "antialias" if options.antialias else "bilinear"
+    outer_ones = rank >= 4 and axis_scale[0] == 1 and axis_scale[1] == 1
+    nhwc = rank == 4 and axis_scale[0] == 1 and axis_scale[3] == 1 and not outer_ones
+    if mode != "nearest":
+        # Upsample's ScalesValidation, which fails even when no length changes
+        if rank == 2 or (rank == 4 and outer_ones):
+            axes = (rank - 2, rank - 1)
+        elif nhwc and (mode != "bicubic" or options.antialias or (axis_scale[1] >= 1 and axis_scale[2] >= 1)):
+            axes = (1, 2)
+            if name == "bilinear" and mode == "bicubic":  # NhwcResizeBiCubicAntiAlias, enlarging: nothing to stretch
+                name = "antialias"
+            elif name == "bilinear" and request.dtype.itemsize == 1:
+                name = "nhwc-fixed"
+        elif (rank == 3 or (rank == 5 and outer_ones)) and mode != "bicubic":
+            axes = (rank - 3, rank - 2, rank - 1)
+        else:
+            raise UsageError(f"--compat onnxruntime cannot resize integer samples of {rank} dimensions with --mode "
+                             f"{mode} on these axes: onnxruntime 1.32 refuses it")
+        changes = any(s.n_in != s.n_out for s in sizes)
+        if mode == "bicubic" and not options.antialias and changes and not nhwc:
+            raise UsageError("--compat onnxruntime cannot resize integer samples with --mode bicubic: onnxruntime 1.32 "
+                             "fails on it (\"Tensor type mismatch\"); use --antialias, a float array or another mode")
+    else:
+        axes = tuple(sorted(request.spatial))
+    roi_of = {axis: roi for axis, roi in zip(request.spatial, rois)}
+    size_of = {axis: s for axis, s in zip(request.spatial, sizes)}
+    coords = []
+    for axis in axes:
+        if axis in size_of and axis_scale[axis] != 1:
+            s = size_of[axis]
+            coords.append(coordinates(s.n_in, s.n_out, axis_scale[axis], options.align, roi_of[axis]))
+        else:
+            coords.append(np.arange(request.shape[axis], dtype=F32))
+    crop = options.align == "tf-crop-and-resize"
+    fill = (request.knobs.extrapolation_value or 0.0) if crop else None
+    lengths = tuple(request.shape[a] for a in axes)
+    out_lengths = tuple(len(x) for x in coords)
+    return IntegerKernel(name, axes, tuple(axis_scale[a] for a in axes), tuple(coords), fill, lengths, out_lengths)
+
+
+def c_cast(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``static_cast<T>`` of float32 values as x86-64 compiles it: truncated to a 32-bit integer
+    (``cvttss2si``; out of range gives −2³¹), then its low bits (so −7.0 in uint8 is 249)."""
+    t = np.trunc(values.astype(np.float64))
+    t = np.where((t >= -(2.0**31)) & (t < 2.0**31), t, -(2.0**31)).astype(np.int64)
+    return t.astype(dtype)
+
+
+def _linear_params(x: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``SetupUpsampleBilinear`` for one axis: taps ``i1, i2`` and float32 weights ``w1`` (of ``i1``), ``w2``.
+
+    The coordinate is clamped to the input; at the last pixel both taps are
+    that pixel, weighted 0.5 each (as onnxruntime writes it, not 1 and 0).
+    """
+    x = np.clip(x.astype(F32), F32(0), F32(n_in - 1))
+    i1 = np.minimum(x.astype(np.int64), n_in - 1)
+    i2 = np.minimum(i1 + 1, n_in - 1)
+    w1 = np.abs(i2.astype(F32) - x).astype(F32)  # dx2: the weight of i1
+    w2 = np.abs(x - i1.astype(F32)).astype(F32)
+    same = i1 == i2
+    w1[same] = F32(0.5)
+    w2[same] = F32(0.5)
+    return i1, i2, w1, w2
+
+
+def _corner_sum(item: np.ndarray, params: list, axes: tuple[int, ...]) -> np.ndarray:
+    """``UpsampleBilinear`` / ``UpsampleTrilinear``: the float32 sum of the 2ⁿ corner terms
+    ``fl(fl(wx·wy)·wz)·X`` (each rounded), x varying fastest, added in that order.
+
+    ``params`` holds :func:`_linear_params` of each of ``axes`` (outermost first).
+    """
+    n = len(axes)
+    convert = item.dtype.itemsize > 2  # int32 · float32 would promote to float64: convert first, as C does
+    total = None
+    for corner in range(2**n):
+        picks = [(corner >> (n - 1 - k)) & 1 for k in range(n)]  # the innermost axis varies fastest
+        weight = None
+        gathered = item
+        for k in reversed(range(n)):  # x first: ((wx·wy)·wz)
+            i1, i2, w1, w2 = params[k]
+            shape = [1] * item.ndim
+            shape[axes[k]] = len(i1)
+            w = (w2 if picks[k] else w1).reshape(shape)
+            weight = w if weight is None else np.multiply(weight, w, dtype=F32)
+            gathered = np.take(gathered, i2 if picks[k] else i1, axis=axes[k])
+        term = np.multiply(weight, gathered.astype(F32) if convert else gathered, dtype=F32)
+        total = term if total is None else np.add(total, term, out=total)
+    return total
+
+
+def _fraction_bits(weights: np.ndarray) -> int:
+    """The fractional bits of the float32 weights (more than 24: 25)."""
+    for bits in range(25):
+        scaled = weights.astype(np.float64) * 2.0**bits
+        if np.all(scaled == np.floor(scaled)):
+            return bits
+    return 25
+
+
+def _bilinear(array: np.ndarray, kernel: IntegerKernel, offset: int = 0) -> np.ndarray:
+    """``UpsampleBilinear`` / ``UpsampleTrilinear`` on uint8, int8 or int32, truncated as ``static_cast<T>``.
+
+    When every weight product, term and partial sum is exact in float32 (8-bit samples, weights with at
+    most 16 fractional bits between them: ×2, ×½), the float32 sum is the exact separable sum: it is
+    computed as the engine's banded passes and truncated. Otherwise each corner term is formed as
+    onnxruntime forms it, in strips of the first axis on the engine's thread pool.
+    """
+    params = [_linear_params(x, n_in) for x, n_in in zip(kernel.coordinates, kernel.lengths)]
+    if kernel.axes[0] == 0 and offset:
+        i1, i2, w1, w2 = params[0]
+        params[0] = (i1 - offset, i2 - offset, w1, w2)
+    if kernel.axes[0] == 0:  # a band's input may end before a tap of weight 0
+        i1, i2, w1, w2 = params[0]
+        params[0] = (i1, np.minimum(i2, array.shape[0] - 1), w1, w2)
+    out_shape = list(array.shape)
+    for axis, (i1, _, _, _) in zip(kernel.axes, params):
+        out_shape[axis] = len(i1)
+    bits = sum(max(_fraction_bits(w1), _fraction_bits(w2)) for _, _, w1, w2 in params)
+    if array.dtype.itemsize == 1 and bits <= 16:
+        passes = [
+            AxisPlan(axis, "", AxisSize(array.shape[axis], len(i1), ""),
+                     AxisWeights(array.shape[axis], len(i1), np.stack([i1, i2], axis=1),
+                                 np.stack([w1, w2], axis=1).astype(np.float64), x, ""))
+            for axis, x, (i1, i2, w1, w2) in zip(kernel.axes, kernel.coordinates, params)
+            if not (len(i1) == array.shape[axis] and np.array_equal(i1, np.arange(len(i1))) and np.all((w2 == 0) | (i1 == i2)))
+        ]
+        if not passes:
+            return array.copy()
+        return truncated_sums(array, passes, tuple(out_shape))
+    lead = kernel.axes[0]
+    inner = tuple(axis - lead for axis in kernel.axes)
+
+    def compute(item, start, stop, out):
+        i1, i2, w1, w2 = params[0]
+        low = int(min(i1[start:stop].min(), i2[start:stop].min()))
+        high = int(max(i1[start:stop].max(), i2[start:stop].max())) + 1
+        strip = [(i1[start:stop] - low, i2[start:stop] - low, w1[start:stop], w2[start:stop]), *params[1:]]
+        out[...] = c_cast(_corner_sum(item[low:high], strip, inner), array.dtype)
+
+    return in_strips(array, lead, tuple(out_shape), compute)
+
+
+def _nhwc_fixed(array: np.ndarray, kernel: IntegerKernel) -> np.ndarray:
+    """``NhwcUpsampleBilinearInteger`` (uint8/int8, 4-D, scales on axes 1 and 2): weights
+    ``|⌊x·2¹⁰⌋ − i·2¹⁰|`` (512 each at the last pixel), integer sum divided by 2²⁰ toward zero."""
+    taps = []
+    for axis, x in zip(kernel.axes, kernel.coordinates):
+        n_in = array.shape[axis]
+        i1, i2, _, _ = _linear_params(x, n_in)
+        scaled = (np.clip(x.astype(F32), F32(0), F32(n_in - 1)) * F32(1024)).astype(np.int64)
+        w1 = np.abs(scaled - i2 * 1024)
+        w2 = np.abs(scaled - i1 * 1024)
+        w1[i1 == i2] = 512
+        w2[i1 == i2] = 512
+        taps.append(((i1, w1), (i2, w2)))
+    (ya, yb), (xa, xb) = taps
+    total = np.zeros(1, np.int64)
+    for y_index, y_weight in (ya, yb):
+        rows = np.take(array, y_index, axis=1).astype(np.int64) * y_weight.reshape(1, -1, 1, 1)
+        for x_index, x_weight in (xa, xb):
+            total = total + np.take(rows, x_index, axis=2) * x_weight.reshape(1, 1, -1, 1)
+    return (np.sign(total) * (np.abs(total) >> 20)).astype(array.dtype)
+
+
+def antialias_table(x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions) -> tuple[np.ndarray, np.ndarray]:
+    """``SetupUpsampleFilterAntiAlias`` as onnxruntime keeps it: the first tap of every output and the
+    float32 weights of its taps (zero-padded), outside taps folded onto the edge in float32 *before*
+    normalising (or dropped with ``exclude_outside``)."""
+    cubic = options.mode == "bicubic"
+    r = F32(1) / scale
+    support = F32(2 if cubic else 1) * (r if r >= 1 else F32(1))
+    window = int(np.ceil(support)) * 2 + 1
+    inverse = F32(1) / r if r >= 1 else F32(1)
+    centre = x.astype(F32) + F32(0.5)
+    first = np.floor(centre - support + F32(0.5)).astype(np.int64)
+    last = first + np.clip(np.floor(centre + support + F32(0.5)).astype(np.int64) - first, 0, window)
+    low, high = np.clip(first, 0, n_in), np.clip(last, 0, n_in)
+    start = low if options.exclude_outside else first
+    count = (high if options.exclude_outside else last) - start
+    width = max(int(count.max()), 1)
+    t = np.abs((start[:, None] + np.arange(width)).astype(F32) - centre[:, None] + F32(0.5)) * inverse
+    t = t.astype(F32)
+    if cubic:
+        a = F32(options.cubic_a)
+        values = np.where(t < 1, ((a + 2) * t - (a + 3)) * t * t + 1,
+                          np.where(t < 2, (((t - 5) * t + 8) * t - 4) * a, F32(0)))
+    else:
+        values = np.where(t < 1, 1 - t, F32(0))
+    values = np.where(np.arange(width) < count[:, None], values, F32(0)).astype(F32)
+    total = np.zeros(len(x), F32)
+    for k in range(width):
+        total = total + values[:, k]
+    rows = np.arange(len(x))
+    if not options.exclude_outside:
+        fold = low < high
+        left = np.where(fold, np.clip(-start, 0, count - 1), 0)
+        for k in range(int(left.max(initial=0))):
+            add = k < left
+            values[rows[add], left[add]] += values[rows[add], k]
+        right = np.where(fold, np.clip(count + start - n_in, 0, count - 1), 0)
+        edge = count - right - 1
+        for k in range(width):
+            add = (k >= count - right) & (k < count) & (right > 0)
+            values[rows[add], edge[add]] += values[rows[add], k]
+        shifted = np.zeros_like(values)
+        for k in range(width):
+            source = np.minimum(k + left, width - 1)
+            shifted[:, k] = values[rows, source]
+        values = shifted
+    values = np.where(np.arange(width) < (high - low)[:, None], values, F32(0)).astype(F32)
+    weights = (values * np.where(total == 0, F32(1), F32(1) / total)[:, None]).astype(F32)
+    return low, weights
+
+
+def _antialias_pass(array: np.ndarray, axis: int, low: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """One pass of ``ComputeInterpolationAtLevel1/2``, stored in the tensor's type.
+
+    uint8/int8: weights ``round(w·2²²)``, ``(2²¹ + Σ X·w) >> 22`` clipped to 0…255 (the uint8 table,
+    for int8 too: negative results become 0); int32: a float32 sum in tap order, ``std::round``.
+    """
+    values = np.moveaxis(array, axis, -1)
+    width = weights.shape[1]
+    padded = np.concatenate([values, np.zeros(values.shape[:-1] + (width,), values.dtype)], axis=-1)
+    if array.dtype.itemsize == 1:
+        fixed = np.trunc(weights.astype(np.float64) * 2**22 + np.where(weights < 0, -0.5, 0.5)).astype(np.int64)
+        total = np.full(values.shape[:-1] + (len(low),), 1 << 21, np.int64)
+        for k in range(width):
+            total += np.take(padded, low + k, axis=-1).astype(np.int64) * fixed[:, k]
+        result = np.clip(total >> 22, 0, 255).astype(array.dtype)
+    else:
+        total = np.zeros(values.shape[:-1] + (len(low),), F32)
+        for k in range(width):
+            total = total + np.take(padded, low + k, axis=-1).astype(F32) * weights[:, k]
+        rounded = np.trunc(total.astype(np.float64) + np.where(total < 0, -0.5, 0.5))
+        if rounded.size and (rounded.min() < -(2.0**31) or rounded.max() >= 2.0**31):
+            raise UsageError("--compat onnxruntime: onnxruntime 1.32 fails on this int32 resize (narrowing_error: "
+                             "the cubic overshoot leaves the int32 range)")
+        result = rounded.astype(array.dtype)
+    return np.moveaxis(result, -1, axis)
+
+
+def _antialias(array: np.ndarray, kernel: IntegerKernel, options: ResizeOptions, offset: int = 0) -> np.ndarray:
+    """``UpsampleBaseAntiAlias``: x, then y, then z, each pass stored in the tensor's type; an axis
+    that keeps its length is copied."""
+    for axis, scale, x, n_in, n_out in reversed(list(zip(kernel.axes, kernel.scales, kernel.coordinates,
+                                                         kernel.lengths, kernel.out_lengths))):
+        if n_out == n_in:
+            continue
+        low, weights = antialias_table(x, n_in, scale, options)
+        array = _antialias_pass(array, axis, low - (offset if axis == 0 else 0), weights)
+    return array
+
+
+def integer_resize(array: np.ndarray, plan: ResizePlan, kernel: IntegerKernel) -> np.ndarray:
+    """Resize an integer ``array`` as onnxruntime's kernel ``kernel`` does (floats: the preset's float plan)."""
+    if array.dtype.kind not in "ui":
+        return apply_library_arithmetic(array, replace(plan, arithmetic="exact"))
+    kernel, offset = kernel.band(plan)
+    if kernel.name == "nearest":
+        result = apply_plan(array, replace(plan, arithmetic="exact", fill=None, executor=None))
+    elif kernel.name == "nhwc-fixed":
+        result = _nhwc_fixed(array, kernel)
+    elif kernel.name == "antialias":
+        result = _antialias(array, kernel, plan.options, offset)
+    else:
+        result = _bilinear(array, kernel, offset)
+    if kernel.fill is not None:
+        value = c_cast(np.array([kernel.fill], F32), array.dtype)[0]
+        target = result
+        if kernel.name == "antialias" and kernel.axes == (1, 2):
+            # NhwcUpsampleBasicAntiAlias hands its N, H, W, C output to HandleExtrapolation, which
+            # fills it as if it were N·C planes of H×W: the extrapolation lands where NCHW would put it
+            result = np.ascontiguousarray(result)
+            n, height, width, channels = result.shape
+            target = result.reshape(n * channels, height, width)  # a view: contiguous
+        for axis, scale, x, n_in in zip(kernel.axes, kernel.scales, kernel.coordinates, kernel.lengths):
+            if scale == 1:
+                continue
+            index = [slice(None)] * target.ndim
+            index[axis] = (x < 0) | (x > n_in - 1)
+            target[tuple(index)] = value
+    return result
