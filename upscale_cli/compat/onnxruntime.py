@@ -381,19 +381,23 @@ def _corner_sum(item: np.ndarray, params: list, axes: tuple[int, ...]) -> np.nda
     """
     n = len(axes)
     convert = item.dtype.itemsize > 2  # int32 · float32 would promote to float64: convert first, as C does
+    # samples and weights of every choice of taps along x, then (x, y), ...: each gathered once
+    level = {(): (item, None)}
+    for k in reversed(range(n)):
+        i1, i2, w1, w2 = params[k]
+        shape = [1] * item.ndim
+        shape[axes[k]] = len(i1)
+        following = {}
+        for picks, (samples, weight) in level.items():
+            for pick, (index, w) in enumerate(((i1, w1), (i2, w2))):
+                w = w.reshape(shape)
+                following[(pick, *picks)] = (np.take(samples, index, axis=axes[k]),
+                                             w if weight is None else np.multiply(weight, w, dtype=F32))
+        level = following
     total = None
-    for corner in range(2**n):
-        picks = [(corner >> (n - 1 - k)) & 1 for k in range(n)]  # the innermost axis varies fastest
-        weight = None
-        gathered = item
-        for k in reversed(range(n)):  # x first: ((wx·wy)·wz)
-            i1, i2, w1, w2 = params[k]
-            shape = [1] * item.ndim
-            shape[axes[k]] = len(i1)
-            w = (w2 if picks[k] else w1).reshape(shape)
-            weight = w if weight is None else np.multiply(weight, w, dtype=F32)
-            gathered = np.take(gathered, i2 if picks[k] else i1, axis=axes[k])
-        term = np.multiply(weight, gathered.astype(F32) if convert else gathered, dtype=F32)
+    for picks in sorted(level):  # (z, y, x) picks: the innermost axis varies fastest
+        samples, weight = level[picks]
+        term = np.multiply(weight, samples.astype(F32) if convert else samples, dtype=F32)
         total = term if total is None else np.add(total, term, out=total)
     return total
 
@@ -445,7 +449,11 @@ def _bilinear(array: np.ndarray, kernel: IntegerKernel, offset: int = 0) -> np.n
         low = int(min(i1[start:stop].min(), i2[start:stop].min()))
         high = int(max(i1[start:stop].max(), i2[start:stop].max())) + 1
         strip = [(i1[start:stop] - low, i2[start:stop] - low, w1[start:stop], w2[start:stop]), *params[1:]]
-        out[...] = c_cast(_corner_sum(item[low:high], strip, inner), array.dtype)
+        total = _corner_sum(item[low:high], strip, inner)
+        if array.dtype.itemsize == 1:  # within the type's range: C's conversion is NumPy's, truncation
+            np.copyto(out, total, casting="unsafe")
+        else:
+            out[...] = c_cast(total, array.dtype)
 
     return in_strips(array, lead, tuple(out_shape), compute)
 
