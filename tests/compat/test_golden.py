@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 import upscale_cli
+from upscale_cli.core.layouts import LAYOUTS
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 LIBRARIES = ("torch", "opencv", "pillow", "onnx", "onnxruntime")
@@ -133,10 +134,11 @@ def _onnx_full_rank(params, x):
     )
 
 
-def onnx_call(params, x, compat=None):
+def onnx_call(params, x, compat=None, layout="nchw"):
     """ONNX ``Resize`` attributes and inputs as ``upscale_cli.resize`` keywords.
 
-    ``compat`` defaults to the preset of the program that made the output.
+    ``compat`` defaults to the preset of the program that made the output;
+    ``layout`` names the tensor's resized axes (the other axes keep scale 1).
     """
     kwargs = {
         "mode": ONNX_MODES[params["mode"]], "compat": compat or ONNX_RUNTIMES[params["runtime"]],
@@ -148,17 +150,18 @@ def onnx_call(params, x, compat=None):
         kwargs["extrapolation_value"] = params["extrapolation_value"]
     if params["mode"] == "nearest":
         kwargs["rounding"] = ONNX_ROUNDINGS[params["nearest_mode"]]
-    spatial = x.ndim - 2
+    spatial = LAYOUTS[layout]  # x first
+    others = [axis for axis in range(x.ndim) if axis not in spatial]
     roi, scales, sizes = _onnx_full_rank(params, x)
     if roi is not None:
-        starts, ends = roi[: x.ndim][2:], roi[x.ndim:][2:]
-        kwargs["roi"] = (*_x_first(starts), *_x_first(ends))
+        starts, ends = roi[: x.ndim], roi[x.ndim:]
+        kwargs["roi"] = (*(starts[axis] for axis in spatial), *(ends[axis] for axis in spatial))
     if sizes is not None:
-        assert list(sizes[:2]) == list(x.shape[:2])
-        kwargs["size"] = _x_first(sizes[-spatial:])
+        assert [sizes[axis] for axis in others] == [x.shape[axis] for axis in others]
+        kwargs["size"] = tuple(sizes[axis] for axis in spatial)
     else:
-        assert scales[:2] == [1.0, 1.0]
-        kwargs["scale"] = _x_first(scales[-spatial:])
+        assert all(scales[axis] == 1.0 for axis in others)
+        kwargs["scale"] = tuple(scales[axis] for axis in spatial)
     return kwargs
 
 
@@ -168,7 +171,10 @@ CALLS = {"torch": torch_call, "opencv": opencv_call, "pillow": pillow_call, "onn
 def run_case(case):
     """What upscale_cli returns for one golden case."""
     x, _ = _arrays(case)
-    kwargs = CALLS[case["library"]](case["params"], x)
+    if case["library"] in ("onnx", "onnxruntime"):
+        kwargs = onnx_call(case["params"], x, layout=case["layout"])
+    else:
+        kwargs = CALLS[case["library"]](case["params"], x)
     if case["library"] == "pillow":
         return np.asarray(upscale_cli.resize_image(Image.fromarray(x), **kwargs))
     return upscale_cli.resize(x, layout=case["layout"], **kwargs)

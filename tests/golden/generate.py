@@ -552,7 +552,7 @@ def gen_onnx(fam):
     so = ort.SessionOptions()
     so.log_severity_level = 3
 
-    def build(x_shape, opset, roi, scales, sizes, attrs):
+    def build(x_shape, opset, roi, scales, sizes, attrs, elem_type=TensorProto.FLOAT):
         inits = []
         names = ["X"]
         if opset < 13:   # Resize-11: roi and scales are required inputs (may be empty)
@@ -578,8 +578,8 @@ def gen_onnx(fam):
         node = helper.make_node("Resize", names, ["Y"], **attrs)
         graph = helper.make_graph(
             [node], "resize",
-            [helper.make_tensor_value_info("X", TensorProto.FLOAT, list(x_shape))],
-            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None] * len(x_shape))],
+            [helper.make_tensor_value_info("X", elem_type, list(x_shape))],
+            [helper.make_tensor_value_info("Y", elem_type, [None] * len(x_shape))],
             initializer=inits)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
         model.ir_version = 8
@@ -588,15 +588,16 @@ def gen_onnx(fam):
 
     def case(shape, mode, ctm, scales=None, sizes=None, nearest_mode="round_prefer_floor",
              cubic_coeff_a=-0.75, exclude_outside=0, antialias=0, roi=None,
-             extrapolation_value=0.0, opset=19, note="", x=None):
+             extrapolation_value=0.0, opset=19, note="", x=None, layout="nchw"):
         if x is None:
             x = rng.uniform(-1.0, 2.0, size=shape).astype(np.float32)
+        elem_type = helper.np_dtype_to_tensor_dtype(x.dtype)
         attrs = OrderedDict(mode=mode, coordinate_transformation_mode=ctm, nearest_mode=nearest_mode,
                             cubic_coeff_a=float(cubic_coeff_a), exclude_outside=int(exclude_outside),
                             extrapolation_value=float(extrapolation_value))
         if opset >= 18:
             attrs["antialias"] = int(antialias)
-        model = build(x.shape, opset, roi, scales, sizes, attrs)
+        model = build(x.shape, opset, roi, scales, sizes, attrs, elem_type)
         sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
         y = sess.run(None, {"X": x})[0]
         try:
@@ -628,7 +629,8 @@ def gen_onnx(fam):
         arrays = {"input": x, "output": y}
         if roi is not None:
             arrays["roi"] = np.asarray(roi, np.float32)
-        fam.add(call, params, "float32", "nchw", F32_TOL, note, arrays,
+        integer = x.dtype.kind in "ui"  # onnxruntime's own integer kernels: reproduced bit for bit
+        fam.add(call, params, str(x.dtype), layout, EXACT_TOL if integer else F32_TOL, note, arrays,
                 output_shape=list(y.shape), reference_evaluator=ref)
 
     ctms = ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "half_pixel_symmetric"]
@@ -721,6 +723,96 @@ def gen_onnx(fam):
         if mode != "nearest" and k % 5 == 0:
             kwargs.update(antialias=1, exclude_outside=k % 2)
         case((1, 1, *n_in), mode, ctm, scales=scales, sizes=sizes, note="random lengths and factors", **kwargs)
+    gen_onnx_integers(case, rng, ctms, nearest_modes)
+
+
+def gen_onnx_integers(case, rng, ctms, nearest_modes):
+    """uint8 (and some int8, int32) tensors: onnxruntime's integer kernels, compared with tolerance 0.
+
+    Linear sums float32 corner terms and truncates (static_cast), antialias
+    uses 22-bit fixed point per pass, 4-D NHWC 8-bit linear 10-bit weights;
+    cubic without antialias fails inside onnxruntime 1.32, so it has no case.
+    """
+    def samples(shape, dtype, flat=False):
+        info = np.iinfo(dtype)
+        low, high = (-5000, 5000) if dtype == np.int32 else (info.min, info.max)
+        x = rng.integers(low, high, size=shape, endpoint=True).astype(dtype)
+        if flat:  # one value everywhere: the float32 sums land on or just below an integer
+            x[...] = x.flat[0]
+        return x
+
+    def full(shape, spatial, values, rest):
+        out = list(rest(shape))
+        for axis, value in zip(spatial, values):
+            out[axis] = value
+        return out
+
+    fixed = [  # (layout, dtype, mode, ctm, kwargs, note)
+        ("nchw", np.uint8, "linear", "half_pixel", dict(sizes=[1, 3, 16, 18]), "x2 linear: 1/16 weights, every sum exact"),
+        ("nchw", np.uint8, "linear", "half_pixel", dict(sizes=[1, 3, 12, 13]), "x1.5 linear: float32 corner terms, truncated"),
+        ("nchw", np.uint8, "linear", "half_pixel", dict(scales=[1, 1, 0.5, 0.5]), "x1/2 linear: ties of 0.5"),
+        ("nchw", np.uint8, "linear", "asymmetric", dict(sizes=[1, 2, 1, 1]), "1-pixel output"),
+        ("nchw", np.uint8, "linear", "align_corners", dict(sizes=[1, 2, 9, 1]), "align_corners, 1-pixel width"),
+        ("nchw", np.uint8, "linear", "tf_crop_and_resize",
+         dict(sizes=[1, 2, 7, 9], roi=[0, 0, -0.2, 0.1, 1, 1, 0.8, 1.3], extrapolation_value=-7.0),
+         "extrapolation_value -7.0 stored in uint8: static_cast wraps it to 249"),
+        ("nchw", np.uint8, "linear", "tf_crop_and_resize",
+         dict(sizes=[1, 1, 6, 8], roi=[0, 0, 0.3, -0.3, 1, 1, 1.2, 0.9], extrapolation_value=300.5),
+         "extrapolation_value 300.5 in uint8: 44"),
+        ("nchw", np.uint8, "nearest", "tf_crop_and_resize",
+         dict(scales=[1, 1, 1.5, 0.5], roi=[0, 0, -0.1, 0.3, 1, 1, 0.8, 1.1], extrapolation_value=2.7),
+         "nearest, extrapolation_value 2.7 in uint8: 2"),
+        ("nchw", np.uint8, "linear", "half_pixel", dict(sizes=[1, 2, 5, 4], antialias=1), "antialias linear reduce: 22-bit weights"),
+        ("nchw", np.uint8, "cubic", "half_pixel", dict(sizes=[1, 2, 5, 14], antialias=1),
+         "antialias cubic: overshoot clipped after every pass"),
+        ("nchw", np.uint8, "cubic", "pytorch_half_pixel", dict(sizes=[1, 1, 4, 7], antialias=1, exclude_outside=1),
+         "antialias cubic, exclude_outside"),
+        ("nchw", np.int8, "cubic", "half_pixel", dict(sizes=[1, 2, 6, 9], antialias=1),
+         "int8 antialias: onnxruntime clips through its uint8 table, negative results become 0"),
+        ("nchw", np.int8, "linear", "half_pixel", dict(sizes=[1, 2, 9, 11]), "int8 linear: truncated toward zero"),
+        ("nchw", np.int32, "linear", "asymmetric", dict(sizes=[1, 2, 9, 11]), "int32 linear"),
+        ("nchw", np.int32, "cubic", "half_pixel", dict(sizes=[1, 2, 4, 9], antialias=1), "int32 antialias: float32 sums, std::round"),
+        ("nhwc", np.uint8, "linear", "half_pixel", dict(sizes=[1, 9, 11, 3]), "NHWC: NhwcUpsampleBilinearInteger, 10-bit weights"),
+        ("nhwc", np.uint8, "linear", "tf_crop_and_resize",
+         dict(sizes=[1, 8, 9, 2], roi=[0, -0.2, 0.1, 0, 1, 0.9, 1.2, 1], extrapolation_value=100.0, antialias=1),
+         "NHWC antialias: the extrapolation is written where an NCHW tensor would have it"),
+        ("nhwc", np.uint8, "cubic", "half_pixel", dict(sizes=[1, 9, 13, 3]),
+         "NHWC cubic without antialias, enlarging: the antialias kernel (folded edges)"),
+        ("hwc", np.uint8, "linear", "half_pixel", dict(sizes=[11, 13, 3]), "3-D: UpsampleTrilinear, the channel axis too"),
+        ("hw", np.uint8, "linear", "half_pixel", dict(sizes=[10, 3], antialias=1), "2-D antialias"),
+    ]
+    shapes = {"nchw": (1, 2, 6, 7), "nhwc": (1, 5, 6, 3), "hwc": (6, 7, 3), "hw": (6, 7)}
+    for layout, dtype, mode, ctm, kwargs, note in fixed:
+        shape = list(shapes[layout])
+        if layout == "nchw" and kwargs.get("sizes"):
+            shape[1] = kwargs["sizes"][1]
+        if layout == "nhwc" and kwargs.get("sizes"):
+            shape[3] = kwargs["sizes"][3]
+        case(tuple(shape), mode, ctm, note=note, layout=layout, x=samples(shape, dtype), **kwargs)
+    case((1, 1, 4, 4), "nearest", "half_pixel", scales=[1, 1, 0.5, 0.5], nearest_mode="round_prefer_ceil",
+         x=samples((1, 1, 4, 4), np.uint8), note="uint8 nearest: exact ties")
+    case((1, 1, 5, 6), "linear", "half_pixel", sizes=[1, 1, 9, 13], x=samples((1, 1, 5, 6), np.uint8, flat=True),
+         note="one value everywhere: float32 sums just below it are truncated one level down")
+    # random lengths, factors and transforms, uint8 NCHW
+    for k in range(48):
+        mode = ("linear", "linear", "nearest")[k % 3]
+        ctm = ctms[k % len(ctms)]
+        n_in = [int(v) for v in rng.integers(1, 14, size=2)]
+        if k % 4 == 0:
+            sizes, scales = [1, 2, 1, int(rng.integers(1, 15))], None
+        elif k % 4 == 1:
+            sizes, scales = None, [1, 1] + [float(v) / 4 for v in rng.integers(1, 13, size=2)]
+            n_in = [max(n, 4) for n in n_in]
+        else:
+            sizes, scales = [1, 2] + [int(v) for v in rng.integers(1, 24, size=2)], None
+        kwargs = dict(nearest_mode=nearest_modes[k % 4]) if mode == "nearest" else {}
+        if mode == "linear" and k % 5 == 0:
+            kwargs.update(antialias=1, exclude_outside=k % 2)
+        shape = (1, 2 if sizes else 1, *n_in)
+        if scales is None and sizes[2:] == n_in:
+            sizes[3] += 1
+        case(shape, mode, ctm, scales=scales, sizes=sizes, x=samples(shape, np.uint8, flat=k % 7 == 3),
+             note="uint8: random lengths and factors", **kwargs)
 
 
 # --------------------------------------------------------------------------
@@ -913,7 +1005,9 @@ def versions():
                        onnx=onnx.__version__, onnxruntime=onnxruntime.__version__, numpy=np.__version__)
 
 
-def main():
+def main(argv=()):
+    """Regenerate every family, or only those named on the command line (e.g. ``onnxruntime``),
+    keeping the other families' files and manifest records as they are."""
     fams = [
         (Family("torch", "torch.npz", "torch"), gen_torch),
         (Family("opencv", "opencv.npz", "opencv"), gen_opencv),
@@ -923,14 +1017,28 @@ def main():
         (Family("nn", "nn.npz", "nn"), gen_nn),
         (Family("exact", "exact.npz", "exact"), gen_exact),
     ]
+    chosen = set(argv) or {fam.library for fam, _ in fams}
+    unknown = chosen - {fam.library for fam, _ in fams}
+    if unknown:
+        print("unknown family: %s" % ", ".join(sorted(unknown)), file=sys.stderr)
+        return 2
+    manifest_path = os.path.join(HERE, "manifest.json")
+    kept = {}
+    if argv:
+        with open(manifest_path) as fh:
+            for rec in json.load(fh)["cases"]:
+                kept.setdefault(rec["file"], []).append(rec)
     cases = []
     for fam, gen in fams:
+        if fam.library not in chosen:
+            cases += kept.get(fam.file, [])
+            continue
         gen(fam)
         fam.save()
         cases += fam.cases
         print("%-7s %3d cases -> %s" % (fam.library, len(fam.cases), fam.file))
     manifest = OrderedDict(versions=versions(), cases=cases)
-    with open(os.path.join(HERE, "manifest.json"), "w") as fh:
+    with open(manifest_path, "w") as fh:
         json.dump(manifest, fh, indent=1)
         fh.write("\n")
     print("total   %3d cases -> manifest.json" % len(cases))
@@ -938,4 +1046,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
