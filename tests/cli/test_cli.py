@@ -194,3 +194,11 @@ def test_standard_input_into_a_folder_is_a_usage_error(run, photo, tmp_path, fol
     assert result.stderr == (f"upscale: <stdin>: standard input has no file name to write into the folder {folder}; "
                              "give -o FILE, or -o - for standard output\n")
     assert list((tmp_path / "out").iterdir()) == [] and not (tmp_path / "new").exists()
+
+
+def test_integer_bicubic_with_onnxruntime_is_a_usage_error_in_one_line(run, tmp_path):
+    np.save(tmp_path / "u8.npy", np.zeros((1, 1, 4, 4), dtype=np.uint8))
+    result = run("u8.npy", "--size", "3x5", "--mode", "bicubic", "--compat", "onnxruntime", "-o", "out.npy")
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "onnxruntime 1.32 fails on it" in result.stderr
+    assert not (tmp_path / "out.npy").exists()

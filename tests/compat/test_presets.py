@@ -264,3 +264,80 @@ def test_onnx_keep_aspect_ratio_that_empties_an_axis_is_refused(compat):
     # not_larger on 1×3 into 1×1: scale 1/3, height round(1/3) = 0 (ONNX would return an empty tensor)
     with pytest.raises(UsageError, match="keep_aspect_ratio_policy not_larger leaves no pixels on an axis of 1"):
         resize(np.zeros((1, 1, 1, 3), F32), size=(1, 1), fit="contain", mode="linear", compat=compat)
+
+
+# --- onnxruntime on integer tensors: its own kernels (outputs of onnxruntime 1.32) ------------
+
+def test_onnxruntime_uint8_linear_truncates_its_float32_sum():
+    x = row([10, 11], np.uint8)
+    assert resize(x, size=(4, 1), mode="linear", compat="onnxruntime").tolist() == [[10, 10, 10, 11]]
+    assert resize(x, size=(4, 1), mode="linear", compat="onnx").tolist() == [[10, 10, 11, 11]]  # half up
+
+
+def test_onnxruntime_float32_corner_terms_can_sum_just_below_a_flat_level():
+    # every sample 1, 6×5 → 13×9: three outputs sum to 0.99999994 in float32 and truncate to 0
+    out = resize(np.ones((5, 6), np.uint8), size=(13, 9), mode="linear", compat="onnxruntime")
+    assert np.argwhere(out == 0).tolist() == [[1, 3], [3, 5], [5, 1]]
+    assert np.count_nonzero(out == 1) == 9 * 13 - 3
+
+
+@pytest.mark.parametrize("value, stored", [(-7.0, 249), (300.5, 44), (2.7, 2)])
+def test_onnxruntime_extrapolation_value_is_cast_as_x86_64_casts_it(value, stored):
+    x = row([0, 50, 100, 150], np.uint8)
+    out = resize(x, size=(5, 1), mode="linear", compat="onnxruntime", align="tf-crop-and-resize",
+                 roi=(-0.5, 0, 0.5, 1), extrapolation_value=value)
+    assert out.tolist() == [[stored, stored, 0, 37, 75]]
+
+
+def test_onnxruntime_int8_antialias_goes_through_the_uint8_table():
+    x = row([-100, 100, -100, 100, -100, 100], np.int8)
+    out = resize(x, size=(3, 1), mode="bicubic", antialias=True, compat="onnxruntime")
+    assert out.tolist() == [[0, 0, 23]]  # float32: −22.66, 0, 22.66
+
+
+def test_onnxruntime_nhwc_8bit_linear_has_10_bit_weights():
+    x = np.array([[[[217, 163], [130, 69], [78, 10], [19, 4]], [[44, 208], [166, 233], [128, 155], [248, 186]],
+                   [[161, 139], [143, 239], [71, 208], [171, 0]]]], np.uint8)
+    nchw = resize(x, size=(5, 7), mode="linear", compat="onnxruntime", layout="nchw")
+    nhwc = resize(np.ascontiguousarray(x.transpose(0, 2, 3, 1)), size=(5, 7), mode="linear", compat="onnxruntime",
+                  layout="nhwc").transpose(0, 3, 1, 2)
+    differ = np.argwhere(nchw != nhwc)
+    assert differ.tolist() == [[0, 0, 2, 2], [0, 0, 4, 3], [0, 2, 2, 3]]
+    assert nchw[nchw != nhwc].tolist() == [105, 15, 223] and nhwc[nchw != nhwc].tolist() == [106, 16, 222]
+
+
+@pytest.mark.parametrize("shape, layout, message", [
+    ((1, 1, 4, 4), "nchw", "onnxruntime 1.32 fails on it"),
+    ((4, 4, 3), "hwc", "onnxruntime 1.32 refuses it"),
+])
+def test_onnxruntime_integer_bicubic_is_refused(shape, layout, message):
+    with pytest.raises(UsageError, match=message):
+        resize(np.zeros(shape, np.uint8), size=(3, 5), mode="bicubic", compat="onnxruntime", layout=layout)
+    # a float tensor, the same length (a copy) and antialias all run in onnxruntime
+    assert resize(np.zeros(shape, F32), size=(3, 5), mode="bicubic", compat="onnxruntime", layout=layout).shape
+    same = (shape[-1], shape[-2]) if layout == "nchw" else (shape[1], shape[0])
+    if layout == "nchw":
+        assert resize(np.ones(shape, np.uint8), size=same, mode="bicubic", compat="onnxruntime").min() == 1
+        assert resize(np.ones(shape, np.uint8), size=(3, 5), mode="bicubic", antialias=True, compat="onnxruntime").min() == 1
+
+
+def test_onnxruntime_has_no_resize_for_other_integer_types():
+    with pytest.raises(UsageError, match="cannot resize uint16 samples: onnxruntime 1.32 has no CPU Resize kernel"):
+        resize(np.zeros((4, 4), np.uint16), size=(2, 2), mode="nearest", compat="onnxruntime")
+
+
+@pytest.mark.parametrize("n_in, n_out, align", [
+    (7, 14, "half-pixel"), (14, 7, "half-pixel"), (5, 20, "asymmetric"), (9, 17, "align-corners"), (12, 3, "half-pixel"),
+])
+def test_onnxruntime_8bit_linear_shortcut_is_the_float32_corner_sum(n_in, n_out, align, monkeypatch):
+    """Where every weight has few fractional bits, banded sums replace the corner terms: the same bits."""
+    import upscale_cli.compat.onnxruntime as ort
+    from upscale_cli.compat.arithmetic import truncated_sums
+    calls = []
+    monkeypatch.setattr(ort, "truncated_sums", lambda *args: calls.append(args) or truncated_sums(*args))
+    x = np.random.default_rng(n_in * n_out).integers(0, 256, (2, n_in, n_in)).astype(np.uint8)
+    out = resize(x, size=(n_out, n_out), mode="linear", compat="onnxruntime", layout="chw", align=align)
+    axis = ort._linear_params(ort.coordinates(n_in, n_out, F32(n_out) / F32(n_in), align, (0.0, 1.0)), n_in)
+    expected = ort._corner_sum(x, [ort._linear_params(np.arange(2, dtype=F32), 2), axis, axis], (0, 1, 2))
+    np.testing.assert_array_equal(out, expected.astype(np.uint8))
+    assert len(calls) == 1

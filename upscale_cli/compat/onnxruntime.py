@@ -50,6 +50,8 @@ LIBRARY = "onnxruntime"
 #: onnxruntime still accepts Resize-11's ``tf_half_pixel_for_nn``.
 ALIGNS = (*STANDARD_ALIGNS, "tf-half-pixel-for-nn")
 F32 = np.float32
+#: The integer tensors onnxruntime's CPU ``Resize`` takes.
+INTEGER_TYPES = (np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.int32))
 
 
 def _sizes(request: Request) -> tuple[list[AxisSize], list[np.float32]]:
@@ -303,6 +305,9 @@ class IntegerKernel:
 
 def integer_kernel(request: Request, options: ResizeOptions, sizes, scales, rois) -> IntegerKernel:
     """The kernel onnxruntime 1.32 picks for ``request`` on an integer tensor, or a usage error where it fails."""
+    if request.dtype not in INTEGER_TYPES:
+        raise UsageError(f"--compat onnxruntime cannot resize {request.dtype} samples: onnxruntime 1.32 has no CPU "
+                         f"Resize kernel for them (it takes uint8, int8, int32 and float32)")
     rank = len(request.shape)
     axis_scale = [F32(1)] * rank
     for axis, scale in zip(request.spatial, scales):
