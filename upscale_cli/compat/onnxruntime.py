@@ -149,6 +149,15 @@ def cubic_weights(x: np.ndarray, n_in: int, a: float, exclude_outside: bool) -> 
     )
 
 
+def _filter(t: np.ndarray, options: ResizeOptions) -> np.ndarray:
+    """The antialias kernels' ``Filter`` on float32 ``|t|``: Keys with ``cubic_coeff_a``, or the triangle."""
+    if options.mode == "bicubic":
+        a = F32(options.cubic_a)
+        return np.where(t < 1, ((a + 2) * t - (a + 3)) * t * t + 1,
+                        np.where(t < 2, (((t - 5) * t + 8) * t - 4) * a, F32(0)))
+    return np.where(t < 1, 1 - t, F32(0))
+
+
 def antialias_weights(x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions) -> AxisWeights:
     """``SetupUpsampleFilterAntiAlias`` in float32: Pillow's window around ``x``,
     outside taps folded onto the edge pixel (or dropped with ``exclude_outside``)."""
@@ -161,12 +170,7 @@ def antialias_weights(x: np.ndarray, n_in: int, scale: np.float32, options: Resi
     count = np.floor(centre + support + F32(0.5)).astype(np.int64) - first
     window = first[:, None] + np.arange(max(int(count.max()), 1))
     t = np.abs((window.astype(F32) - centre[:, None] + F32(0.5)) * inverse).astype(F32)
-    if cubic:
-        a = F32(options.cubic_a)
-        values = np.where(t < 1, ((a + 2) * t - (a + 3)) * t * t + 1,
-                          np.where(t < 2, (((t - 5) * t + 8) * t - 4) * a, F32(0)))
-    else:
-        values = np.where(t < 1, 1 - t, F32(0))
+    values = _filter(t, options)
     values = np.where(np.arange(window.shape[1]) < count[:, None], values, F32(0)).astype(F32)
     if options.exclude_outside:
         values[(window < 0) | (window >= n_in)] = 0
@@ -503,12 +507,7 @@ def antialias_table(x: np.ndarray, n_in: int, scale: np.float32, options: Resize
     width = max(int(count.max()), 1)
     t = np.abs((start[:, None] + np.arange(width)).astype(F32) - centre[:, None] + F32(0.5)) * inverse
     t = t.astype(F32)
-    if cubic:
-        a = F32(options.cubic_a)
-        values = np.where(t < 1, ((a + 2) * t - (a + 3)) * t * t + 1,
-                          np.where(t < 2, (((t - 5) * t + 8) * t - 4) * a, F32(0)))
-    else:
-        values = np.where(t < 1, 1 - t, F32(0))
+    values = _filter(t, options)
     values = np.where(np.arange(width) < count[:, None], values, F32(0)).astype(F32)
     total = np.zeros(len(x), F32)
     for k in range(width):
