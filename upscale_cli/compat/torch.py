@@ -29,7 +29,10 @@
   by the float recipe with outside taps added into the edge tap; quantised
   to 16 bits (:func:`.arithmetic.torch_fixed_weights`); the width pass, then
   the height pass, each rounded and clipped to 8 bits; an axis whose length
-  does not change is skipped, whatever the scale factor.
+  does not change is skipped, whatever the scale factor. This is the AVX2
+  kernel's result (up to 4 channels on x86-64); the generic kernel (more
+  channels, other CPUs) computes the same but for its bug: a contiguous
+  tensor resized to a width of 1 repeats the first row's value.
 """
 
 from __future__ import annotations
