@@ -206,9 +206,14 @@ def plan(request: Request) -> ResizePlan:
 
 
 def _integer_kernels(request: Request, mode: str) -> bool:
-    """True when PyTorch resizes ``request`` with its 8-bit kernels (uint8, 2-D, bilinear or bicubic)."""
+    """True when PyTorch resizes ``request`` with its 8-bit kernels (uint8, 2-D, bilinear or bicubic).
+
+    ``--exclude-outside``, which PyTorch does not have, keeps the float
+    plan (its sums rounded once).
+    """
     filtering = mode in LINEAR_MODES or mode == "bicubic"
-    return filtering and request.dtype == np.uint8 and len(request.spatial) == 2
+    torch_only = not request.knobs.exclude_outside
+    return filtering and torch_only and request.dtype == np.uint8 and len(request.spatial) == 2
 
 
 def _uint8_plan(request: Request, options: ResizeOptions) -> ResizePlan:
