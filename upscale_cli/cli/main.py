@@ -228,6 +228,9 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     if name and suffix:
         raise UsageError("give only one of --name and --suffix")
     if suffix:
+        if "/" in suffix or os.sep in suffix:  # or the refusal would name a --name template never given
+            raise UsageError(f"bad --suffix {suffix!r}: it is added to the file name and cannot hold '/' "
+                             "(--name can name a sub-folder)")
         name = "{stem}" + suffix.replace("{", "{{").replace("}", "}}") + ".{ext}"
     if cluster is not None:
         from ..batch.cluster import import_distributed, parse_cluster
