@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -355,7 +354,8 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         arithmetic = FloatArithmetic(array.dtype)
     else:
         arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
-    steps = {p.axis: Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes}
+    dtypes = dict(zip((p.axis for p in order), arithmetic.pass_dtypes(len(order))))
+    steps = {p.axis: Step(p.axis - lead, p.weights, dtypes[p.axis]) for p in passes}
     fast = [steps[p.axis] for p in order]
     definition = [steps[p.axis] for p in passes]
     first = steps[lead]
@@ -384,8 +384,7 @@ def _define(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         for p in passes:
             table = p.weights
             if p.axis == lead:
-                table = replace(table, n_out=stop - start, taps=taps - low, weights=table.weights[start:stop],
-                                coordinates=table.coordinates[start:stop])
+                table = table.cut(start, stop, low)
             values = apply_axis(values, p.axis - lead, table)
         out[...] = to_dtype(values, out.dtype)
 
@@ -480,11 +479,18 @@ class Arithmetic:
       either way) it is recomputed tap by tap as defined.
     """
 
-    def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None, clip: bool = True):
+    def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None, clip: bool = True,
+                 float32_passes: int = 0):
         self.dtype = np.dtype(dtype)
         self.tolerance = tolerance
         self.exact_rows = exact_rows or {}
         self.clip = clip
+        #: The first passes run in float32 while their sums are exact there, the rest in ``dtype``.
+        self.float32_passes = float32_passes
+
+    def pass_dtypes(self, count: int) -> list[np.dtype]:
+        """The working dtype of each of ``count`` passes, in the order they run."""
+        return [np.dtype(np.float32) if i < self.float32_passes else self.dtype for i in range(count)]
 
     @classmethod
     def choose(cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
@@ -504,6 +510,16 @@ class Arithmetic:
         exact_rows = {axis: (b <= digits) & fits for (axis, _), b in zip(passes, bits)}
         if all(rows.all() for rows in exact_rows.values()):
             return cls(work, clip=clip)
+        proven = math.prod(float(rows.mean()) for rows in exact_rows.values())
+        if work == np.float32 and proven < 0.5 and all(bool((b <= 53).all()) for b in bits):
+            # most outputs inexact in float32 but all exact in float64 (8-bit samples, weights of up to
+            # ~28 bits in all): the leading passes whose sums still fit float32 stay there, the rest run
+            # in float64, with nothing to check
+            totals = np.cumsum([int(b.max()) for b in bits])
+            magnitudes = largest * np.cumprod(gains)
+            if magnitudes[-1] * 2.0 ** totals[-1] < 2.0**53:
+                fits = magnitudes * 2.0**totals < 2.0**24
+                return cls(np.float64, clip=clip, float32_passes=int(np.argmin(fits)) if not fits.all() else len(bits))
         taps = [t.taps.shape[1] for _, t in passes]
         tolerance = _rounding_error(largest, gains, taps, work) + _rounding_error(largest, gains, taps, np.float64)
         return cls(work, 1.25 * tolerance, exact_rows, clip)
@@ -563,6 +579,10 @@ class FloatArithmetic:
         self.output = np.dtype(dtype)
         self.dtype = float_working_dtype(self.output)
         self.limit = float(np.finfo(self.output).max) / 2
+
+    def pass_dtypes(self, count: int) -> list[np.dtype]:
+        """Every pass in the working dtype."""
+        return [self.dtype] * count
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
         """Write strip ``values`` into ``out``; ``exact(where)`` recomputes the outputs the bound does not cover."""
