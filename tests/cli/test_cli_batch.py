@@ -99,6 +99,10 @@ def test_names_formats_and_quality(run, folder):
     (["--name", "{size}.png"], "upscale: bad --name '{size}.png' (KeyError: 'size'); use {stem}, {ext}, {width}, {height}, {tag}"),
     # formats, but was an internal error when the name was matched against outputs
     (["--name", "{stem.upper}.png"], "upscale: bad --name '{stem.upper}.png': {stem.upper} is not a field; use {stem}, {ext}, {width}, {height}, {tag}"),
+    (["-o", "out/", "--name", "../x_{stem}.png"],
+     "upscale: bad --name '../x_{stem}.png': names must stay inside the output folder (no '..' parts, not absolute)"),
+    (["--suffix", "/../../x"], "upscale: bad --suffix '/../../x': it is added to the file name and cannot hold '/' "
+                               "(--name can name a sub-folder)"),
     (["--overwrite", "--skip-existing"], "upscale: give only one of --overwrite and --skip-existing"),
     (["--max-pixels", "lots"], "upscale: bad --max-pixels 'lots': expected a number such as 200M"),
     (["--reducing-gap", "2"], "upscale: --reducing-gap belongs to a library preset: add --compat"),

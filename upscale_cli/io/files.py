@@ -26,6 +26,7 @@ from ..core.errors import InputError, UsageError, in_units, out_of_memory
 from .integrity import truncation
 from .metadata import FORMAT_FIELDS, ORIENTATION, Metadata, orientation, upright, upright_size
 from .modes import HOLDS, WHITE, Prepared, prepare
+from .stdout import write_stdout
 
 STDIO = "-"
 NPY_MAGIC = b"\x93NUMPY"
@@ -719,14 +720,7 @@ def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, opt
         buffer = io.BytesIO()
         _run_writer(writer, buffer, path)
         data = buffer.getvalue()
-        try:
-            written = sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except OSError as error:
-            raise InputError(f"standard output: cannot write: {error.strerror or error}") from None
-        # A reader that went away (``| head``) can cut a write short without an error.
-        if written is not None and written < len(data):
-            raise InputError(f"standard output: cannot write: only {written} of {len(data)} bytes were taken")
+        write_stdout(data)
         return len(data)
     return atomic_write(path, writer, overwrite=overwrite)
 
