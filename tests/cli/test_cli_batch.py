@@ -184,7 +184,7 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_partial_files(tmp_path):
     else:
         raise AssertionError("worker processes survived")
     left = os.listdir(tmp_path / "out")
-    assert all(name.startswith("p") and name.endswith(".png") for name in left) and len(left) < 8
+    assert all(name.startswith("p") and name.endswith(".png") for name in left) and len(left) < 8, left
     for name in left:
         with Image.open(tmp_path / "out" / name) as image:
             image.load()  # complete, not truncated

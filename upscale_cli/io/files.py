@@ -18,6 +18,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 import tokenize
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -805,17 +806,38 @@ def new_temporary(folder: str) -> tuple[int, str]:
 
 @contextlib.contextmanager
 def _interrupts_held():
-    """Delay SIGINT and SIGTERM until the block ends (where the system allows it)."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    """Delay SIGINT and SIGTERM until the block ends.
+
+    On the main thread the handlers are swapped for ones that only note the
+    signal, which is raised again at the end: masking alone is not enough,
+    because the system may hand the signal to another thread (the engine's,
+    a watcher's), and Python then runs the handler on the main thread all
+    the same. Elsewhere (handlers never run there) the signals are masked
+    for this thread, where the system allows it.
+    """
+    held = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        noted = []
+        previous = {signum: signal.getsignal(signum) for signum in held}
+        for signum in held:
+            signal.signal(signum, lambda number, frame: noted.append(number))
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+            if noted:
+                signal.raise_signal(noted[0])
+        return
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        masked = signal.pthread_sigmask(signal.SIG_BLOCK, set(held))
     except (AttributeError, OSError, ValueError):  # no signal masks on this platform
         yield
         return
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, masked)
 
 
 def _is_special(path: str) -> bool:
