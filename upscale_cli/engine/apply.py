@@ -532,13 +532,13 @@ class Arithmetic:
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
         """Write strip ``values`` (overwritten) into the integer ``out``; ``exact(where)`` recomputes uncertain outputs."""
-        values += 0.5
-        uncertain = self._uncertain(values, start) if self.tolerance else None
         if self.ties == "even":
-            # an exact half (v + 0.5 an integer) goes down to the even neighbour when it is odd; an uncertain
-            # output is not proven a half and is summed again below
-            whole = np.floor(values)
-            values[(whole == values) & (whole % 2 == 1)] -= 1
+            # the same boundaries (halves) are uncertain; outputs off them round alike either way
+            uncertain = self._uncertain(values + 0.5, start) if self.tolerance else None
+            np.rint(values, out=values)
+        else:
+            values += 0.5
+            uncertain = self._uncertain(values, start) if self.tolerance else None
         _round_shifted(values, out, self.clip)
         if uncertain is not None:
             out[uncertain] = to_dtype(exact(uncertain), out.dtype, self.ties)
