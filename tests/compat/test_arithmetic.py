@@ -9,8 +9,8 @@ from PIL import Image
 
 from upscale_cli import plan_for, resize, resize_image
 from upscale_cli.cli.main import main
-from upscale_cli.core.errors import UsageError
 from upscale_cli.compat.arithmetic import apply_library_arithmetic, pillow_fixed_weights
+from upscale_cli.core.errors import UsageError
 
 
 def test_pillow_weights_round_half_away_from_zero_on_22_bits():
@@ -206,3 +206,21 @@ def test_pillow_refuses_to_reduce_16_bit_images_as_pillow_does():
     x = np.zeros((40, 50), np.uint16)
     with pytest.raises(UsageError, match="I;16"):
         resize(x, size=(10, 10), mode="bicubic", compat="pillow", reducing_gap=2.0)
+
+
+def test_pillow_float_reads_only_the_taps_of_each_row():
+    """Pillow's loop stops at each row's last tap: an infinite sample beyond it is not multiplied by 0
+    (which would make NaN). Values from Pillow 13."""
+    x = np.array([[1, 2, 3, 4, 5, np.inf]], np.float32)
+    assert resize(x, size=(3, 1), mode="bilinear", compat="pillow").tolist() == [[1.7142857313156128, 3.5, np.inf]]
+    assert resize(x, size=(4, 1), mode="lanczos", compat="pillow").tolist() == [
+        [1.256371021270752, np.inf, -np.inf, np.inf]
+    ]
+
+
+def test_onnx_rounds_integer_halves_to_even():
+    """The ONNX reference stores integers with ``np.round``: a mean of 1.5 becomes 2, of 4.5 becomes 4
+    (half up would give 5), 3.75 becomes 4 (values from onnx.reference 1.23)."""
+    for samples, expected in (([[0, 1], [2, 3]], 2), ([[4, 5]], 4), ([[2, 3], [4, 6]], 4)):
+        x = np.array([[samples]], np.uint8)
+        assert resize(x, size=(1, 1), mode="linear", compat="onnx", layout="nchw").item() == expected

@@ -79,7 +79,7 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if plan.fill is None:
         # float64 sums pass after pass, converted once: the engine's own definition, in strips on its pool
         return apply_plan(array, replace(plan, arithmetic="exact", executor=None))
-    return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype)
+    return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype, plan.ties)
 
 
 def _outside(weights: AxisWeights) -> np.ndarray:
@@ -192,6 +192,23 @@ PILLOW_STORES = {
 }
 
 
+def _read_taps_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
+    """:func:`~upscale_cli.engine.apply.apply_axis` over the taps each row reads (``table.counts``), in order.
+
+    Padding taps add nothing, not even ``0·inf``, as in Pillow's loop ``for (x = 0; x < xmax; x++)``.
+    """
+    if table.counts is None:
+        return apply_axis(values, axis, table)
+    broadcast = [1] * values.ndim
+    broadcast[axis] = table.n_out
+    total = np.zeros(values.shape[:axis] + (table.n_out,) + values.shape[axis + 1:])
+    for k in range(table.taps.shape[1]):
+        term = np.take(values, table.taps[:, k], axis=axis) * table.weights[:, k].reshape(broadcast)
+        total += np.where((k < table.counts).reshape(broadcast), term, 0.0)
+    return total
+
+
+@np.errstate(over="ignore", invalid="ignore")  # float32 pairs overflow to inf (or inf − inf) as in Pillow
 def _pillow_reduce_32bpc(array: np.ndarray, reduces) -> np.ndarray:
     """``ImagingReduceNxN_32bpc`` and ``ImagingReduceCorners_32bpc``: ``I`` and ``F`` block means.
 
@@ -244,6 +261,7 @@ def _pillow_reduce_32bpc(array: np.ndarray, reduces) -> np.ndarray:
     return np.moveaxis(result, (0, 1), (rows_axis, columns_axis))
 
 
+@np.errstate(over="ignore", invalid="ignore")  # non-finite samples and float32 overflow are Pillow's results too
 def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Pillow's 16-bit, 32-bit integer and float passes: a double sum in tap order, stored after every pass."""
     store = PILLOW_STORES[array.dtype]
@@ -266,8 +284,8 @@ def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         for axis_plan in plan.axes:
             weights = axis_plan.weights
             if axis_plan.axis == lead:
-                weights = replace(weights, n_out=stop - start, taps=taps - low, weights=weights.weights[start:stop])
-            values = store(apply_axis(values, axis_plan.axis - lead, weights))
+                weights = weights.cut(start, stop, low)
+            values = store(_read_taps_sum(values, axis_plan.axis - lead, weights))
         out[...] = values
 
     return in_strips(array, lead, plan.out_shape, compute)
@@ -441,8 +459,10 @@ class _Float32Check:
             # proven but for a few rows and columns (the borders): those are summed again, all of them
             return _slices(summed.shape, inexact)
         flags = self._flags(summed, stored, values, start, stop, low)
-        if np.count_nonzero(flags) > summed.size * MANY_TIES:
+        few_proven = exact and math.prod(float(rows.mean()) for rows in exact.values()) < 0.5
+        if np.count_nonzero(flags) > summed.size * MANY_TIES and not few_proven:
             # many outputs on a rounding boundary are exact ties: drop those whose sums are proven exact
+            # (where few are proven, summing the ties again costs less than sorting them out)
             if not exact:
                 rows = self._exact_rows(values)
                 exact = {self.axis: rows[start:stop] if self.axis == 0 else rows}
@@ -544,6 +564,8 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     for p in passes:
         axis = p.axis - lead
         arithmetic = rounding[axis] = Arithmetic.choose(array.dtype, 255.0, [(axis, p.weights)])
+        if arithmetic.dtype == np.float64:  # inexact in float32: the float64 products are Pillow's integers
+            return _strips(array, passes, tuple(out_shape), _pillow_float64_strip(passes, lead))
         if arithmetic.tolerance:
             # exact in float32: rows whose weights have at most 15 fractional bits and whose every
             # partial sum stays under 512 (255·Σ|w| < 2⁹, so multiples of 2⁻¹⁵ fit 24 bits); the
@@ -596,7 +618,7 @@ def _strip_table(table: AxisWeights, axis: int, start: int, stop: int, low: int)
     """``table`` as a strip sees it: along axis 0, outputs ``start:stop`` of the inputs from ``low``."""
     if axis:
         return table
-    return replace(table, n_out=stop - start, taps=table.taps[start:stop] - low, weights=table.weights[start:stop])
+    return table.cut(start, stop, low)
 
 
 def _exact_sums(values: np.ndarray, axis: int, table: AxisWeights, where, shape: tuple) -> np.ndarray:
