@@ -267,3 +267,11 @@ def test_pillow_float_reads_only_the_taps_of_each_row():
     assert resize(x, size=(4, 1), mode="lanczos", compat="pillow").tolist() == [
         [1.256371021270752, np.inf, -np.inf, np.inf]
     ]
+
+
+def test_onnx_rounds_integer_halves_to_even():
+    """The ONNX reference stores integers with ``np.round``: a mean of 1.5 becomes 2, of 4.5 becomes 4
+    (half up would give 5), 3.75 becomes 4 (values from onnx.reference 1.23)."""
+    for samples, expected in (([[0, 1], [2, 3]], 2), ([[4, 5]], 4), ([[2, 3], [4, 6]], 4)):
+        x = np.array([[samples]], np.uint8)
+        assert resize(x, size=(1, 1), mode="linear", compat="onnx", layout="nchw").item() == expected

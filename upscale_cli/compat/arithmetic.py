@@ -81,7 +81,7 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if plan.fill is None:
         # float64 sums pass after pass, converted once: the engine's own definition, in strips on its pool
         return apply_plan(array, replace(plan, arithmetic="exact", executor=None))
-    return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype)
+    return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype, plan.ties)
 
 
 def _outside(weights: AxisWeights) -> np.ndarray:
