@@ -26,6 +26,13 @@ coordinate transform, and the shortcuts below.
   ``antialias`` (onnxruntime refuses the rest).
 * ``tf_crop_and_resize``: maps the ``roi`` onto the output; outputs whose
   coordinate leaves ``[0, n_in − 1]`` take ``extrapolation_value``.
+* Integer tensors (uint8, int8, int32; onnxruntime has no ``Resize`` for
+  other integer types) follow the integer kernel onnxruntime picks by rank
+  and scaled axes (:func:`integer_kernel`): float32 corner sums truncated by
+  ``static_cast`` (bilinear, trilinear), 10-bit weights (4-D NHWC, 8 bits),
+  22-bit fixed point per pass (antialias); ``extrapolation_value`` cast as
+  x86-64 casts a float. Bicubic without antialias, which fails inside
+  onnxruntime 1.32, is refused.
 """
 
 from __future__ import annotations
@@ -220,7 +227,7 @@ def plan(request: Request) -> ResizePlan:
     sizes, scales = _sizes(request)
     rois = roi_pairs(request)
     kernel = None
-    if request.dtype is not None and request.dtype.kind in "ui":
+    if request.dtype is not None and request.dtype.kind in "ui":  # before the copy: its refusals hold for copies too
         kernel = integer_kernel(request, options, sizes, scales, rois)
     if all(s.n_in == s.n_out for s in sizes):
         passes = [(i, s, selection(s.n_in, np.arange(s.n_in), np.arange(s.n_in), "onnxruntime: same shape, copied"))
@@ -237,7 +244,8 @@ def plan(request: Request) -> ResizePlan:
         return resize_plan
     if kernel.axes[0] == 0 and 0 in request.spatial:
         kernel = replace(kernel, rows=next(p.weights for p in resize_plan.axes if p.axis == 0))
-    return replace(resize_plan, arithmetic=f"onnxruntime {kernel.name}", executor=partial(integer_resize, kernel=kernel))
+    executor = partial(integer_resize, kernel=kernel)
+    return replace(resize_plan, arithmetic=f"onnxruntime {kernel.name}", executor=executor)
 
 
 # -- integer tensors ----------------------------------------------------------
@@ -333,8 +341,8 @@ def integer_kernel(request: Request, options: ResizeOptions, sizes, scales, rois
         elif (rank == 3 or (rank == 5 and outer_ones)) and mode != "bicubic":
             axes = (rank - 3, rank - 2, rank - 1)
         else:
-            raise UsageError(f"--compat onnxruntime cannot resize integer samples of {rank} dimensions with --mode "
-                             f"{mode} on these axes: onnxruntime 1.32 refuses it")
+            raise UsageError(f"--compat onnxruntime cannot resize a {rank}-D integer tensor with --mode {mode} on "
+                             f"these axes: onnxruntime 1.32 refuses it")
         changes = any(s.n_in != s.n_out for s in sizes)
         if mode == "bicubic" and not options.antialias and changes and not nhwc:
             raise UsageError("--compat onnxruntime cannot resize integer samples with --mode bicubic: onnxruntime 1.32 "
@@ -420,13 +428,19 @@ def _fraction_bits(weights: np.ndarray) -> int:
     return 25
 
 
+def _copies(i1: np.ndarray, i2: np.ndarray, w2: np.ndarray, n_in: int) -> bool:
+    """Whether an axis's taps and weights give every input sample back, unchanged (a scale-1 axis)."""
+    return len(i1) == n_in and np.array_equal(i1, np.arange(n_in)) and bool(np.all((w2 == 0) | (i1 == i2)))
+
+
 def _bilinear(array: np.ndarray, kernel: IntegerKernel, offset: int = 0) -> np.ndarray:
     """``UpsampleBilinear`` / ``UpsampleTrilinear`` on uint8, int8 or int32, truncated as ``static_cast<T>``.
 
     When every weight product, term and partial sum is exact in float32 (8-bit samples, weights with at
     most 16 fractional bits between them: ×2, ×½), the float32 sum is the exact separable sum: it is
     computed as the engine's banded passes and truncated. Otherwise each corner term is formed as
-    onnxruntime forms it, in strips of the first axis on the engine's thread pool.
+    onnxruntime forms it, in strips of the first axis on the engine's thread pool. ``offset`` is the
+    first input row of a band (:meth:`IntegerKernel.band`).
     """
     params = [_linear_params(x, n_in) for x, n_in in zip(kernel.coordinates, kernel.lengths)]
     if kernel.axes[0] == 0 and offset:
@@ -445,7 +459,7 @@ def _bilinear(array: np.ndarray, kernel: IntegerKernel, offset: int = 0) -> np.n
                      AxisWeights(array.shape[axis], len(i1), np.stack([i1, i2], axis=1),
                                  np.stack([w1, w2], axis=1).astype(np.float64), x, ""))
             for axis, x, (i1, i2, w1, w2) in zip(kernel.axes, kernel.coordinates, params)
-            if not (len(i1) == array.shape[axis] and np.array_equal(i1, np.arange(len(i1))) and np.all((w2 == 0) | (i1 == i2)))
+            if not _copies(i1, i2, w2, array.shape[axis])
         ]
         if not passes:
             return array.copy()
@@ -489,7 +503,9 @@ def _nhwc_fixed(array: np.ndarray, kernel: IntegerKernel) -> np.ndarray:
     return (np.sign(total) * (np.abs(total) >> 20)).astype(array.dtype)
 
 
-def antialias_table(x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions) -> tuple[np.ndarray, np.ndarray]:
+def antialias_table(
+    x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions,
+) -> tuple[np.ndarray, np.ndarray]:
     """``SetupUpsampleFilterAntiAlias`` as onnxruntime keeps it: the first tap of every output and the
     float32 weights of its taps (zero-padded), outside taps folded onto the edge in float32 *before*
     normalising (or dropped with ``exclude_outside``)."""
