@@ -154,7 +154,7 @@ def resize(
         How a full ``size`` is honoured (default: exactly, ``stretch``).
     compat : {"torch", "opencv", "pillow", "onnx", "onnxruntime"}, optional
         Reproduce that library value for value (``onnx``: the ONNX standard's
-        reference implementation; ``onnxruntime``: its float32 kernels): its output-length rule,
+        reference implementation; ``onnxruntime``: its CPU kernels, integer ones included): its output-length rule,
         ratio, coordinates, rounding, kernel, borders and arithmetic (see
         :mod:`upscale_cli.compat`). The options above, when given, override
         the preset's defaults; ``None`` means "the library's default".
