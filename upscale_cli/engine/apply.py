@@ -224,7 +224,9 @@ class Selection:
     index repeated ``factor`` times in order (an integer enlargement) is a
     few whole copies; an index that advances by ``shift`` every ``period``
     outputs (a ratio with a small numerator, ×1.5 or ×⅔) is one strided
-    copy per phase; anything else is a gather.
+    copy per phase; anything else is a gather. Pixels of an odd size
+    (:data:`WIDE`: 8-bit RGB), which NumPy would move byte by byte, are
+    first widened to 4- or 8-byte numbers, selected, and narrowed back.
     """
 
     def __init__(self, index: np.ndarray):
