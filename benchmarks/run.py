@@ -29,9 +29,12 @@ Parts:
   to PNG and TIFF, which must stay under 1 GB. ``--compare-with DIR`` adds
   the ``upscale`` of another checkout (e.g. before streaming) to the rows;
 - startup: ``upscale --help``;
-- presets: every ``compat=`` preset against native mode on the same job
-  and against its library doing the same resize (when installed), RGB
-  8-bit and float32 grey, ×2, ×½ and ×1.5, interleaved in one run.
+- presets: every ``compat=`` preset, in every mode it accepts, against
+  native mode on the same job and against its library doing the same
+  resize (when installed; not for the ONNX standard, whose reference is
+  pure Python), RGB 8-bit and float32 grey, ×2, ×½ and ×1.5, interleaved
+  in one run; then how many rows are within 2× native and (compat=pillow)
+  within 1.0× Pillow, naming the rows that miss.
 """
 
 from __future__ import annotations
@@ -117,7 +120,7 @@ def competitors(mode: str, size: tuple[int, int], array: np.ndarray) -> dict:
             from upscale_cli.engine.workers import cpu_count
 
             torch.set_num_threads(cpu_count())  # as many threads as upscale uses
-            tensor = torch.from_numpy(np.ascontiguousarray(np.atleast_3d(array).transpose(2, 0, 1)))[None]
+            tensor = torch.from_numpy(nchw(array))
             if tensor.dtype == torch.uint8 and mode != "nearest":
                 tensor = tensor.float()  # PyTorch filters uint8 only in bilinear; float for a fair comparison
             torch_mode = {"nearest": "nearest-exact", "bilinear": "bilinear", "bicubic": "bicubic", "area": "area"}[mode]
@@ -209,42 +212,116 @@ def measure_in_process(cases: list[dict], repeats: int) -> list[dict]:
 
 # -- presets ---------------------------------------------------------------------
 
-#: Each preset's name for the modes compared, and the library call doing the same.
 PRESET_MODES = ("bilinear", "bicubic", "lanczos", "area", "nearest")
 PRESET_SCALES = (2, 0.5, 1.5)
+#: ONNX ``Resize`` attribute values of upscale's option names.
+ONNX_MODES = {"nearest": "nearest", "linear": "linear", "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}
+ONNX_ROUNDINGS = {"half-down": "round_prefer_floor", "round": "round_prefer_ceil", "floor": "floor", "ceil": "ceil"}
+#: The goals the summary under the presets table counts rows against.
+NATIVE_TARGET, PILLOW_TARGET = 2.0, 1.0
 
 
-def library_run(preset: str, mode: str, size: tuple[int, int], array: np.ndarray):
-    """The library's own resize for ``compat=preset`` as a function, or None (not installed, or no such mode)."""
+def nchw(array: np.ndarray) -> np.ndarray:
+    """``array`` (H×W or H×W×C) as one contiguous N×C×H×W batch, the layout of PyTorch and ONNX."""
+    return np.ascontiguousarray(np.atleast_3d(array).transpose(2, 0, 1))[None]
+
+
+def preset_mode(preset: str, mode: str) -> str:
+    """The preset's name of ``mode``: Pillow calls its area average a box filter."""
+    return PILLOW_MODES.get(mode, mode) if preset == "pillow" else mode
+
+
+def preset_plan(preset: str, mode: str, size: tuple[int, int], array: np.ndarray):
+    """The plan ``compat=preset`` follows for the job, or None when the preset refuses it (e.g. has no such mode).
+
+    The preset itself is asked, so that the benchmark covers exactly what the presets offer.
+    """
     try:
-        if preset == "pillow":
-            filters = {"bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS,
-                       "area": Image.BOX, "nearest": Image.NEAREST}
-            image = Image.fromarray(array)
-            return lambda: image.resize(size, filters[mode])
-        if preset == "opencv":
-            import cv2
+        return upscale_cli.plan_for(array.shape, size=size, mode=preset_mode(preset, mode), compat=preset,
+                                    dtype=array.dtype)
+    except upscale_cli.UsageError:
+        return None
 
-            flags = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4,
-                     "area": cv2.INTER_AREA, "nearest": cv2.INTER_NEAREST}
-            return lambda: cv2.resize(array, size, interpolation=flags[mode])
-        import torch
 
-        if mode == "lanczos" or array.dtype != np.float32:  # PyTorch filters float tensors (uint8 only in bilinear)
-            return None
-        tensor = torch.from_numpy(np.ascontiguousarray(np.atleast_3d(array).transpose(2, 0, 1)))[None]
-        return lambda: torch.nn.functional.interpolate(tensor, size=size[::-1], mode=mode)
+def pillow_run(mode: str, size: tuple[int, int], array: np.ndarray, options):
+    image = Image.fromarray(array)
+    return lambda: image.resize(size, PILLOW_FILTERS[mode])
+
+
+def opencv_run(mode: str, size: tuple[int, int], array: np.ndarray, options):
+    import cv2
+
+    flags = {"bilinear": cv2.INTER_LINEAR, "bicubic": cv2.INTER_CUBIC, "lanczos": cv2.INTER_LANCZOS4,
+             "area": cv2.INTER_AREA, "nearest": cv2.INTER_NEAREST}
+    return lambda: cv2.resize(array, size, interpolation=flags[mode])
+
+
+def torch_run(mode: str, size: tuple[int, int], array: np.ndarray, options):
+    import torch
+
+    if array.dtype != np.float32:  # PyTorch filters float tensors (uint8 only in bilinear)
+        return None
+    tensor = torch.from_numpy(nchw(array))
+    return lambda: torch.nn.functional.interpolate(tensor, size=size[::-1], mode=mode)
+
+
+def onnxruntime_run(mode: str, size: tuple[int, int], array: np.ndarray, options):
+    """A session running one ``Resize`` node with the attributes of the preset's ``options``.
+
+    None when onnxruntime has no kernel for the input type (1.32 has no uint8 cubic: it fails on the first run).
+    """
+    import onnxruntime
+    from onnx import helper, numpy_helper
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail, NotImplemented as Unimplemented
+
+    batch = nchw(array)
+    out_shape = [*batch.shape[:2], size[1], size[0]]
+    node = helper.make_node(
+        "Resize", ["X", "", "", "sizes"], ["Y"], mode=ONNX_MODES[options.mode],
+        coordinate_transformation_mode=options.align.replace("-", "_"), nearest_mode=ONNX_ROUNDINGS[options.rounding],
+        cubic_coeff_a=options.cubic_a, antialias=int(bool(options.antialias)),
+        exclude_outside=int(options.exclude_outside),
+    )
+    element = helper.np_dtype_to_tensor_dtype(batch.dtype)
+    graph = helper.make_graph(
+        [node], "resize", [helper.make_tensor_value_info("X", element, batch.shape)],
+        [helper.make_tensor_value_info("Y", element, out_shape)],
+        initializer=[numpy_helper.from_array(np.array(out_shape, np.int64), "sizes")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 19)])
+    settings = onnxruntime.SessionOptions()
+    settings.intra_op_num_threads = 2
+    settings.log_severity_level = 4  # a missing kernel is reported below, not logged
+    # threads that spin after each call would slow the native and preset runs taking turns with it
+    settings.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        session = onnxruntime.InferenceSession(model.SerializeToString(), settings, providers=["CPUExecutionProvider"])
+        session.run(None, {"X": batch})
+    except (Fail, Unimplemented):
+        return None
+    return lambda: session.run(None, {"X": batch})
+
+
+#: The library's own resize of each preset, when it is worth timing (the ONNX reference is pure Python): each
+#: maker takes the mode, size, input and the preset's ResizeOptions and returns the function to time, or None.
+LIBRARY_RUNS = {"pillow": pillow_run, "opencv": opencv_run, "torch": torch_run, "onnxruntime": onnxruntime_run}
+
+
+def library_run(preset: str, mode: str, size: tuple[int, int], array: np.ndarray, options):
+    """The library's own resize for ``compat=preset`` as a function, or None (not installed, or not comparable)."""
+    make = LIBRARY_RUNS.get(preset)
+    try:
+        return make(mode, size, array, options) if make else None
     except ImportError:
         return None
 
 
-def preset_mode(preset: str, mode: str) -> str:
-    """Pillow calls its area average a box filter."""
-    return "box" if (preset, mode) == ("pillow", "area") else mode
-
-
 def measure_presets(repeats: int, texts: list[str]) -> list[dict]:
-    """Native mode, each preset and its library on the same job, interleaved; medians and ratios."""
+    """Native mode, each preset and its library on the same job, interleaved; medians and ratios.
+
+    Every preset of :data:`~upscale_cli.core.choices.COMPATS` runs every mode it accepts.
+    """
+    from upscale_cli.core.choices import COMPATS
+
     rgb = photo(*HD)
     inputs = {"RGB8": rgb, "F32 grey": rgb.astype(np.float32).mean(axis=2) / 255}
     results = []
@@ -252,26 +329,45 @@ def measure_presets(repeats: int, texts: list[str]) -> list[dict]:
         for mode in PRESET_MODES:
             for scale in PRESET_SCALES:
                 size = (round(HD[0] * scale), round(HD[1] * scale))
-                for preset in ("opencv", "pillow", "torch"):
-                    if mode == "lanczos" and preset == "torch":
-                        continue
+                for preset in COMPATS:
                     name = f"{label} ×{scale:g} {mode} compat={preset}"
                     if texts and not any(t in name for t in texts):
+                        continue
+                    plan = preset_plan(preset, mode, size, array)
+                    if plan is None:
                         continue
                     runs = {
                         "native": lambda: upscale_cli.resize(array, size=size, mode=mode),
                         "preset": lambda p=preset: upscale_cli.resize(array, size=size, mode=preset_mode(p, mode), compat=p),
                     }
-                    library = library_run(preset, mode, size, array)
+                    library = library_run(preset, mode, size, array, plan.options)
                     if library is not None:
                         runs["library"] = library
                     times = {key: statistics.median(samples) for key, samples in interleaved(runs, repeats).items()}
                     results.append({
-                        "case": name, "times_s": times,
+                        "case": name, "preset": preset, "times_s": times,
                         "vs_native": times["preset"] / times["native"],
                         "vs_library": times["preset"] / times["library"] if "library" in times else None,
                     })
     return results
+
+
+def preset_targets(results: list[dict]) -> list[str]:
+    """One line a goal: how many rows meet it, and the rows that miss it with their ratio."""
+
+    def line(goal: str, ratios: list[tuple[str, float]], limit: float) -> str:
+        misses = [f"{case} ({ratio:.2f})" for case, ratio in ratios if ratio > limit]
+        shown = f"{goal}: {len(ratios) - len(misses)}/{len(ratios)} rows"
+        return shown + (f"; miss: {', '.join(misses)}" if misses else "")
+
+    if not results:
+        return []
+    native = [(r["case"], r["vs_native"]) for r in results]
+    pillow = [(r["case"], r["vs_library"]) for r in results if r["preset"] == "pillow" and r["vs_library"] is not None]
+    lines = [line(f"within {NATIVE_TARGET:g}× native", native, NATIVE_TARGET)]
+    if pillow:
+        lines.append(line(f"compat=pillow within {PILLOW_TARGET:.1f}× Pillow", pillow, PILLOW_TARGET))
+    return lines
 
 
 def rows_presets(results: list[dict]) -> tuple[list[str], list[list[str]]]:
@@ -473,7 +569,7 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {"python": platform.python_version(), "numpy": np.__version__, "pillow": Image.__version__}
-    for name, module in (("opencv", "cv2"), ("torch", "torch")):
+    for name, module in (("opencv", "cv2"), ("torch", "torch"), ("onnx", "onnx"), ("onnxruntime", "onnxruntime")):
         try:
             versions[name] = __import__(module).__version__
         except ImportError:
@@ -550,7 +646,7 @@ def tables(report: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                       *rows_streaming(report["streaming"])))
     if report.get("presets"):
         found.append(("Library presets, 1920×1080 (medians of interleaved runs; library = cv2.resize, Image.resize, "
-                      "F.interpolate)", *rows_presets(report["presets"])))
+                      "F.interpolate, onnxruntime's InferenceSession.run)", *rows_presets(report["presets"])))
     return found
 
 
@@ -569,6 +665,8 @@ def print_rich(report: dict) -> None:
         for row in rows:
             table.add_row(*row)
         console.print(table)
+    for line in preset_targets(report.get("presets") or []):
+        console.print(line)
     if report.get("startup"):
         console.print(f"upscale --help: {milliseconds(report['startup'])} ms")
 
@@ -584,6 +682,8 @@ def print_markdown(report: dict) -> None:
         for row in rows:
             print("| " + " | ".join(row) + " |")
         print()
+    if report.get("presets"):
+        print("\n".join(f"- {line}" for line in preset_targets(report["presets"])) + "\n")
     if report.get("startup"):
         print(f"`upscale --help`: {milliseconds(report['startup'])} ms.")
 

@@ -141,6 +141,26 @@ def test_template_and_option_checks():
         BatchSettings(SCALE_2, overwrite=True, skip_existing=True)
 
 
+@pytest.mark.parametrize("template", ["../x_{stem}.png", "/tmp/x_{stem}.png", "sub/../../{stem}.png", "..", "a/../{stem}.png"])
+def test_names_that_leave_the_output_folder_are_refused(template):
+    with pytest.raises(UsageError) as refused:
+        BatchSettings(SCALE_2, output="out/", name=template)
+    assert str(refused.value) == f"bad --name {template!r}: names must stay inside the output folder (no '..' parts, not absolute)"
+
+
+@pytest.mark.parametrize("template", ["sub/", "sub/.", "."])
+def test_names_that_end_in_a_folder_are_refused(template):
+    with pytest.raises(UsageError, match=f"^bad --name '{template}': it gives no file name$"):
+        check_template(template)
+
+
+def test_names_may_go_into_sub_folders_of_the_output_folder(tree):
+    summary = run_batch(["photos/a.png", "photos/b.jpg"], BatchSettings(SCALE_2, output="out/", name="sub/./{stem}.{ext}"),
+                        workers=1)
+    assert (summary.converted, summary.failed) == (2, 0)
+    assert (os.listdir("out"), sorted(os.listdir("out/sub"))) == (["sub"], ["a.png", "b.jpg"])
+
+
 def test_a_corrupt_file_among_good_ones(tree):
     (tree / "photos/broken.png").write_bytes(b"\x89PNG\r\n\x1a\n truncated")
     summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out"), workers=1)

@@ -194,3 +194,15 @@ def test_standard_input_into_a_folder_is_a_usage_error(run, photo, tmp_path, fol
     assert result.stderr == (f"upscale: <stdin>: standard input has no file name to write into the folder {folder}; "
                              "give -o FILE, or -o - for standard output\n")
     assert list((tmp_path / "out").iterdir()) == [] and not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize("command, output, example", [
+    ("compare", "out/", "out/sheet.png"), ("compare", "out", "out/sheet.png"), ("compare", "new/", "new/sheet.png"),
+    ("grid", "out/", "out/grid.png"), ("grid", "out", "out/grid.png"),
+])
+def test_a_picture_command_given_a_folder_asks_for_a_file_name(run, photo, tmp_path, command, output, example):
+    (tmp_path / "out").mkdir()
+    result = run(command, photo, "-o", output)
+    assert (result.exit_code, result.stderr) == (
+        ExitStatus.USAGE, f"upscale: -o {output}: names a folder, but {command} writes one picture; give a file name, e.g. -o {example}\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "photo.png"] and not any((tmp_path / "out").iterdir())

@@ -99,6 +99,10 @@ def test_names_formats_and_quality(run, folder):
     (["--name", "{size}.png"], "upscale: bad --name '{size}.png' (KeyError: 'size'); use {stem}, {ext}, {width}, {height}, {tag}"),
     # formats, but was an internal error when the name was matched against outputs
     (["--name", "{stem.upper}.png"], "upscale: bad --name '{stem.upper}.png': {stem.upper} is not a field; use {stem}, {ext}, {width}, {height}, {tag}"),
+    (["-o", "out/", "--name", "../x_{stem}.png"],
+     "upscale: bad --name '../x_{stem}.png': names must stay inside the output folder (no '..' parts, not absolute)"),
+    (["--suffix", "/../../x"], "upscale: bad --suffix '/../../x': it is added to the file name and cannot hold '/' "
+                               "(--name can name a sub-folder)"),
     (["--overwrite", "--skip-existing"], "upscale: give only one of --overwrite and --skip-existing"),
     (["--max-pixels", "lots"], "upscale: bad --max-pixels 'lots': expected a number such as 200M"),
     (["--reducing-gap", "2"], "upscale: --reducing-gap belongs to a library preset: add --compat"),
@@ -180,7 +184,7 @@ def test_ctrl_c_stops_the_workers_and_leaves_no_partial_files(tmp_path):
     else:
         raise AssertionError("worker processes survived")
     left = os.listdir(tmp_path / "out")
-    assert all(name.startswith("p") and name.endswith(".png") for name in left) and len(left) < 8
+    assert all(name.startswith("p") and name.endswith(".png") for name in left) and len(left) < 8, left
     for name in left:
         with Image.open(tmp_path / "out" / name) as image:
             image.load()  # complete, not truncated

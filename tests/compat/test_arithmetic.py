@@ -9,8 +9,8 @@ from PIL import Image
 
 from upscale_cli import plan_for, resize, resize_image
 from upscale_cli.cli.main import main
+from upscale_cli.compat.arithmetic import apply_library_arithmetic, pillow_fixed_weights, torch_fixed_weights
 from upscale_cli.core.errors import UsageError
-from upscale_cli.compat.arithmetic import apply_library_arithmetic, pillow_fixed_weights
 
 
 def test_pillow_weights_round_half_away_from_zero_on_22_bits():
@@ -130,6 +130,57 @@ def test_fixed_point_paths_equal_the_tap_by_tap_integer_definition():
             assert np.abs(out - values).max() <= 1
 
 
+def test_torch_weights_take_16_bits_by_the_largest_weight():
+    weights = np.array([[1.0, 0.5, -0.25], [0.9, 2.5 * 2**-14, -1.5 * 2**-14]])
+    fixed, precision = torch_fixed_weights(weights, 1.0)
+    # 1.0 would need 2**15 at 15 bits: 14 bits; halves of a unit round away from zero
+    assert precision == 14
+    assert fixed.tolist() == [[16384, 8192, -4096], [14746, 3, -2]]
+    assert torch_fixed_weights(weights, 0.9)[1] == 15
+    assert torch_fixed_weights(weights, 0.375)[1] == 16
+    assert torch_fixed_weights(weights, 1e-9)[1] == 22
+
+
+def test_torch_uint8_rounds_every_pass_to_8_bits():
+    """``F.interpolate(torch.from_numpy(x), size=(5, 6), mode="bicubic")`` and ``size=(2, 3),
+    mode="bilinear", antialias=True`` on this uint8 tensor, torch 2.13 (CPU)."""
+    x = np.array([[[[12, 250, 3, 180], [255, 0, 97, 66], [40, 200, 255, 9]]]], np.uint8)
+    cubic = resize(x, size=(6, 5), mode="bicubic", compat="torch")
+    # float32 rounded at the end gives 158, 255 in row 0 and 120, 141, 122 in row 1
+    assert cubic[0, 0].tolist() == [
+        [0, 157, 254, 22, 66, 208],
+        [115, 140, 126, 35, 74, 148],
+        [255, 118, 0, 81, 91, 63],
+        [133, 114, 122, 191, 121, 15],
+        [4, 115, 248, 255, 141, 0],
+    ]
+    reduced = resize(x, size=(3, 2), mode="bilinear", antialias=True, compat="torch")
+    assert reduced[0, 0].tolist() == [[119, 98, 108], [122, 161, 80]]
+
+
+@pytest.mark.parametrize("size, mode, antialias", [
+    ((389, 211), "bicubic", False),  # 14-bit weights: float32 sums
+    ((389, 211), "bilinear", True),
+    ((23, 17), "bicubic", True),  # ×1/7, 18-bit weights: float64 sums
+])
+def test_torch_8bit_passes_equal_the_tap_by_tap_integer_definition(size, mode, antialias):
+    """``(Σ w·x + 2^(p−1)) >> p`` clipped, width then height, with the plan's integers (exact over 2²²)."""
+    x = np.random.default_rng(6).integers(0, 256, (301, 157, 3), dtype=np.uint8)
+    plan = plan_for(x.shape, size=size, mode=mode, antialias=antialias, compat="torch", dtype=x.dtype, layout="hwc")
+    assert [p.axis for p in plan.axes] == [1, 0]
+    values = x.astype(np.int64)
+    for axis_plan in plan.axes:
+        table = axis_plan.weights
+        fixed = (table.weights * 2**22).astype(np.int64)
+        assert np.array_equal(fixed, table.weights * 2**22)
+        broadcast = [1, 1, 1]
+        broadcast[axis_plan.axis] = table.n_out
+        values = sum(np.take(values, table.taps[:, k], axis=axis_plan.axis) * fixed[:, k].reshape(broadcast)
+                     for k in range(table.taps.shape[1]))
+        values = np.clip((values + (1 << 21)) >> 22, 0, 255)
+    np.testing.assert_array_equal(apply_library_arithmetic(x, plan), values)
+
+
 def pillow_float_recipe(x: np.ndarray, plan) -> np.ndarray:
     """``ImagingResample`` on ``F``, as ``Resample.c`` writes it: per pass ``ss = 0.0; ss += x·k`` tap after
     tap in double, stored as float32 (the table's padding taps add exact zeros)."""
@@ -206,3 +257,21 @@ def test_pillow_refuses_to_reduce_16_bit_images_as_pillow_does():
     x = np.zeros((40, 50), np.uint16)
     with pytest.raises(UsageError, match="I;16"):
         resize(x, size=(10, 10), mode="bicubic", compat="pillow", reducing_gap=2.0)
+
+
+def test_pillow_float_reads_only_the_taps_of_each_row():
+    """Pillow's loop stops at each row's last tap: an infinite sample beyond it is not multiplied by 0
+    (which would make NaN). Values from Pillow 13."""
+    x = np.array([[1, 2, 3, 4, 5, np.inf]], np.float32)
+    assert resize(x, size=(3, 1), mode="bilinear", compat="pillow").tolist() == [[1.7142857313156128, 3.5, np.inf]]
+    assert resize(x, size=(4, 1), mode="lanczos", compat="pillow").tolist() == [
+        [1.256371021270752, np.inf, -np.inf, np.inf]
+    ]
+
+
+def test_onnx_rounds_integer_halves_to_even():
+    """The ONNX reference stores integers with ``np.round``: a mean of 1.5 becomes 2, of 4.5 becomes 4
+    (half up would give 5), 3.75 becomes 4 (values from onnx.reference 1.23)."""
+    for samples, expected in (([[0, 1], [2, 3]], 2), ([[4, 5]], 4), ([[2, 3], [4, 6]], 4)):
+        x = np.array([[samples]], np.uint8)
+        assert resize(x, size=(1, 1), mode="linear", compat="onnx", layout="nchw").item() == expected

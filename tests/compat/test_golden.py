@@ -192,6 +192,14 @@ def test_golden(case):
         np.testing.assert_allclose(result, expected, atol=tolerance["atol"], rtol=tolerance["rtol"])
 
 
+def test_torch_uint8_cases_are_compared_bit_for_bit():
+    uint8 = [case for case in _cases() if case["library"] == "torch" and case["input_dtype"] == "uint8"]
+    assert len(uint8) >= 40
+    assert all(case["tolerance"] == {"atol": 0, "rtol": 0} for case in uint8)
+    assert {case["params"]["mode"] for case in uint8} == {"bilinear", "bicubic"}
+    assert {case["params"]["antialias"] for case in uint8} == {False, True}
+
+
 NODE_TESTS = [case for case in _cases() if case["library"] == "onnx"]
 
 

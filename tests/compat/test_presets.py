@@ -139,6 +139,14 @@ def test_torch_copies_a_same_length_axis_for_linear_but_not_for_bicubic():
     np.testing.assert_allclose(cubic, [-0.031062126, 0.8087672, 1.7248309, 2.7533107], atol=1e-6)
 
 
+def test_torch_uint8_skips_a_same_length_axis_even_for_bicubic():
+    # F.interpolate(torch.from_numpy(x), scale_factor=(2.0, 1.1), mode="bicubic"), torch 2.13: the width
+    # (4 -> 4) is not resampled, only the height (float32 gives -31.16, 86.72, 191.91, 266.88 in row 0)
+    x = np.array([[[[0, 100, 200, 255], [255, 0, 50, 10]]]], np.uint8)
+    out = resize(x, scale=(1.1, 2.0), mode="bicubic", compat="torch")
+    assert out[0, 0].tolist() == [[0, 111, 216, 255], [58, 77, 166, 199], [197, 23, 84, 66], [255, 0, 34, 0]]
+
+
 def test_opencv_copies_when_the_rounded_size_is_unchanged():
     x = np.random.default_rng(0).random((4, 3)).astype(F32)
     np.testing.assert_array_equal(resize(x, scale=1.1, mode="bilinear", compat="opencv"), x)

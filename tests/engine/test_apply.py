@@ -249,6 +249,20 @@ def test_dyadic_tables_need_no_check_and_others_do():
     assert arithmetic((128, 128), "bilinear", np.uint16).dtype == np.float64
 
 
+@pytest.mark.parametrize("shape, size", [((37, 53, 3), (106, 74)), ((64, 64), (128, 128)), ((45, 31), (62, 90))])
+def test_short_weights_too_long_for_float32_run_exact_in_float64(shape, size):
+    """Keys a = −0.75 at ×2 has 8-bit weights: 255 · gain² · 2¹⁶ exceeds float32's 2²⁴, not float64's 2⁵³.
+    The first pass stays in float32 (its sums fit), the second runs in float64, nothing is left to check,
+    and every output is the definition's."""
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, shape, dtype=np.uint8)
+    x[:, : shape[1] // 3] = 255  # saturated areas: the overshoot is clipped
+    plan = plan_for(x.shape, size=size, mode="bicubic", cubic_a=-0.75, layout="hwc" if x.ndim == 3 else None)
+    chosen = Arithmetic.choose(np.dtype(np.uint8), 255.0, [(p.axis, p.weights) for p in plan.axes])
+    assert chosen.tolerance == 0 and chosen.pass_dtypes(2) == [np.float32, np.float64]
+    np.testing.assert_array_equal(apply_plan(x, plan), reference(x, plan))
+
+
 def test_row_bits():
     weights = np.array([[0.25, 0.75], [3 / 128, -111 / 128], [1 / 3, 2 / 3], [0.0, 1.0], [2.0**-30, 1.0], [-0.5, 1.5]])
     assert engine.row_bits(weights).tolist() == [2, 7, 54, 0, 30, 1]

@@ -224,4 +224,5 @@ def test_float_pixels_are_checked_against_the_engines_accuracy_contract():
 def test_align_corners_formula_shows_the_resized_length_the_library_divides_by(compat, formula):
     # the ONNX standard with scales: 4 × 0.6 = 2.4 outputs wide, 2 of them kept
     plan = api.plan_for((1, 1, 2, 4), scale=0.6, mode="linear", align="align-corners", compat=compat)
-    assert mapping_formula(plan.axes[0], "linear", "align-corners") == formula
+    x_axis = next(p for p in plan.axes if p.name == "x")
+    assert mapping_formula(x_axis, "linear", "align-corners") == formula

@@ -160,7 +160,7 @@ def gen_torch(fam):
             antialias=bool(antialias),
             recompute_scale_factor=recompute_scale_factor,
         )
-        tol = F64_TOL if dtype == "float64" else F32_TOL
+        tol = EXACT_TOL if dtype == "uint8" else F64_TOL if dtype == "float64" else F32_TOL
         fam.add(call, params, dtype, layouts[x.ndim], tol, note,
                 {"input": x, "output": y}, output_shape=list(y.shape))
 
@@ -282,6 +282,57 @@ def gen_torch(fam):
            "nn.Upsample(size=9, mode='linear', align_corners=False)(x)",
            {"function": "Upsample", "mode": "linear", "size": [9], "scale_factor": None,
             "align_corners": False}, (1, 3, 4))
+
+    # ---- uint8 bilinear / bicubic (Pillow's fixed point: int16 weights, every pass rounded to 8 bits)
+    rng8 = np.random.default_rng(1013)
+
+    def interp8(shape, mode, x=None, **kw):
+        if x is None:
+            x = rng8.integers(0, 256, size=shape, dtype=np.uint8)
+        interp(shape, mode, dtype="uint8", x=x, **kw)
+
+    interp8((1, 3, 4, 5), "bilinear", size=(9, 7), align_corners=False, note="uint8 enlarge odd, RGB")
+    interp8((1, 3, 4, 5), "bilinear", size=(9, 7), align_corners=True, note="uint8 enlarge odd, align_corners")
+    interp8((1, 1, 5, 6), "bilinear", scale_factor=(1.7, 0.6), align_corners=False,
+            note="uint8 per-axis scale_factor: r = 1/S in double")
+    interp8((1, 4, 11, 13), "bilinear", size=(4, 5), align_corners=False, note="uint8 reduce without antialias, RGBA")
+    interp8((1, 3, 12, 12), "bilinear", size=(6, 6), antialias=True,
+            note="uint8 antialias x1/2: weights 1/8, 3/8 (exact ties in the 8-bit rounding)")
+    interp8((1, 1, 8, 3), "bilinear", size=(1, 3), align_corners=False, note="uint8 1-pixel output height")
+    interp8((1, 3, 1, 1), "bilinear", size=(3, 4), align_corners=False, note="uint8 1-pixel input")
+    interp8((1, 1, 9, 8), "bilinear", size=(4, 3), antialias=True, align_corners=True,
+            note="uint8 antialias with align_corners: centre (d + 0.5)*(n_in - 1)/(n_out - 1)")
+    interp8((1, 3, 4, 5), "bicubic", size=(9, 11), align_corners=False, note="uint8 bicubic enlarge, a = -0.75")
+    interp8((1, 3, 4, 5), "bicubic", size=(9, 11), align_corners=True, note="uint8 bicubic enlarge, align_corners")
+    interp8((1, 1, 6, 7), "bicubic", scale_factor=(1.7, 0.6), align_corners=False, note="uint8 bicubic scale_factor")
+    interp8((1, 4, 13, 11), "bicubic", size=(5, 4), align_corners=False, note="uint8 bicubic reduce without antialias")
+    interp8((1, 1, 4, 5), "bicubic", scale_factor=1.1, align_corners=False,
+            note="uint8: n_out == n_in -> the 8-bit kernels skip the axis even for bicubic (floats do not)")
+    interp8((1, 1, 2, 9), "bicubic", size=(1, 5), align_corners=True, note="uint8 1-pixel output rows, align_corners")
+    interp8((1, 3, 10, 11), "bicubic", size=(4, 3), antialias=True, note="uint8 antialias bicubic reduce, a = -0.5")
+    interp8((1, 1, 13, 6), "bicubic", size=(7, 9), antialias=True, note="uint8 antialias bicubic, H reduces, W enlarges")
+    interp8((1, 3, 40, 50), "bicubic", size=(3, 4), antialias=True,
+            note="uint8 antialias x1/13: 17-bit weights (sums beyond 2**24 units)")
+    checker = (np.indices((6, 6)).sum(axis=0) % 2 * 255).astype(np.uint8)[None, None]
+    interp8((1, 1, 6, 6), "bicubic", x=checker, size=(12, 12), align_corners=False,
+            note="uint8 checkerboard x2: the width pass overshoots and is clipped before the height pass")
+    for _ in range(24):
+        channels = int(rng8.choice([1, 3, 4]))
+        h, w = (int(v) for v in rng8.integers(1, 13, 2))
+        mode = str(rng8.choice(["bilinear", "bicubic"]))
+        antialias = bool(rng8.integers(2))
+        corners = bool(rng8.integers(2))
+        if rng8.integers(2):
+            size = tuple(int(v) for v in rng8.integers(1, 21, 2))
+            kw = {"size": size}
+        else:
+            factors = tuple(float(v) for v in rng8.choice([0.25, 0.5, 0.75, 1.5, 2.0, 3.0, 0.3, 1.3, 2.7], 2))
+            size = tuple(math.floor(n * f) for n, f in zip((h, w), factors))
+            kw = {"scale_factor": factors}
+        if min(size) < 1 or (size == (1, 1) and channels == 3):
+            continue  # torch refuses 3 contiguous channels resized to 1x1 (an internal assert)
+        interp8((1, channels, h, w), mode, align_corners=corners, antialias=antialias,
+                note="uint8 random lengths and factors", **kw)
 
 
 # --------------------------------------------------------------------------
@@ -913,7 +964,11 @@ def versions():
                        onnx=onnx.__version__, onnxruntime=onnxruntime.__version__, numpy=np.__version__)
 
 
-def main():
+def main(argv=None):
+    """Regenerate every family, or only those named on the command line (``generate.py torch``).
+
+    The other families keep their archives and manifest records as they are.
+    """
     fams = [
         (Family("torch", "torch.npz", "torch"), gen_torch),
         (Family("opencv", "opencv.npz", "opencv"), gen_opencv),
@@ -923,8 +978,20 @@ def main():
         (Family("nn", "nn.npz", "nn"), gen_nn),
         (Family("exact", "exact.npz", "exact"), gen_exact),
     ]
+    chosen = set(sys.argv[1:] if argv is None else argv) or {fam.library for fam, _ in fams}
+    unknown = chosen - {fam.library for fam, _ in fams}
+    if unknown:
+        print("unknown families: %s" % ", ".join(sorted(unknown)), file=sys.stderr)
+        return 2
+    kept = []
+    if chosen != {fam.library for fam, _ in fams}:
+        with open(os.path.join(HERE, "manifest.json")) as fh:
+            kept = json.load(fh, object_pairs_hook=OrderedDict)["cases"]
     cases = []
     for fam, gen in fams:
+        if fam.library not in chosen:
+            cases += [case for case in kept if case["file"] == fam.file]
+            continue
         gen(fam)
         fam.save()
         cases += fam.cases

@@ -295,6 +295,9 @@ class _Stdout:
     def isatty(self):
         return self.terminal
 
+    def fileno(self):
+        raise io.UnsupportedOperation("fileno")  # as a stand-in for standard output, such as click's, says
+
 
 class _ClosedPipe(io.BytesIO):
     def write(self, data):
@@ -307,7 +310,7 @@ class _ShortPipe(io.BytesIO):
 
 
 @pytest.mark.parametrize("pipe, message", [
-    (_ClosedPipe, "standard output: cannot write: Broken pipe"),
+    (_ClosedPipe, "standard output closed before the image was written"),
     (_ShortPipe, "standard output: cannot write: only 10 of"),
 ])
 def test_a_reader_that_goes_away_is_an_error_not_a_success(monkeypatch, pipe, message):
@@ -450,3 +453,34 @@ def test_a_write_cut_short_by_the_disk_fails_the_file(tmp_path, make_image, name
     assert result.returncode == 1, result.stderr
     assert result.stderr.startswith(f"upscale: {tmp_path / name}: cannot write: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+@pytest.mark.parametrize("from_another_thread", [False, True])
+def test_a_signal_inside_the_held_block_is_raised_after_it(from_another_thread):
+    """Between creating a temporary file and recording it no handler may run: not when the signal
+    comes to this thread, nor when the system hands it to another thread (Python still runs the
+    handler on the main thread; masking the main thread alone let it through)."""
+    import signal
+    import threading
+    import time
+
+    def send():
+        if not from_another_thread:
+            os.kill(os.getpid(), signal.SIGINT)
+            return
+        # a thread that blocks nothing: the signal is delivered to it, the handler runs on the main thread
+        ready, done = threading.Event(), threading.Event()
+        helper = threading.Thread(target=lambda: (ready.set(), done.wait(5)))
+        helper.start()
+        ready.wait()
+        signal.pthread_kill(helper.ident, signal.SIGINT)
+        time.sleep(0.05)  # the main thread runs bytecodes meanwhile: a pending handler would run now
+        done.set()
+        helper.join()
+
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with image_io._interrupts_held():
+            send()
+            steps.append("block finished")
+    assert steps == ["block finished"]

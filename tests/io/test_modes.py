@@ -20,20 +20,20 @@ from upscale_cli.io.modes import eight_bit, flatten
 BLOCK = 16
 REFUSED = "refused"
 #: (input mode, format) → the mode read back (Pillow reads a GIF as a palette, a bilevel one as L). Columns:
-#: PNG, JPEG, WebP, GIF, TIFF, BMP.
+#: PNG, JPEG, WebP, GIF, TIFF, BMP, PPM (PBM/PGM/PPM: Pillow reads a 16-bit PGM as I; F is its PFM float map).
 TABLE = {
-    "L":    ["L", "L", "RGB", "P", "L", "L"],
-    "LA":   ["LA", "L", "RGBA", "P", "LA", "L"],
-    "P":    ["P", "RGB", "RGBA", "P", "RGBA", "RGB"],
-    "RGB":  ["RGB", "RGB", "RGB", "P", "RGB", "RGB"],
-    "RGBA": ["RGBA", "RGB", "RGBA", "P", "RGBA", "RGB"],
-    "CMYK": ["RGB", "CMYK", "RGB", "P", "CMYK", "RGB"],
-    "I;16": ["I;16", "L", "RGB", "P", "I;16", "L"],
-    "I":    [REFUSED, REFUSED, REFUSED, REFUSED, "I", REFUSED],
-    "F":    [REFUSED, REFUSED, REFUSED, REFUSED, "F", REFUSED],
-    "1":    ["1", "L", "RGB", "L", "1", "1"],
+    "L":    ["L", "L", "RGB", "P", "L", "L", "L"],
+    "LA":   ["LA", "L", "RGBA", "P", "LA", "L", "L"],
+    "P":    ["P", "RGB", "RGBA", "P", "RGBA", "RGB", "RGB"],
+    "RGB":  ["RGB", "RGB", "RGB", "P", "RGB", "RGB", "RGB"],
+    "RGBA": ["RGBA", "RGB", "RGBA", "P", "RGBA", "RGB", "RGB"],
+    "CMYK": ["RGB", "CMYK", "RGB", "P", "CMYK", "RGB", "RGB"],
+    "I;16": ["I;16", "L", "RGB", "P", "I;16", "L", "I"],
+    "I":    [REFUSED, REFUSED, REFUSED, REFUSED, "I", REFUSED, REFUSED],
+    "F":    [REFUSED, REFUSED, REFUSED, REFUSED, "F", REFUSED, "F"],
+    "1":    ["1", "L", "RGB", "L", "1", "1", "1"],
 }
-FORMATS = ["png", "jpeg", "webp", "gif", "tiff", "bmp"]
+FORMATS = ["png", "jpeg", "webp", "gif", "tiff", "bmp", "ppm"]
 LOSSY = {"jpeg": 2, "webp": 3}  # largest difference allowed, per sample
 BACKGROUND = (40, 90, 200)
 GREY_BACKGROUND = 88  # ITU-R 601-2 luma, as Pillow: 40·0.299 + 90·0.587 + 200·0.114 = 87.59
@@ -71,7 +71,7 @@ def _input(mode: str) -> Image.Image:
 def _expected(image: Image.Image, written: str) -> np.ndarray:
     """What ``image`` holds read back as mode ``written`` (a palette: as RGBA), computed in fractions."""
     mode = image.mode
-    if mode == written:
+    if mode == written or (mode, written) == ("I;16", "I"):  # a 16-bit PGM: the same values, read as I
         return np.asarray(image.convert("RGBA") if mode == "P" else image).astype(np.int64)
     if mode == "I;16":
         samples = np.vectorize(lambda v: _rounded(Fraction(int(v) * 255, 65535)))(np.asarray(image))

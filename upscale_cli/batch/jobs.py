@@ -185,7 +185,12 @@ class Summary:
 
 
 def check_template(template: str) -> None:
-    """Raise :class:`UsageError` unless ``template`` uses only :data:`TEMPLATE_FIELDS`."""
+    """Raise :class:`UsageError` unless ``template`` uses only :data:`TEMPLATE_FIELDS` and its names
+    stay inside the output folder (sub-folders allowed; no ``..`` part, not absolute).
+
+    The fields are filled in with a stand-in here; their real values cannot
+    change where a name points: none holds a separator or is ``.`` or ``..``.
+    """
     import string
 
     fields = ", ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
@@ -197,7 +202,10 @@ def check_template(template: str) -> None:
     for _, field_name, _, _ in string.Formatter().parse(template):
         if field_name not in (None, *TEMPLATE_FIELDS):
             raise UsageError(f"bad --name {template!r}: {{{field_name}}} is not a field; use {fields}")
-    if not name or name.endswith(("/", os.sep)):
+    parts = name.replace(os.sep, "/").split("/")
+    if os.path.isabs(name) or ".." in parts:
+        raise UsageError(f"bad --name {template!r}: names must stay inside the output folder (no '..' parts, not absolute)")
+    if parts[-1] in ("", "."):
         raise UsageError(f"bad --name {template!r}: it gives no file name")
 
 

@@ -8,6 +8,7 @@ Heavy modules (NumPy, Pillow, Rich) are imported inside the commands so that
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -227,6 +228,9 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     if name and suffix:
         raise UsageError("give only one of --name and --suffix")
     if suffix:
+        if "/" in suffix or os.sep in suffix:  # or the refusal would name a --name template never given
+            raise UsageError(f"bad --suffix {suffix!r}: it is added to the file name and cannot hold '/' "
+                             "(--name can name a sub-folder)")
         name = "{stem}" + suffix.replace("{", "{{").replace("}", "}}") + ".{ext}"
     if cluster is not None:
         from ..batch.cluster import import_distributed, parse_cluster
@@ -367,6 +371,18 @@ def _size_or_scale(size, scale, default_scale: str) -> dict:
     return {"size": size} if size else {"scale": scale or default_scale}
 
 
+def _picture_output(command: str, file_name: str, text: str):
+    """``-o`` of a command that writes one picture: a file (or ``-``), refused at once when it names a folder
+    (an existing one, or a path ending in ``/``), which would otherwise be taken for a file of unknown format."""
+    def check(ctx, param, value):
+        if value != "-" and (value.endswith(("/", os.sep)) or os.path.isdir(value)):
+            raise UsageError(f"-o {value}: names a folder, but {command} writes one picture; "
+                             f"give a file name, e.g. -o {os.path.join(value, file_name)}")
+        return value
+
+    return click.option("-o", "--output", required=True, callback=check, help=text)
+
+
 def _picture_source(path: str, max_pixels: int | None):
     from ..io.files import read_input
 
@@ -375,7 +391,7 @@ def _picture_source(path: str, max_pixels: int | None):
 
 @main.command("compare", cls=ChoicesInTextCommand)
 @click.argument("input")
-@click.option("-o", "--output", required=True, help="The contact sheet (PNG recommended).")
+@_picture_output("compare", "sheet.png", "The contact sheet (PNG recommended).")
 @click.option("--scale", help="Scale factor for every tile (default 4).")
 @click.option("--size", help="Output size WxH of every tile, instead of --scale.")
 @click.option("--modes", default="nearest,bilinear,bicubic,lanczos", show_default=True, help="Comma-separated modes, one tile each.")
@@ -406,7 +422,7 @@ def compare_command(input, output, scale, size, modes, diff, crop, align, column
 
 @main.command("grid", cls=ChoicesInTextCommand)
 @click.argument("input")
-@click.option("-o", "--output", required=True, help="The picture (PNG recommended).")
+@_picture_output("grid", "grid.png", "The picture (PNG recommended).")
 @click.option("--scale", help="Scale factor whose sampling grid is drawn (default 8).")
 @click.option("--size", help="Output size WxH whose sampling grid is drawn, instead of --scale.")
 @click.option("--align", type=click.Choice(ALIGNS), multiple=True,

@@ -72,6 +72,8 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             return _opencv_area_fast(array, plan)
         if plan.arithmetic == "opencv-area":
             return np.clip(np.rint(_float32_passes(array, plan)), 0, 255).astype(np.uint8)
+        if plan.arithmetic == "torch-8bit":
+            return _torch_8bit(array, plan)
     if plan.arithmetic == "pillow" and array.dtype == np.float32 and not selections_only:
         return _pillow_float32(array, plan)
     if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
@@ -79,7 +81,7 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if plan.fill is None:
         # float64 sums pass after pass, converted once: the engine's own definition, in strips on its pool
         return apply_plan(array, replace(plan, arithmetic="exact", executor=None))
-    return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype)
+    return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype, plan.ties)
 
 
 def _outside(weights: AxisWeights) -> np.ndarray:
@@ -192,6 +194,23 @@ PILLOW_STORES = {
 }
 
 
+def _read_taps_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
+    """:func:`~upscale_cli.engine.apply.apply_axis` over the taps each row reads (``table.counts``), in order.
+
+    Padding taps add nothing, not even ``0·inf``, as in Pillow's loop ``for (x = 0; x < xmax; x++)``.
+    """
+    if table.counts is None:
+        return apply_axis(values, axis, table)
+    broadcast = [1] * values.ndim
+    broadcast[axis] = table.n_out
+    total = np.zeros(values.shape[:axis] + (table.n_out,) + values.shape[axis + 1:])
+    for k in range(table.taps.shape[1]):
+        term = np.take(values, table.taps[:, k], axis=axis) * table.weights[:, k].reshape(broadcast)
+        total += np.where((k < table.counts).reshape(broadcast), term, 0.0)
+    return total
+
+
+@np.errstate(over="ignore", invalid="ignore")  # float32 pairs overflow to inf (or inf − inf) as in Pillow
 def _pillow_reduce_32bpc(array: np.ndarray, reduces) -> np.ndarray:
     """``ImagingReduceNxN_32bpc`` and ``ImagingReduceCorners_32bpc``: ``I`` and ``F`` block means.
 
@@ -244,6 +263,7 @@ def _pillow_reduce_32bpc(array: np.ndarray, reduces) -> np.ndarray:
     return np.moveaxis(result, (0, 1), (rows_axis, columns_axis))
 
 
+@np.errstate(over="ignore", invalid="ignore")  # non-finite samples and float32 overflow are Pillow's results too
 def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Pillow's 16-bit, 32-bit integer and float passes: a double sum in tap order, stored after every pass."""
     store = PILLOW_STORES[array.dtype]
@@ -266,8 +286,8 @@ def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         for axis_plan in plan.axes:
             weights = axis_plan.weights
             if axis_plan.axis == lead:
-                weights = replace(weights, n_out=stop - start, taps=taps - low, weights=weights.weights[start:stop])
-            values = store(apply_axis(values, axis_plan.axis - lead, weights))
+                weights = weights.cut(start, stop, low)
+            values = store(_read_taps_sum(values, axis_plan.axis - lead, weights))
         out[...] = values
 
     return in_strips(array, lead, plan.out_shape, compute)
@@ -441,8 +461,10 @@ class _Float32Check:
             # proven but for a few rows and columns (the borders): those are summed again, all of them
             return _slices(summed.shape, inexact)
         flags = self._flags(summed, stored, values, start, stop, low)
-        if np.count_nonzero(flags) > summed.size * MANY_TIES:
+        few_proven = exact and math.prod(float(rows.mean()) for rows in exact.values()) < 0.5
+        if np.count_nonzero(flags) > summed.size * MANY_TIES and not few_proven:
             # many outputs on a rounding boundary are exact ties: drop those whose sums are proven exact
+            # (where few are proven, summing the ties again costs less than sorting them out)
             if not exact:
                 rows = self._exact_rows(values)
                 exact = {self.axis: rows[start:stop] if self.axis == 0 else rows}
@@ -544,6 +566,8 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     for p in passes:
         axis = p.axis - lead
         arithmetic = rounding[axis] = Arithmetic.choose(array.dtype, 255.0, [(axis, p.weights)])
+        if arithmetic.dtype == np.float64:  # inexact in float32: the float64 products are Pillow's integers
+            return _strips(array, passes, tuple(out_shape), _rounded_strip(passes, lead))
         if arithmetic.tolerance:
             # exact in float32: rows whose weights have at most 15 fractional bits and whose every
             # partial sum stays under 512 (255·Σ|w| < 2⁹, so multiples of 2⁻¹⁵ fit 24 bits); the
@@ -554,7 +578,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             exact = arithmetic.exact_rows[axis] = (np.log2(lowest.min(axis=1)) >= 22 - 15) & small
             if not exact.mean() > 0.5:
                 # measured: the float64 products cost less than checking most outputs of a pass
-                return _strips(array, passes, tuple(out_shape), _pillow_float64_strip(passes, lead))
+                return _strips(array, passes, tuple(out_shape), _rounded_strip(passes, lead))
             if axis:  # the rows of a strip that another axis's pass crosses have no inexact index
                 arithmetic.exact_rows[0] = np.ones(max(array.shape[lead], out_shape[lead]), bool)
 
@@ -572,12 +596,13 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     return _strips(array, passes, tuple(out_shape), compute, np.float32)
 
 
-def _pillow_float64_strip(passes, lead: int):
-    """The ``compute`` of :func:`_strips` for Pillow's 8-bit passes as exact float64 sums, each rounded and clipped."""
+def _rounded_strip(passes, lead: int):
+    """The ``compute`` of :func:`_strips` for 8-bit fixed-point passes (Pillow's, PyTorch's): exact sums of
+    8-bit samples times the integer weights over ``2^bits``, each pass rounded half up and clipped to 0…255."""
 
-    # without negative weights a pass stays within 0…255: Pillow's rounded weights sum to 2²² within
-    # half a unit per tap, far less than the half level the rounding leaves
-    signed = {p.axis: bool((p.weights.weights < 0).any()) for p in passes}
+    # without negative weights a pass mostly stays within 0…255: rounded weights sum to 1 within half a
+    # unit per tap, usually far less than the half level the rounding leaves
+    signed = {p.axis: bool((p.weights.weights < 0).any()) or 255 * _gain(p.weights) + 0.5 >= 256 for p in passes}
 
     def compute(item, start, stop, out, sums):
         values, low = _strip_rows(item, sums, start, stop)
@@ -592,11 +617,49 @@ def _pillow_float64_strip(passes, lead: int):
     return compute
 
 
+def torch_fixed_weights(weights: np.ndarray, largest: float) -> tuple[np.ndarray, int]:
+    """PyTorch's ``_compute_index_ranges_int16_weights``: 16-bit integer weights and their fractional bits.
+
+    The precision is the first ``p`` (at most 22) for which ``largest``, the
+    table's largest weight, would reach ``2¹⁵`` at ``p + 1`` bits,
+    ``(int)(0.5 + largest·2^(p+1)) >= 2¹⁵``; every weight becomes
+    ``(int)(w·2^p ± 0.5)``, rounded half away from zero.
+    """
+    precision = 0
+    while precision < 22 and int(0.5 + largest * (1 << (precision + 1))) < 1 << 15:
+        precision += 1
+    scaled = weights * (1 << precision)
+    return np.trunc(scaled + np.where(scaled < 0, -0.5, 0.5)).astype(np.int64), precision
+
+
+def _torch_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """PyTorch's uint8 ``bilinear``/``bicubic`` passes: ``clamp((Σ x·w + 2^(p−1)) >> p, 0, 255)`` each.
+
+    The plan's weights are the 16-bit integers over ``2^p``, so a pass is
+    ``floor(Σ x·w + 0.5)`` of its own weights, clipped: banded products in
+    float32 when every sum and the added half stay below ``2²⁴`` units of
+    ``2^-p`` (``255·Σ|w|·2^p``, interpolation and antialiased reductions up
+    to about ×2), in float64 otherwise; exact in any order either way.
+    """
+    passes = [p for p in plan.axes if not p.weights.is_identity]
+    if not passes:
+        return array.copy()
+    lead = min(p.axis for p in passes)
+    units = [(255 * _gain(p.weights) + 0.5) * 2.0 ** max(int(row_bits(p.weights.weights).max()), 1) for p in passes]
+    dtype = np.float32 if max(units) <= 2.0**24 else np.float64
+    return _strips(array, passes, plan.out_shape, _rounded_strip(passes, lead), dtype)
+
+
+def _gain(table: AxisWeights) -> float:
+    """The largest ``Σ|w|`` of a table's rows: how far a pass can stretch its samples."""
+    return float(np.abs(table.weights).sum(axis=1).max())
+
+
 def _strip_table(table: AxisWeights, axis: int, start: int, stop: int, low: int) -> AxisWeights:
     """``table`` as a strip sees it: along axis 0, outputs ``start:stop`` of the inputs from ``low``."""
     if axis:
         return table
-    return replace(table, n_out=stop - start, taps=table.taps[start:stop] - low, weights=table.weights[start:stop])
+    return table.cut(start, stop, low)
 
 
 def _exact_sums(values: np.ndarray, axis: int, table: AxisWeights, where, shape: tuple) -> np.ndarray:

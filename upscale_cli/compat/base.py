@@ -149,6 +149,7 @@ def build_plan(
     *,
     arithmetic: str = "exact",
     fill: float | None = None,
+    ties: str = "up",
 ) -> ResizePlan:
     """Assemble a plan from passes ``(spatial index, size, weights)`` in application order."""
     out_shape = list(request.shape)
@@ -160,5 +161,5 @@ def build_plan(
     executor = None if arithmetic == "exact" and fill is None else apply_library_arithmetic
     return ResizePlan(
         tuple(request.shape), tuple(out_shape), options, tuple(axes),
-        compat=library, arithmetic=arithmetic, fill=fill, executor=executor,
+        compat=library, arithmetic=arithmetic, fill=fill, ties=ties, executor=executor,
     )

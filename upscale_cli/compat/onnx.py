@@ -36,8 +36,17 @@ float32 and differs in places (see :mod:`upscale_cli.compat.onnxruntime`).
   ``extrapolation_value``.
 * ``tf_half_pixel_for_nn`` left the standard in opset 13 (use
   ``--compat onnxruntime``).
-* Integer tensors are rounded half up like every upscale output (the
-  reference rounds half to even; the backend tests are all float32).
+* Passes run in the order of the tensor's axes (rows before columns), as
+  the reference resizes one axis after the other; each sum adds its taps
+  in order. Integer tensors are rounded half to even and clipped, as the
+  reference's ``saturate_cast`` does (``np.round``).
+* Cubic weights in double, as the backend node tests were generated. The
+  reference run under NumPy 2 computes them in float32, because
+  ``cubic_coeff_a`` reaches it as a float32 scalar and NumPy 2 keeps
+  float32 when one meets a Python float: about 1e-7 apart, and 0.4 % of
+  integer cubic outputs round to the other integer. Linear and nearest
+  integer outputs equal the reference's (600,000 samples of int8, uint8,
+  uint16 and int32 tensors, three coordinate modes).
 """
 
 from __future__ import annotations
@@ -299,6 +308,10 @@ def plan(request: Request) -> ResizePlan:
         raise UsageError("--exclude-outside with --compat onnx needs a linear or cubic mode")
     axes = _scales(request)
     passes = [(i, axis.size, axis_weights(axis, options, roi)) for i, (axis, roi) in enumerate(zip(axes, roi_pairs(request)))]
+    # the reference resizes one tensor axis after the other, in their order: the rounding of every
+    # sum (and so which integer a halfway value becomes) follows it
+    passes.sort(key=lambda p: request.spatial[p[0]])
     crop = options.align == "tf-crop-and-resize"
     fill = (request.knobs.extrapolation_value or 0.0) if crop else None
-    return build_plan(request, LIBRARY, options, passes, fill=fill)
+    # the reference converts to integer types with ``saturate_cast``: ``np.round`` (halves to even), then clip
+    return build_plan(request, LIBRARY, options, passes, fill=fill, ties="even")

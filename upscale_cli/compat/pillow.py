@@ -134,6 +134,7 @@ def coefficients(n_in: int, n_out: int, kernel: Kernel, start: float, stop: floa
         n_in, n_out, np.clip(window, 0, n_in - 1), weights, centre - 0.5,
         f"pillow {kernel.name} ({kernel.formula}): centre (d + 0.5)·r, kernel stretched ×{filter_scale:.6g}, "
         "outside taps dropped",
+        counts=count,
     )
 
 

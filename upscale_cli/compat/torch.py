@@ -23,6 +23,16 @@
   ``(d + 0.5)·r``, with ``r = (n_in − 1)/(n_out − 1)``.
 * ``area``: adaptive average pooling, ``in[floor(d·n_in/n_out) :
   ceil((d+1)·n_in/n_out)]`` averaged.
+* uint8 ``bilinear``/``bicubic`` (2-D only; torch has no 8-bit ``linear``
+  or ``trilinear``): a port of Pillow's ``ImagingResample``. Weights in
+  double (``r`` too), the antialiased ones by Pillow's formula, the others
+  by the float recipe with outside taps added into the edge tap; quantised
+  to 16 bits (:func:`.arithmetic.torch_fixed_weights`); the width pass, then
+  the height pass, each rounded and clipped to 8 bits; an axis whose length
+  does not change is skipped, whatever the scale factor. This is the AVX2
+  kernel's result (up to 4 channels on x86-64); the generic kernel (more
+  channels, other CPUs) computes the same but for its bug: a contiguous
+  tensor resized to a width of 1 repeats the first row's value.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from ..core.kernels import TRIANGLE, Kernel, keys_cubic
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
+from .arithmetic import torch_fixed_weights
 from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
 
 LIBRARY = "torch"
@@ -181,6 +192,8 @@ def plan(request: Request) -> ResizePlan:
         cubic_a=request.cubic_a if request.cubic_a is not None else (-0.5 if antialias else -0.75),
         exclude_outside=bool(request.knobs.exclude_outside),
     )
+    if _integer_kernels(request, mode):
+        return _uint8_plan(request, options)
     precision = _precision(request, mode)
     sizes = _sizes(request, precision)
     n_axes = len(sizes)
@@ -190,3 +203,115 @@ def plan(request: Request) -> ResizePlan:
         for i, (size, copy) in enumerate(zip(sizes, copies))
     ]
     return build_plan(request, LIBRARY, options, passes)
+
+
+def _integer_kernels(request: Request, mode: str) -> bool:
+    """True when PyTorch resizes ``request`` with its 8-bit kernels (uint8, 2-D, bilinear or bicubic).
+
+    ``--exclude-outside``, which PyTorch does not have, keeps the float
+    plan (its sums rounded once).
+    """
+    filtering = mode in LINEAR_MODES or mode == "bicubic"
+    torch_only = not request.knobs.exclude_outside
+    return filtering and torch_only and request.dtype == np.uint8 and len(request.spatial) == 2
+
+
+def _uint8_plan(request: Request, options: ResizeOptions) -> ResizePlan:
+    """The 8-bit kernels' plan: width first, then height, a same-length axis skipped."""
+    passes = []
+    for i, size in enumerate(_sizes(request, np.float64)):
+        if size.n_in == size.n_out:
+            table = selection(size.n_in, np.arange(size.n_in), np.arange(size.n_in),
+                              f"torch uint8 {options.mode}: same length, skipped")
+        else:
+            table = uint8_weights(size, options)
+        passes.append((i, size, table))
+    return build_plan(request, LIBRARY, options, passes, arithmetic="torch-8bit")
+
+
+def uint8_weights(size: AxisSize, options: ResizeOptions) -> AxisWeights:
+    """One axis of ``compute_index_ranges_int16_weights``: torch's double weights, quantised.
+
+    The ratio is torch's double ``r`` (``1/S`` with a scale factor,
+    ``(n_in − 1)/(n_out − 1)`` with align-corners, else ``n_in/n_out``).
+    The table's weights are the 16-bit integers over ``2^precision``, exact
+    dyadic fractions; rows sum to 1 within half a unit per tap.
+    """
+    n_in, n_out = size.n_in, size.n_out
+    if options.align == "align-corners":
+        ratio = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        ratio = size.ratio
+    kernel = _kernel(options.mode, options.cubic_a)
+    if options.antialias:
+        first, weights, largest, x = _antialias_rows(n_in, n_out, ratio, kernel)
+        how = "antialias: centre (d + 0.5)·r, taps by Pillow's bounds, normalised"
+    else:
+        first, weights, largest, x = _interpolation_rows(n_in, n_out, ratio, kernel, options.align == "align-corners")
+        how = "taps outside the input added into the edge tap"
+    fixed, precision = torch_fixed_weights(weights, largest)
+    taps = np.minimum(first[:, None] + np.arange(weights.shape[1]), n_in - 1)
+    return AxisWeights(
+        n_in, n_out, taps, fixed * 2.0**-precision, x,
+        f"torch uint8 {options.mode} ({kernel.formula}), r = {ratio:.17g} in double, {how}; "
+        f"weights rounded to 16-bit integers over 2^{precision}, every pass rounded and clipped to 8 bits",
+    )
+
+
+def _antialias_rows(n_in: int, n_out: int, ratio: float, kernel: Kernel):
+    """``_compute_indices_min_size_weights_aa`` for every output: first taps, normalised weights, their maximum, centres.
+
+    Pillow's bounds ``trunc(centre ± support + 0.5)`` and weights
+    ``K((j − centre + 0.5)/f)``, each row divided by its sum added tap
+    after tap, all in double as torch computes them.
+    """
+    support = kernel.support * ratio if ratio >= 1.0 else kernel.support
+    longest = math.ceil(support) * 2 + 1
+    centre = ratio * (np.arange(n_out) + 0.5)
+    inverse = 1.0 / ratio if ratio >= 1.0 else 1.0
+    first = np.maximum(np.trunc(centre - support + 0.5).astype(np.int64), 0)
+    count = np.clip(np.minimum(np.trunc(centre + support + 0.5).astype(np.int64), n_in) - first, 0, longest)
+    j = np.arange(max(int(count.max()), 1))
+    weights = kernel(((j + first[:, None]) - centre[:, None] + 0.5) * inverse)
+    weights[j >= count[:, None]] = 0.0
+    total = np.zeros(n_out)
+    for column in weights.T:  # torch's order, not NumPy's pairwise sum
+        total += column
+    normalised = total != 0.0
+    weights[normalised] /= total[normalised, None]
+    largest = float(weights[normalised].max(initial=0.0))
+    return first, weights, largest, centre - 0.5
+
+
+def _interpolation_rows(n_in: int, n_out: int, ratio: float, kernel: Kernel, corners: bool):
+    """``_compute_indices_min_size_weights`` for every output: first taps, weights, the largest partial sum, coordinates.
+
+    The float kernels' source index in double (linear clamped at 0),
+    ``i₀ = floorf(x)`` (rounded to float32 first) and ``λ = x − i₀`` in
+    ``[0, 1]``; taps ``i₀ − s + 1 … i₀ + s`` weighted ``K(k − λ)``, those
+    outside the input added into the first or last tap inside, in order.
+    torch's precision follows the largest of the partial sums, which at the
+    far border exceeds the final weight (two positive taps, then a
+    negative one).
+    """
+    taps = int(2 * kernel.support)
+    d = np.arange(n_out)
+    if corners:
+        x = ratio * d
+    else:
+        x = ratio * (d + 0.5) - 0.5
+        if taps == 2:
+            x = np.maximum(x, 0.0)
+    index = np.minimum(np.floor(x.astype(np.float32)).astype(np.int64), n_in - 1)
+    fraction = np.minimum(np.maximum(x - index, 0.0), 1.0)
+    support = taps // 2
+    lowest = index - support + 1
+    first = np.maximum(lowest, 0)
+    count = np.clip(np.minimum(index + support + 1, n_in) - first, 0, taps)
+    weights = np.zeros((n_out, taps))
+    largest = 0.0
+    for k in range(taps):
+        column = np.clip(lowest + k - first, 0, np.maximum(count - 1, 0))
+        weights[d, column] += kernel(float(k + 1 - support) - fraction)
+        largest = max(largest, float(weights[d, column].max()))
+    return first, weights, largest, x

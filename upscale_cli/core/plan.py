@@ -114,6 +114,10 @@ class ResizePlan:
     fill : float or None
         Value of outputs whose source lies outside the input (ONNX
         ``extrapolation_value``); their weight rows are all zero.
+    ties : str
+        How an integer output whose exact value lies halfway between two
+        integers is rounded: ``up`` (the rule of fixed-point libraries and
+        of the engine) or ``even`` (the ONNX reference's ``np.round``).
     executor : callable or None
         ``executor(array, plan)`` applies a plan whose ``arithmetic`` is not
         ``exact`` or that has a ``fill``. Whoever makes such a plan supplies
@@ -128,6 +132,7 @@ class ResizePlan:
     compat: str | None = None
     arithmetic: str = "exact"
     fill: float | None = None
+    ties: str = "up"
     executor: Callable[[np.ndarray, ResizePlan], np.ndarray] | None = field(default=None, compare=False, repr=False)
 
 

@@ -8,7 +8,7 @@ engine only multiplies and adds; ``--explain`` prints these very tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -37,6 +37,10 @@ class AxisWeights:
         of the integrated interval).
     description : str
         How the table was made, in words, for ``--explain``.
+    counts : ndarray of int64, shape (n_out,), optional
+        The taps a library really reads per row (the rest are padding), where
+        that matters: a padding tap multiplies its sample by 0, which is not
+        0 for an infinite or NaN sample.
     """
 
     n_in: int
@@ -45,6 +49,15 @@ class AxisWeights:
     weights: np.ndarray
     coordinates: np.ndarray
     description: str
+    counts: np.ndarray | None = None
+
+    def cut(self, start: int, stop: int, first: int = 0, n_in: int | None = None) -> AxisWeights:
+        """The table of outputs ``start:stop`` alone, reading inputs from ``first`` on (``n_in`` of them)."""
+        return replace(
+            self, n_in=self.n_in if n_in is None else n_in, n_out=stop - start, taps=self.taps[start:stop] - first,
+            weights=self.weights[start:stop], coordinates=self.coordinates[start:stop],
+            counts=None if self.counts is None else self.counts[start:stop],
+        )
 
     @property
     def is_selection(self) -> bool:

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -97,23 +96,23 @@ def apply_axis(array: np.ndarray, axis: int, weights: AxisWeights) -> np.ndarray
     return result
 
 
-def to_dtype(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    """Convert computed samples to ``dtype``: integers rounded half up and clipped."""
+def to_dtype(values: np.ndarray, dtype: np.dtype, ties: str = "up") -> np.ndarray:
+    """Convert computed samples to ``dtype``: integers rounded (halves ``up`` or to ``even``) and clipped."""
     dtype = np.dtype(dtype)
     if values.dtype == dtype:
         return values
     if dtype.kind not in "ui":
         return values.astype(dtype)
     out = np.empty(values.shape, dtype)
-    _round_shifted(values + 0.5, out)
+    _round_shifted((np.rint(values) if ties == "even" else values) + 0.5, out)
     return out
 
 
 def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> np.ndarray:
     """Resize ``array`` (of shape ``plan.in_shape``) by ``plan``; a new array.
 
-    Integer and selected (nearest) outputs are the definition's exactly;
-    filtered float outputs are within :func:`float_error_bound` of it, or,
+    Integer and selected (nearest) outputs are the definition's exactly
+    (halfway integers rounded as ``plan.ties`` says); filtered float outputs are within :func:`float_error_bound` of it, or,
     with ``exact``, the definition's bit for bit (for callers that round
     float results to integers afterwards, and must round the definition's).
     """
@@ -131,7 +130,7 @@ def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> n
         return np.empty(plan.out_shape, array.dtype)
     if all(p.weights.is_selection for p in passes):
         return _select(array, passes, plan.out_shape)
-    return _filter(array, passes, plan.out_shape, exact)
+    return _filter(array, passes, plan.out_shape, exact, plan.ties)
 
 
 class BandedSum:
@@ -423,13 +422,16 @@ def _copy(destination: np.ndarray, source: np.ndarray) -> None:
 # -- filters -----------------------------------------------------------------
 
 
-def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...], exact: bool) -> np.ndarray:
-    """Separable filtering in strips of the first resized axis; ``exact`` floats as defined."""
+def _filter(
+    array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...], exact: bool, ties: str = "up",
+) -> np.ndarray:
+    """Separable filtering in strips of the first resized axis; ``exact`` floats as defined, halfway integers
+    rounded as ``ties`` says."""
     lead = min(p.axis for p in passes)
     floats = array.dtype.kind == "f"
     largest = math.inf if floats else _largest(array)
     if (largest > EXACT_INTEGERS and not floats) or (floats and exact):  # integers float64 cannot hold, or asked for
-        return _define(array, passes, out_shape)
+        return _define(array, passes, out_shape, ties)
     # the cheaper order: an axis reduced before the others, an enlarged one after;
     # the integers are the same in any order, the certification follows the plan's,
     # and the floats' error bound does not depend on it
@@ -438,7 +440,9 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         arithmetic = FloatArithmetic(array.dtype)
     else:
         arithmetic = Arithmetic.choose(array.dtype, largest, [(p.axis - lead, p.weights) for p in order])
-    steps = {p.axis: Step(p.axis - lead, p.weights, arithmetic.dtype) for p in passes}
+        arithmetic.ties = ties
+    dtypes = dict(zip((p.axis for p in order), arithmetic.pass_dtypes(len(order))))
+    steps = {p.axis: Step(p.axis - lead, p.weights, dtypes[p.axis]) for p in passes}
     fast = [steps[p.axis] for p in order]
     definition = [steps[p.axis] for p in passes]
     first = steps[lead]
@@ -455,7 +459,7 @@ def _filter(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
     return _in_strips(array, lead, out_shape, arithmetic.dtype.itemsize, min_rows, compute, first.band.size)
 
 
-def _define(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
+def _define(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...], ties: str = "up") -> np.ndarray:
     """The definition (:func:`apply_axis`, pass after pass in the plan's order), in strips."""
     lead = min(p.axis for p in passes)
     first = next(p.weights for p in passes if p.axis == lead)
@@ -467,10 +471,9 @@ def _define(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         for p in passes:
             table = p.weights
             if p.axis == lead:
-                table = replace(table, n_out=stop - start, taps=taps - low, weights=table.weights[start:stop],
-                                coordinates=table.coordinates[start:stop])
+                table = table.cut(start, stop, low)
             values = apply_axis(values, p.axis - lead, table)
-        out[...] = to_dtype(values, out.dtype)
+        out[...] = to_dtype(values, out.dtype, ties)
 
     return _in_strips(array, lead, out_shape, 8, 2 * first.taps.shape[1], compute, 1)
 
@@ -563,11 +566,20 @@ class Arithmetic:
       either way) it is recomputed tap by tap as defined.
     """
 
-    def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None, clip: bool = True):
+    def __init__(self, dtype, tolerance: float = 0.0, exact_rows: dict | None = None, clip: bool = True,
+                 float32_passes: int = 0):
         self.dtype = np.dtype(dtype)
         self.tolerance = tolerance
         self.exact_rows = exact_rows or {}
         self.clip = clip
+        #: The first passes run in float32 while their sums are exact there, the rest in ``dtype``.
+        self.float32_passes = float32_passes
+        #: How halfway values are rounded: ``up``, or to ``even`` (see :func:`to_dtype`).
+        self.ties = "up"
+
+    def pass_dtypes(self, count: int) -> list[np.dtype]:
+        """The working dtype of each of ``count`` passes, in the order they run."""
+        return [np.dtype(np.float32) if i < self.float32_passes else self.dtype for i in range(count)]
 
     @classmethod
     def choose(cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
@@ -587,17 +599,32 @@ class Arithmetic:
         exact_rows = {axis: (b <= digits) & fits for (axis, _), b in zip(passes, bits)}
         if all(rows.all() for rows in exact_rows.values()):
             return cls(work, clip=clip)
+        proven = math.prod(float(rows.mean()) for rows in exact_rows.values())
+        if work == np.float32 and proven < 0.5 and all(bool((b <= 53).all()) for b in bits):
+            # most outputs inexact in float32 but all exact in float64 (8-bit samples, weights of up to
+            # ~28 bits in all): the leading passes whose sums still fit float32 stay there, the rest run
+            # in float64, with nothing to check
+            totals = np.cumsum([int(b.max()) for b in bits])
+            magnitudes = largest * np.cumprod(gains)
+            if magnitudes[-1] * 2.0 ** totals[-1] < 2.0**53:
+                fits = magnitudes * 2.0**totals < 2.0**24
+                return cls(np.float64, clip=clip, float32_passes=int(np.argmin(fits)) if not fits.all() else len(bits))
         taps = [t.taps.shape[1] for _, t in passes]
         tolerance = _rounding_error(largest, gains, taps, work) + _rounding_error(largest, gains, taps, np.float64)
         return cls(work, 1.25 * tolerance, exact_rows, clip)
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
         """Write strip ``values`` (overwritten) into the integer ``out``; ``exact(where)`` recomputes uncertain outputs."""
-        values += 0.5
-        uncertain = self._uncertain(values, start) if self.tolerance else None
+        if self.ties == "even":
+            # the same boundaries (halves) are uncertain; outputs off them round alike either way
+            uncertain = self._uncertain(values + 0.5, start) if self.tolerance else None
+            np.rint(values, out=values)
+        else:
+            values += 0.5
+            uncertain = self._uncertain(values, start) if self.tolerance else None
         _round_shifted(values, out, self.clip)
         if uncertain is not None:
-            out[uncertain] = to_dtype(exact(uncertain), out.dtype)
+            out[uncertain] = to_dtype(exact(uncertain), out.dtype, self.ties)
 
     def _uncertain(self, values: np.ndarray, start: int) -> tuple | None:
         """Indices of the strip ``values`` (from row ``start``) whose rounding is not proven.
@@ -646,6 +673,10 @@ class FloatArithmetic:
         self.output = np.dtype(dtype)
         self.dtype = float_working_dtype(self.output)
         self.limit = float(np.finfo(self.output).max) / 2
+
+    def pass_dtypes(self, count: int) -> list[np.dtype]:
+        """Every pass in the working dtype."""
+        return [self.dtype] * count
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, exact) -> None:
         """Write strip ``values`` into ``out``; ``exact(where)`` recomputes the outputs the bound does not cover."""

@@ -58,11 +58,7 @@ def band_plan(plan: ResizePlan, start: int, stop: int) -> tuple[ResizePlan, int,
         table = axis_plan.weights
         taps = table.taps[low:high]
         first, last = int(taps.min()), int(taps.max()) + 1
-        cut = replace(
-            table, n_in=last - first, n_out=high - low, taps=taps - first,
-            weights=table.weights[low:high], coordinates=table.coordinates[low:high],
-        )
-        axes[index] = replace(axis_plan, weights=cut)
+        axes[index] = replace(axis_plan, weights=table.cut(low, high, first, last - first))
         low, high = first, last
     in_shape = (high - low,) + tuple(plan.in_shape[1:])
     out_shape = (stop - start,) + tuple(plan.out_shape[1:])

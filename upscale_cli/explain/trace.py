@@ -338,7 +338,7 @@ def pixel_trace(
     spatial = [p.axis for p in axes]
     neighbourhoods, totals = _spatial_last(values, spatial), _spatial_last(computed, spatial)
     if alpha_max is None:
-        converted = to_dtype(computed, source.dtype)
+        converted = to_dtype(computed, source.dtype, plan.ties)
     else:
         converted = unpremultiply(computed, alpha_max, source.dtype)
     converted = _spatial_last(converted, spatial)
@@ -356,7 +356,7 @@ def pixel_trace(
         alpha = None
         if alpha_max is not None and channel[-1] != source.shape[-1] - 1:
             alpha = float(totals[channel[:-1] + (source.shape[-1] - 1,)].reshape(-1)[0])
-        steps = conversion_steps(total, source.dtype, alpha, alpha_max) if arithmetic else ()
+        steps = conversion_steps(total, source.dtype, alpha, alpha_max, plan.ties) if arithmetic else ()
         if final != written and not (np.isnan(final) and np.isnan(written)):
             tolerance = float(tolerances[channel].reshape(-1)[0]) if fast_floats else 0.0
             if not abs(float(written) - float(final)) <= tolerance:
@@ -423,12 +423,12 @@ def _scalar(value) -> float | int:
     return int(value) if np.issubdtype(np.asarray(value).dtype, np.integer) else float(value)
 
 
-def conversion_steps(total: float, dtype: np.dtype, alpha: float | None, alpha_max: float | None):
+def conversion_steps(total: float, dtype: np.dtype, alpha: float | None, alpha_max: float | None, ties: str = "up"):
     """What happens to the engine's float64 sum before it is stored as ``dtype``.
 
     Returns ``(what, value)`` pairs: the division by the resized alpha for
-    premultiplied colour, then rounding half up and clipping for integers,
-    or the cast for narrower floats.
+    premultiplied colour, then rounding (halves ``up`` or to ``even``) and
+    clipping for integers, or the cast for narrower floats.
     """
     steps = []
     value = total
@@ -438,8 +438,8 @@ def conversion_steps(total: float, dtype: np.dtype, alpha: float | None, alpha_m
         steps.append((f"÷ resized alpha/{number(alpha_max)} = {number(fraction)}", value))
     if dtype.kind in "ui":
         info = np.iinfo(dtype)
-        rounded = float(np.floor(value + 0.5))
-        steps.append(("round half up", rounded))
+        rounded = float(np.rint(value) if ties == "even" else np.floor(value + 0.5))
+        steps.append((f"round half {'to even' if ties == 'even' else 'up'}", rounded))
         steps.append((f"clip to {info.min} … {info.max}", float(min(max(rounded, info.min), info.max))))
     elif dtype != np.float64:
         steps.append((f"stored as {dtype}", float(np.asarray(value).astype(dtype))))

@@ -18,6 +18,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 import tokenize
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -26,6 +27,7 @@ from ..core.errors import InputError, UsageError, in_units, out_of_memory
 from .integrity import truncation
 from .metadata import FORMAT_FIELDS, ORIENTATION, Metadata, orientation, upright, upright_size
 from .modes import HOLDS, WHITE, Prepared, prepare
+from .stdout import write_stdout
 
 STDIO = "-"
 NPY_MAGIC = b"\x93NUMPY"
@@ -719,14 +721,7 @@ def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, opt
         buffer = io.BytesIO()
         _run_writer(writer, buffer, path)
         data = buffer.getvalue()
-        try:
-            written = sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        except OSError as error:
-            raise InputError(f"standard output: cannot write: {error.strerror or error}") from None
-        # A reader that went away (``| head``) can cut a write short without an error.
-        if written is not None and written < len(data):
-            raise InputError(f"standard output: cannot write: only {written} of {len(data)} bytes were taken")
+        write_stdout(data)
         return len(data)
     return atomic_write(path, writer, overwrite=overwrite)
 
@@ -811,17 +806,38 @@ def new_temporary(folder: str) -> tuple[int, str]:
 
 @contextlib.contextmanager
 def _interrupts_held():
-    """Delay SIGINT and SIGTERM until the block ends (where the system allows it)."""
-    held = {signal.SIGINT, signal.SIGTERM}
+    """Delay SIGINT and SIGTERM until the block ends.
+
+    On the main thread the handlers are swapped for ones that only note the
+    signal, which is raised again at the end: masking alone is not enough,
+    because the system may hand the signal to another thread (the engine's,
+    a watcher's), and Python then runs the handler on the main thread all
+    the same. Elsewhere (handlers never run there) the signals are masked
+    for this thread, where the system allows it.
+    """
+    held = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is threading.main_thread():
+        noted = []
+        previous = {signum: signal.getsignal(signum) for signum in held}
+        for signum in held:
+            signal.signal(signum, lambda number, frame: noted.append(number))
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+            if noted:
+                signal.raise_signal(noted[0])
+        return
     try:
-        previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        masked = signal.pthread_sigmask(signal.SIG_BLOCK, set(held))
     except (AttributeError, OSError, ValueError):  # no signal masks on this platform
         yield
         return
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, masked)
 
 
 def _is_special(path: str) -> bool:

@@ -20,8 +20,9 @@ scaled, never wrapped or clipped as raw numbers:
 - ``RGB`` to GIF: Pillow's adaptive palette, exact up to 256 colours.
 
 ``I`` (32-bit integers) and ``F`` (32-bit floats) have no range an 8- or
-16-bit format could scale them from: only TIFF (and ``.npy``) holds them,
-other formats refuse them. Conversions that lose something (precision,
+16-bit format could scale them from: only TIFF (and ``.npy``) holds them
+(``F`` also PPM, which Pillow writes as a PFM float map), other formats
+refuse them. Conversions that lose something (precision,
 alpha, colours, a colour space) are reported in one note.
 """
 
@@ -42,6 +43,8 @@ HOLDS = {
     "GIF": frozenset({"1", "L", "P"}),
     "TIFF": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F"}),
     "BMP": frozenset({"1", "L", "P", "RGB"}),
+    # PBM/PGM/PPM: Pillow would write RGBA as RGB, dropping alpha unsaid, and clip I to 16 bits
+    "PPM": frozenset({"1", "L", "RGB", "I;16", "F"}),
 }
 #: Formats that keep a palette's transparent entry.
 PALETTE_TRANSPARENCY = frozenset({"PNG", "GIF"})
@@ -136,7 +139,7 @@ def _step(image, fmt: str, name: str, background, profile: bytes | None) -> tupl
 
 
 def _depth(fmt: str) -> str:
-    return "16 bits" if fmt == "PNG" else "8 bits"
+    return "16 bits" if fmt in ("PNG", "PPM") else "8 bits"
 
 
 def _colour(rgb: tuple[int, int, int]) -> str:
