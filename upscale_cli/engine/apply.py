@@ -212,7 +212,9 @@ def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...
         if repeat is not None:
             np.take(target, repeat, axis=0, out=out, mode="wrap")  # whole rows; mode="raise" would copy out twice
 
-    return _in_strips(array, lead, out_shape, array.itemsize, 1, compute, 1, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD)
+    return _in_strips(
+        array, lead, out_shape, array.itemsize, 1, compute, 1, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD
+    )
 
 
 class Selection:
@@ -263,15 +265,17 @@ class Selection:
 
     def view(self, array: np.ndarray, axis: int) -> np.ndarray:
         """A slice's selection along ``axis``: a view of ``array``."""
-        return array[(slice(None),) * axis + (slice(self.first, self.first + self.step * (len(self.index) - 1) + 1, self.step),)]
+        last = self.first + self.step * (len(self.index) - 1)
+        return array[(slice(None),) * axis + (slice(self.first, last + 1, self.step),)]
 
     def apply(self, array: np.ndarray, axis: int, out: np.ndarray | None = None) -> np.ndarray:
         """``np.take(array, index, axis)``, into C-contiguous ``out`` if given, else a new array (a slice's: a view)."""
         if self.step and out is None:
             return self.view(array, axis)
-        out = np.empty(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:], array.dtype) if out is None else out
+        if out is None:
+            out = np.empty(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:], array.dtype)
         if array.size and _pixel_bytes(array, axis) in WIDE and array.shape[axis] > 1 and len(self.index) > 1:
-            # odd-sized pixels (RGB), which NumPy moves byte by byte: selected as wider numbers (only a slice's pixels widened)
+            # odd-sized pixels (RGB), which NumPy moves byte by byte, as wider numbers (a slice's: only those selected)
             wide = _widen(self.view(array, axis), axis) if self.step else self.apply(_widen(array, axis), axis)
             _narrow(wide, out, axis)
         elif self.step:
@@ -336,8 +340,8 @@ def _narrow(wide: np.ndarray, out: np.ndarray, axis: int) -> None:
     lead, n = out.shape[:axis], out.shape[axis]
     size = _pixel_bytes(out, axis)
     np.copyto(_reinterpret(out, wide.dtype, lead + (n - 1,), out.strides[:axis + 1]), wide[..., :-1])
-    last = out[(slice(None),) * axis + (n - 1,)]
-    last.view(np.uint8).reshape(lead + (size,))[...] = wide.view(np.uint8).reshape(lead + (n, wide.itemsize))[..., -1, :size]
+    last = _reinterpret(out, np.uint8, lead + (size,), out.strides[:axis] + (1,), (n - 1) * out.strides[axis])
+    np.copyto(last, wide.view(np.uint8).reshape(lead + (n, wide.itemsize))[..., -1, :size])
 
 
 class _Memory:
@@ -348,14 +352,16 @@ class _Memory:
         self.__array_interface__ = interface
 
 
-def _reinterpret(array: np.ndarray, dtype, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
-    """A view of ``array``'s memory as items of ``dtype`` at byte ``strides`` (unaligned, overlapping).
+def _reinterpret(array: np.ndarray, dtype, shape: tuple, strides: tuple, offset: int = 0) -> np.ndarray:
+    """A view of ``array``'s memory from byte ``offset``, as items of ``dtype`` at byte ``strides``.
 
-    The caller guarantees that every item lies inside memory ``array`` may use.
+    The items may be unaligned and overlap. The caller guarantees that every
+    item lies inside memory ``array`` may use. (A view, unlike ``reshape``,
+    can never silently be a copy that writes would miss.)
     """
     interface = {
         "version": 3, "shape": tuple(shape), "strides": tuple(strides), "typestr": np.dtype(dtype).str,
-        "data": (array.ctypes.data, not array.flags.writeable),
+        "data": (array.ctypes.data + offset, not array.flags.writeable),
     }
     return np.asarray(_Memory(array, interface))
 
