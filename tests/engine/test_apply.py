@@ -608,3 +608,20 @@ def test_odd_pixels_are_written_inside_the_output(dtype, channels):
             Selection(index).apply(window, 1, out)
             np.testing.assert_array_equal(out, np.take(window, index, axis=1), strict=True)
             assert np.all(buffer[:margin] == 77) and np.all(buffer[-margin:] == 77)
+
+
+@pytest.mark.parametrize("dtype, channels", [(np.uint8, 3), (np.uint16, 3), (np.float32, None)])
+def test_every_ratio_of_small_terms_is_take(strips, dtype, channels):
+    """Enlargements and reductions p/q for p, q up to 8 (periods 1 to 8), on both axes at once."""
+    rng = np.random.default_rng(4)
+    for p in range(1, 9):
+        for q in range(1, 9):
+            if math.gcd(p, q) > 1:
+                continue
+            rows, columns = (nearest_weights(q * k, p * k, "half-pixel", "round") for k in (3, 5))
+            if p > 1 and q > 1:  # neither a slice nor a repeat: one strided copy per phase
+                assert Selection(columns.taps[:, 0]).period == p
+            array = random_array(rng, (q * 3, q * 5) + ((channels,) if channels else ()), dtype)
+            expected = np.take(np.take(array, rows.taps[:, 0], axis=0), columns.taps[:, 0], axis=1)
+            result = apply_plan(array, make_plan(array.shape, {0: rows, 1: columns}))
+            np.testing.assert_array_equal(result, expected, strict=True)
