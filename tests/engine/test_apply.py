@@ -514,3 +514,114 @@ def test_an_interruption_stops_the_strips_still_to_do():
         engine._run_jobs(run, list(range(200)), 3)
     # at most three strips done before, and one more each helper took as the stop came: not the 197 others
     assert len(done) <= 5
+
+
+#: Pixel layouts (dtype, channels): 3, 5, 6 and 7 bytes are moved as wider numbers, 9 as bytes, 12 as items.
+PIXELS = [
+    (np.uint8, 3), (np.uint16, 3), (np.uint8, 5), (np.uint8, 7), (np.uint8, 4), (np.float32, None), (np.float32, 3),
+    (np.int8, 2), (np.uint8, 9),
+]
+
+
+@st.composite
+def selection_indices(draw, n_in: int) -> np.ndarray:
+    """An index of ``n_in`` inputs: a ratio p/q of periods 1 to 8 in both directions, or any other."""
+    kind = draw(st.sampled_from(["ratio", "sorted", "any", "one output"]))
+    if kind == "ratio":
+        p, q = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+        n_out = max(1, round(n_in * p / q))
+        align = draw(st.sampled_from(["half-pixel", "asymmetric"]))
+        return nearest_weights(n_in, n_out, align, "round" if align == "half-pixel" else "floor").taps[:, 0]
+    if kind == "one output":
+        return np.array([draw(st.integers(0, n_in - 1))])
+    index = np.array(draw(st.lists(st.integers(0, n_in - 1), min_size=1, max_size=20)))
+    return np.sort(index) if kind == "sorted" else index  # sorted: runs of repeats and skips, as a resize makes
+
+
+@strip_settings
+@given(data=st.data())
+def test_selections_are_take_on_every_axis(strips, data):
+    """2-D to 4-D arrays, odd pixel sizes, strided and read-only inputs: exactly ``np.take`` axis after axis."""
+    dtype, channels = data.draw(st.sampled_from(PIXELS))
+    n_spatial = data.draw(st.integers(1 if channels else 2, 3))
+    spatial = [data.draw(st.integers(1, 12)) for _ in range(n_spatial)]
+    shape = tuple(spatial) + ((channels,) if channels else ())
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    layout = data.draw(st.sampled_from(["contiguous", "every second", "reversed", "transposed", "read-only"]))
+    axis = data.draw(st.integers(0, n_spatial - 1))
+    if layout == "every second":
+        bigger = list(shape)
+        bigger[axis] *= 2
+        array = random_array(rng, bigger, dtype)[(slice(None),) * axis + (slice(None, None, 2),)]
+    elif layout == "reversed":
+        array = random_array(rng, shape, dtype)[(slice(None),) * axis + (slice(None, None, -1),)]
+    elif layout == "transposed":  # the spatial axes in the other order in memory
+        order = list(range(len(shape)))
+        order[:n_spatial] = order[:n_spatial][::-1]
+        array = random_array(rng, [shape[i] for i in order], dtype).transpose(order)
+    else:
+        array = random_array(rng, shape, dtype)
+        array.flags.writeable = layout != "read-only"
+    resized = data.draw(st.lists(st.integers(0, n_spatial - 1), min_size=1, max_size=n_spatial, unique=True))
+    tables = {}
+    for a in resized:
+        index = data.draw(selection_indices(shape[a]))
+        ones, zeros = np.ones((len(index), 1)), np.zeros(len(index))
+        tables[a] = AxisWeights(shape[a], len(index), index[:, None], ones, zeros, "test")
+    expected = array
+    for a, t in tables.items():
+        expected = np.take(expected, t.taps[:, 0], axis=a)
+    result = apply_plan(array, make_plan(array.shape, tables))
+    np.testing.assert_array_equal(result, expected, strict=True)
+    assert not np.shares_memory(result, array)
+
+
+def test_each_row_a_strip_reads_is_read_once():
+    """Consecutive outputs reading one row share it; the second value says which row each output copies."""
+    array = np.arange(6 * 2).reshape(6, 2)
+    rows, repeat = Selection(np.array([0, 0, 1, 1, 1, 3, 3, 5])).distinct(array, 1, 7)
+    np.testing.assert_array_equal(rows, array[[0, 1, 3]], strict=True)
+    assert repeat.tolist() == [0, 1, 1, 1, 2, 2]
+    rows, repeat = Selection(np.array([4, 1, 2, 3, 0])).distinct(array, 0, 5)  # one row each: the rows are the outputs
+    np.testing.assert_array_equal(rows, array[[4, 1, 2, 3, 0]], strict=True)
+    assert repeat is None
+    rows, repeat = Selection(np.array([1, 3, 5])).distinct(array, 1, 3)  # a slice: a view
+    assert np.shares_memory(rows, array) and rows[:, 0].tolist() == [6, 10] and repeat is None
+
+
+@pytest.mark.parametrize("dtype, channels", [(np.uint8, 3), (np.uint16, 3), (np.uint8, 7)])
+def test_odd_pixels_are_written_inside_the_output(dtype, channels):
+    """Pixels moved as wider numbers land exactly in their places, nothing around the output changes.
+
+    The input is a window of a larger array (its neighbours are other
+    pixels in memory) and the output a window of a marked buffer.
+    """
+    rng = np.random.default_rng(3)
+    frame = random_array(rng, (6, 12, channels), dtype)
+    window = frame[1:5, 2:10]
+    margin = 16
+    for n_out in (2, 3, 5, 8, 12, 16):
+        half = nearest_weights(8, n_out, "half-pixel", "round").taps[:, 0]
+        for index in (half, half[::-1].copy(), np.full(n_out, 7)):
+            buffer = np.full(4 * n_out * channels + 2 * margin, 77, dtype)
+            out = buffer[margin:-margin].reshape(4, n_out, channels)
+            Selection(index).apply(window, 1, out)
+            np.testing.assert_array_equal(out, np.take(window, index, axis=1), strict=True)
+            assert np.all(buffer[:margin] == 77) and np.all(buffer[-margin:] == 77)
+
+
+@pytest.mark.parametrize("dtype, channels", [(np.uint8, 3), (np.uint16, 3), (np.float32, None)])
+def test_every_ratio_of_small_terms_is_take(strips, dtype, channels):
+    """Enlargements and reductions p/q for p, q up to 8 (periods 1 to 8), on both axes at once."""
+    rng = np.random.default_rng(4)
+    for p in range(1, 9):
+        for q in range(1, 9):
+            if math.gcd(p, q) > 1:
+                continue
+            rows, columns = (nearest_weights(q * k, p * k, "half-pixel", "round") for k in (3, 5))
+            if p > 1 and q > 1:  # neither a slice nor a repeat: one strided copy per phase
+                assert Selection(columns.taps[:, 0]).period == p
+            array = random_array(rng, (q * 3, q * 5) + ((channels,) if channels else ()), dtype)
+            expected = np.take(np.take(array, rows.taps[:, 0], axis=0), columns.taps[:, 0], axis=1)
+            result = apply_plan(array, make_plan(array.shape, {0: rows, 1: columns}))
+            np.testing.assert_array_equal(result, expected, strict=True)

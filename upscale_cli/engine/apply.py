@@ -47,9 +47,11 @@ from .workers import cpu_count, shared_pool
 #: big enough for efficient matrix products, small enough to stay near cache).
 STRIP_BYTES = 1 << 22
 #: The same for nearest neighbour, a plain copy.
-SELECT_STRIP_BYTES = 1 << 20
+SELECT_STRIP_BYTES = 1 << 22
 #: Unsigned integers by size: items of these sizes copy fastest as one number.
 UNITS = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+#: Pixels of these odd sizes (RGB) are selected as the larger unsigned integers that start with them.
+WIDE = {3: np.dtype(np.uint32), 5: np.dtype(np.uint64), 6: np.dtype(np.uint64), 7: np.dtype(np.uint64)}
 #: Arrays with at most this many samples on the last axis are copied channel by channel.
 MAX_CHANNELS = 4
 #: Largest period of a selection copied as one strided copy per phase (a ratio p/q with p at most this).
@@ -183,41 +185,35 @@ def _largest(array: np.ndarray) -> float:
 
 
 def _select(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ...]) -> np.ndarray:
-    """Nearest neighbour: gathers in the input dtype (slices where possible), in strips."""
+    """Nearest neighbour: copies in the input dtype, in strips of the first selected axis (rows).
+
+    A strip reads each input row it needs once: the other axes are selected
+    on those rows, straight into the output when no row repeats, and rows
+    that repeat (an enlargement) are then copied whole, which is cheaper
+    than selecting their samples again.
+    """
     lead = min(p.axis for p in passes)
     rows = Selection(next(p for p in passes if p.axis == lead).weights.taps[:, 0])
     others = [(p.axis - lead, Selection(p.weights.taps[:, 0])) for p in passes if p.axis != lead]
 
     def compute(item, start, stop, out):
-        gathered = False
-        if rows.step:  # a view of every step-th row
-            block = item[rows.first + rows.step * start:rows.first + rows.step * (stop - 1) + 1:rows.step]
-        else:  # just the rows the strip reads, the other axes selected before rows are repeated
-            low, high = rows.span(start, stop)
-            gathered = not rows.factor and stop - start < high - low
-            # a reduction gathers its rows first, so that the other axes are selected on fewer
-            if gathered and rows.period:
-                block = _phases(item[low:high], rows.index[start:stop] - low, 0, rows.period, rows.shift)
-            elif gathered:
-                block = np.take(item, rows.index[start:stop], axis=0)
+        block, repeat = rows.distinct(item, start, stop)
+        if not others:
+            if repeat is None:
+                _copy(out, block)
             else:
-                block = item[low:high]
-        for axis, selection in others:
+                np.take(block, repeat, axis=0, out=out, mode="wrap")
+            return
+        for axis, selection in others[:-1]:
             block = selection.apply(block, axis)
-        if rows.step or gathered:
-            _copy(out, block)
-        elif rows.period:
-            _phases(np.ascontiguousarray(block), rows.index[start:stop] - low, 0, rows.period, rows.shift, out)
-        elif rows.factor:  # whole rows, every factor-th
-            rows_out = out.reshape(len(block), rows.factor, -1)
-            for copy in range(rows.factor):
-                np.copyto(rows_out[:, copy], block.reshape(len(block), -1))
-        else:
-            np.copyto(out, block[rows.index[start:stop] - low])  # np.take with out= is several times slower
+        axis, selection = others[-1]
+        target = out if repeat is None else np.empty((len(block),) + out.shape[1:], out.dtype)
+        selection.apply(block, axis, target)
+        if repeat is not None:
+            np.take(target, repeat, axis=0, out=out, mode="wrap")  # whole rows; mode="raise" would copy out twice
 
-    # strips of whole repeats; multiples of 24 rows otherwise keep small enlargements in phase
     return _in_strips(
-        array, lead, out_shape, array.itemsize, 1, compute, rows.factor or 24, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD
+        array, lead, out_shape, array.itemsize, 1, compute, 1, SELECT_STRIP_BYTES, SELECT_THREAD_THRESHOLD
     )
 
 
@@ -229,7 +225,9 @@ class Selection:
     index repeated ``factor`` times in order (an integer enlargement) is a
     few whole copies; an index that advances by ``shift`` every ``period``
     outputs (a ratio with a small numerator, ×1.5 or ×⅔) is one strided
-    copy per phase; anything else is a gather.
+    copy per phase; anything else is a gather. Pixels of an odd size
+    (:data:`WIDE`: 8-bit RGB), which NumPy would move byte by byte, are
+    first widened to 4- or 8-byte numbers, selected, and narrowed back.
     """
 
     def __init__(self, index: np.ndarray):
@@ -243,35 +241,129 @@ class Selection:
         self.factor = factor if repeats and np.array_equal(index, np.arange(n) // factor) else 0
         self.period, self.shift = (0, 0) if self.step or self.factor else _period(index)
 
-    def span(self, start: int, stop: int) -> tuple[int, int]:
-        """The input indices ``low, high`` that outputs ``start:stop`` read (a repeat's in whole runs)."""
-        if self.factor:
-            return start // self.factor, -(-stop // self.factor)
-        index = self.index[start:stop]
-        return int(index.min()), int(index.max()) + 1
+    def distinct(self, array: np.ndarray, start: int, stop: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """The input rows (axis 0) outputs ``start:stop`` read, each once, and which one each output copies.
 
-    def apply(self, array: np.ndarray, axis: int) -> np.ndarray:
-        """``np.take(array, index, axis)``: a view for a slice, plain copies for a repeat."""
+        Consecutive outputs that read the same row share it. The second value
+        is ``None`` when every output reads a row of its own, in order: then
+        the rows are the outputs. Otherwise the rows are a C-contiguous array.
+        """
         if self.step:
-            return array[(slice(None),) * axis + (slice(self.first, self.first + self.step * (len(self.index) - 1) + 1, self.step),)]
-        if self.factor:
+            first = self.first + self.step * start
+            return array[first:first + self.step * (stop - start - 1) + 1:self.step], None
+        index = self.index[start:stop]
+        new = np.empty(len(index), bool)
+        new[0] = True
+        np.not_equal(index[1:], index[:-1], out=new[1:])
+        reads = index[new]
+        low = int(reads[0])
+        if np.array_equal(reads, np.arange(low, low + len(reads))):
+            rows = np.ascontiguousarray(array[low:low + len(reads)])
+        else:
+            rows = np.take(array, reads, axis=0)
+        return rows, None if len(reads) == len(index) else np.cumsum(new) - 1
+
+    def view(self, array: np.ndarray, axis: int) -> np.ndarray:
+        """A slice's selection along ``axis``: a view of ``array``."""
+        last = self.first + self.step * (len(self.index) - 1)
+        return array[(slice(None),) * axis + (slice(self.first, last + 1, self.step),)]
+
+    def apply(self, array: np.ndarray, axis: int, out: np.ndarray | None = None) -> np.ndarray:
+        """``np.take(array, index, axis)``, into C-contiguous ``out`` if given, else a new array (a slice's: a view)."""
+        if self.step and out is None:
+            return self.view(array, axis)
+        if out is None:
+            out = np.empty(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:], array.dtype)
+        if array.size and _pixel_bytes(array, axis) in WIDE and array.shape[axis] > 1 and len(self.index) > 1:
+            # odd-sized pixels (RGB), which NumPy moves byte by byte, as wider numbers (a slice's: only those selected)
+            wide = _widen(self.view(array, axis), axis) if self.step else self.apply(_widen(array, axis), axis)
+            _narrow(wide, out, axis)
+        elif self.step:
+            _copy(out, self.view(array, axis))
+        elif self.factor:
             # an integer enlargement: every factor-th place, ``factor`` times
             array = array[(slice(None),) * axis + (slice(0, len(self.index) // self.factor),)]
-            out = np.empty(array.shape[:axis + 1] + (self.factor,) + array.shape[axis + 1:], array.dtype)
+            copies = out.reshape(array.shape[:axis + 1] + (self.factor,) + array.shape[axis + 1:])
             for copy in range(self.factor):
-                _copy(out[(slice(None),) * (axis + 1) + (copy,)], array)
-            return out.reshape(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:])
-        if self.period:
-            return _phases(np.ascontiguousarray(array), self.index, axis, self.period, self.shift)
-        array = np.ascontiguousarray(array)
-        items = _items(array, axis)
-        shape = array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:]
-        if items.dtype.kind == "V" and array.itemsize == 1:
-            # NumPy copies odd-sized items (3-byte pixels) one byte at a time, slower than a gather of the bytes
-            trailing = items.itemsize
-            index = (self.index[:, None] * trailing + np.arange(trailing)).reshape(-1)
-            return np.take(array.reshape(array.shape[:axis] + (-1,)), index, axis=axis).reshape(shape)
-        return np.take(items, self.index, axis=axis).view(array.dtype).reshape(shape)
+                _copy(copies[(slice(None),) * (axis + 1) + (copy,)], array)
+        elif self.period:
+            _phases(np.ascontiguousarray(array), self.index, axis, self.period, self.shift, out)
+        else:
+            _gather(np.ascontiguousarray(array), self.index, axis, out)
+        return out
+
+
+def _gather(array: np.ndarray, index: np.ndarray, axis: int, out: np.ndarray) -> None:
+    """``np.take(array, index, axis, out=out)`` for C-contiguous ``array`` and ``out``, whole pixels at a time."""
+    items, targets = _items(array, axis), _items(out, axis)
+    if items.dtype.kind == "V" and array.itemsize == 1:
+        # NumPy copies odd-sized items one byte at a time, slower than a gather of the bytes
+        trailing = items.itemsize
+        flat = (index[:, None] * trailing + np.arange(trailing)).reshape(-1)
+        items, index, targets = array.reshape(array.shape[:axis] + (-1,)), flat, out.reshape(out.shape[:axis] + (-1,))
+    np.take(items, index, axis=axis, out=targets, mode="wrap")  # mode="raise" would gather into a copy of out
+
+
+def _pixel_bytes(array: np.ndarray, axis: int) -> int:
+    """The size in bytes of the samples after ``axis`` (a pixel)."""
+    return array.itemsize * math.prod(array.shape[axis + 1:])
+
+
+def _widen(array: np.ndarray, axis: int) -> np.ndarray:
+    """The pixels of ``array`` along ``axis`` (:data:`WIDE` sizes) as one 4- or 8-byte number each.
+
+    The number is the pixel's bytes followed by arbitrary ones: each pixel but
+    the last of a row is read with the first bytes of the next, which lie in
+    the row; the last one's bytes are copied alone. ``axis`` has at least two
+    pixels.
+    """
+    size = _pixel_bytes(array, axis)
+    if array.strides[axis] < size or not array[(0,) * (axis + 1)].flags.c_contiguous:
+        array = np.ascontiguousarray(array)  # pixels in increasing addresses, each one contiguous
+    lead, n = array.shape[:axis], array.shape[axis]
+    unit = WIDE[size]
+    wide = np.empty(lead + (n,), unit)
+    np.copyto(wide[..., :-1], _reinterpret(array, unit, lead + (n - 1,), array.strides[:axis + 1]))
+    last = array[(slice(None),) * axis + (n - 1,)]
+    wide.view(np.uint8).reshape(lead + (n, unit.itemsize))[..., -1, :size] = last.view(np.uint8).reshape(lead + (size,))
+    return wide
+
+
+def _narrow(wide: np.ndarray, out: np.ndarray, axis: int) -> None:
+    """Store the pixels :func:`_widen` made into C-contiguous ``out`` (pixels along ``axis``).
+
+    Each number is written whole: its spare bytes land on the next pixel of
+    the row, which the copy (in increasing addresses along the row) writes
+    after. The last pixel of a row, whose spare bytes would leave the row,
+    is stored alone.
+    """
+    lead, n = out.shape[:axis], out.shape[axis]
+    size = _pixel_bytes(out, axis)
+    np.copyto(_reinterpret(out, wide.dtype, lead + (n - 1,), out.strides[:axis + 1]), wide[..., :-1])
+    last = _reinterpret(out, np.uint8, lead + (size,), out.strides[:axis] + (1,), (n - 1) * out.strides[axis])
+    np.copyto(last, wide.view(np.uint8).reshape(lead + (n, wide.itemsize))[..., -1, :size])
+
+
+class _Memory:
+    """Exposes an array's memory to NumPy through the array interface, with another dtype and strides."""
+
+    def __init__(self, array: np.ndarray, interface: dict):
+        self.array = array  # kept alive as long as the view
+        self.__array_interface__ = interface
+
+
+def _reinterpret(array: np.ndarray, dtype, shape: tuple, strides: tuple, offset: int = 0) -> np.ndarray:
+    """A view of ``array``'s memory from byte ``offset``, as items of ``dtype`` at byte ``strides``.
+
+    The items may be unaligned and overlap. The caller guarantees that every
+    item lies inside memory ``array`` may use. (A view, unlike ``reshape``,
+    can never silently be a copy that writes would miss.)
+    """
+    interface = {
+        "version": 3, "shape": tuple(shape), "strides": tuple(strides), "typestr": np.dtype(dtype).str,
+        "data": (array.ctypes.data + offset, not array.flags.writeable),
+    }
+    return np.asarray(_Memory(array, interface))
 
 
 def _period(index: np.ndarray) -> tuple[int, int]:
@@ -293,10 +385,7 @@ def _phases(array: np.ndarray, index: np.ndarray, axis: int, period: int, shift:
     n = len(index)
     if out is None:
         out = np.empty(array.shape[:axis] + (n,) + array.shape[axis + 1:], array.dtype)
-    source, target = array, out
-    if array.itemsize > 1 or math.prod(array.shape[axis + 1:]) > MAX_CHANNELS:
-        # whole pixels (rows) as one item each; only 3-byte pixels copy faster channel by channel
-        source, target = _items(array, axis), _items(out, axis)
+    source, target = _items(array, axis), _items(out, axis)  # whole pixels (rows) as one item each
     lead = (slice(None),) * axis
     for phase in range(min(period, n)):
         count, first = len(range(phase, n, period)), int(index[phase])
