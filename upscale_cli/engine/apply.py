@@ -32,6 +32,7 @@ bound of the definition (:func:`float_error_bound`), faster:
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 from fractions import Fraction
@@ -274,7 +275,8 @@ class Selection:
             return self.view(array, axis)
         if out is None:
             out = np.empty(array.shape[:axis] + (len(self.index),) + array.shape[axis + 1:], array.dtype)
-        if array.size and _pixel_bytes(array, axis) in WIDE and array.shape[axis] > 1 and len(self.index) > 1:
+        if (array.size and _pixel_bytes(array, axis) in WIDE and array.shape[axis] > 1 and len(self.index) > 1
+                and overlapping_copies_in_order()):
             # odd-sized pixels (RGB), which NumPy moves byte by byte, as wider numbers (a slice's: only those selected)
             wide = _widen(self.view(array, axis), axis) if self.step else self.apply(_widen(array, axis), axis)
             _narrow(wide, out, axis)
@@ -327,6 +329,25 @@ def _widen(array: np.ndarray, axis: int) -> np.ndarray:
     last = array[(slice(None),) * axis + (n - 1,)]
     wide.view(np.uint8).reshape(lead + (n, unit.itemsize))[..., -1, :size] = last.view(np.uint8).reshape(lead + (size,))
     return wide
+
+
+@functools.lru_cache(maxsize=None)
+def overlapping_copies_in_order() -> bool:
+    """Whether this NumPy copies into overlapping items in increasing addresses, as :func:`_narrow` needs.
+
+    NumPy does so, but does not promise it: checked once per process on
+    small arrays of every :data:`WIDE` size, against ``np.take``; where it
+    fails, odd-sized pixels are copied the slower way.
+    """
+    rng = np.random.default_rng(0)
+    for size in WIDE:
+        pixels = rng.integers(0, 256, (5, 9, size), dtype=np.uint8)
+        index = np.array([8, 0, 3, 3, 7, 1, 2])
+        out = np.empty((5, len(index), size), np.uint8)
+        _narrow(np.take(_widen(pixels, 1), index, axis=1), out, 1)
+        if not np.array_equal(out, np.take(pixels, index, axis=1)):
+            return False
+    return True
 
 
 def _narrow(wide: np.ndarray, out: np.ndarray, axis: int) -> None:
