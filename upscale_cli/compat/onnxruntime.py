@@ -342,7 +342,7 @@ def integer_kernel(request: Request, options: ResizeOptions, sizes, scales, rois
             axes = (rank - 3, rank - 2, rank - 1)
         else:
             raise UsageError(f"--compat onnxruntime cannot resize a {rank}-D integer tensor with --mode {mode} on "
-                             f"these axes: onnxruntime 1.32 refuses it")
+                             f"these axes: onnxruntime 1.32 refuses it; use --mode linear or nearest, or a float array")
         changes = any(s.n_in != s.n_out for s in sizes)
         if mode == "bicubic" and not options.antialias and changes and not nhwc:
             raise UsageError("--compat onnxruntime cannot resize integer samples with --mode bicubic: onnxruntime 1.32 "
