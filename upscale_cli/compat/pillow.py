@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -111,10 +112,14 @@ def _kernel(mode: str, cubic_a: float) -> Kernel:
     return KERNELS.get(mode) or _pillow_cubic(cubic_a)
 
 
+@functools.lru_cache(maxsize=16)
 def coefficients(n_in: int, n_out: int, kernel: Kernel, start: float, stop: float, antialias: bool) -> AxisWeights:
     """Pillow's ``precompute_coeffs`` for the source interval ``[start, stop)``, in its own double arithmetic.
 
     The box edges are C floats: ``stop − start`` is a float32 difference.
+    Kept for the next image of the same size (a batch): Lanczos and Hamming
+    call the C library's sine once per tap, milliseconds per table. The
+    tables are read-only.
     """
     start, stop = np.float32(start), np.float32(stop)
     scale = float(stop - start) / n_out
@@ -130,8 +135,11 @@ def coefficients(n_in: int, n_out: int, kernel: Kernel, start: float, stop: floa
     weights[np.arange(width) >= count[:, None]] = 0.0
     total = np.cumsum(weights, axis=1)[:, -1:]  # summed left to right, as Pillow does
     weights = np.divide(weights, total, out=weights, where=total != 0)
+    taps, coordinates = np.clip(window, 0, n_in - 1), centre - 0.5
+    for array in (taps, weights, coordinates, count):
+        array.flags.writeable = False
     return AxisWeights(
-        n_in, n_out, np.clip(window, 0, n_in - 1), weights, centre - 0.5,
+        n_in, n_out, taps, weights, coordinates,
         f"pillow {kernel.name} ({kernel.formula}): centre (d + 0.5)·r, kernel stretched ×{filter_scale:.6g}, "
         "outside taps dropped",
         counts=count,
