@@ -639,3 +639,19 @@ def test_odd_sized_pixels_without_the_overlapping_copy(monkeypatch):
     for plan, expected in zip(plans, fast):
         np.testing.assert_array_equal(apply_plan(rgb, plan), expected)
         np.testing.assert_array_equal(expected, reference(rgb, plan))
+
+
+def test_pool_threads_follow_the_callers_floating_point_error_handling():
+    """``np.errstate`` is per thread: the caller's reaches the strips on the pool (no warnings printed
+    from there when the caller silenced them; the old pool threads warned on their own)."""
+    import warnings
+
+    x = np.random.default_rng(0).random((700, 700)).astype(np.float32)
+    x[::7, ::5] = np.inf
+    plan = plan_for(x.shape, size=(1000, 1000), mode="lanczos")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="ignore"):
+            apply_plan(x, plan, exact=True)
+        with np.errstate(all="raise"), pytest.raises(FloatingPointError):
+            apply_plan(x, plan, exact=True)

@@ -145,3 +145,14 @@ def test_bands_of_any_layout_cut_axis_0(shape, layout):
     """Axis 0 need not be resized (batches, channels): its bands are then bands of the input too."""
     array = noise(shape, np.uint16, 5)
     assert_bands_equal(array, plan_for(shape, layout=layout, scale=1.6, mode="bicubic"), heights=[1, 2, 4])
+
+
+def test_a_plan_that_needs_its_whole_input_is_made_in_one_piece():
+    """onnxruntime's integer kernel over an axis 0 it does not resize (``chw``) weights that axis's last
+    row 0.5 + 0.5, which no band has: the plan says so, and its bands are the whole output at once."""
+    array = noise((5, 21, 17), np.uint8, 7)
+    plan = plan_for(array.shape, layout="chw", scale=2, mode="bilinear", compat="onnxruntime", dtype=array.dtype)
+    assert not plan.bands
+    pieces = list(Bands(array, plan, rows=2))
+    assert len(pieces) == 1
+    np.testing.assert_array_equal(pieces[0], apply_plan(array, plan))

@@ -484,3 +484,20 @@ def test_a_signal_inside_the_held_block_is_raised_after_it(from_another_thread):
             send()
             steps.append("block finished")
     assert steps == ["block finished"]
+
+
+def test_a_ctrl_c_while_the_temporary_file_is_made_leaves_nothing(tmp_path, monkeypatch):
+    """The interruption noted while the file is made and recorded is raised after, and the file goes."""
+    import signal
+
+    made = image_io.new_temporary
+
+    def interrupted(folder):
+        made_now = made(folder)
+        os.kill(os.getpid(), signal.SIGINT)
+        return made_now
+
+    monkeypatch.setattr(image_io, "new_temporary", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        image_io.atomic_write(str(tmp_path / "x.png"), lambda handle: handle.write(b"data"))
+    assert os.listdir(tmp_path) == []

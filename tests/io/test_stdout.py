@@ -8,8 +8,8 @@ import sys
 
 import numpy as np
 import pytest
-
 from conftest import pattern
+
 from upscale_cli.io.stdout import read_whole
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX pipes")
@@ -71,3 +71,14 @@ def test_read_whole_waits_for_the_reader_or_its_leaving(tmp_path):
     with open(tmp_path / "file", "wb") as handle:  # not a pipe: nothing to wait for
         handle.write(b"0123456789")
         assert read_whole(handle.fileno())
+
+
+def test_a_reader_that_reads_only_after_upscale_exited_is_not_kept_waiting(images):
+    """``wait()`` before ``read()`` (a small image fits in the pipe's buffer): upscale gives up waiting
+    for the reader after LONGEST_WAIT and exits 0; the bytes are all there for the late reader."""
+    upscale = subprocess.Popen([sys.executable, "-m", "upscale_cli", images[0], "--scale", "2", "-o", "-"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert upscale.wait(timeout=30) == 0
+    assert upscale.stdout.read().startswith(b"\x89PNG")
+    upscale.stdout.close()
+    upscale.stderr.close()

@@ -54,6 +54,9 @@ from ..engine.apply import Arithmetic, BandedSum, apply_axis, apply_plan, in_str
 
 #: Fractional bits of each fixed-point arithmetic's weights.
 WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}
+#: Pillow's ``Image.reduce`` refuses ``I;16``; so does the preset (also at planning, where the dtype is known).
+PILLOW_REDUCE_16_BIT = ("--compat pillow cannot reduce 16-bit images: Pillow's Image.reduce refuses mode I;16 "
+                        "(\"image has wrong mode\"); leave out --reducing-gap")
 #: How the descriptions of Pillow's ``Image.reduce`` passes begin.
 PILLOW_REDUCE = "pillow reduce"
 
@@ -270,8 +273,7 @@ def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
     if reduces:
         if array.dtype == np.uint16:
-            raise UsageError("--compat pillow cannot reduce 16-bit images: Pillow's Image.reduce refuses mode I;16 "
-                             "(\"image has wrong mode\"); leave out --reducing-gap")
+            raise UsageError(PILLOW_REDUCE_16_BIT)
         array = _pillow_reduce_32bpc(array, reduces)
         plan = replace(plan, in_shape=array.shape, axes=plan.axes[len(reduces):])
         if not plan.axes:
@@ -325,7 +327,7 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
       both orders give the exact sum (the whole image away from the
       borders at ×2 and ×½ with bilinear, bicubic and box);
     * otherwise, when the dropped bits of the double are at least
-      :data:`MIDPOINT_ULPS` units from the halfway pattern, which covers
+      :data:`SIGNED_ULPS` units (signed weights or samples; a few units otherwise) from the halfway pattern, which covers
       ``2γₖ·A`` while ``A`` stays below a few thousand times ``|sum|``;
       outputs with more cancellation than that (signed weights or
       samples, judged with ``A`` from a float32 product of ``|w|`` and

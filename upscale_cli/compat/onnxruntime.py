@@ -245,7 +245,9 @@ def plan(request: Request) -> ResizePlan:
     if kernel.axes[0] == 0 and 0 in request.spatial:
         kernel = replace(kernel, rows=next(p.weights for p in resize_plan.axes if p.axis == 0))
     executor = partial(integer_resize, kernel=kernel)
-    return replace(resize_plan, arithmetic=f"onnxruntime {kernel.name}", executor=executor)
+    # an axis 0 the kernel interpolates without resizing it weights its last row 0.5 + 0.5: no band has it
+    bands = not (kernel.axes[0] == 0 and kernel.rows is None)
+    return replace(resize_plan, arithmetic=f"onnxruntime {kernel.name}", executor=executor, bands=bands)
 
 
 # -- integer tensors ----------------------------------------------------------

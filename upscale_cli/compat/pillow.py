@@ -31,7 +31,7 @@ from ..core.kernels import BOX, HAMMING, TRIANGLE, Kernel
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights
-from .arithmetic import PILLOW_REDUCE
+from .arithmetic import PILLOW_REDUCE, PILLOW_REDUCE_16_BIT
 from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
 from .opencv import running_sum_index
 
@@ -86,6 +86,7 @@ def _elementwise(function):
     return lambda x: function(np.asarray(x, np.float64).ravel()).reshape(np.shape(x))
 
 
+@functools.lru_cache(maxsize=8)  # one kernel per a, so that its tables are found again (see coefficients)
 def _pillow_cubic(a: float) -> Kernel:
     """``bicubic_filter`` with its own operation order (the last bit of a weight decides some roundings)."""
 
@@ -201,6 +202,8 @@ def plan(request: Request) -> ResizePlan:
         if gap < 1:
             raise UsageError(f"bad --reducing-gap {gap}: must be at least 1")
         factors = [int(s.n_in / s.n_out / gap) or 1 for s in sizes]
+        if any(f > 1 for f in factors) and request.dtype == np.uint16:
+            raise UsageError(PILLOW_REDUCE_16_BIT)
         if any(f > 1 for f in factors):
             for i, (s, factor) in enumerate(zip(sizes, factors)):
                 if factor > 1:

@@ -114,6 +114,11 @@ class ResizePlan:
     fill : float or None
         Value of outputs whose source lies outside the input (ONNX
         ``extrapolation_value``); their weight rows are all zero.
+    bands : bool
+        Whether the output can be made a band of rows at a time
+        (:mod:`upscale_cli.engine.bands`); ``False`` for a library kernel that
+        needs the whole input (onnxruntime's integer kernels over an axis 0
+        that keeps its length).
     ties : str
         How an integer output whose exact value lies halfway between two
         integers is rounded: ``up`` (the rule of fixed-point libraries and
@@ -133,6 +138,7 @@ class ResizePlan:
     arithmetic: str = "exact"
     fill: float | None = None
     ties: str = "up"
+    bands: bool = True
     executor: Callable[[np.ndarray, ResizePlan], np.ndarray] | None = field(default=None, compare=False, repr=False)
 
 

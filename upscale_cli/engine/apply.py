@@ -542,9 +542,12 @@ def _run_jobs(run, jobs: list, workers: int) -> None:
 
     When the calling thread stops (Ctrl-C reaches it between two NumPy
     calls), the pool threads take no further job: the interruption is felt
-    within one strip, not after the whole image.
+    within one strip, not after the whole image. The pool threads follow the
+    calling thread's floating-point error handling (``np.errstate`` is per
+    thread).
     """
     pending, lock, stopped = iter(jobs), threading.Lock(), threading.Event()
+    errors = np.geterr()
 
     def work():
         while not stopped.is_set():
@@ -554,7 +557,11 @@ def _run_jobs(run, jobs: list, workers: int) -> None:
                 return
             run(job)
 
-    helpers = [shared_pool().submit(work) for _ in range(workers - 1)]
+    def helper_work():
+        with np.errstate(**errors):
+            work()
+
+    helpers = [shared_pool().submit(helper_work) for _ in range(workers - 1)]
     try:
         work()
     except BaseException:

@@ -113,6 +113,9 @@ class Bands:
         return math.prod(self.shape) * self.dtype.itemsize
 
     def __iter__(self) -> Iterator[np.ndarray]:
+        if not self.plan.bands:
+            yield self.whole()
+            return
         n_rows = self.plan.out_shape[0]
         rows = self.rows or band_rows(self.plan, self.dtype.itemsize)
         for start in range(0, n_rows, rows):

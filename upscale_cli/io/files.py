@@ -770,13 +770,17 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
         # the rename would replace the device or pipe itself (/dev/null, for one), not write into it
         raise InputError(f"{path}: not a regular file (a device or a pipe): give a file name or -o - for standard output")
     folder = os.path.dirname(os.path.abspath(path))
+    made = []
     try:
-        with _interrupts_held():  # a Ctrl-C between creating the file and recording it would leave it behind
-            descriptor, temporary = new_temporary(folder)
+        # a Ctrl-C between creating the file and recording it would leave it behind; one noted meanwhile
+        # is raised at the end of the block, inside this ``try``, whose ``finally`` removes the file
+        with _interrupts_held():
+            try:
+                descriptor, temporary = new_temporary(folder)
+            except OSError as error:
+                raise InputError(f"{path}: cannot write in {folder}: {error.strerror or error}") from None
             _TEMPORARIES.add(temporary)
-    except OSError as error:
-        raise InputError(f"{path}: cannot write in {folder}: {error.strerror or error}") from None
-    try:
+            made.append(temporary)
         _lock(descriptor)
         # readable too: Pillow reads back what it wrote to append the pages of a TIFF
         with os.fdopen(descriptor, "w+b") as handle:
@@ -795,7 +799,7 @@ def atomic_write(path: str, writer: Callable[[Any], None], *, overwrite: bool = 
     except OSError as error:  # a full disk, a folder in the way, a file system without hard links
         raise InputError(f"{path}: cannot write: {error.strerror or error}") from None
     finally:
-        remove_temporaries({temporary})
+        remove_temporaries(made)
 
 
 def new_temporary(folder: str) -> tuple[int, str]:

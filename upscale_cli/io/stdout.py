@@ -7,7 +7,9 @@ by the pipe and the reader closes it with bytes still unread. So after
 writing to a pipe, :func:`write_stdout` waits until the reader has taken
 every byte, or has closed the pipe first. It waits as a pipeline's reader
 must read anyway: an image larger than the pipe's buffer could not be
-written at all until the reader took it.
+written at all until the reader took it. It waits :data:`LONGEST_WAIT` at
+most: a program that reads only after upscale has exited (``wait()``, then
+``read()``) is not kept waiting for ever.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from ..core.errors import InputError
 CLOSED = "standard output closed before the image was written"
 #: Longest pause, in seconds, between two looks at a pipe whose reader has not taken everything yet.
 LONGEST_PAUSE = 0.05
+#: Longest wait, in seconds, for a pipe's reader to take what was written (then it counts as read).
+LONGEST_WAIT = 2.0
 
 
 def write_stdout(data: bytes) -> None:
@@ -53,7 +57,8 @@ def read_whole(descriptor: int) -> bool:
     """Wait until the reader of the pipe ``descriptor`` has taken every byte in it: ``False`` if it closed it first.
 
     Anything but a pipe, or a system that cannot say how many bytes a pipe
-    holds (``FIONREAD``), counts as read at once.
+    holds (``FIONREAD``), counts as read at once; a pipe whose reader is
+    still there after :data:`LONGEST_WAIT` counts as read.
     """
     try:
         import fcntl
@@ -62,8 +67,8 @@ def read_whole(descriptor: int) -> bool:
         return True
     if not stat.S_ISFIFO(os.fstat(descriptor).st_mode):
         return True
-    pause = 0.001
-    while True:
+    pause, deadline = 0.001, time.monotonic() + LONGEST_WAIT
+    while time.monotonic() < deadline:
         try:
             unread = struct.unpack("i", fcntl.ioctl(descriptor, termios.FIONREAD, b"\0\0\0\0"))[0]
         except OSError:
@@ -74,6 +79,7 @@ def read_whole(descriptor: int) -> bool:
             return False
         time.sleep(pause)
         pause = min(2 * pause, LONGEST_PAUSE)
+    return not _reader_left(descriptor)
 
 
 def _reader_left(descriptor: int) -> bool:
