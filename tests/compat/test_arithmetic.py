@@ -275,3 +275,12 @@ def test_onnx_rounds_integer_halves_to_even():
     for samples, expected in (([[0, 1], [2, 3]], 2), ([[4, 5]], 4), ([[2, 3], [4, 6]], 4)):
         x = np.array([[samples]], np.uint8)
         assert resize(x, size=(1, 1), mode="linear", compat="onnx", layout="nchw").item() == expected
+
+
+@pytest.mark.parametrize("mode, size", [("box", (10, 6)), ("bilinear", (10, 6)), ("bilinear", (3, 2)), ("lanczos", (7, 5))])
+def test_pillow_float_sums_start_at_plus_zero(mode, size):
+    """Pillow's ``ss = 0.0; ss += x·k``: an image of −0.0 comes out +0.0, even through a box enlargement's
+    single tap (Pillow 13 gives +0.0 everywhere here)."""
+    x = np.full((4, 5), -0.0, np.float32)
+    out = resize(x, size=size, mode=mode, compat="pillow")
+    assert not np.signbit(out).any()

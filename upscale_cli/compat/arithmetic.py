@@ -77,7 +77,8 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             return np.clip(np.rint(_float32_passes(array, plan)), 0, 255).astype(np.uint8)
         if plan.arithmetic == "torch-8bit":
             return _torch_8bit(array, plan)
-    if plan.arithmetic == "pillow" and array.dtype == np.float32 and not selections_only:
+    # Pillow's filters sum even a box enlargement's one tap (``0.0 + x·1.0``: −0.0 comes out +0.0)
+    if plan.arithmetic == "pillow" and array.dtype == np.float32 and plan.options.mode != "nearest" and plan.axes:
         return _pillow_float32(array, plan)
     if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
         return _pillow_wide(array, plan)
@@ -374,6 +375,7 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             table = _strip_table(axis_plan.weights, axis, start, stop, low)
             if check.direct:
                 summed = apply_axis(values, axis, table)
+                summed += 0.0  # Pillow's sum starts at 0.0: a sum of −0.0 terms is +0.0
             else:
                 summed = _banded(values, sums, axis, start, stop, low)
             target = out if axis_plan is passes[-1] else np.empty(summed.shape, np.float32)
