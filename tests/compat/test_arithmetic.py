@@ -284,3 +284,13 @@ def test_pillow_float_sums_start_at_plus_zero(mode, size):
     x = np.full((4, 5), -0.0, np.float32)
     out = resize(x, size=size, mode=mode, compat="pillow")
     assert not np.signbit(out).any()
+
+
+def test_pillow_nearest_on_i16_multiplies_each_position_out():
+    """Pillow 13 takes ``I;16`` through Geometry.c's generic affine path, ``f = r·(d + 0.5)``: 14 → 13 puts
+    input 7 at output 6 (an exact 7.0), where 8-bit images' running sum (6.9999…) gives 6."""
+    row = np.arange(14)[None, :]
+    assert resize(row.astype(np.uint16), size=(13, 1), mode="nearest", compat="pillow")[0].tolist() == [
+        0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13]
+    assert resize(row.astype(np.uint8), size=(13, 1), mode="nearest", compat="pillow")[0].tolist() == [
+        0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]

@@ -4,7 +4,9 @@
   ``--scale`` uses upscale's own rule ``floor(n·S + 0.5)``).
 * ``NEAREST``: a running double sum ``f = r/2; f += r``, index ``floor(f)``
   (2 → 7 gives ``0,0,0,0,1,1,1``, where exact arithmetic gives
-  ``0,0,0,1,1,1,1``).
+  ``0,0,0,1,1,1,1``); ``I;16``, which Pillow's fixed-point affine loop does
+  not take, multiplies each position out, ``f = r·(d + 0.5)`` (14 → 13:
+  output 6 is input 7, where the running sum gives 6).
 * Filters (``BOX``, ``BILINEAR``, ``HAMMING``, ``BICUBIC`` a = −0.5,
   ``LANCZOS`` 3 lobes): ``precompute_coeffs`` — centre ``(d + 0.5)·r``,
   kernel stretched by ``max(r, 1)``, taps outside the input dropped and
@@ -189,10 +191,16 @@ def plan(request: Request) -> ResizePlan:
     if mode == "nearest":
         passes = []
         for i, s in enumerate(sizes):
-            index, x = running_sum_index(s.n_in, s.n_out)
+            if request.dtype == np.uint16:
+                # I;16 takes Geometry.c's generic affine path: each position multiplied out, not summed
+                f = (s.n_in / s.n_out) * (np.arange(s.n_out) + 0.5)
+                index, x, how = np.floor(f).astype(np.int64), f - 0.5, "pillow nearest (I;16): f = r·(d + 0.5) in double"
+            else:
+                index, x = running_sum_index(s.n_in, s.n_out)
+                how = "pillow nearest: f = r/2, f += r in double"
             if options.rounding != "round":
                 index = round_coordinates(x, options.rounding)
-            passes.append((i, s, selection(s.n_in, index, x, "pillow nearest: f = r/2, f += r in double")))
+            passes.append((i, s, selection(s.n_in, index, x, how)))
         return build_plan(request, LIBRARY, options, passes, arithmetic="pillow")
     passes = []
     lengths = [s.n_in for s in sizes]
