@@ -77,9 +77,13 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             return np.clip(np.rint(_float32_passes(array, plan)), 0, 255).astype(np.uint8)
         if plan.arithmetic == "torch-8bit":
             return _torch_8bit(array, plan)
-    # Pillow's filters sum even a box enlargement's one tap (``0.0 + x·1.0``: −0.0 comes out +0.0)
-    if plan.arithmetic == "pillow" and array.dtype == np.float32 and plan.options.mode != "nearest" and plan.axes:
+    if plan.arithmetic == "pillow" and array.dtype == np.float32 and not selections_only:
         return _pillow_float32(array, plan)
+    if plan.arithmetic == "pillow" and array.dtype == np.float32 and plan.options.mode != "nearest" and plan.axes:
+        # Pillow's filters sum even a box enlargement's one tap, ``0.0 + x·1.0``: −0.0 comes out +0.0
+        copied = apply_plan(array, replace(plan, arithmetic="exact", executor=None))
+        copied += np.float32(0.0)
+        return copied
     if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
         return _pillow_wide(array, plan)
     if plan.fill is None:
