@@ -150,10 +150,15 @@ def _weighted_sum(values: np.ndarray, axis: int, taps: np.ndarray, weights: np.n
     return total
 
 
+def round_half_away(values: np.ndarray) -> np.ndarray:
+    """C's ``(int)(v ± 0.5)`` with the sign of ``v`` (Pillow's ``ROUND_UP``, the libraries' weight
+    quantisation): halves away from zero, as floats."""
+    return np.trunc(values + np.where(values < 0, -0.5, 0.5))
+
+
 def pillow_fixed_weights(weights: np.ndarray) -> np.ndarray:
     """Pillow's ``normalize_coeffs_8bpc``: ``(int)(w·2²² ± 0.5)``, truncated toward zero."""
-    scaled = weights * (1 << 22)
-    return np.trunc(scaled + np.where(scaled < 0, -0.5, 0.5)).astype(np.int64)
+    return round_half_away(weights * (1 << 22)).astype(np.int64)
 
 
 def _block_sums(values: np.ndarray, passes) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +195,7 @@ def _store_i32(values: np.ndarray) -> np.ndarray:
     "integer indefinite" of ``cvttsd2si``), and so does this. ARM builds
     saturate instead.
     """
-    rounded = np.trunc(values + np.where(values >= 0, 0.5, -0.5))
+    rounded = round_half_away(values)
     return np.where((rounded >= -(2.0**31)) & (rounded < 2.0**31), rounded, -(2.0**31))
 
 
@@ -216,6 +221,17 @@ def _read_taps_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndar
         term = np.take(values, table.taps[:, k], axis=axis) * table.weights[:, k].reshape(broadcast)
         total += np.where((k < table.counts).reshape(broadcast), term, 0.0)
     return total
+
+
+def _pillow_reduced(array: np.ndarray, plan: ResizePlan) -> tuple[np.ndarray, ResizePlan]:
+    """``I``, ``I;16`` and ``F`` samples after the plan's leading ``Image.reduce`` passes, and the passes left."""
+    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    if not reduces:
+        return array, plan
+    if array.dtype == np.uint16:
+        raise UsageError(PILLOW_REDUCE_16_BIT)
+    array = _pillow_reduce_32bpc(array, reduces)
+    return array, replace(plan, in_shape=array.shape, axes=plan.axes[len(reduces):])
 
 
 @np.errstate(over="ignore", invalid="ignore")  # float32 pairs overflow to inf (or inf − inf) as in Pillow
@@ -275,14 +291,9 @@ def _pillow_reduce_32bpc(array: np.ndarray, reduces) -> np.ndarray:
 def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Pillow's 16-bit, 32-bit integer and float passes: a double sum in tap order, stored after every pass."""
     store = PILLOW_STORES[array.dtype]
-    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
-    if reduces:
-        if array.dtype == np.uint16:
-            raise UsageError(PILLOW_REDUCE_16_BIT)
-        array = _pillow_reduce_32bpc(array, reduces)
-        plan = replace(plan, in_shape=array.shape, axes=plan.axes[len(reduces):])
-        if not plan.axes:
-            return array
+    array, plan = _pillow_reduced(array, plan)
+    if not plan.axes:
+        return array
     lead = min(p.axis for p in plan.axes)
     table = next(p.weights for p in plan.axes if p.axis == lead)
 
@@ -341,16 +352,13 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     Inputs with non-finite samples, and passes whose intermediate values
     could overflow float32, take the tap-by-tap definition itself.
     """
-    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
-    if reduces:
-        array = _pillow_reduce_32bpc(array, reduces)
-        plan = replace(plan, in_shape=array.shape, axes=plan.axes[len(reduces):])
-        if not plan.axes:
-            return array
+    array, plan = _pillow_reduced(array, plan)
+    if not plan.axes:
+        return array
     passes = plan.axes
     lowest, highest = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
     largest = max(-lowest, highest)
-    gains = [float(np.abs(p.weights.weights).sum(axis=1).max()) for p in passes]
+    gains = [_gain(p.weights) for p in passes]
     if not math.isfinite(largest) or largest * math.prod(gains[:-1]) >= 2.0**127:
         return _pillow_wide(array, plan)
     lead = min(p.axis for p in passes)
@@ -401,11 +409,10 @@ def _exact_indices(array: np.ndarray, passes, largest: float) -> dict:
     ``q·2⁻ᵇ``, exact while below ``2⁵³`` of them. An exact pass's float32
     results are multiples of the same quantum, the next pass's input.
     """
-    magnitudes = np.abs(array)
-    smallest = float(np.min(magnitudes, where=magnitudes > 0, initial=np.inf))
+    smallest, _ = _magnitudes(array)
     if not math.isfinite(smallest):  # all zero: every sum is exact
         return {p.axis: np.ones(p.weights.n_out, bool) for p in passes}
-    quantum = max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149)
+    quantum = _float32_quantum(smallest)
     bound, found = largest, {}
     for p in passes:
         bits = row_bits(p.weights.weights)
@@ -450,7 +457,7 @@ class _Float32Check:
             lowest = smallest * float(np.min(np.abs(table.weights), where=table.weights != 0, initial=1.0))
             self.small = FLOAT32_TINY if lowest < FLOAT32_TINY else 0.0
             # every non-zero sample is at least ``smallest``: a multiple of that float32's last place
-            quantum = max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149) if math.isfinite(smallest) else 1.0
+            quantum = _float32_quantum(smallest) if math.isfinite(smallest) else 1.0
             self.proven_rows = _provably_exact(self.bits, self.gains, largest, quantum)
             self.magnitudes = None
         # the samples this pass reads are Pillow's own (earlier passes are exact or summed again), so
@@ -484,12 +491,10 @@ class _Float32Check:
 
     def _exact_rows(self, values: np.ndarray) -> np.ndarray:
         """Outputs of this pass whose sums are exact in any order on ``values`` (float32 samples)."""
-        magnitudes = np.abs(values)
-        smallest = float(np.min(magnitudes, where=magnitudes > 0, initial=np.inf))
+        smallest, largest = _magnitudes(values)
         if not math.isfinite(smallest):
             return np.ones(len(self.bits), bool)
-        quantum = max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149)
-        return _provably_exact(self.bits, self.gains, float(magnitudes.max()), quantum)
+        return _provably_exact(self.bits, self.gains, largest, _float32_quantum(smallest))
 
     def _flags(self, summed, stored, values, start, stop, low) -> np.ndarray:
         """Outputs near a float32 rounding boundary, or too small for the test (judged on the float32 ``stored``)."""
@@ -509,6 +514,17 @@ class _Float32Check:
                 small = np.abs(stored) <= magnitude
             flags |= small
         return flags
+
+
+def _magnitudes(values: np.ndarray) -> tuple[float, float]:
+    """The smallest non-zero magnitude of ``values`` (infinite when all are 0) and the largest."""
+    magnitudes = np.abs(values)
+    return float(np.min(magnitudes, where=magnitudes > 0, initial=np.inf)), float(magnitudes.max(initial=0.0))
+
+
+def _float32_quantum(smallest: float) -> float:
+    """The last place of the float32 ``smallest``: every float32 at least as large is a multiple of it."""
+    return max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149)
 
 
 def _provably_exact(bits: np.ndarray, gains: np.ndarray, largest: float, quantum: float) -> np.ndarray:
@@ -636,8 +652,7 @@ def torch_fixed_weights(weights: np.ndarray, largest: float) -> tuple[np.ndarray
     precision = 0
     while precision < 22 and int(0.5 + largest * (1 << (precision + 1))) < 1 << 15:
         precision += 1
-    scaled = weights * (1 << precision)
-    return np.trunc(scaled + np.where(scaled < 0, -0.5, 0.5)).astype(np.int64), precision
+    return round_half_away(weights * (1 << precision)).astype(np.int64), precision
 
 
 def _torch_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:

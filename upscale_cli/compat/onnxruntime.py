@@ -48,7 +48,7 @@ from ..core.plan import AxisPlan, ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
 from ..engine.apply import apply_plan, in_strips
-from .arithmetic import apply_library_arithmetic, truncated_sums
+from .arithmetic import apply_library_arithmetic, pillow_fixed_weights, round_half_away, truncated_sums
 from .base import Request, build_plan, round_coordinates, selection
 from .onnx import ALIGNS as STANDARD_ALIGNS
 from .onnx import aspect_policy, check_length, resolve_options, roi_pairs
@@ -562,7 +562,7 @@ def _antialias_pass(array: np.ndarray, axis: int, low: np.ndarray, weights: np.n
     width = weights.shape[1]
     padded = np.concatenate([values, np.zeros(values.shape[:-1] + (width,), values.dtype)], axis=-1)
     if array.dtype.itemsize == 1:
-        fixed = np.trunc(weights.astype(np.float64) * 2**22 + np.where(weights < 0, -0.5, 0.5)).astype(np.int64)
+        fixed = pillow_fixed_weights(weights.astype(np.float64))
         total = np.full(values.shape[:-1] + (len(low),), 1 << 21, np.int64)
         for k in range(width):
             total += np.take(padded, low + k, axis=-1).astype(np.int64) * fixed[:, k]
@@ -571,7 +571,7 @@ def _antialias_pass(array: np.ndarray, axis: int, low: np.ndarray, weights: np.n
         total = np.zeros(values.shape[:-1] + (len(low),), F32)
         for k in range(width):
             total = total + np.take(padded, low + k, axis=-1).astype(F32) * weights[:, k]
-        rounded = np.trunc(total.astype(np.float64) + np.where(total < 0, -0.5, 0.5))
+        rounded = round_half_away(total.astype(np.float64))
         if rounded.size and (rounded.min() < -(2.0**31) or rounded.max() >= 2.0**31):
             raise UsageError("--compat onnxruntime: onnxruntime 1.32 fails on this int32 resize (narrowing_error: "
                              "the cubic overshoot leaves the int32 range)")

@@ -113,9 +113,10 @@ def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> n
     """Resize ``array`` (of shape ``plan.in_shape``) by ``plan``; a new array.
 
     Integer and selected (nearest) outputs are the definition's exactly
-    (halfway integers rounded as ``plan.ties`` says); filtered float outputs are within :func:`float_error_bound` of it, or,
-    with ``exact``, the definition's bit for bit (for callers that round
-    float results to integers afterwards, and must round the definition's).
+    (halfway integers rounded as ``plan.ties`` says); filtered float
+    outputs are within :func:`float_error_bound` of it, or, with ``exact``,
+    the definition's bit for bit (for callers that round float results to
+    integers afterwards, and must round the definition's).
     """
     check_dtype(array)
     if array.shape != plan.in_shape:
