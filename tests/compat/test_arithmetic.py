@@ -108,8 +108,10 @@ def test_fixed_point_paths_equal_the_tap_by_tap_integer_definition():
     """The banded products (float32 and float64 BLAS) give the integer sums exactly, on strips of any size."""
     rng = np.random.default_rng(5)
     x = rng.integers(0, 256, (301, 157, 3), dtype=np.uint8)
-    for compat, mode in (("pillow", "lanczos"), ("opencv", "bilinear"), ("opencv", "bicubic")):
-        plan = plan_for(x.shape, size=(389, 211), mode=mode, compat=compat, dtype=x.dtype, layout="hwc")
+    cases = (("pillow", "lanczos", (389, 211)), ("pillow", "bicubic", (314, 602)), ("pillow", "lanczos", (314, 602)),
+             ("opencv", "bilinear", (389, 211)), ("opencv", "bicubic", (389, 211)))
+    for compat, mode, size in cases:
+        plan = plan_for(x.shape, size=size, mode=mode, compat=compat, dtype=x.dtype, layout="hwc")
         values = x.astype(np.int64)
         bits = 22 if compat == "pillow" else 11
         for axis_plan in plan.axes:

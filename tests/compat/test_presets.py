@@ -349,3 +349,36 @@ def test_onnxruntime_8bit_linear_shortcut_is_the_float32_corner_sum(n_in, n_out,
     expected = ort._corner_sum(x, [ort._linear_params(np.arange(2, dtype=F32), 2), axis, axis], (0, 1, 2))
     np.testing.assert_array_equal(out, expected.astype(np.uint8))
     assert len(calls) == 1
+
+
+def onnxruntime_corner_recipe(x: np.ndarray, params: list) -> np.ndarray:
+    """UpsampleTrilinear as written in onnxruntime: for every output, the 2³ terms
+    ``fl(fl(fl(wy·wx)·wc)·X)`` in float32, the last axis's tap varying fastest, added in that order."""
+    (y1, y2, wy1, wy2), (x1, x2, wx1, wx2), (c1, c2, wc1, wc2) = params
+    total = None
+    for iy, wy in ((y1, wy1), (y2, wy2)):
+        for ix, wx in ((x1, wx1), (x2, wx2)):
+            for ic, wc in ((c1, wc1), (c2, wc2)):
+                weight = (wy[:, None, None] * wx[None, :, None]).astype(F32) * wc[None, None, :]
+                samples = x[iy][:, ix][:, :, ic].astype(F32)
+                term = (weight.astype(F32) * samples).astype(F32)
+                total = term if total is None else (total + term).astype(F32)
+    return total
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_onnxruntime_hwc_channels_are_an_axis_of_scale_1(dtype):
+    """A 3-D tensor is resized along all three axes: the last channel's taps are itself twice, at 0.5 each,
+    and its running sum is rounded after each half (the other channels: one tap of weight 1, one of 0)."""
+    import upscale_cli.compat.onnxruntime as ort
+    info = np.iinfo(dtype)
+    x = np.random.default_rng(3).integers(info.min, info.max + 1, (37, 41, 3)).astype(dtype)
+    size = (97, 53)
+    params = [ort._linear_params(ort.coordinates(n_in, n_out, F32(n_out) / F32(n_in), "half-pixel", (0.0, 1.0)), n_in)
+              for n_in, n_out in ((37, size[1]), (41, size[0]), (3, 3))]
+    expected = onnxruntime_corner_recipe(x, params)
+    out = resize(x, size=size, mode="linear", compat="onnxruntime", layout="hwc")
+    np.testing.assert_array_equal(out, ort.c_cast(expected, dtype))
+    if dtype == np.uint8:  # the last channel's two halves matter: summed over rows and columns alone, some differ
+        alone = (np.array([2]), np.array([2]), np.ones(1, F32), np.zeros(1, F32))
+        assert np.count_nonzero(ort.c_cast(onnxruntime_corner_recipe(x, [*params[:2], alone])[..., 0], dtype) != out[..., 2])

@@ -363,10 +363,13 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         return _pillow_wide(array, plan)
     lead = min(p.axis for p in passes)
     # exactness is worth proving when the outputs outnumber the inputs (the check reads every output)
-    proven = _exact_indices(array, passes, largest) if math.prod(plan.out_shape) >= array.size else {}
-    smallest = None
-    if lowest >= 0:  # non-negative samples: each pass's smallest non-zero result is bounded below
-        smallest = lowest if lowest > 0 else float(np.min(array, where=array > 0, initial=np.inf))
+    prove = math.prod(plan.out_shape) >= array.size
+    nearest_zero = lowest if lowest > 0 else -highest if highest < 0 else None
+    if nearest_zero is None and (prove or lowest >= 0):
+        nearest_zero = _smallest_magnitude(array)
+    proven = _exact_indices(passes, nearest_zero, largest) if prove else {}
+    # non-negative samples: each pass's smallest non-zero result is bounded below
+    smallest = nearest_zero if lowest >= 0 else None
     checks = {}
     for index, p in enumerate(passes):
         axis = p.axis - lead
@@ -401,15 +404,15 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     return _strips(array, passes, plan.out_shape, compute)
 
 
-def _exact_indices(array: np.ndarray, passes, largest: float) -> dict:
-    """Per pass axis, the output indices whose sums are exact in double in any order, after the passes before.
+def _exact_indices(passes, smallest: float, largest: float) -> dict:
+    """Per pass axis, the output indices whose sums are exact in double in any order, after the passes before,
+    for float32 samples of magnitudes ``smallest`` (non-zero) to ``largest``.
 
     Every float32 sample is a multiple of ``q = ulp(smallest non-zero |x|)``;
     a row whose weights are multiples of ``2⁻ᵇ`` makes multiples of
     ``q·2⁻ᵇ``, exact while below ``2⁵³`` of them. An exact pass's float32
     results are multiples of the same quantum, the next pass's input.
     """
-    smallest, _ = _magnitudes(array)
     if not math.isfinite(smallest):  # all zero: every sum is exact
         return {p.axis: np.ones(p.weights.n_out, bool) for p in passes}
     quantum = _float32_quantum(smallest)
@@ -518,8 +521,23 @@ class _Float32Check:
 
 def _magnitudes(values: np.ndarray) -> tuple[float, float]:
     """The smallest non-zero magnitude of ``values`` (infinite when all are 0) and the largest."""
-    magnitudes = np.abs(values)
-    return float(np.min(magnitudes, where=magnitudes > 0, initial=np.inf)), float(magnitudes.max(initial=0.0))
+    return _smallest_magnitude(values), float(np.abs(values).max(initial=0.0))
+
+
+def _smallest_magnitude(values: np.ndarray) -> float:
+    """The smallest non-zero ``|x|`` of finite float ``values``, infinite when all are 0.
+
+    Magnitudes order as their bit patterns with the sign bit cleared; one
+    less wraps 0 round to the largest pattern, out of the minimum's way (a
+    masked minimum costs several times as much).
+    """
+    unsigned = np.dtype(f"u{values.itemsize}")
+    bits = np.bitwise_and(values.view(unsigned), np.iinfo(unsigned).max >> 1)
+    bits -= 1
+    least = bits.min(initial=np.iinfo(unsigned).max)
+    if least == np.iinfo(unsigned).max:
+        return math.inf
+    return float(np.array(least + 1, unsigned).view(values.dtype))
 
 
 def _float32_quantum(smallest: float) -> float:
@@ -544,7 +562,7 @@ def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64)
     lead = min(p.axis for p in axis_plans)
     sums = {p.axis - lead: BandedSum(p.weights, p.axis - lead, dtype) for p in axis_plans}
     return in_strips(array, lead, out_shape, lambda item, start, stop, out: compute(item, start, stop, out, sums),
-                     rows=sums[0].block)
+                     rows=sums[0].block, itemsize=np.dtype(dtype).itemsize)
 
 
 def _strip_rows(item: np.ndarray, sums: dict, start: int, stop: int) -> tuple[np.ndarray, int]:
@@ -589,7 +607,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     rounding = {}
     for p in passes:
         axis = p.axis - lead
-        arithmetic = rounding[axis] = Arithmetic.choose(array.dtype, 255.0, [(axis, p.weights)])
+        arithmetic = rounding[axis] = Arithmetic.choose(array.dtype, 255.0, [(axis, p.weights)], widen=False)
         if arithmetic.dtype == np.float64:  # inexact in float32: the float64 products are Pillow's integers
             return _strips(array, passes, tuple(out_shape), _rounded_strip(passes, lead))
         if arithmetic.tolerance:

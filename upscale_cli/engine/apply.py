@@ -165,14 +165,16 @@ class BandedSum:
         return rows.reshape((stop - start,) + values.shape[1:])
 
 
-def in_strips(array: np.ndarray, lead: int, out_shape: tuple[int, ...], compute, rows: int = 1) -> np.ndarray:
+def in_strips(array: np.ndarray, lead: int, out_shape: tuple[int, ...], compute, rows: int = 1,
+              itemsize: int = 8) -> np.ndarray:
     """A new array of ``out_shape`` and ``array``'s dtype, filled in strips on the thread pool.
 
     The axes before ``lead`` are flattened into items; ``compute(item,
     start, stop, out)`` fills rows ``start:stop`` (a multiple of ``rows``
-    apart) of axis ``lead`` of one item's output ``out``.
+    apart) of axis ``lead`` of one item's output ``out``, working in
+    samples of ``itemsize`` bytes.
     """
-    return _in_strips(array, lead, out_shape, 8, rows, compute, rows)
+    return _in_strips(array, lead, out_shape, itemsize, rows, compute, rows)
 
 
 def _largest(array: np.ndarray) -> float:
@@ -617,9 +619,10 @@ class Arithmetic:
         return [np.dtype(np.float32) if i < self.float32_passes else self.dtype for i in range(count)]
 
     @classmethod
-    def choose(cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]]) -> Arithmetic:
+    def choose(cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]], widen: bool = True) -> Arithmetic:
         """The arithmetic for input samples of ``dtype`` up to ``largest`` in magnitude,
-        filtered by ``(axis, table)`` in turn."""
+        filtered by ``(axis, table)`` in turn; ``widen=False`` keeps 8-bit samples in float32
+        (for a caller that proves more of its rows exact there than the choice can)."""
         gains = [float(np.abs(t.weights).sum(axis=1).max()) for _, t in passes]
         # without negative weights, and with rows summing to 1 (give or take
         # rounding), no output leaves the input's range: no need to clip
@@ -635,7 +638,7 @@ class Arithmetic:
         if all(rows.all() for rows in exact_rows.values()):
             return cls(work, clip=clip)
         proven = math.prod(float(rows.mean()) for rows in exact_rows.values())
-        if work == np.float32 and proven < 0.5 and all(bool((b <= 53).all()) for b in bits):
+        if widen and work == np.float32 and proven < 0.5 and all(bool((b <= 53).all()) for b in bits):
             # most outputs inexact in float32 but all exact in float64 (8-bit samples, weights of up to
             # ~28 bits in all): the leading passes whose sums still fit float32 stay there, the rest run
             # in float64, with nothing to check
