@@ -314,6 +314,20 @@ def test_onnxruntime_nhwc_8bit_linear_has_10_bit_weights():
     assert nchw[nchw != nhwc].tolist() == [105, 15, 223] and nhwc[nchw != nhwc].tolist() == [106, 16, 222]
 
 
+@pytest.mark.parametrize("size, antialias", [((2000, 2000), False), ((700, 700), True)])
+def test_onnxruntime_nhwc_integer_kernels_work_in_strips(size, antialias):
+    """The int64 sums are made a strip at a time: memory stays near the output's, not eight times it per term."""
+    import tracemalloc
+    x = np.random.default_rng(1).integers(0, 256, (1, 1400, 1400, 3), dtype=np.uint8)
+    tracemalloc.start()
+    try:
+        out = resize(x, size=size, mode="linear", antialias=antialias, compat="onnxruntime", layout="nhwc")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 6 * max(out.nbytes, x.nbytes)
+
+
 @pytest.mark.parametrize("shape, layout, message", [
     ((1, 1, 4, 4), "nchw", "onnxruntime 1.32 fails on it"),
     ((4, 4, 3), "hwc", "onnxruntime 1.32 refuses it"),

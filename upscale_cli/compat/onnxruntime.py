@@ -59,6 +59,8 @@ LIBRARY = "onnxruntime"
 ALIGNS = (*STANDARD_ALIGNS, "tf-half-pixel-for-nn")
 F32 = np.float32
 #: The integer tensors onnxruntime's CPU ``Resize`` takes.
+#: Output samples per chunk of an antialiased pass on integers (its int64 sums: 4 MiB).
+STRIP_SAMPLES = 1 << 19
 INTEGER_TYPES = (np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.int32))
 
 
@@ -523,12 +525,17 @@ def _nhwc_fixed(array: np.ndarray, kernel: IntegerKernel) -> np.ndarray:
         w2[i1 == i2] = 512
         taps.append(((i1, w1), (i2, w2)))
     (ya, yb), (xa, xb) = taps
-    total = np.zeros(1, np.int64)
-    for y_index, y_weight in (ya, yb):
-        rows = np.take(array, y_index, axis=1).astype(np.int64) * y_weight.reshape(1, -1, 1, 1)
-        for x_index, x_weight in (xa, xb):
-            total = total + np.take(rows, x_index, axis=2) * x_weight.reshape(1, 1, -1, 1)
-    return (np.sign(total) * (np.abs(total) >> 20)).astype(array.dtype)
+    out_shape = (array.shape[0], len(ya[0]), len(xa[0]), array.shape[3])
+
+    def compute(item, start, stop, out):  # in strips of output rows: the int64 sums stay small
+        total = np.zeros(1, np.int64)
+        for y_index, y_weight in (ya, yb):
+            rows = np.take(item, y_index[start:stop], axis=0).astype(np.int64) * y_weight[start:stop, None, None]
+            for x_index, x_weight in (xa, xb):
+                total = total + np.take(rows, x_index, axis=1) * x_weight[:, None]
+        out[...] = np.sign(total) * (np.abs(total) >> 20)
+
+    return in_strips(array, 1, out_shape, compute)
 
 
 def antialias_table(
@@ -585,24 +592,34 @@ def _antialias_pass(array: np.ndarray, axis: int, low: np.ndarray, weights: np.n
     for int8 too: negative results become 0); int32: a float32 sum in tap order, ``std::round``.
     """
     values = np.moveaxis(array, axis, -1)
+    result = np.empty(values.shape[:-1] + (len(low),), array.dtype)
+    # a few lines of the other axes at a time: the wide sums of the whole tensor would be several times its size
+    lines = values.reshape(-1, values.shape[-1])
+    out = result.reshape(-1, len(low))
+    step = max(1, STRIP_SAMPLES // max(len(low), 1))
+    for start in range(0, len(lines), step):
+        out[start:start + step] = _antialias_lines(lines[start:start + step], low, weights)
+    return np.moveaxis(result, -1, axis)
+
+
+def _antialias_lines(lines: np.ndarray, low: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """:func:`_antialias_pass` along the rows of 2-D ``lines``."""
     width = weights.shape[1]
-    padded = np.concatenate([values, np.zeros(values.shape[:-1] + (width,), values.dtype)], axis=-1)
-    if array.dtype.itemsize == 1:
+    padded = np.concatenate([lines, np.zeros((len(lines), width), lines.dtype)], axis=-1)
+    if lines.dtype.itemsize == 1:
         fixed = pillow_fixed_weights(weights.astype(np.float64))
-        total = np.full(values.shape[:-1] + (len(low),), 1 << 21, np.int64)
+        total = np.full((len(lines), len(low)), 1 << 21, np.int64)
         for k in range(width):
             total += np.take(padded, low + k, axis=-1).astype(np.int64) * fixed[:, k]
-        result = np.clip(total >> 22, 0, 255).astype(array.dtype)
-    else:
-        total = np.zeros(values.shape[:-1] + (len(low),), F32)
-        for k in range(width):
-            total = total + np.take(padded, low + k, axis=-1).astype(F32) * weights[:, k]
-        rounded = round_half_away(total.astype(np.float64))
-        if rounded.size and (rounded.min() < -(2.0**31) or rounded.max() >= 2.0**31):
-            raise UsageError("--compat onnxruntime: onnxruntime 1.32 fails on this int32 resize (narrowing_error: "
-                             "the cubic overshoot leaves the int32 range)")
-        result = rounded.astype(array.dtype)
-    return np.moveaxis(result, -1, axis)
+        return np.clip(total >> 22, 0, 255)
+    total = np.zeros((len(lines), len(low)), F32)
+    for k in range(width):
+        total = total + np.take(padded, low + k, axis=-1).astype(F32) * weights[:, k]
+    rounded = round_half_away(total.astype(np.float64))
+    if rounded.size and (rounded.min() < -(2.0**31) or rounded.max() >= 2.0**31):
+        raise UsageError("--compat onnxruntime: onnxruntime 1.32 fails on this int32 resize (narrowing_error: "
+                         "the cubic overshoot leaves the int32 range)")
+    return rounded
 
 
 def _antialias(array: np.ndarray, kernel: IntegerKernel, options: ResizeOptions, offset: int = 0) -> np.ndarray:
