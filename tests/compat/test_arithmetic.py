@@ -239,6 +239,22 @@ def test_pillow_float_passes_equal_pillows_recipe_bit_for_bit():
                                       err_msg=f"{mode} {x.shape} -> {size}")
 
 
+@pytest.mark.parametrize("kind", range(6))
+def test_pillow_float_box_halving_equals_pillows_recipe(kind):
+    """Box ×½ (float32 pair sums, halved): every kind of sample, −0.0 pairs, samples near 2⁻¹⁰⁰ and below."""
+    rng = np.random.default_rng(kind)
+    if kind < 4:
+        x = float_samples(rng, (34, 58), kind)
+    elif kind == 4:
+        x = (rng.standard_normal((34, 58)) * 2.0**-96).astype(np.float32)
+    else:
+        x = rng.choice(np.array([-0.0, 0.0, 1.5, -1.5, 2.0**-99, 3.0e37], np.float32), (34, 58))
+    for size in ((29, 17), (58, 17), (29, 34)):
+        plan = plan_for(x.shape, size=size, mode="box", compat="pillow", dtype=x.dtype)
+        np.testing.assert_array_equal(apply_library_arithmetic(x, plan).view(np.int32),
+                                      pillow_float_recipe(x, plan).view(np.int32), err_msg=f"{kind} {size}")
+
+
 def test_pillow_float_strips_and_threads_change_nothing():
     """Photo-sized jobs run in many strips on the pool: still Pillow's recipe, for every output."""
     rng = np.random.default_rng(12)

@@ -361,10 +361,15 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     gains = [_gain(p.weights) for p in passes]
     if not math.isfinite(largest) or largest * math.prod(gains[:-1]) >= 2.0**127:
         return _pillow_wide(array, plan)
+    nearest_zero = lowest if lowest > 0 else -highest if highest < 0 else None
+    if all(_halves(p.weights) for p in passes) and largest < 2.0**126:
+        if nearest_zero is None:
+            nearest_zero = _smallest_magnitude(array)
+        if nearest_zero >= 2.0**-100:
+            return _pillow_float32_halves(array, passes)
     lead = min(p.axis for p in passes)
     # exactness is worth proving when the outputs outnumber the inputs (the check reads every output)
     prove = math.prod(plan.out_shape) >= array.size
-    nearest_zero = lowest if lowest > 0 else -highest if highest < 0 else None
     if nearest_zero is None and (prove or lowest >= 0):
         nearest_zero = _smallest_magnitude(array)
     proven = _exact_indices(passes, nearest_zero, largest) if prove else {}
@@ -402,6 +407,36 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             values = target
 
     return _strips(array, passes, plan.out_shape, compute)
+
+
+def _halves(table: AxisWeights) -> bool:
+    """Whether every output of a pass is ``0.5·x[2d] + 0.5·x[2d + 1]`` (a box filter halving the length)."""
+    if table.n_in != 2 * table.n_out or table.taps.shape[1] < 2:
+        return False
+    pairs = 2 * np.arange(table.n_out)
+    return bool((table.taps[:, 0] == pairs).all() and (table.taps[:, 1] == pairs + 1).all()
+                and (table.weights[:, :2] == 0.5).all() and (table.weights[:, 2:] == 0).all())
+
+
+def _pillow_float32_halves(array: np.ndarray, passes) -> np.ndarray:
+    """Pillow's ``F`` passes that each halve a length with a box filter, in float32: ``(x[2d] + x[2d + 1])·0.5``.
+
+    Pillow stores ``(float)(0.0 + x₀·0.5 + x₁·0.5)``: the halves are exact,
+    and their double sum rounds to float32 as the float32 sum does (it is
+    exact in double unless one sample is below 2⁻²⁸ of the other, too
+    little to move a float32 rounding), so both round once, to the same
+    value. Halving after the rounding is the same as before it while the
+    results stay normal, which samples of at least 2⁻¹⁰⁰ (or 0) and below
+    2¹²⁶ guarantee; the ``+ 0.0`` gives Pillow's +0.0 for a sum of −0.0.
+    """
+    values = array
+    for p in passes:
+        index = (slice(None),) * p.axis
+        total = np.add(values[index + (slice(0, None, 2),)], values[index + (slice(1, None, 2),)])
+        total += np.float32(0.0)
+        total *= np.float32(0.5)
+        values = total
+    return values
 
 
 def _exact_indices(passes, smallest: float, largest: float) -> dict:
