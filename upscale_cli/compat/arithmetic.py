@@ -388,22 +388,21 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             smallest = None
 
     def compute(item, start, stop, out, sums):
-        values, low = _strip_rows(item, sums, start, stop)
+        low, high = sums[0].span(start, stop)
+        values = item[low:high]  # float32: converted where a product needs it (the banded ones, as they start)
         for axis_plan in passes:
             axis = axis_plan.axis - lead
             check = checks[axis]
             table = _strip_table(axis_plan.weights, axis, start, stop, low)
             if check.direct:
-                summed = apply_axis(values, axis, table)
-                summed += 0.0  # Pillow's sum starts at 0.0: a sum of −0.0 terms is +0.0
-            else:
-                summed = _banded(values, sums, axis, start, stop, low)
+                values = _tap_sums(values, axis, table, out if axis_plan is passes[-1] else None)
+                continue
+            summed = _banded(values, sums, axis, start, stop, low)
             target = out if axis_plan is passes[-1] else np.empty(summed.shape, np.float32)
             np.copyto(target, summed, casting="same_kind")
-            if not check.direct:
-                near = check.uncertain(summed, target, values, start, stop, low)
-                if near.size:
-                    np.put(target, near, _exact_sums(values, axis, table, near, summed.shape))
+            near = check.uncertain(summed, target, values, start, stop, low)
+            if near.size:
+                np.put(target, near, _exact_sums(values, axis, table, near, summed.shape))
             values = target
 
     return _strips(array, passes, plan.out_shape, compute)
@@ -437,6 +436,27 @@ def _pillow_float32_halves(array: np.ndarray, passes) -> np.ndarray:
         total *= np.float32(0.5)
         values = total
     return values
+
+
+def _tap_sums(values: np.ndarray, axis: int, table: AxisWeights, out: np.ndarray | None) -> np.ndarray:
+    """Pillow's ``(float)(0.0 + Σ x·w)`` along ``axis``, tap after tap in double, into float32 ``out`` (or a new
+    array): :func:`~upscale_cli.engine.apply.apply_axis` with its terms made in place and the sum stored as it
+    is converted (the float32 samples are converted as they are multiplied)."""
+    broadcast = [1] * values.ndim
+    broadcast[axis] = table.n_out
+    summed = term = None
+    for taps, weights in zip(table.taps.T, table.weights.T):
+        samples = np.take(values, taps, axis=axis)
+        if summed is None:
+            summed = np.multiply(samples, weights.reshape(broadcast), dtype=np.float64)
+            continue
+        term = np.multiply(samples, weights.reshape(broadcast), out=term, dtype=np.float64)
+        summed += term
+    if out is None:
+        out = np.empty(summed.shape, np.float32)
+    # Pillow's sum starts at 0.0: a sum of −0.0 terms is +0.0
+    np.add(summed, 0.0, out=out, casting="same_kind")
+    return out
 
 
 def _exact_indices(passes, smallest: float, largest: float) -> dict:
