@@ -663,8 +663,6 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     for p in passes:
         axis = p.axis - lead
         arithmetic = rounding[axis] = Arithmetic.choose(array.dtype, 255.0, [(axis, p.weights)], widen=False)
-        if arithmetic.dtype == np.float64:  # inexact in float32: the float64 products are Pillow's integers
-            return _strips(array, passes, tuple(out_shape), _rounded_strip(passes, lead))
         if arithmetic.tolerance:
             # exact in float32: rows whose weights have at most 15 fractional bits and whose every
             # partial sum stays under 512 (255·Σ|w| < 2⁹, so multiples of 2⁻¹⁵ fit 24 bits); the

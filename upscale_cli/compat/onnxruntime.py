@@ -58,9 +58,9 @@ LIBRARY = "onnxruntime"
 #: onnxruntime still accepts Resize-11's ``tf_half_pixel_for_nn``.
 ALIGNS = (*STANDARD_ALIGNS, "tf-half-pixel-for-nn")
 F32 = np.float32
-#: The integer tensors onnxruntime's CPU ``Resize`` takes.
 #: Output samples per chunk of an antialiased pass on integers (its int64 sums: 4 MiB).
 STRIP_SAMPLES = 1 << 19
+#: The integer tensors onnxruntime's CPU ``Resize`` takes.
 INTEGER_TYPES = (np.dtype(np.uint8), np.dtype(np.int8), np.dtype(np.int32))
 
 

@@ -619,7 +619,9 @@ class Arithmetic:
         return [np.dtype(np.float32) if i < self.float32_passes else self.dtype for i in range(count)]
 
     @classmethod
-    def choose(cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]], widen: bool = True) -> Arithmetic:
+    def choose(
+        cls, dtype: np.dtype, largest: float, passes: list[tuple[int, AxisWeights]], widen: bool = True,
+    ) -> Arithmetic:
         """The arithmetic for input samples of ``dtype`` up to ``largest`` in magnitude,
         filtered by ``(axis, table)`` in turn; ``widen=False`` keeps 8-bit samples in float32
         (for a caller that proves more of its rows exact there than the choice can)."""
