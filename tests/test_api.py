@@ -277,3 +277,24 @@ def test_linear_light_refuses_modes_that_are_not_srgb():
         resize_image(_image("CMYK"), scale=2, mode="bilinear", linear=True)
     # nearest moves whole pixels: nothing to decode, any mode is fine
     assert resize_image(_image("CMYK"), scale=2, mode="nearest", linear=True).mode == "CMYK"
+
+
+def test_other_byte_order_comes_back_in_the_hosts():
+    x = np.random.default_rng(2).standard_normal((9, 13)).astype(">f4")
+    native = x.astype("=f4")
+    for compat in (None, "pillow"):
+        out = upscale_cli.resize(x, size=(20, 7), mode="bicubic", compat=compat)
+        assert out.dtype == np.dtype(np.float32)
+        np.testing.assert_array_equal(out, upscale_cli.resize(native, size=(20, 7), mode="bicubic", compat=compat))
+
+
+@pytest.mark.parametrize("shape", [(0, 4), (4, 0), (0, 0)])
+def test_an_axis_of_length_0_has_nothing_to_interpolate(shape):
+    with pytest.raises(UsageError, match="has none to interpolate from"):
+        upscale_cli.resize(np.zeros(shape, np.float32), size=(8, 3), mode="bilinear")
+
+
+def test_empty_channels_keep_their_shape_in_every_preset():
+    x = np.zeros((1, 5, 6, 0), np.int32)
+    for compat in (None, "onnxruntime", "torch", "pillow"):
+        assert upscale_cli.resize(x, size=(9, 4), mode="bilinear", compat=compat, layout="nhwc").shape == (1, 4, 9, 0)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from upscale_cli import resize
 from upscale_cli.core.errors import ExitStatus
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
@@ -83,6 +84,29 @@ def test_npy_layout_option(run, tmp_path):
     result = run("x.npy", "-o", "y.npy", "--scale", "2", "--layout", "nhwc", "--mode", "bicubic", "--cubic-a", "-0.75")
     assert result.exit_code == 0
     assert np.load(tmp_path / "y.npy").shape == (1, 4, 6, 4)
+
+
+@pytest.mark.parametrize("dtype, compat", [(">f4", "pillow"), (">u2", None), (">i4", "opencv")])
+def test_big_endian_npy_is_resized_and_written_in_the_hosts_order(run, tmp_path, dtype, compat):
+    """Samples are read as numbers, not bytes: the output holds the same values a native array gives, and its
+    header says the order its bytes are in."""
+    x = np.random.default_rng(3).integers(0, 5000, (40, 60)).astype(dtype)
+    np.save(tmp_path / "big.npy", x)
+    options = ["--compat", compat] if compat else []
+    result = run("big.npy", "-o", "out.npy", "--size", "97x23", "--mode", "bicubic", *options)
+    assert result.exit_code == 0, result.stderr
+    native = x.astype(x.dtype.newbyteorder("="))
+    out = np.load(tmp_path / "out.npy")
+    assert out.dtype == native.dtype
+    np.testing.assert_array_equal(out, resize(native, size=(97, 23), mode="bicubic", compat=compat))
+
+
+def test_an_empty_array_fails_its_file(run, tmp_path):
+    np.save(tmp_path / "empty.npy", np.zeros((0, 5), np.float32))
+    result = run("empty.npy", "-o", "out.npy", "--scale", "2")
+    assert result.exit_code == ExitStatus.SOME_INPUTS_FAILED
+    assert result.stderr == "upscale: empty.npy: cannot resize an array of shape (0, 5): it has no samples to interpolate from\n"
+    assert not (tmp_path / "out.npy").exists()
 
 
 def test_stdin_to_stdout(run, photo):

@@ -170,7 +170,7 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
     if loaded.is_array:
         if request.linear:
             raise UsageError("linear light applies to images, not arrays")
-        axes = array_axes(loaded.data.ndim, request.layout)
+        axes = array_axes(loaded.data.shape, request.layout)
         in_lengths = tuple(loaded.data.shape[a] for a in axes)
         others = loaded.data.size // max(1, int(np.prod(in_lengths)))
         check_pixels(loaded.name, others * int(np.prod(request.output_lengths(in_lengths))), max_pixels, "the output")

@@ -424,10 +424,10 @@ def _corner_sum(item: np.ndarray, params: list, axes: tuple[int, ...]) -> np.nda
         count = math.prod(trailing)
         i1, i2, w1, w2 = params[-1]
         spread = np.arange(count)
-        params = [*params[:-1], ((i1[:, None] * count + spread).ravel(), (i2[:, None] * count + spread).ravel(),
+        merged = [*params[:-1], ((i1[:, None] * count + spread).ravel(), (i2[:, None] * count + spread).ravel(),
                                  np.repeat(w1, count), np.repeat(w2, count))]
-        total = _corner_sum(item.reshape(item.shape[:last] + (-1,)), params, axes)
-        return total.reshape(total.shape[:last] + (-1,) + trailing)
+        total = _corner_sum(item.reshape(item.shape[:last] + (item.shape[last] * count,)), merged, axes)
+        return total.reshape(total.shape[:last] + (len(i1),) + trailing)
     # samples and weights of every choice of taps along x, then (x, y), ...: each gathered once
     level = {(): (item, None)}
     for k in reversed(range(n)):

@@ -142,6 +142,9 @@ def output_sizes(
         raise UsageError("give either a size or a scale (exactly one)")
     if fit not in FITS:
         raise UsageError(f"unknown fit {fit!r}; choose from {', '.join(FITS)}")
+    if 0 in in_lengths:
+        raise UsageError(f"cannot resize an image of {' × '.join(map(str, in_lengths))} samples: it has none to "
+                         "interpolate from")
     n_axes = len(in_lengths)
     if scale is not None:
         factors = match_axes(parse_scale(scale), n_axes, "scale", scale)

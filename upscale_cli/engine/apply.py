@@ -116,9 +116,13 @@ def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> n
     (halfway integers rounded as ``plan.ties`` says); filtered float
     outputs are within :func:`float_error_bound` of it, or, with ``exact``,
     the definition's bit for bit (for callers that round float results to
-    integers afterwards, and must round the definition's).
+    integers afterwards, and must round the definition's). Samples in the
+    other byte order (a big-endian ``.npy`` here) are read in this host's
+    order first: the result is in the host's order.
     """
     check_dtype(array)
+    if not array.dtype.isnative:  # the libraries' arithmetic works on the host's float32 and integers
+        array = array.astype(array.dtype.newbyteorder("="))
     if array.shape != plan.in_shape:
         raise ValueError(f"plan is for shape {plan.in_shape}, array has shape {array.shape}")
     if plan.arithmetic != "exact" or plan.fill is not None:

@@ -367,26 +367,30 @@ def _probe_array(path: str, layout: str | None, max_pixels: int | None) -> Probe
         raise InputError(f"{path}: corrupt .npy file: {error}") from None
     check_pixels(path, int(np.prod(shape, dtype=np.int64)), max_pixels, "the array")
     try:
-        axes = array_axes(len(shape), layout)
+        axes = array_axes(shape, layout)
     except InputError as error:
         raise InputError(f"{path}: {error}") from None
     return Probe(tuple(shape[a] for a in axes), 1, "npy")
 
 
-def array_axes(ndim: int, layout: str | None) -> tuple[int, ...]:
-    """The spatial axes of an ``ndim``-dimensional array read from a file (see
+def array_axes(shape: tuple[int, ...], layout: str | None) -> tuple[int, ...]:
+    """The spatial axes of an array of ``shape`` read from a file (see
     :func:`~upscale_cli.core.layouts.spatial_axes`).
 
-    Dimensions that fit no layout are a failure of that file
+    Dimensions that fit no layout, and a spatial axis of length 0 (no
+    samples to interpolate from), are a failure of that file
     (:class:`~upscale_cli.core.errors.InputError`, for the caller to name),
     not a usage error.
     """
     from ..core.layouts import spatial_axes
 
     try:
-        return spatial_axes(ndim, layout)
+        axes = spatial_axes(len(shape), layout)
     except UsageError as error:
         raise InputError(str(error)) from None
+    if any(shape[axis] == 0 for axis in axes):
+        raise InputError(f"cannot resize an array of shape {tuple(shape)}: it has no samples to interpolate from")
+    return axes
 
 
 def _try(function: Callable[[], Any], name: str):
@@ -424,6 +428,8 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
             array = np.load(io.BytesIO(raw), allow_pickle=False)
         except _NPY_ERRORS as error:
             raise InputError(f"{name}: corrupt .npy file: {error}") from None
+        if not array.dtype.isnative:  # resized and written in this host's byte order, as the engine returns it
+            array = array.astype(array.dtype.newbyteorder("="))
         check_pixels(name, array.size, max_pixels, "the array")
         return Loaded(name, array, "npy", n_bytes=len(raw))
     if not raw:
