@@ -279,13 +279,18 @@ def test_linear_light_refuses_modes_that_are_not_srgb():
     assert resize_image(_image("CMYK"), scale=2, mode="nearest", linear=True).mode == "CMYK"
 
 
-def test_other_byte_order_comes_back_in_the_hosts():
+def test_the_other_byte_order_is_resized_as_numbers_and_kept():
     x = np.random.default_rng(2).standard_normal((9, 13)).astype(">f4")
     native = x.astype("=f4")
     for compat in (None, "pillow"):
         out = upscale_cli.resize(x, size=(20, 7), mode="bicubic", compat=compat)
-        assert out.dtype == np.dtype(np.float32)
+        assert out.dtype == x.dtype
         np.testing.assert_array_equal(out, upscale_cli.resize(native, size=(20, 7), mode="bicubic", compat=compat))
+    image = Image.frombytes("I;16B", (13, 9), (x * 1000 + 20000).astype(">u2").tobytes())
+    resized = upscale_cli.resize_image(image, size=(20, 7), mode="bilinear", compat="pillow")
+    assert resized.mode == "I;16B"
+    expected = upscale_cli.resize((x * 1000 + 20000).astype("<u2"), size=(20, 7), mode="bilinear", compat="pillow")
+    np.testing.assert_array_equal(np.asarray(resized), expected)
 
 
 @pytest.mark.parametrize("shape", [(0, 4), (4, 0), (0, 0)])

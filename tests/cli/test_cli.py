@@ -87,9 +87,9 @@ def test_npy_layout_option(run, tmp_path):
 
 
 @pytest.mark.parametrize("dtype, compat", [(">f4", "pillow"), (">u2", None), (">i4", "opencv")])
-def test_big_endian_npy_is_resized_and_written_in_the_hosts_order(run, tmp_path, dtype, compat):
-    """Samples are read as numbers, not bytes: the output holds the same values a native array gives, and its
-    header says the order its bytes are in."""
+def test_big_endian_npy_is_resized_as_numbers(run, tmp_path, dtype, compat):
+    """Samples are read as numbers, not bytes: the output holds the values a native array gives, in the input's
+    byte order."""
     x = np.random.default_rng(3).integers(0, 5000, (40, 60)).astype(dtype)
     np.save(tmp_path / "big.npy", x)
     options = ["--compat", compat] if compat else []
@@ -97,8 +97,16 @@ def test_big_endian_npy_is_resized_and_written_in_the_hosts_order(run, tmp_path,
     assert result.exit_code == 0, result.stderr
     native = x.astype(x.dtype.newbyteorder("="))
     out = np.load(tmp_path / "out.npy")
-    assert out.dtype == native.dtype
+    assert out.dtype == x.dtype
     np.testing.assert_array_equal(out, resize(native, size=(97, 23), mode="bicubic", compat=compat))
+
+
+def test_big_endian_16_bit_tiff_is_resized_as_numbers(run, tmp_path):
+    x = np.random.default_rng(4).integers(0, 65536, (20, 30)).astype(">u2")
+    Image.frombytes("I;16B", (30, 20), x.tobytes()).save(tmp_path / "big.tif")
+    assert run("big.tif", "-o", "out.png", "--size", "45x30", "--mode", "bilinear").exit_code == 0
+    expected = resize(x.astype("<u2"), size=(45, 30), mode="bilinear")
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "out.png")), expected)
 
 
 def test_an_empty_array_fails_its_file(run, tmp_path):

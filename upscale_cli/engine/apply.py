@@ -117,12 +117,12 @@ def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> n
     outputs are within :func:`float_error_bound` of it, or, with ``exact``,
     the definition's bit for bit (for callers that round float results to
     integers afterwards, and must round the definition's). Samples in the
-    other byte order (a big-endian ``.npy`` here) are read in this host's
-    order first: the result is in the host's order.
+    other byte order (a big-endian ``.npy`` here) are resized in this
+    host's order and returned in theirs.
     """
     check_dtype(array)
     if not array.dtype.isnative:  # the libraries' arithmetic works on the host's float32 and integers
-        array = array.astype(array.dtype.newbyteorder("="))
+        return apply_plan(array.astype(array.dtype.newbyteorder("=")), plan, exact=exact).astype(array.dtype)
     if array.shape != plan.in_shape:
         raise ValueError(f"plan is for shape {plan.in_shape}, array has shape {array.shape}")
     if plan.arithmetic != "exact" or plan.fill is not None:

@@ -428,8 +428,6 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
             array = np.load(io.BytesIO(raw), allow_pickle=False)
         except _NPY_ERRORS as error:
             raise InputError(f"{name}: corrupt .npy file: {error}") from None
-        if not array.dtype.isnative:  # resized and written in this host's byte order, as the engine returns it
-            array = array.astype(array.dtype.newbyteorder("="))
         check_pixels(name, array.size, max_pixels, "the array")
         return Loaded(name, array, "npy", n_bytes=len(raw))
     if not raw:
