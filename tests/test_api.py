@@ -281,10 +281,11 @@ def test_linear_light_refuses_modes_that_are_not_srgb():
 
 def test_the_other_byte_order_is_resized_as_numbers_and_kept():
     x = np.random.default_rng(2).standard_normal((9, 13)).astype(">f4")
-    native = x.astype("=f4")
-    for compat in (None, "pillow"):
-        out = upscale_cli.resize(x, size=(20, 7), mode="bicubic", compat=compat)
-        assert out.dtype == x.dtype
+    for dtype, compat in ((">f4", None), (">f4", "pillow"), (">f8", "torch"), (">i2", "opencv")):
+        big = (x * 100).astype(dtype)
+        out = upscale_cli.resize(big, size=(20, 7), mode="bicubic", compat=compat)
+        assert out.dtype == big.dtype
+        native = big.astype(big.dtype.newbyteorder("="))
         np.testing.assert_array_equal(out, upscale_cli.resize(native, size=(20, 7), mode="bicubic", compat=compat))
     image = Image.frombytes("I;16B", (13, 9), (x * 1000 + 20000).astype(">u2").tobytes())
     resized = upscale_cli.resize_image(image, size=(20, 7), mode="bilinear", compat="pillow")

@@ -93,7 +93,8 @@ def plan_for(
 
         request = Request(
             shape, spatial_axes(len(shape), layout), size, scale, fit, mode, align, rounding,
-            antialias, cubic_a, knobs, None if dtype is None else np.dtype(dtype),
+            # the presets choose their arithmetic by the samples' type, whatever their byte order
+            antialias, cubic_a, knobs, None if dtype is None else np.dtype(dtype).newbyteorder("="),
         )
         return plan_compat(compat, request)
     options = make_options(mode, align, rounding, antialias, cubic_a, exclude_outside)
