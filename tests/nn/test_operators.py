@@ -330,3 +330,8 @@ def test_golden_torch_nn(case, nn_arrays):
             np.testing.assert_allclose(nn.bilinear_deconv(x, factor), expected, rtol=0, atol=tolerance["atol"])
     assert got.shape == expected.shape and got.dtype == expected.dtype
     np.testing.assert_allclose(got, expected, rtol=tolerance["rtol"], atol=tolerance["atol"])
+
+
+def test_bilinear_deconv_computes_big_endian_float32_in_float32():
+    x = np.random.default_rng(5).standard_normal((1, 3, 5, 6)).astype(">f4")
+    np.testing.assert_array_equal(nn.bilinear_deconv(x, 2), nn.bilinear_deconv(x.astype("<f4"), 2))

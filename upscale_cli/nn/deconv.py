@@ -204,7 +204,7 @@ def bilinear_deconv_arguments(x, factor: IntOrTuple) -> dict:
     if x.ndim != dims + 2 or dims not in (1, 2, 3):
         raise UsageError(f"bilinear deconvolution needs (N, C, *S) input with 1 to 3 spatial axes, got shape {x.shape}")
     factors = per_axis(factor, dims, "factor", 1)
-    dtype = np.float32 if x.dtype == np.float32 else np.float64
+    dtype = np.float32 if x.dtype.newbyteorder("=") == np.float32 else np.float64  # big-endian float32 too
     return {
         "weight": bilinear_kernel(factors, x.shape[1], dtype=dtype),
         "stride": factors,
