@@ -10,7 +10,7 @@ from math import floor
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageCms
 
 from upscale_cli.batch.convert import ImageOptions, ResizeRequest, convert_file
 from upscale_cli.core.errors import InputError
@@ -28,6 +28,8 @@ TABLE = {
     "RGB":  ["RGB", "RGB", "RGB", "P", "RGB", "RGB", "RGB"],
     "RGBA": ["RGBA", "RGB", "RGBA", "P", "RGBA", "RGB", "RGB"],
     "CMYK": ["RGB", "CMYK", "RGB", "P", "CMYK", "RGB", "RGB"],
+    "YCbCr": ["RGB", "RGB", "RGB", "P", "YCbCr", "RGB", "RGB"],
+    "LAB":  ["RGB", "RGB", "RGB", "P", "LAB", "RGB", "RGB"],
     "I;16": ["I;16", "L", "RGB", "P", "I;16", "L", "I"],
     "I":    [REFUSED, REFUSED, REFUSED, REFUSED, "I", REFUSED, REFUSED],
     "F":    [REFUSED, REFUSED, REFUSED, REFUSED, "F", REFUSED, "F"],
@@ -62,6 +64,8 @@ def _input(mode: str) -> Image.Image:
         return image
     if mode == "CMYK":
         return Image.fromarray(np.concatenate([colour, grey[..., None] // 2], axis=-1), "CMYK")
+    if mode in ("YCbCr", "LAB"):
+        return Image.fromarray(colour, mode)
     samples = {"L": grey, "RGB": colour}.get(mode)
     if samples is None:
         samples = np.concatenate([grey[..., None] if mode == "LA" else colour, ALPHA[..., None].astype(np.uint8)], axis=-1)
@@ -77,8 +81,12 @@ def _expected(image: Image.Image, written: str) -> np.ndarray:
         samples = np.vectorize(lambda v: _rounded(Fraction(int(v) * 255, 65535)))(np.asarray(image))
     elif mode == "1":
         samples = np.asarray(image).astype(np.int64) * 255
-    elif mode == "CMYK":
-        samples = np.asarray(image.convert("RGB")).astype(np.int64)  # Pillow's formula: the input has no profile
+    elif mode in ("CMYK", "YCbCr"):
+        samples = np.asarray(image.convert("RGB")).astype(np.int64)  # Pillow's formula (CMYK: the input has no profile)
+    elif mode == "LAB":  # D50 CIELAB to sRGB, as littlecms converts it
+        srgb = ImageCms.createProfile("sRGB")
+        samples = np.asarray(ImageCms.profileToProfile(image, ImageCms.createProfile("LAB"), srgb, outputMode="RGB"))
+        samples = samples.astype(np.int64)
     elif mode == "LA" and written == "L":
         grey, alpha = np.asarray(image).astype(np.int64).transpose(2, 0, 1)
         return np.vectorize(_over)(grey, alpha, GREY_BACKGROUND)
@@ -206,6 +214,17 @@ def test_cmyk_without_a_profile_uses_pillows_formula_and_says_so(run, tmp_path):
     ]
     with Image.open(tmp_path / "out.png") as written:
         assert written.getpixel((0, 0)) == (55, 245, 255) and "icc_profile" not in written.info
+
+
+def test_cielab_becomes_srgb_tagged_as_such_and_says_so(run, tmp_path):
+    Image.new("LAB", (2, 2), (100, 128, 128)).save(tmp_path / "in.tif")  # L* 39 %, neutral: a mid grey
+    result = run("in.tif", "--scale", "1", "--mode", "nearest", "-o", "out.png")
+    assert result.exit_code == 0
+    assert result.stderr.splitlines()[1] == "upscale: out.png: CIELAB converted to sRGB through littlecms for PNG"
+    with Image.open(tmp_path / "out.png") as written:
+        red, green, blue = np.asarray(written)[0, 0].tolist()
+        assert red == green == blue and 90 <= red <= 100  # L* 39.2 is sRGB 94 or so, whatever the rounding
+        assert "sRGB" in ImageCms.getProfileDescription(ImageCms.ImageCmsProfile(io.BytesIO(written.info["icc_profile"])))
 
 
 def test_alpha_is_flattened_over_the_background_option(run, tmp_path):

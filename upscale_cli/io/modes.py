@@ -41,7 +41,7 @@ HOLDS = {
     "JPEG": frozenset({"L", "RGB", "CMYK"}),
     "WEBP": frozenset({"RGB", "RGBA"}),
     "GIF": frozenset({"1", "L", "P"}),
-    "TIFF": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F"}),
+    "TIFF": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "YCbCr", "LAB", "I;16", "I", "F"}),
     "BMP": frozenset({"1", "L", "P", "RGB"}),
     # PBM/PGM/PPM: Pillow would write RGBA as RGB, dropping alpha unsaid, and clip I to 16 bits
     "PPM": frozenset({"1", "L", "RGB", "I;16", "F"}),
@@ -117,6 +117,12 @@ def _step(image, fmt: str, name: str, background, profile: bytes | None) -> tupl
     if mode == "CMYK":
         rgb, srgb, how = _cmyk_to_rgb(image, profile)
         return rgb, f"CMYK converted to RGB {how} for {fmt}", srgb
+    if mode in ("YCbCr", "HSV"):
+        return image.convert("RGB"), f"{mode} converted to RGB with Pillow's formula for {fmt}", None
+    if mode == "LAB":
+        converted = _lab_to_srgb(image)
+        if converted is not None:
+            return converted, f"CIELAB converted to sRGB through littlecms for {fmt}", converted.info["icc_profile"]
     if mode == "I;16":
         return _image(eight_bit(np.asarray(image))), f"16-bit samples reduced to 8 bits (round(v/257)) for {fmt}", None
     if mode == "1":
@@ -226,6 +232,18 @@ def _palette_of(image) -> tuple[Any, bool]:
     if len(clear):
         palette.info["transparency"] = int(clear[0])
     return palette, reduced
+
+
+def _lab_to_srgb(image):
+    """A CIELAB (D50) image in sRGB, carrying the sRGB profile; ``None`` when Pillow has no littlecms."""
+    try:
+        from PIL import ImageCms
+    except ImportError:
+        return None
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+    rgb = ImageCms.profileToProfile(image, ImageCms.createProfile("LAB"), srgb, outputMode="RGB")
+    rgb.info["icc_profile"] = srgb.tobytes()
+    return rgb
 
 
 def _cmyk_to_rgb(image, embedded: bytes | None) -> tuple[Any, bytes, str]:
