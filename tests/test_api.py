@@ -304,3 +304,29 @@ def test_empty_channels_keep_their_shape_in_every_preset():
     x = np.zeros((1, 5, 6, 0), np.int32)
     for compat in (None, "onnxruntime", "torch", "pillow"):
         assert upscale_cli.resize(x, size=(9, 4), mode="bilinear", compat=compat, layout="nhwc").shape == (1, 4, 9, 0)
+    for dtype in (np.float32, np.uint8):
+        for compat in (None, "pillow", "opencv", "torch", "onnx"):
+            out = upscale_cli.resize(np.zeros((5, 6, 0), dtype), size=(9, 4), mode="bicubic", compat=compat)
+            assert out.shape == (4, 9, 0) and out.dtype == dtype
+
+
+def test_cielab_a_and_b_are_averaged_as_signed_values():
+    """Pillow hands a* and b* out as signed bytes: −1 next to 0 stays between them, not near ±128."""
+    rows = np.array([[[60, 255, 0], [60, 0, 255]]], np.uint8)  # a* −1 then 0; b* 0 then −1
+    image = Image.frombytes("LAB", (2, 1), rows.tobytes())
+    out = np.asarray(resize_image(image, size=(4, 1), mode="bilinear"))
+    assert out[0, :, 0].tolist() == [60] * 4
+    assert set(out[0, :, 1:].ravel().tolist()) <= {0, 255}
+    rng = np.random.default_rng(9)
+    image = Image.frombytes("LAB", (23, 17), rng.integers(0, 256, (17, 23, 3), dtype=np.uint8).tobytes())
+    for mode, pillow in (("bilinear", Image.BILINEAR), ("bicubic", Image.BICUBIC), ("lanczos", Image.LANCZOS)):
+        resized = resize_image(image, size=(41, 9), mode=mode, compat="pillow")
+        assert resized.mode == "LAB"
+        np.testing.assert_array_equal(np.asarray(resized), np.asarray(image.resize((41, 9), pillow)))
+
+
+def test_linear_light_takes_16_bit_images_in_either_byte_order():
+    samples = np.random.default_rng(6).integers(0, 65536, (9, 14)).astype("<u2")
+    little = resize_image(Image.fromarray(samples), size=(20, 5), linear=True)
+    big = resize_image(Image.frombytes("I;16B", (14, 9), samples.astype(">u2").tobytes()), size=(20, 5), linear=True)
+    np.testing.assert_array_equal(np.asarray(big).astype(np.int64), np.asarray(little).astype(np.int64))

@@ -236,7 +236,7 @@ def apply_premultiplied(array: np.ndarray, plan: ResizePlan, alpha_max: float) -
 
 #: Modes whose samples are sRGB-encoded light, with their largest sample value;
 #: the modes ``linear=True`` accepts.
-LINEAR_LIGHT_MODES = {"L": 255, "LA": 255, "RGB": 255, "RGBA": 255, "I;16": 65535}
+LINEAR_LIGHT_MODES = {"L": 255, "LA": 255, "RGB": 255, "RGBA": 255, "I;16": 65535, "I;16L": 65535, "I;16B": 65535}
 #: Modes with straight (not premultiplied) alpha as their last channel.
 STRAIGHT_ALPHA_MODES = ("LA", "RGBA")
 
@@ -349,6 +349,10 @@ def _check_resample(plan: ResizePlan, mode: str, linear: bool) -> None:
 
 def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> np.ndarray:
     """The samples of an image of ``mode`` resized by ``plan`` (options checked by :func:`_check_resample`)."""
+    if mode == "LAB":
+        # Pillow hands a* and b* out as signed bytes (−1 is 255) and resizes them offset (0 is 128), as averaging needs
+        offset = np.array([0, 128, 128], np.uint8)
+        return _resample(array ^ offset, plan, "RGB", linear) ^ offset
     alpha = mode in STRAIGHT_ALPHA_MODES
     if plan.compat is not None:
         if alpha and plan.compat == "pillow":

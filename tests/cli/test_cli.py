@@ -86,7 +86,9 @@ def test_npy_layout_option(run, tmp_path):
     assert np.load(tmp_path / "y.npy").shape == (1, 4, 6, 4)
 
 
-@pytest.mark.parametrize("dtype, compat", [(">f4", "pillow"), (">u2", None), (">i4", "opencv")])
+@pytest.mark.parametrize("dtype, compat", [
+    (">f4", "pillow"), (">u2", None), (">i4", "opencv"), (np.dtype(np.longdouble).newbyteorder(">").str, None),
+])
 def test_big_endian_npy_is_resized_as_numbers(run, tmp_path, dtype, compat):
     """Samples are read as numbers, not bytes: the output holds the values a native array gives, in the input's
     byte order."""

@@ -125,6 +125,8 @@ def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> n
         return apply_plan(array.astype(array.dtype.newbyteorder("=")), plan, exact=exact).astype(array.dtype)
     if array.shape != plan.in_shape:
         raise ValueError(f"plan is for shape {plan.in_shape}, array has shape {array.shape}")
+    if array.size == 0:  # no samples to move (a batch or channel axis of length 0), in any arithmetic
+        return np.empty(plan.out_shape, array.dtype)
     if plan.arithmetic != "exact" or plan.fill is not None:
         if plan.executor is None:
             raise ValueError(f"a plan with {plan.arithmetic} arithmetic or a fill value needs an executor")
@@ -132,8 +134,6 @@ def apply_plan(array: np.ndarray, plan: ResizePlan, *, exact: bool = False) -> n
     passes = [p for p in plan.axes if not p.weights.is_identity]
     if not passes:
         return array.copy()
-    if array.size == 0:  # no samples to move (a batch or channel axis of length 0)
-        return np.empty(plan.out_shape, array.dtype)
     if all(p.weights.is_selection for p in passes):
         return _select(array, passes, plan.out_shape)
     return _filter(array, passes, plan.out_shape, exact, plan.ties)

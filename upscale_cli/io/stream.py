@@ -58,7 +58,8 @@ def _row_bytes(shape: tuple[int, ...], dtype) -> int:
 
 def _write_rows(handle: IO[bytes], bands: Iterable[np.ndarray], dtype=None) -> None:
     for band in bands:
-        handle.write(np.ascontiguousarray(band, dtype=dtype).data)
+        # as bytes: a buffer of a non-native long double cannot be exposed (a big-endian float128 .npy)
+        handle.write(np.ascontiguousarray(band, dtype=dtype).view(np.uint8).data)
 
 
 def write_npy(handle: IO[bytes], bands) -> None:
