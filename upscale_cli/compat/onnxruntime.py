@@ -168,26 +168,40 @@ def _filter(t: np.ndarray, options: ResizeOptions) -> np.ndarray:
     return np.where(t < 1, 1 - t, F32(0))
 
 
+def _antialias_window(x: np.ndarray, scale: np.float32, options: ResizeOptions) -> tuple:
+    """Where ``SetupUpsampleFilterAntiAlias`` starts, in float32: ``(r, support, inverse, centre, first)``, the
+    inverse scale, the kernel's half-width, its argument's factor, each output's centre and first tap."""
+    r = F32(1) / scale
+    support = F32(2 if options.mode == "bicubic" else 1) * (r if r >= 1 else F32(1))
+    inverse = F32(1) / r if r >= 1 else F32(1)
+    centre = x.astype(F32) + F32(0.5)
+    return r, support, inverse, centre, np.floor(centre - support + F32(0.5)).astype(np.int64)
+
+
+def _kernel_values(window: np.ndarray, count: np.ndarray, centre: np.ndarray, inverse, options: ResizeOptions):
+    """The float32 kernel at every tap of ``window`` (one row per output), 0 beyond each row's ``count`` taps."""
+    t = np.abs((window.astype(F32) - centre[:, None] + F32(0.5)) * inverse).astype(F32)
+    return np.where(np.arange(window.shape[1]) < count[:, None], _filter(t, options), F32(0)).astype(F32)
+
+
+def _inverse_totals(values: np.ndarray) -> np.ndarray:
+    """``1 / Σ values`` per row, summed tap after tap in float32 (1 where the sum is 0)."""
+    total = np.zeros(len(values), F32)
+    for k in range(values.shape[1]):
+        total = total + values[:, k]
+    return np.where(total == 0, F32(1), F32(1) / total)
+
+
 def antialias_weights(x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions) -> AxisWeights:
     """``SetupUpsampleFilterAntiAlias`` in float32: Pillow's window around ``x``,
     outside taps folded onto the edge pixel (or dropped with ``exclude_outside``)."""
-    cubic = options.mode == "bicubic"
-    r = F32(1) / scale
-    support = F32(2 if cubic else 1) * (r if r >= 1 else F32(1))
-    inverse = F32(1) / r if r >= 1 else F32(1)
-    centre = x.astype(F32) + F32(0.5)
-    first = np.floor(centre - support + F32(0.5)).astype(np.int64)
+    r, support, inverse, centre, first = _antialias_window(x, scale, options)
     count = np.floor(centre + support + F32(0.5)).astype(np.int64) - first
     window = first[:, None] + np.arange(max(int(count.max()), 1))
-    t = np.abs((window.astype(F32) - centre[:, None] + F32(0.5)) * inverse).astype(F32)
-    values = _filter(t, options)
-    values = np.where(np.arange(window.shape[1]) < count[:, None], values, F32(0)).astype(F32)
+    values = _kernel_values(window, count, centre, inverse, options)
     if options.exclude_outside:
         values[(window < 0) | (window >= n_in)] = 0
-    total = np.zeros(len(x), F32)
-    for k in range(values.shape[1]):  # summed in order, in float32
-        total = total + values[:, k]
-    weights = values * np.where(total == 0, F32(1), F32(1) / total)[:, None]
+    weights = values * _inverse_totals(values)[:, None]
     border = "outside taps dropped" if options.exclude_outside else "outside taps folded onto the edge"
     return AxisWeights(
         n_in, len(x), np.clip(window, 0, n_in - 1), weights.astype(np.float64), x,
@@ -544,25 +558,15 @@ def antialias_table(
     """``SetupUpsampleFilterAntiAlias`` as onnxruntime keeps it: the first tap of every output and the
     float32 weights of its taps (zero-padded), outside taps folded onto the edge in float32 *before*
     normalising (or dropped with ``exclude_outside``)."""
-    cubic = options.mode == "bicubic"
-    r = F32(1) / scale
-    support = F32(2 if cubic else 1) * (r if r >= 1 else F32(1))
+    r, support, inverse, centre, first = _antialias_window(x, scale, options)
     window = int(np.ceil(support)) * 2 + 1
-    inverse = F32(1) / r if r >= 1 else F32(1)
-    centre = x.astype(F32) + F32(0.5)
-    first = np.floor(centre - support + F32(0.5)).astype(np.int64)
     last = first + np.clip(np.floor(centre + support + F32(0.5)).astype(np.int64) - first, 0, window)
     low, high = np.clip(first, 0, n_in), np.clip(last, 0, n_in)
     start = low if options.exclude_outside else first
     count = (high if options.exclude_outside else last) - start
     width = max(int(count.max()), 1)
-    t = np.abs((start[:, None] + np.arange(width)).astype(F32) - centre[:, None] + F32(0.5)) * inverse
-    t = t.astype(F32)
-    values = _filter(t, options)
-    values = np.where(np.arange(width) < count[:, None], values, F32(0)).astype(F32)
-    total = np.zeros(len(x), F32)
-    for k in range(width):
-        total = total + values[:, k]
+    values = _kernel_values(start[:, None] + np.arange(width), count, centre, inverse, options)
+    inverse_totals = _inverse_totals(values)  # of the kernel's values before folding, as onnxruntime divides
     rows = np.arange(len(x))
     if not options.exclude_outside:
         fold = low < high
@@ -581,7 +585,7 @@ def antialias_table(
             shifted[:, k] = values[rows, source]
         values = shifted
     values = np.where(np.arange(width) < (high - low)[:, None], values, F32(0)).astype(F32)
-    weights = (values * np.where(total == 0, F32(1), F32(1) / total)[:, None]).astype(F32)
+    weights = (values * inverse_totals[:, None]).astype(F32)
     return low, weights
 
 
