@@ -439,22 +439,11 @@ def _pillow_float32_halves(array: np.ndarray, passes) -> np.ndarray:
 
 
 def _tap_sums(values: np.ndarray, axis: int, table: AxisWeights, out: np.ndarray | None) -> np.ndarray:
-    """Pillow's ``(float)(0.0 + Σ x·w)`` along ``axis``, tap after tap in double, into float32 ``out`` (or a new
-    array): :func:`~upscale_cli.engine.apply.apply_axis` with its terms made in place and the sum stored as it
-    is converted (the float32 samples are converted as they are multiplied)."""
-    broadcast = [1] * values.ndim
-    broadcast[axis] = table.n_out
-    summed = term = None
-    for taps, weights in zip(table.taps.T, table.weights.T):
-        samples = np.take(values, taps, axis=axis)
-        if summed is None:
-            summed = np.multiply(samples, weights.reshape(broadcast), dtype=np.float64)
-            continue
-        term = np.multiply(samples, weights.reshape(broadcast), out=term, dtype=np.float64)
-        summed += term
+    """Pillow's ``(float)(0.0 + Σ x·w)`` along ``axis``, tap after tap in double (:func:`apply_axis`), stored
+    into float32 ``out`` (or a new array) as the ``+ 0.0`` is added: a sum of −0.0 terms is +0.0."""
+    summed = apply_axis(values, axis, table)
     if out is None:
         out = np.empty(summed.shape, np.float32)
-    # Pillow's sum starts at 0.0: a sum of −0.0 terms is +0.0
     np.add(summed, 0.0, out=out, casting="same_kind")
     return out
 

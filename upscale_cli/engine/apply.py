@@ -92,8 +92,11 @@ def apply_axis(array: np.ndarray, axis: int, weights: AxisWeights) -> np.ndarray
     broadcast = [1] * array.ndim
     broadcast[axis] = weights.n_out
     result = np.take(array, weights.taps[:, 0], axis=axis) * weights.weights[:, 0].reshape(broadcast)
+    term = None  # one buffer for every later term
     for k in range(1, weights.taps.shape[1]):
-        result += np.take(array, weights.taps[:, k], axis=axis) * weights.weights[:, k].reshape(broadcast)
+        samples = np.take(array, weights.taps[:, k], axis=axis)
+        term = np.multiply(samples, weights.weights[:, k].reshape(broadcast), out=term)
+        result += term
     return result
 
 
