@@ -122,7 +122,8 @@ def _step(image, fmt: str, name: str, background, profile: bytes | None) -> tupl
     if mode == "LAB":
         converted = _lab_to_srgb(image)
         if converted is not None:
-            return converted, f"CIELAB converted to sRGB through littlecms for {fmt}", converted.info["icc_profile"]
+            rgb, srgb = converted
+            return rgb, f"CIELAB converted to sRGB through littlecms for {fmt}", srgb
     if mode == "I;16":
         return _image(eight_bit(np.asarray(image))), f"16-bit samples reduced to 8 bits (round(v/257)) for {fmt}", None
     if mode == "1":
@@ -234,16 +235,14 @@ def _palette_of(image) -> tuple[Any, bool]:
     return palette, reduced
 
 
-def _lab_to_srgb(image):
-    """A CIELAB (D50) image in sRGB, carrying the sRGB profile; ``None`` when Pillow has no littlecms."""
+def _lab_to_srgb(image) -> tuple[Any, bytes] | None:
+    """``(rgb, profile to write)``: a CIELAB (D50) image in sRGB; ``None`` when Pillow has no littlecms."""
     try:
         from PIL import ImageCms
     except ImportError:
         return None
     srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
-    rgb = ImageCms.profileToProfile(image, ImageCms.createProfile("LAB"), srgb, outputMode="RGB")
-    rgb.info["icc_profile"] = srgb.tobytes()
-    return rgb
+    return ImageCms.profileToProfile(image, ImageCms.createProfile("LAB"), srgb, outputMode="RGB"), srgb.tobytes()
 
 
 def _cmyk_to_rgb(image, embedded: bytes | None) -> tuple[Any, bytes, str]:
