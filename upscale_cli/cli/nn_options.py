@@ -67,7 +67,8 @@ def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain,
     ``explain_pixels`` (``X,Y`` texts) choose the outputs of a deconvolution
     whose terms are shown, and imply ``explain``.
     """
-    from ..batch.nn_convert import NNRequest, nn_convert_file
+    from ..batch.nn_convert import nn_convert_file
+    from ..nn.operation import NNRequest
 
     request = NNRequest(
         mode=options["mode"], scale=options["scale"], size=options["size"], layout=options["layout"],

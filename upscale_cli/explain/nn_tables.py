@@ -3,7 +3,7 @@
 Unpooling shows where each value went (index → position), pixel (un)shuffle
 the channel-to-position map, deconvolution the kernel and the contributions
 to output pixels. Everything is read from the
-:class:`~upscale_cli.batch.nn_convert.NNOperation` that produced the file (its
+:class:`~upscale_cli.nn.operation.NNOperation` that produced the file (its
 indices, weight and result arrays); channel maps come from running the same
 operator on channel numbers.
 """
@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import nn
-from ..batch.nn_convert import NNOperation
+from ..nn.operation import NNOperation
 from ..core.errors import UsageError
 from .tables import ELLIPSIS, visible_rows
 from .trace import number
