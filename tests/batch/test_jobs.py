@@ -330,3 +330,58 @@ def test_unfinished_files_of_killed_runs_are_removed_and_live_ones_kept(tree):
     finally:
         live.kill()
         live.wait()
+
+
+REPLACES_AN_INPUT = ("two/a.png: the output of two/a.jpg would replace this input of the run (--overwrite replaces "
+                     "earlier outputs, never inputs); choose -o, --name or --suffix")
+
+
+@pytest.mark.parametrize("overwrite", [True, False])
+def test_an_output_that_would_replace_another_input_refuses_the_plan(tmp_path, make_image, monkeypatch, overwrite):
+    make_image("two/a.jpg")
+    make_image("two/a.png", 4, 4)
+    monkeypatch.chdir(tmp_path)
+    settings = BatchSettings(SCALE_2, name="{stem}.{ext}", fmt="png", overwrite=overwrite)
+    with pytest.raises(UsageError) as refused:
+        plan_jobs(["two"], settings)
+    assert str(refused.value) == REPLACES_AN_INPUT
+    with pytest.raises(UsageError, match="^two/a.png: the output of two/a.jpg would replace this input"):
+        plan_jobs(["two/a.jpg", "two/a.png"], settings)  # named explicitly as well
+
+
+@pytest.mark.parametrize("link, target", [(os.symlink, "b.jpg"), (os.link, "photos/b.jpg")])
+def test_an_output_that_is_another_input_through_a_link_refuses_the_plan(tree, link, target):
+    link(target, "photos/a@2x.png")
+    with pytest.raises(UsageError, match="^photos/a@2x.png: the output of photos/a.png would replace this input"):
+        plan_jobs(["photos/a.png", "photos/b.jpg"], BatchSettings(SCALE_2, overwrite=True))
+
+
+def test_earlier_outputs_stay_replaceable_with_overwrite(tree, make_image):
+    make_image("photos/a@2x.png", 12, 16)
+    jobs = plan_jobs(["photos"], BatchSettings(SCALE_2, overwrite=True))
+    assert [(j.source, j.output, j.skip) for j in jobs if j.source.endswith(".png")] == [
+        ("photos/a.png", "photos/a@2x.png", None), ("photos/a@2x.png", None, EARLIER)]
+
+
+def test_several_folders_are_mirrored_below_the_folder_that_holds_them(tmp_path, make_image, monkeypatch):
+    for name in ("in1/x.png", "in2/x.png", "in2/sub/y.png", "deep/in3/z.png"):
+        make_image(name)
+    monkeypatch.chdir(tmp_path)
+    assert _relative(collect_sources(["in1", "in2"])[0]) == [("in1/x.png", "in1/x.png"), ("in2/x.png", "in2/x.png")]
+    # as the pattern over the same files does
+    assert _relative(collect_sources(["in*/x.png"])[0]) == [("in1/x.png", "in1/x.png"), ("in2/x.png", "in2/x.png")]
+    assert _relative(collect_sources(["in2", "deep/in3"])[0]) == [("in2/x.png", "in2/x.png"),
+                                                                   ("deep/in3/z.png", "deep/in3/z.png")]
+    # a folder and one inside it: relative to the outer one, as -r would give
+    assert _relative(collect_sources(["in2", "in2/sub"])[0]) == [("in2/x.png", "x.png"), ("in2/sub/y.png", "sub/y.png")]
+    assert _relative(collect_sources([str(tmp_path / "in1"), "in2"])[0]) == [
+        (str(tmp_path / "in1/x.png"), "in1/x.png"), ("in2/x.png", "in2/x.png")]
+    assert [(j.source, j.output, j.error) for j in plan_jobs(["in1", "in2"], BatchSettings(SCALE_2, output="out"))] == [
+        ("in1/x.png", "out/in1/x.png", None), ("in2/x.png", "out/in2/x.png", None)]
+
+
+def test_standard_input_once_and_not_into_a_folder(tree):
+    with pytest.raises(UsageError, match=r"^-: standard input is given more than once, but it holds one image"):
+        plan_jobs(["-", "-"], BatchSettings(SCALE_2))
+    with pytest.raises(UsageError, match="^<stdin>: standard input has no file name to write into the folder out/"):
+        plan_jobs(["-", "photos/a.png"], BatchSettings(SCALE_2, output="out/"))

@@ -3,7 +3,7 @@ import io
 from rich.console import Console
 
 from upscale_cli.batch.jobs import JobResult, Summary
-from upscale_cli.batch.progress import PlainReporter, RichReporter, human_bytes, make_reporter, summary_line
+from upscale_cli.batch.progress import PlainReporter, RichReporter, human_bytes, make_reporter, printable, summary_line
 
 CONVERTED = JobResult("a.png", "a@2x.png", "converted", "a.png → a@2x.png (8→16 × 6→12)", bytes_in=1500, bytes_out=4_200_000)
 FAILED = JobResult("c.png", None, "failed", "c.png: not an image", 1)
@@ -92,3 +92,26 @@ def test_notes_follow_their_file_unless_quiet():
     reporter.update(NOTED)
     reporter.finish(_summary(total=1, converted=1))
     assert "upscale: d.jpg: alpha flattened over the background white for JPEG" in output.getvalue()
+
+
+def test_printable_escapes_what_a_terminal_would_act_on():
+    assert printable("a.png → a@2x.png (8→16 × 6→12)") == "a.png → a@2x.png (8→16 × 6→12)"
+    assert printable("upscale: e\x1b[31mred\nnl.png: bad") == "upscale: e\\x1b[31mred\\nnl.png: bad"
+    assert printable("t\tr\r\x7f\x85\u2028\u202egnp.exe") == "t\\tr\\r\\x7f\\u0085\\u2028\\u202egnp.exe"
+    # not UTF-8 (os.fsdecode(b"\xff.png")), and a backslash, so that every printed name is one name
+    assert printable("\udcff.png a\\nb.png") == "\\xff.png a\\\\nb.png"
+    assert printable("фото 照片 é.png") == "фото 照片 é.png"
+
+
+def test_reporters_print_names_escaped():
+    result = JobResult("e\x1b[2Jx.png", "o\ny.png", "failed", "e\x1b[2Jx.png: not an image")
+    stream = io.StringIO()
+    PlainReporter(stream=stream).update(result)
+    assert stream.getvalue() == "upscale: e\\x1b[2Jx.png: not an image\n"
+    console = Console(file=io.StringIO(), width=200)
+    reporter = RichReporter(console)
+    reporter.start(1)
+    reporter.update(result)
+    reporter.finish(_summary(total=1, failed=1))
+    assert "upscale: e\\x1b[2Jx.png: not an image" in console.file.getvalue()
+    assert "\x1b[2J" not in console.file.getvalue()

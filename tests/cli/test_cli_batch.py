@@ -309,3 +309,42 @@ def test_several_inputs_to_standard_output_is_a_usage_error(run, tmp_path, make_
     assert result.exit_code == 2
     assert result.stderr == "upscale: -o -: standard output holds one image, but several inputs need an output folder (-o DIR/)\n"
     assert result.stdout_bytes == b""
+
+
+def test_an_input_is_never_replaced_by_another_inputs_output(run, tmp_path, make_image):
+    make_image("two/a.jpg")
+    make_image("two/a.png", 4, 4)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
+    result = run("two", "--scale", "2", "--format", "png", "--name", "{stem}.{ext}", "--overwrite")
+    assert (result.exit_code, result.stderr) == (2, (
+        "upscale: two/a.png: the output of two/a.jpg would replace this input of the run (--overwrite replaces "
+        "earlier outputs, never inputs); choose -o, --name or --suffix\n"))
+    assert {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()} == before
+
+
+def test_two_folders_with_the_same_file_names_are_mirrored_apart(run, tmp_path, make_image):
+    make_image("in1/x.png")
+    make_image("in2/x.png", 4, 4)
+    result = run("in1", "in2", "-o", "out/", "--scale", "2", "-j", "1")
+    assert result.exit_code == 0
+    assert _lines(result.stderr)[:2] == ["in1/x.png → out/in1/x.png (8→16 × 6→12)", "in2/x.png → out/in2/x.png (4→8 × 4→8)"]
+
+
+def test_file_names_are_printed_escaped(run, tmp_path, make_image):
+    make_image("e\x1b[31mred\nnl.png")
+    result = run("e\x1b[31mred\nnl.png", "--scale", "2")
+    assert (result.exit_code, result.stderr) == (0, "e\\x1b[31mred\\nnl.png → e\\x1b[31mred\\nnl@2x.png (8→16 × 6→12)\n")
+    result = run("e\x1b[31mred\nnl.png", "--scale", "2", "--dry-run")
+    assert result.stdout == "e\\x1b[31mred\\nnl.png → e\\x1b[31mred\\nnl@2x.png (8→16 × 6→12) [exists, fails]\n"
+    result = run("missing\x1b]0;title\x07.png", "--scale", "2")
+    assert result.exit_code == 1 and "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert result.stderr.startswith("upscale: missing\\x1b]0;title\\x07.png: ")
+
+
+def test_standard_input_given_twice_is_a_usage_error(run, folder):
+    result = run("-", "-", "--scale", "2", stdin=(folder / "a.png").read_bytes())
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr == ("upscale: -: standard input is given more than once, but it holds one image "
+                             "(-o - writes to standard output)\n")
+    result = run("-", "a.png", "-o", "out/", "--scale", "2", stdin=(folder / "a.png").read_bytes())
+    assert result.exit_code == 2 and not os.path.exists("out")

@@ -290,40 +290,59 @@ def collect_sources(inputs: Sequence[str], *, recursive: bool = False, exclude: 
     """Files to convert from files, folders and glob patterns, and the inputs that give none.
 
     A folder gives its image files (with ``recursive``, those of its
-    sub-folders too, hidden ones skipped), relative to the folder; a pattern
-    gives the files it matches, relative to its folder part; a file is
-    relative to its own folder. The folder ``exclude`` (the output folder) is
-    never entered. The same file found twice (named twice, or through a
-    link) is converted once, under its own name rather than a link's; every
-    other path to it is a skipped :class:`Job` saying so, as are links to
-    folders read already; folders that cannot be read and inputs that give
-    no file are failed jobs.
+    sub-folders too, hidden ones skipped), a pattern the files it matches;
+    both are relative to the deepest folder that holds every folder input
+    and the folder part of every pattern (:func:`mirror_base`): one folder's
+    files are relative to it, ``in1 in2`` gives ``in1/x.png`` and
+    ``in2/x.png``, as the pattern ``in*/x.png`` does. A file is relative to
+    its own folder. The folder ``exclude`` (the output folder) is never
+    entered. The same file found twice (named twice, or through a link) is
+    converted once, under its own name rather than a link's; every other
+    path to it is a skipped :class:`Job` saying so, as are links to folders
+    read already; folders that cannot be read and inputs that give no file
+    are failed jobs.
     """
     extensions = _image_extensions()
     exclude = os.path.realpath(exclude) if exclude else None
+    kinds = [(item, _input_kind(item)) for item in inputs]
+    base = mirror_base([item if kind == "folder" else _pattern_base(item) for item, kind in kinds if kind in ("folder", "pattern")])
     found, problems = [], []
-    for item in inputs:
-        if item == STDIO:
+    for item, kind in kinds:
+        if kind == "stdin":
             found.append(Source(STDIO, STDIO))
-        elif os.path.isdir(item):
+        elif kind == "folder":
             files, unread = _folder_files(item, recursive, exclude, extensions)
             problems.extend(unread)
             if not files and not any(j.error for j in unread):
                 problems.append(Job(item, error=f"{item}: no image files in this folder" + ("" if recursive else " (use -r for sub-folders)")))
-            found.extend(Source(p, os.path.relpath(p, item), False) for p in files if not _in_output(p, item, exclude))
-        elif os.path.lexists(item) or not glob.has_magic(item):
+            found.extend(Source(p, os.path.relpath(p, base), False) for p in files if not _in_output(p, item, exclude))
+        elif kind == "file":
             found.append(Source(item, os.path.relpath(item, os.path.dirname(item))))
         else:
-            base = _pattern_base(item)
             matches = [
                 p for p in sorted(glob.glob(item, recursive=recursive))
                 if os.path.isfile(p) and _wanted(os.path.basename(p), extensions)
             ]
             if not matches:
                 problems.append(Job(item, error=f"{item}: no image files match"))
-            found.extend(Source(p, os.path.relpath(p, base), False) for p in matches if not _in_output(p, base, exclude))
+            found.extend(Source(p, os.path.relpath(p, base), False) for p in matches if not _in_output(p, _pattern_base(item), exclude))
     sources, duplicates = _once_each(found)
     return sources, problems + duplicates
+
+
+def _input_kind(item: str) -> str:
+    """``stdin``, ``folder``, ``file`` (named, whether it exists or not) or ``pattern``."""
+    if item == STDIO:
+        return "stdin"
+    if os.path.isdir(item):
+        return "folder"
+    return "file" if os.path.lexists(item) or not glob.has_magic(item) else "pattern"
+
+
+def mirror_base(folders: Sequence[str]) -> str:
+    """The deepest folder holding every one of ``folders`` (folder inputs and the folder parts of
+    patterns), below which their files are mirrored into an output folder; ``.`` if none."""
+    return os.path.commonpath([os.path.abspath(folder) for folder in folders]) if folders else "."
 
 
 def _in_output(path: str, base: str, exclude: str | None) -> bool:
@@ -376,9 +395,6 @@ def _output_path(source: Source, settings: BatchSettings, folder: bool, out_leng
 def plan_job(source: Source, settings: BatchSettings, folder: bool) -> Job:
     """Read ``source``'s header and name its output; failures become a :class:`Job` with an error."""
     if source.path == STDIO:
-        if folder:  # the folder itself would be taken for the output file
-            return Job(STDIO, error=f"<stdin>: standard input has no file name to write into the folder {settings.output}; "
-                                    "give -o FILE, or -o - for standard output", exit_status=ExitStatus.USAGE)
         return Job(STDIO, settings.output or STDIO)
     options = settings.image
     try:
@@ -403,22 +419,29 @@ def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
     """Every input's job, in input order; inputs that cannot run carry their error.
 
     Files found in folders or by patterns that are named as outputs (see
-    :func:`output_origins`), or are the output of another job, are skipped
-    jobs; two jobs writing one output, or an output replacing its own input,
-    are errors.
+    :func:`output_origins`) are skipped jobs; two jobs writing one output,
+    or an output replacing its own input, are errors. An output that would
+    replace another input of the run (with ``overwrite``, or an earlier
+    file's name it would take) is a :class:`UsageError` for the whole plan
+    (:func:`check_inputs_kept`): ``--overwrite`` replaces earlier outputs,
+    never an input.
     """
     if settings.output == STDIO and _several(inputs):
         # One stream holds one image: a reader would see the first and lose the rest.
         raise UsageError("-o -: standard output holds one image, but several inputs need an output folder (-o DIR/)")
+    if list(inputs).count(STDIO) > 1:
+        raise UsageError("-: standard input is given more than once, but it holds one image (-o - writes to standard output)")
     folder = output_is_folder(settings.output, inputs)
     if folder:
         check_output_folder(settings.output)
+        if STDIO in inputs:  # the folder itself would be taken for the output file
+            raise UsageError(f"<stdin>: standard input has no file name to write into the folder {settings.output}; "
+                             "give -o FILE, or -o - for standard output")
     sources, others = collect_sources(inputs, recursive=settings.recursive, exclude=settings.output if folder else None)
     origins = output_origins(sources, settings.name)
     jobs = [plan_job(s, settings, folder) for s in sources]
-    for job in jobs:
-        if job.output and job.output != STDIO:
-            origins.setdefault(os.path.realpath(job.output), job.source)
+    inputs_kept = [s for s in sources if s.explicit or os.path.realpath(s.path) not in origins]
+    check_inputs_kept(inputs_kept, jobs)
     planned, claimed = [], {}
     for source, job in zip(sources, jobs):
         here = os.path.realpath(source.path)
@@ -434,6 +457,38 @@ def plan_jobs(inputs: Sequence[str], settings: BatchSettings) -> list[Job]:
             claimed.setdefault(there, source.path)
         planned.append(job)
     return others + planned
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    """Device and inode of the file ``path`` names (through links); ``None`` if there is none."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
+
+
+def check_inputs_kept(inputs: Sequence[Source], jobs: Sequence[Job]) -> None:
+    """Raise :class:`UsageError` when a job's output is the file of another of ``inputs``
+    (the same file: by its path, through a link, or a hard link to it).
+
+    Writing it would replace an input of this run, by the output of another
+    one, before or after that input is read; ``--overwrite`` does not allow
+    it, since it asks to replace earlier outputs. A job writing over its own
+    input is that job's error (see :func:`plan_jobs`).
+    """
+    files = {}
+    for source in inputs:
+        identity = _identity(source.path) if source.path != STDIO else None
+        if identity is not None:
+            files.setdefault(identity, source.path)
+    for job in jobs:
+        if not job.output or job.output == STDIO:
+            continue
+        replaced = files.get(_identity(job.output))
+        if replaced is not None and replaced != job.source:
+            raise UsageError(f"{job.output}: the output of {job.source} would replace this input of the run "
+                             "(--overwrite replaces earlier outputs, never inputs); choose -o, --name or --suffix")
 
 
 def output_origins(sources: Sequence[Source], template: str | None) -> dict[str, str]:

@@ -9,6 +9,43 @@ standard error: standard output stays free for ``-o -``.
 from __future__ import annotations
 
 import sys
+import unicodedata
+
+#: Escapes of characters that have a short one, as in Python and in bash's ``$'…'``.
+SHORT_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+#: Characters that reorder the text around them on a terminal (so a name could pass for another).
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(line: str) -> str:
+    """``line`` as printed: every character a terminal would act on rather than show is escaped.
+
+    File names may hold anything but ``/``: a newline (which would make two
+    lines of one), escape sequences (which would recolour, retitle or clear the
+    terminal), bidirectional controls (which make one name look like another),
+    bytes that are not UTF-8. They are shown as ``\\n``, ``\\t``, ``\\r``,
+    ``\\x1b`` (below U+0080), ``\\u202e`` (other characters) and ``\\xff``
+    (a byte that is not UTF-8), with ``\\\\`` for a backslash itself, so a
+    printed name is unambiguous: in bash, ``$'…'`` around it gives the name
+    back. Every other character, non-ASCII letters included, is printed as is.
+    """
+    if line.isprintable() and "\\" not in line:
+        return line
+    return "".join(_escaped(character) for character in line)
+
+
+def _escaped(character: str) -> str:
+    if character in SHORT_ESCAPES:
+        return SHORT_ESCAPES[character]
+    code = ord(character)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8, as Python's file-name decoding keeps it
+        return f"\\x{code - 0xDC00:02x}"
+    category = unicodedata.category(character)
+    if category == "Cc" and code < 0x80:
+        return f"\\x{code:02x}"
+    if category in ("Cc", "Cs", "Zl", "Zp") or character in BIDI_CONTROLS:
+        return f"\\u{code:04x}"
+    return character
 
 
 def human_bytes(count: int) -> str:
@@ -67,7 +104,7 @@ class PlainReporter(NullReporter):
 
     def _print(self, line: str) -> None:
         stream = self.stream or sys.stderr
-        stream.write(line + "\n")
+        stream.write(printable(line) + "\n")
         stream.flush()
 
     def note(self, line: str) -> None:
@@ -106,7 +143,7 @@ class RichReporter(NullReporter):
             MofNCompleteColumn(),
             TextColumn("{task.fields[rate]}"),
             TimeRemainingColumn(),
-            TextColumn("{task.fields[current]}", style="dim"),
+            TextColumn("{task.fields[current]}", style="dim", markup=False),
             console=self.console,
             transient=True,
         )
@@ -114,19 +151,19 @@ class RichReporter(NullReporter):
         self.progress.start()
 
     def note(self, line: str) -> None:
-        self.console.print(f"upscale: {line}", markup=False, highlight=False)
+        self.console.print(printable(f"upscale: {line}"), markup=False, highlight=False)
 
     def update(self, result) -> None:
         # the bar stands for the converted files; whatever else happened gets its own line
         if result.warning:
             self.note(result.warning)
         if result.status == "skipped":
-            self.console.print(result.message, markup=False, highlight=False)
+            self.console.print(printable(result.message), markup=False, highlight=False)
         for line in [result.message] if result.status == "failed" else result.notes:
             self.note(line)
         self.progress.advance(self.task)
         speed = self.progress.tasks[0].speed
-        self.progress.update(self.task, rate=f"{speed:.1f} files/s" if speed else "", current=result.source)
+        self.progress.update(self.task, rate=f"{speed:.1f} files/s" if speed else "", current=printable(result.source))
 
     def finish(self, summary) -> None:
         from rich.table import Table

@@ -19,6 +19,7 @@ from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS
 from ..io.files import DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, PNG_COMPRESS_LEVEL, WEBP_QUALITY
 from .help import ChoicesInTextCommand, SectionedCommand, help_arguments, usage_hint
+from .lines import say
 from .nn_options import NN_ONLY, check_nn_options, nn_options, run_nn_command
 
 
@@ -50,21 +51,21 @@ class DefaultCommandGroup(click.Group):
             status = super().main(args=arguments, prog_name=prog_name or "upscale", standalone_mode=False, **extra)
             status = ExitStatus.OK if status is None else status
         except click.exceptions.Abort:
-            click.echo("upscale: interrupted", err=True)
+            say("upscale: interrupted", err=True)
             status = ExitStatus.INTERRUPTED
         except click.ClickException as error:
-            click.echo(f"upscale: {error.format_message()}", err=True)
+            say(f"upscale: {error.format_message()}", err=True)
             status = ExitStatus.USAGE if isinstance(error, click.UsageError) else error.exit_code
         except UpscaleError as error:
-            click.echo(f"upscale: {error}", err=True)
+            say(f"upscale: {error}", err=True)
             status = error.exit_status
         except MemoryError as error:
-            click.echo(f"upscale: {out_of_memory(None, error)}", err=True)
+            say(f"upscale: {out_of_memory(None, error)}", err=True)
             status = ExitStatus.SOME_INPUTS_FAILED
         except Exception as error:  # a bug: still one line unless asked for the traceback
             if "--debug" in arguments:
                 raise
-            click.echo(f"upscale: internal error: {type(error).__name__}: {error} (rerun with --debug for details)", err=True)
+            say(f"upscale: internal error: {type(error).__name__}: {error} (rerun with --debug for details)", err=True)
             status = ExitStatus.SOME_INPUTS_FAILED
         if standalone_mode:
             sys.exit(int(status))
@@ -301,17 +302,17 @@ def _dry_run(jobs, settings) -> ExitStatus:
     status = ExitStatus.OK
     for job in jobs:
         if job.error:
-            click.echo(f"upscale: {job.error}", err=True)
+            say(f"upscale: {job.error}", err=True)
             status = max(status, ExitStatus(job.exit_status))
             continue
         if job.skip:
-            click.echo(job.skip, err=True)
+            say(job.skip, err=True)
             continue
         note = ""
         if job.output != "-" and os.path.lexists(job.output):
             note = ", replaces it" if settings.overwrite else ", kept if complete" if settings.skip_existing else ", fails"
             note = f" [exists{note}]"
-        click.echo(f"{job.source} → {job.output} ({job.shape or 'size from the input'}){note}")
+        say(f"{job.source} → {job.output} ({job.shape or 'size from the input'}){note}")
     return status
 
 
@@ -327,7 +328,7 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
         raise UsageError("--explain traces stored values; it cannot show a --linear resize")
     job = jobs[0]
     if job.error:
-        click.echo(f"upscale: {job.error}", err=True)
+        say(f"upscale: {job.error}", err=True)
         return ExitStatus(job.exit_status)
     traces = []
 
@@ -341,7 +342,7 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
                               overwrite=settings.overwrite, options=settings.image, before_write=trace_before_writing,
                               keep_source=True)
     for note in conversion.notes:
-        click.echo(f"upscale: {note}", err=True)
+        say(f"upscale: {note}", err=True)
     _print_trace(traces[0], conversion.output == "-", show_axes, limit, explain_format)
     return ExitStatus.OK
 
@@ -362,7 +363,7 @@ def _write_picture(picture, output: str, overwrite: bool) -> None:
     from ..io.files import format_for, write_output
 
     write_output(picture, output, format_for(output, None, "PNG"), overwrite=overwrite)
-    click.echo(f"wrote {output} ({picture.width}x{picture.height})", err=True)
+    say(f"wrote {output} ({picture.width}x{picture.height})", err=True)
 
 
 def _size_or_scale(size, scale, default_scale: str) -> dict:

@@ -11,6 +11,7 @@ import click
 
 from ..core.choices import NN_MODES, NN_OPTION_FLAGS, UNPOOL_POSITIONS
 from ..core.errors import UsageError, out_of_memory
+from .lines import say
 
 AXIS_HELP = "N, or one per axis in PyTorch order H,W (D,H,W for volumes)"
 
@@ -90,7 +91,7 @@ def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain,
     except MemoryError as error:  # --max-pixels bounds the input only: a large factor can still ask too much
         raise out_of_memory("<stdin>" if path == "-" else path, error) from None
     for note in conversion.notes:
-        click.echo(f"upscale: {note}", err=True)
+        say(f"upscale: {note}", err=True)
     if explain or pixels:
         from ..explain.nn_tables import print_nn_explanation
         from ..explain.tables import explain_console
@@ -99,5 +100,5 @@ def run_nn_command(path: str, options: dict, *, output, fmt, overwrite, explain,
         print_nn_explanation(conversion.operation, console, limit=explain_limit, pixels=pixels or None)
     elif conversion.output != "-":
         operation = conversion.operation
-        click.echo(f"{conversion.source.name} → {conversion.output} "
-                   f"({operation.variant}: {operation.source.shape} → {operation.result.shape})", err=True)
+        say(f"{conversion.source.name} → {conversion.output} "
+            f"({operation.variant}: {operation.source.shape} → {operation.result.shape})", err=True)
