@@ -1,10 +1,12 @@
 """Batches: collecting inputs, naming outputs, running jobs safely."""
 
 import os
+import signal
 
 import pytest
 
 from upscale_cli.batch.convert import ResizeRequest
+from upscale_cli.batch import jobs as batch_jobs
 from upscale_cli.batch.jobs import (
     BatchSettings,
     check_template,
@@ -13,6 +15,7 @@ from upscale_cli.batch.jobs import (
     plan_jobs,
     run_batch,
 )
+from upscale_cli.batch.progress import NullReporter
 from upscale_cli.core.errors import ExitStatus, UsageError
 
 SCALE_2 = ResizeRequest(scale=2, mode="bilinear")
@@ -385,3 +388,85 @@ def test_standard_input_once_and_not_into_a_folder(tree):
         plan_jobs(["-", "-"], BatchSettings(SCALE_2))
     with pytest.raises(UsageError, match="^<stdin>: standard input has no file name to write into the folder out/"):
         plan_jobs(["-", "photos/a.png"], BatchSettings(SCALE_2, output="out/"))
+
+
+#: The call of the worker converting die.png at which the out-of-memory killer strikes (see :func:`die_on`).
+KILL_AT = "UPSCALE_TEST_KILL_AT"
+RUN_JOB = batch_jobs.run_job
+
+
+def die_on(job, settings):
+    """``run_job`` in a worker, except that the worker converting ``die.png`` is killed (SIGKILL, as the
+    out-of-memory killer does) when its temporary file is written whole and is about to be linked
+    to its name (``link``), or has just been (``unlink``, when the temporary file is removed)."""
+    if os.path.basename(job.source) == "die.png":
+        def kill(*args, **kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        setattr(os, os.environ[KILL_AT], kill)
+    return RUN_JOB(job, settings)
+
+
+class Results(NullReporter):
+    def __init__(self):
+        self.results = []
+
+    def update(self, result):
+        self.results.append(result)
+
+
+@pytest.mark.parametrize("kill_at, status, message", [
+    ("link", "failed", "photos/die.png: its worker process died while converting it (killed by SIGKILL; out of memory?)"),
+    ("unlink", "converted", "photos/die.png → out/die.png (written before its worker died)"),
+])
+def test_a_killed_worker_costs_only_the_file_it_had(tree, make_image, monkeypatch, kill_at, status, message):
+    for index in range(5):
+        make_image(f"photos/p{index}.png")
+    make_image("photos/die.png")
+    monkeypatch.setenv(KILL_AT, kill_at)  # the workers inherit it
+    monkeypatch.setattr(batch_jobs, "run_job", die_on)
+    settings = BatchSettings(SCALE_2, output="out")
+    reporter = Results()
+    summary = batch_jobs.run_jobs(plan_jobs(["photos"], settings), settings, workers=2, reporter=reporter)
+    # die.png is the third of eight: files queued behind it and the one on the other worker are converted
+    assert [r.message for r in reporter.results if r.source == "photos/die.png"] == [message]
+    assert [r.status for r in reporter.results].count(status) == (1 if status == "failed" else 8)
+    assert (summary.converted, summary.failed) == ((7, 1) if status == "failed" else (8, 0))
+    expected = ["a.png", "b.jpg", *[f"p{index}.png" for index in range(5)]] + ([] if status == "failed" else ["die.png"])
+    assert sorted(os.listdir("out")) == sorted(expected)  # and no .part file
+
+
+def test_a_file_written_as_the_run_is_interrupted_is_reported_written(tree, monkeypatch):
+    real = batch_jobs.convert_file
+
+    def written_then_interrupted(source, *args, **kwargs):
+        conversion = real(source, *args, **kwargs)
+        if source.endswith("b.jpg"):
+            raise KeyboardInterrupt  # Ctrl-C after the rename, before the result is reported
+        return conversion
+
+    monkeypatch.setattr(batch_jobs, "convert_file", written_then_interrupted)
+    reporter = Results()
+    notes = []
+    reporter.note = notes.append
+    summary = run_batch(["photos"], BatchSettings(SCALE_2, output="out", recursive=True), workers=1, reporter=reporter)
+    assert (summary.interrupted, summary.converted, summary.not_done) == (True, 2, 2)
+    assert [r.message for r in reporter.results] == [
+        "photos/a.png → out/a.png (8→16 × 6→12)", "photos/b.jpg → out/b.jpg (written as the run stopped)"]
+    assert sorted(os.listdir("out")) == ["a.png", "b.jpg"]
+    assert notes == ["rerun with --skip-existing to convert what was not done; it keeps the files converted, which are complete"]
+
+
+def test_files_a_runner_wrote_but_did_not_report_are_reported_written(tree):
+    settings = BatchSettings(SCALE_2, output="out", recursive=True)
+
+    def runner(jobs, settings, report):  # a cluster whose results were lost on Ctrl-C
+        first, second = (RUN_JOB(job, settings) for job in jobs[:2])
+        report(first)
+        raise KeyboardInterrupt
+
+    reporter = Results()
+    summary = batch_jobs.run_jobs(plan_jobs(["photos"], settings), settings, reporter=reporter, runner=runner)
+    assert (summary.interrupted, summary.converted, summary.not_done) == (True, 2, 2)
+    assert reporter.results[1].message == "photos/b.jpg → out/b.jpg (written as the run stopped)"
+    assert reporter.results[1].bytes_out == os.path.getsize("out/b.jpg") > 0

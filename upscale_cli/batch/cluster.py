@@ -40,7 +40,8 @@ from typing import Callable, Sequence
 from .. import __version__
 from ..core.errors import ExitStatus, UsageError
 from ..io.files import STDIO, new_temporary
-from .jobs import BatchSettings, Job, JobResult, Summary, default_workers, run_job, run_jobs, signal_handler
+from .jobs import BatchSettings, Job, JobResult, Summary, default_workers, file_state, run_job, run_jobs
+from .pool import signal_handler
 
 INSTALL = "pip install 'upscale-cli[dask]'"
 LOCAL = "local"
@@ -128,15 +129,6 @@ def dask_setup(worker) -> None:
     """Start of a local cluster's worker (a Dask preload), restarted ones included:
     Ctrl-C on the terminal is for this process, which stops the batch cleanly."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def file_state(path: str) -> tuple[int, int, int] | None:
-    """Inode, size and modification time of ``path``; ``None`` if it does not exist."""
-    try:
-        status = os.lstat(path)
-    except OSError:
-        return None
-    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 # --- on the workers ---------------------------------------------------------------------

@@ -15,12 +15,10 @@ The guarantees a batch gives:
 
 from __future__ import annotations
 
-import contextlib
 import glob
 import math
 import os
 import signal
-import threading
 import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
@@ -38,6 +36,7 @@ from ..io.files import (
     remove_temporaries,
 )
 from . import memory
+from .pool import PoolUnavailable, signal_handler
 from .convert import (
     BESIDE_TEMPLATE,
     ImageOptions,
@@ -625,103 +624,53 @@ def run_job(job: Job, settings: BatchSettings) -> JobResult:
     )
 
 
-#: How often a worker checks that the process that started it is still there (seconds).
-PARENT_CHECK_SECONDS = 0.5
-
-
-def _stop_worker(signum=None, frame=None):
-    """A worker told to stop deletes its temporary files and exits at once."""
-    remove_temporaries()
-    os._exit(ExitStatus.INTERRUPTED)
-
-
-def _watch_parent(parent: int) -> None:
-    """Stop this worker once its parent is gone: a parent killed outright
-    (SIGKILL, the out-of-memory killer) cannot stop its workers itself."""
-    while os.getppid() == parent:
-        time.sleep(PARENT_CHECK_SECONDS)
-    _stop_worker()
-
-
-def _init_worker(parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
-    signal.signal(signal.SIGTERM, _stop_worker)
-    threading.Thread(target=_watch_parent, args=(parent,), name="upscale-parent-watch", daemon=True).start()
-
-
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
-@contextlib.contextmanager
-def signal_handler(signum, handler):
-    """Handle ``signum`` with ``handler`` inside the block (only the main thread may)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signum, handler)
+def file_state(path: str | None) -> tuple[int, int, int] | None:
+    """Inode, size and modification time of ``path``; ``None`` if it does not exist."""
     try:
-        yield
-    finally:
-        signal.signal(signum, previous)
+        status = os.lstat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
-class PoolUnavailable(Exception):
-    """Worker processes could not be started; the message says why."""
+def written_meanwhile(job: Job, planned: tuple[int, int, int] | None, when: str) -> JobResult | None:
+    """The result of ``job`` when what converted it stopped before saying (``when``): converted
+    if its output was written since its :func:`file_state` was ``planned``, else ``None``.
+
+    An output only ever takes its name whole (:func:`~upscale_cli.io.files.atomic_write`), so
+    one that appeared or changed meanwhile is complete.
+    """
+    now = file_state(job.output)
+    if job.output in (None, STDIO) or now is None or now == planned:
+        return None
+    source = file_state(job.source)
+    return JobResult(job.source, job.output, "converted", f"{job.source} → {job.output} (written {when})",
+                     bytes_in=source[1] if source else 0, bytes_out=now[1])
 
 
-def _start_pool(workers: int):
-    """A process pool whose first worker is known to run, or :class:`PoolUnavailable`."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    executor = None
-    # spawn, not fork: the parent has threads (progress display) that a fork could copy mid-lock.
-    # Workers start while SIGINT is ignored and inherit that, so Ctrl-C reaches only the parent.
-    try:
-        with signal_handler(signal.SIGINT, signal.SIG_IGN):
-            executor = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                           initializer=_init_worker, initargs=(os.getpid(),))
-            probe = executor.submit(os.getpid)
-        probe.result()
-    except BaseException as error:
-        if executor is not None:
-            _stop_pool(executor)
-        if isinstance(error, Exception):  # OSError, BrokenProcessPool, no sem_open...: run here instead
-            raise PoolUnavailable(f"{type(error).__name__}: {error}") from None
-        raise
-    return executor
+def _worker_died(job: Job, reason: str, planned: tuple[int, int, int] | None) -> JobResult:
+    """What a worker that died converting ``job`` leaves: its output if it was written, else a failure;
+    its unfinished temporary file is removed either way."""
+    if job.output not in (None, STDIO):
+        remove_stale_temporaries(os.path.dirname(os.path.abspath(job.output)))
+    return written_meanwhile(job, planned, "before its worker died") or JobResult(
+        job.source, job.output, "failed", f"{job.source}: its worker process died while converting it ({reason}; out of memory?)",
+        ExitStatus.SOME_INPUTS_FAILED)
 
 
-def _stop_pool(executor) -> None:
-    """Stop the workers at once (each removes its temporaries) and let the pool go."""
-    for process in list(getattr(executor, "_processes", {}).values()):
-        with contextlib.suppress(OSError, AttributeError):  # AttributeError: a process that never started
-            process.terminate()  # runs _stop_worker
-    executor.shutdown(wait=True, cancel_futures=True)
+def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Callable[[JobResult], None],
+              planned: dict) -> None:
+    """Run ``jobs`` in worker processes (:mod:`.pool`): a worker that dies fails only the file it had."""
+    from functools import partial
 
+    from .pool import run_pool
 
-def _run_pool(jobs: list[Job], settings: BatchSettings, workers: int, report: Callable[[JobResult], None]) -> None:
-    from concurrent.futures import as_completed
-    from concurrent.futures.process import BrokenProcessPool
-
-    executor = _start_pool(workers)
-    with signal_handler(signal.SIGINT, signal.SIG_IGN):
-        futures = {executor.submit(run_job, job, settings): job for job in jobs}
-    try:
-        for future in as_completed(futures):
-            try:
-                report(future.result())
-            except BrokenProcessPool:
-                job = futures[future]
-                report(JobResult(job.source, job.output, "failed", f"{job.source}: the worker process died (out of memory?)", ExitStatus.SOME_INPUTS_FAILED))
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        _stop_pool(executor)
-        raise
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+    run_pool(jobs, partial(run_job, settings=settings), workers, done=lambda job, result: report(result),
+             died=lambda job, reason: report(_worker_died(job, reason, planned.get(job))))
 
 
 def default_workers() -> int:
@@ -766,8 +715,10 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
     reporter = reporter or NullReporter()
     summary = Summary(total=len(jobs))
     workers = min(workers or default_workers(), max(1, sum(1 for j in jobs if j.runnable)))
+    reported, planned = set(), {}
 
     def report(result: JobResult) -> None:
+        reported.add((result.source, result.output))
         summary.add(result)
         reporter.update(result)
 
@@ -779,6 +730,7 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
             runnable = [j for j in jobs if j.runnable]
             for path in clean_output_folders(runnable):
                 reporter.note(f"{path}: removed, an unfinished file of a run that was killed")
+            planned.update((job, file_state(job.output)) for job in runnable)
             if runner is None:  # a runner's workers are not this machine's
                 workers, summary.note = workers_within_memory(runnable, workers)
                 if summary.note:
@@ -788,7 +740,7 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
                     runner(runnable, settings, report)
                     runnable = []
                 elif workers > 1:
-                    _run_pool(runnable, settings, workers, report)
+                    _run_pool(runnable, settings, workers, report, planned)
                     runnable = []
             except PoolUnavailable as error:
                 reporter.note(f"cannot start worker processes ({error}); converting in this process")
@@ -796,6 +748,14 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
                 report(run_job(job, settings))
     except KeyboardInterrupt:
         summary.interrupted = True
+        # a file that took its name just before its worker stopped is written all the same
+        for job, state in planned.items():
+            result = None if (job.source, job.output) in reported else written_meanwhile(job, state, "as the run stopped")
+            if result is not None:
+                report(result)
+        if summary.not_done:
+            reporter.note("rerun with --skip-existing to convert what was not done; it keeps the files converted, "
+                          "which are complete")
     finally:
         summary.seconds = time.monotonic() - summary.started
         reporter.finish(summary)
