@@ -138,7 +138,7 @@ def convert_files(jobs: Sequence[Job], settings: BatchSettings, planned: Sequenc
                   batch: str, task: int) -> list[JobResult]:
     """Convert the ``jobs`` of task number ``task`` on a worker; the results of those converted.
 
-    ``planned`` holds each output's :func:`file_state` when the batch was
+    ``planned`` holds each output's :func:`~.jobs.file_state` when the batch was
     planned (see :func:`convert_once`). A batch told to stop (:func:`_stop`)
     converts no further file.
     """
@@ -156,7 +156,7 @@ def convert_files(jobs: Sequence[Job], settings: BatchSettings, planned: Sequenc
 def convert_once(job: Job, settings: BatchSettings, planned: tuple[int, int, int] | None) -> JobResult:
     """Convert ``job``, writing its output once whichever attempt this is.
 
-    ``planned`` is the output's :func:`file_state` when the batch was
+    ``planned`` is the output's :func:`~.jobs.file_state` when the batch was
     planned. If the output has appeared or changed since, an earlier attempt
     of this task may have written it before its worker was lost; the same
     input and options always give the same bytes, so when the output holds

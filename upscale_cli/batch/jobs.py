@@ -9,6 +9,9 @@ The guarantees a batch gives:
 - outputs are written to a temporary file in the target folder and renamed
   (:func:`upscale_cli.io.files.atomic_write`), so an interrupted run never
   leaves a truncated output, and stopped workers delete their temporaries;
+- a worker process that dies fails only the file it was converting
+  (:mod:`.pool`), and every output written is reported, however the run ends;
+- an output never replaces another input of the run (:func:`check_inputs_kept`);
 - the result of every job depends only on its input and the options, so the
   outputs are the same whatever the number of worker processes.
 """
