@@ -30,7 +30,8 @@ def test_every_item_is_done_once_whatever_the_number_of_workers():
 
 
 def test_a_dead_worker_costs_only_its_item_and_is_replaced():
-    done, died = _run([3, 1, 2, 3, 5, 6], workers=2)  # two workers die, at different times
+    # two workers die, at different times; each had an item queued behind the 3, done by another
+    done, died = _run([3, 1, 2, 3, 5, 6], workers=2)
     assert done == {1: 1, 2: 4, 5: 25, 6: 36}
     assert died == [(3, "killed by SIGKILL")] * 2
     assert multiprocessing.active_children() == []

@@ -2,11 +2,12 @@
 
 A pool of :class:`concurrent.futures.ProcessPoolExecutor` breaks as a whole
 when one of its processes dies: every file queued or running fails with it.
-Here every worker has its own pipe and is handed its next item only when it
-has answered the last one, so this process always knows which item each
-worker has. A worker that dies (the out-of-memory killer, ``kill -9``)
-costs only the item it had: ``died(item, reason)`` is called for it, a new
-worker takes its place, and the other workers never notice.
+Here every worker has its own pipe and at most :data:`IN_FLIGHT` items,
+which it answers in order, so this process always knows which item each
+worker is working on: the first it has not answered. A worker that dies
+(the out-of-memory killer, ``kill -9``) costs only that item: ``died(item,
+reason)`` is called for it, the items queued behind it go back to the
+others, a new worker takes its place, and the other workers never notice.
 
 Workers are started with ``spawn``, not ``fork``: this process has threads
 (the progress display) that a fork could copy in the middle of a lock. They
@@ -31,6 +32,9 @@ from ..io.files import remove_temporaries
 
 #: How often a worker checks that the process that started it is still there (seconds).
 PARENT_CHECK_SECONDS = 0.5
+#: Items handed to a worker at once: the one it works on and the next, so that it never waits
+#: for this process between two items (small files take a few milliseconds each).
+IN_FLIGHT = 2
 #: Seconds a stopped worker is given to remove its temporary files before it is killed.
 STOP_SECONDS = 5
 
@@ -92,20 +96,19 @@ def _serve(connection, work: Callable[[Any], Any], parent: int) -> None:
 
 
 class _Worker:
-    """One worker process, its end of the pipe and the item it has (``None``: idle)."""
+    """One worker process, its end of the pipe and the items it has, in order (it works on the first)."""
 
     def __init__(self, context, work: Callable[[Any], Any]):
         self.connection, theirs = context.Pipe()
         self.process = context.Process(target=_serve, args=(theirs, work, os.getpid()), daemon=True,
                                        name="upscale-worker")
-        self.item = None
+        self.items: collections.deque = collections.deque()
         self.ready = False
         with signal_handler(signal.SIGINT, signal.SIG_IGN):
             try:
                 self.process.start()
             finally:
                 theirs.close()
-
 
     def death(self) -> str:
         """Why the process ended (it has): the signal that killed it or its exit status."""
@@ -131,9 +134,9 @@ def run_pool(items: Iterable, work: Callable[[Any], Any], workers: int, done: Ca
     """``done(item, work(item))`` for each of ``items``, in ``workers`` processes, as they finish.
 
     ``work`` must be picklable (a module's function, or a partial of one).
-    When a worker dies, ``died(item, reason)`` is called for the item it had
-    (``reason``: ``killed by SIGKILL``, ``exited with status 1``) and another
-    worker is started for the items left; if none can be, they are done in
+    When a worker dies, ``died(item, reason)`` is called for the item it was
+    working on (``reason``: ``killed by SIGKILL``, ``exited with status 1``),
+    those it had queued are done by others and another worker is started; if none can be, they are done in
     this process. Raises :class:`PoolUnavailable` when no worker could start
     (nothing has been done then). On any exception (Ctrl-C) the workers are
     stopped; what they had sent by then is passed to ``done`` first.
@@ -155,14 +158,16 @@ def run_pool(items: Iterable, work: Callable[[Any], Any], workers: int, done: Ca
             return False
         return True
 
-    def next_item(worker: _Worker) -> None:
-        worker.item = pending.popleft() if pending else None
+    def hand_out(worker: _Worker) -> None:
+        """Top ``worker`` up to :data:`IN_FLIGHT` items; ``None`` (stop) when there are no more."""
         try:
-            worker.connection.send(worker.item)
-        except OSError:  # it has just died: the item goes to another worker, its death is seen next
-            if worker.item is not None:
-                pending.appendleft(worker.item)
-            worker.item = None
+            while pending and len(worker.items) < IN_FLIGHT:
+                worker.connection.send(pending[0])
+                worker.items.append(pending.popleft())
+            if not worker.items:
+                worker.connection.send(None)
+        except OSError:  # it has just died: its death is seen next
+            pass
 
     def receive(worker: _Worker) -> bool:
         """Handle one message of ``worker``; ``False`` if its process is gone instead."""
@@ -177,9 +182,8 @@ def run_pool(items: Iterable, work: Callable[[Any], Any], workers: int, done: Ca
             error, text = value
             raise error from WorkerTraceback(text)
         else:
-            item, worker.item = worker.item, None
-            done(item, value)
-        next_item(worker)
+            done(worker.items.popleft(), value)
+        hand_out(worker)
         return True
 
     def bury(worker: _Worker) -> None:
@@ -188,8 +192,9 @@ def run_pool(items: Iterable, work: Callable[[Any], Any], workers: int, done: Ca
         worker.connection.close()
         if not started and not pool:
             raise PoolUnavailable(f"ChildProcessError: the worker processes {reason} before they started")
-        if worker.item is not None:
-            died(worker.item, reason)
+        if worker.items:  # the first was being worked on; the others only waited their turn
+            died(worker.items.popleft(), reason)
+            pending.extendleft(reversed(worker.items))
         # one that never started is not replaced: its replacement would fail the same way, for ever
         if pending and not (worker.ready and add_worker()) and not pool:
             while pending:  # no worker can be started any more: the rest is done here
@@ -215,10 +220,10 @@ def run_pool(items: Iterable, work: Callable[[Any], Any], workers: int, done: Ca
             worker.stop()
         for worker in pool:  # answers sent before the stop: those items were done
             with contextlib.suppress(EOFError, OSError):
-                if worker.item is not None and worker.connection.poll():
+                while worker.items and worker.connection.poll():
                     kind, value = worker.connection.recv()
                     if kind == "done":
-                        done(worker.item, value)
+                        done(worker.items.popleft(), value)
         raise
     finally:
         for worker in pool:
