@@ -756,7 +756,7 @@ def run_jobs(jobs: list[Job], settings: BatchSettings, *, workers: int | None = 
             result = None if (job.source, job.output) in reported else written_meanwhile(job, state, "as the run stopped")
             if result is not None:
                 report(result)
-        if summary.not_done:
+        if summary.converted and summary.not_done:
             reporter.note("rerun with --skip-existing to convert what was not done; it keeps the files converted, "
                           "which are complete")
     finally:
