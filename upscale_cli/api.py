@@ -175,11 +175,11 @@ def resize(
     Returns
     -------
     ndarray
-        A new array of the same dtype. Without ``compat``, integers are
-        the float64 definition's sums rounded half up and clipped to their
-        range, exactly; floats stay floats, within
-        :func:`~upscale_cli.engine.apply.float_error_bound` of that
-        definition. With ``compat``, the library's own arithmetic.
+        A new array of the same dtype. Without ``compat``, every sample is
+        the definition's (docs/definition.md), bit for bit on every machine:
+        float64 sums in tap order, converted once, integers rounded half up
+        and clipped to their range, floats rounded to nearest even into
+        their dtype. With ``compat``, the library's own arithmetic.
 
     Examples
     --------
@@ -230,8 +230,7 @@ def apply_premultiplied(array: np.ndarray, plan: ResizePlan, alpha_max: float) -
     """
     if not needs_premultiplication(plan):
         return apply_plan(array, plan)
-    # rounded to integers afterwards: the definition's float64 sums, bit for bit
-    return unpremultiply(apply_plan(premultiply(array, alpha_max), plan, exact=True), alpha_max, array.dtype)
+    return unpremultiply(apply_plan(premultiply(array, alpha_max), plan), alpha_max, array.dtype)
 
 
 #: Modes whose samples are sRGB-encoded light, with their largest sample value;
@@ -254,7 +253,7 @@ def apply_linear_light(array: np.ndarray, plan: ResizePlan, maximum: int, *, alp
     values = array.astype(np.float64) / maximum
     colour = values[..., :-1] if alpha else values
     colour[...] = to_linear(colour)
-    resized = apply_premultiplied(values, plan, 1.0) if alpha else apply_plan(values, plan, exact=True)
+    resized = apply_premultiplied(values, plan, 1.0) if alpha else apply_plan(values, plan)
     colour = resized[..., :-1] if alpha else resized
     colour[...] = from_linear(colour)
     return to_dtype(resized * maximum, array.dtype)

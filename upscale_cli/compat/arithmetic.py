@@ -31,7 +31,7 @@ output:
   weights in OpenCV's order, and both round half to even.
 
 The integer sums run on the engine's fast path: banded matrix products
-(:class:`~upscale_cli.engine.apply.BandedSum`), exact because every
+(:class:`~upscale_cli.engine.banded.BandedSum`), exact because every
 product and partial sum is an integer that the float type holds, in strips
 on the engine's thread pool; arithmetics that round once are the engine's
 own definition with the fixed-point weights.
@@ -50,7 +50,11 @@ import numpy as np
 from ..core.errors import UsageError
 from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
-from ..engine.apply import Arithmetic, BandedSum, apply_axis, apply_plan, in_strips, row_bits, to_dtype
+from ..engine.apply import apply_plan
+from ..engine.banded import BandedSum
+from ..engine.certify import IntegerCertificate, row_bits
+from ..engine.reference import apply_axis, to_dtype
+from ..engine.strips import in_strips
 
 #: Fractional bits of each fixed-point arithmetic's weights.
 WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}
@@ -208,7 +212,7 @@ PILLOW_STORES = {
 
 
 def _read_taps_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
-    """:func:`~upscale_cli.engine.apply.apply_axis` over the taps each row reads (``table.counts``), in order.
+    """:func:`~upscale_cli.engine.reference.apply_axis` over the taps each row reads (``table.counts``), in order.
 
     Padding taps add nothing, not even ``0·inf``, as in Pillow's loop ``for (x = 0; x < xmax; x++)``.
     """
@@ -600,7 +604,7 @@ def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64,
     """``compute(item, start, stop, out, sums)`` over strips of the first resized axis, on the thread pool.
 
     ``sums`` maps each pass's axis, counted from the first resized one, to
-    its :class:`~upscale_cli.engine.apply.BandedSum` in ``dtype``, built
+    its :class:`~upscale_cli.engine.banded.BandedSum` in ``dtype``, built
     once for all strips. Strips are sized as if each output sample took
     ``itemsize`` bytes of the computation's temporaries.
     """
@@ -613,7 +617,7 @@ def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64,
 def _strip_rows(item: np.ndarray, sums: dict, start: int, stop: int) -> tuple[np.ndarray, int]:
     """The input rows that outputs ``start:stop`` of the first resized axis read, and the first one's index."""
     low, high = sums[0].span(start, stop)
-    return item[low:high].astype(sums[0].step.band.dtype), low
+    return item[low:high].astype(sums[0].step.matrix.dtype), low
 
 
 def _banded(values: np.ndarray, sums: dict, axis: int, start: int, stop: int, low: int) -> np.ndarray:
@@ -652,7 +656,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     rounding = {}
     for p in passes:
         axis = p.axis - lead
-        arithmetic = rounding[axis] = Arithmetic.choose(array.dtype, 255.0, [(axis, p.weights)], widen=False)
+        arithmetic = rounding[axis] = IntegerCertificate.choose(array.dtype, 255.0, [(axis, p.weights)], widen=False)
         if arithmetic.tolerance:
             # exact in float32: rows whose weights have at most 15 fractional bits and whose every
             # partial sum stays under 512 (255·Σ|w| < 2⁹, so multiples of 2⁻¹⁵ fit 24 bits); the

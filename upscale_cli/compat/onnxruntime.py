@@ -48,7 +48,8 @@ from ..core.kernels import TRIANGLE
 from ..core.plan import AxisPlan, ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
-from ..engine.apply import apply_plan, in_strips
+from ..engine.apply import apply_plan
+from ..engine.strips import in_strips
 from .arithmetic import apply_library_arithmetic, pillow_fixed_weights, round_half_away, truncated_sums
 from .base import Request, build_plan, round_coordinates, selection
 from .onnx import ALIGNS as STANDARD_ALIGNS
