@@ -519,7 +519,7 @@ def test_float_sums_within_the_bound_of_a_rounding_boundary_are_recomputed():
         asked.extend(where[0])
         return np.full(len(where[0]), midpoint - 2.0**-50)
 
-    assert certificate.store(values, out, 0, samples, 2.0, recompute)
+    assert certificate.store(values, out, 0, samples, 2.0, recompute, magnitudes=lambda: np.full(16, 2.0))
     assert asked == [0]
     assert out[0] == 1.0 and out[1:].tolist() == values[1:].astype(np.float32).tolist()
 

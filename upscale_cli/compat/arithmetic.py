@@ -501,7 +501,7 @@ class _Float32Check:
             self.ulps = SIGNED_ULPS
             self.cancellation = gamma * 2.0**53 / SIGNED_ULPS
             self.small = self.cancellation * float(self.gains.max()) * largest + FLOAT32_TINY
-            self.magnitudes = replace(table, weights=np.abs(table.weights))
+            self.magnitudes = table.magnitudes()
             self.proven_rows = None
         else:  # A is the sum itself, at least 2⁵² units of its last place; no sum but 0 is below this
             self.ulps = math.ceil(gamma * 2.0**53)

@@ -59,6 +59,10 @@ class AxisWeights:
             counts=None if self.counts is None else self.counts[start:stop],
         )
 
+    def magnitudes(self) -> AxisWeights:
+        """The same table with every weight's magnitude ``|w|`` (for bounds on sums of ``|w|·|x|``)."""
+        return replace(self, weights=np.abs(self.weights))
+
     @property
     def is_selection(self) -> bool:
         """True when every output copies one source sample (nearest)."""

@@ -95,7 +95,10 @@ def _filter_floats(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[i
     lead = min(p.axis for p in passes)
     definition = _definition(passes, lead)
     certificate = FloatCertificate([(p.axis - lead, p.weights) for p in passes], array.dtype)
-    steps = [Step(p.axis - lead, p.weights, certificate.dtype) for p in _fast_order(passes, lead)]
+    order = _fast_order(passes, lead)
+    steps = [Step(p.axis - lead, p.weights, certificate.dtype) for p in order]
+    # the magnitudes ``A`` of the certificate: the same sums of |w|·|x|, made only for strips that need them
+    magnitude_steps = [Step(p.axis - lead, p.weights.magnitudes(), certificate.dtype) for p in order]
     first = next(step for step in steps if step.axis == 0)
 
     def compute(item, start, stop, out):
@@ -106,9 +109,12 @@ def _filter_floats(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[i
         # such strips, and strips mostly undecided, are computed as defined
         if math.isfinite(largest):
             with np.errstate(over="ignore"):  # an output beyond the dtype's range is ±inf, as defined
-                values = strip(item, steps, start, stop)
-                recompute = lambda where: definition.points(item, start, where)  # noqa: E731
-                if certificate.store(values, out, start, samples, largest, recompute):
+                values = strip(samples, low, steps, start, stop)
+                if certificate.store(
+                    values, out, start, samples, largest,
+                    recompute=lambda where: definition.points(item, start, where),
+                    magnitudes=lambda: strip(np.abs(samples), low, magnitude_steps, start, stop),
+                ):
                     return
         out[...] = to_dtype(definition.rows(item, start, stop), out.dtype)
 
@@ -132,7 +138,8 @@ def _filter_integers(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple
     definition = _definition(passes, lead)
 
     def compute(item, start, stop, out):
-        values = strip(item, steps, start, stop)
+        low, high = first.matrix.span(start, stop)
+        values = strip(item[low:high], low, steps, start, stop)
         certificate.store(values, out, start, lambda where: definition.points(item, start, where))
 
     return in_strips(array, lead, out_shape, compute, first.matrix.size, certificate.dtype.itemsize,

@@ -204,15 +204,14 @@ def _windows(array: np.ndarray, count: int, length: int, step: int, axis: int) -
 
 
 
-def strip(item: np.ndarray, steps: list[Step], start: int, stop: int) -> np.ndarray:
-    """Output rows ``start:stop`` (axis 0) of one item, in the working dtype.
+def strip(samples: np.ndarray, low: int, steps: list[Step], start: int, stop: int) -> np.ndarray:
+    """Output rows ``start:stop`` (axis 0) of one item, in the working dtype, from its input rows
+    ``low:low + len(samples)`` (at least those that :meth:`BandedMatrix.span` names).
 
     Passes along other axes commute with slicing axis 0, so they run on just
     the input rows this strip needs.
     """
-    matrix = next(step for step in steps if step.axis == 0).matrix
-    low, high = matrix.span(start, stop)
-    data = item[low:high]
+    data = samples
     for step in steps:
         if step.axis == 0:
             rows = step.matrix.rows(data.reshape(data.shape[0], -1), start, stop, low)

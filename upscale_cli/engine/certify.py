@@ -34,6 +34,9 @@ EXACT_INTEGERS = 2.0**52
 UNIT = 2.0**-53
 #: Above this share of undecided outputs a strip is computed as defined outright (cheaper than point by point).
 MOST_UNDECIDED = 1 / 8
+#: Above this share of outputs undecided by the strip's bound, each output is bounded by its own magnitudes
+#: (a second banded sum, cheaper than recomputing that many points).
+LOCAL_SHARE = 1 / 128
 
 
 def row_bits(weights: np.ndarray) -> np.ndarray:
@@ -118,6 +121,36 @@ def has_negative_zero(values: np.ndarray) -> bool:
     return bool(np.any(values.view(unsigned) == unsigned.type(1 << (8 * values.itemsize - 1))))
 
 
+#: Outputs this many float64 units in the last place from a rounding boundary of their dtype are looked at
+#: closely; the others are decided by their bits alone wherever the bound is at most this many units.
+SLACK = 1 << 16
+
+
+def near_boundaries(flat: np.ndarray, tolerance: float, dtype, overflow: bool = False) -> np.ndarray:
+    """Indices of the float64 ``flat`` that may lie within ``tolerance`` of a rounding boundary of ``dtype``.
+
+    A superset, found from the bits: where ``|y| >= small``, one float64
+    unit in the last place of ``y`` is at least ``|y|·2⁻⁵³``, so a bound of
+    ``tolerance`` is at most :data:`SLACK` units, and ``y`` is decided when
+    the bits rounding drops are more than that many units from a half
+    (boundaries in the binade below lie 2²⁷ units or more away). Smaller
+    outputs, subnormal ones of ``dtype`` among them, are all returned; so
+    are those that may overflow, with ``overflow``.
+    """
+    info = np.finfo(dtype)
+    dropped = 52 - info.nmant
+    small = max(2 * tolerance * 2.0**53 / SLACK, 2 * float(info.smallest_normal))
+    distance = np.add(flat.view(np.int64), SLACK - (1 << (dropped - 1)))
+    np.bitwise_and(distance, (1 << dropped) - 1, out=distance)
+    flags = np.less_equal(distance, 2 * SLACK)
+    middle = np.less(flat, small)
+    middle &= np.greater(flat, -small)
+    flags |= middle
+    if overflow:
+        flags |= ~(np.abs(flat) < float(info.max) / 2)
+    return np.flatnonzero(flags)
+
+
 class FloatCertificate:
     """float16 and float32 outputs stored from float64 banded sums, bit for bit the definition's.
 
@@ -156,43 +189,68 @@ class FloatCertificate:
     def __init__(self, passes: list[tuple[int, AxisWeights]], output):
         self.output = np.dtype(output)
         units = sum(2 * t.taps.shape[1] + 1 for _, t in passes) + 2
+        self.unit_error = units * UNIT * (1 + 2.0**-10)
         self.gain = math.prod(max(1.0, row_gain(t)) for _, t in passes)
-        self.relative = units * UNIT * (1 + 2.0**-10) * self.gain
         self.absolute = units * 2.0**-1074 * self.gain
+        #: The relative error of a banded sum of non-negative terms (the magnitudes): ``Σ_p (k_p + 1)·u``.
+        self.magnitude_error = sum(t.taps.shape[1] + 1 for _, t in passes) * UNIT * (1 + 2.0**-10)
         bits = {axis: row_bits(t.weights) for axis, t in passes}
         self.short = {axis: b <= 53 for axis, b in bits.items()}
         #: Fractional bits of the weights an output of short rows in every pass combines.
         self.bits = sum(int(b[self.short[axis]].max(initial=0)) for axis, b in bits.items())
         self.positive_rows = all(bool(np.all(np.any(t.weights > 0, axis=1))) for _, t in passes)
+        # the least non-zero term of a magnitude sum; while a float64 holds it, a sum of 0 means no term but 0
+        tiniest = float(np.finfo(self.output).smallest_subnormal)
+        for _, t in passes:
+            tiniest *= float(np.min(np.abs(t.weights), where=t.weights != 0, initial=1.0))
+        self.zeros_show = tiniest >= 2.0**-1022
+        self.output_max = float(np.finfo(self.output).max)
 
     def tolerance(self, largest: float) -> float:
         """``T`` of the proof for inputs of magnitude at most ``largest``."""
-        return self.relative * largest + self.absolute
+        return self.unit_error * self.gain * largest + self.absolute
 
     def store(self, values: np.ndarray, out: np.ndarray, start: int, samples: np.ndarray, largest: float,
-              recompute) -> bool:
+              recompute, magnitudes) -> bool:
         """Write the float64 strip ``values`` (rows from ``start``) into ``out``.
 
         ``samples`` are the finite inputs the strip reads, ``largest`` their
         largest magnitude; ``recompute(where)`` gives the definition's
-        float64 values of the outputs ``where``. Returns ``False``, having
-        stored nothing certain, when so many outputs are undecided that the
-        caller should compute the strip as defined instead.
+        float64 values of the outputs ``where``, and ``magnitudes()`` the
+        banded sums of ``|w|·|x|`` of the whole strip (``A`` output by
+        output, for a tighter bound where the strip's own is not enough).
+        Returns ``False``, having stored nothing certain, when so many
+        outputs are undecided that the caller should compute the strip as
+        defined instead.
         """
-        tolerance = self.tolerance(largest)
         np.copyto(out, values, casting="same_kind")
-        bits = f"u{out.itemsize}"  # bit patterns, so that −0 and +0 differ
-        low = (values - tolerance).astype(out.dtype).view(bits)
-        high = (values + tolerance).astype(out.dtype).view(bits)
-        undecided = np.flatnonzero(low != high)
+        flat = values.reshape(-1)
+        tolerance = self.tolerance(largest)
+        undecided = near_boundaries(flat, tolerance, out.dtype, overflow=largest * self.gain >= self.output_max / 2)
+        undecided = self._straddling(flat, undecided, tolerance, out.dtype)
         if undecided.size:
             undecided = self._inexact(undecided, values, out, start, samples, largest)
+        if undecided.size > LOCAL_SHARE * values.size:
+            undecided = self._locally_undecided(undecided, flat, out, magnitudes().reshape(-1), samples)
         if undecided.size > MOST_UNDECIDED * values.size:
             return False
         if undecided.size:
             where = np.unravel_index(undecided, values.shape)
             out[where] = to_dtype(recompute(where), out.dtype)
         return True
+
+    @staticmethod
+    def _straddling(flat: np.ndarray, index: np.ndarray, tolerance, dtype) -> np.ndarray:
+        """The ``index`` entries whose ``flat`` values ± ``tolerance`` round to different bits of ``dtype``."""
+        bits = f"u{dtype.itemsize}"  # bit patterns, so that −0 and +0 differ
+        chosen = flat[index]
+        low = (chosen - tolerance).astype(dtype).view(bits)
+        high = (chosen + tolerance).astype(dtype).view(bits)
+        return index[low != high]
+
+    def _positive_zeros(self, samples: np.ndarray) -> bool:
+        """Whether an output whose every term is ±0 is +0 in the definition, as in every order of the sum."""
+        return self.positive_rows and not has_negative_zero(samples)
 
     def _inexact(self, undecided, values, out, start, samples, largest) -> np.ndarray:
         """The ``undecided`` flat indices whose banded sums are not proven exact; exact zeros stored as +0."""
@@ -205,11 +263,24 @@ class FloatCertificate:
             proven &= rows[where[axis] + (start if axis == 0 else 0)]
         zero = proven & (values.reshape(-1)[undecided] == 0)
         if zero.any():
-            if self.positive_rows and not has_negative_zero(samples):
+            if self._positive_zeros(samples):
                 out.reshape(-1)[undecided[zero]] = 0.0
             else:
                 proven &= ~zero
         return undecided[~proven]
+
+    def _locally_undecided(self, undecided, flat, out, magnitudes, samples) -> np.ndarray:
+        """The ``undecided`` flat indices still undecided with each output's own ``A``; zeros of ``A = 0`` stored
+        as +0."""
+        local = magnitudes[undecided]
+        # the computed magnitudes are sums of non-negative terms, low by at most their own relative error
+        tolerance = self.unit_error * local * (1 + 2 * self.magnitude_error) + self.absolute
+        if self.zeros_show:
+            nothing = local == 0  # every term ±0
+            if nothing.any() and self._positive_zeros(samples):
+                out.reshape(-1)[undecided[nothing]] = 0.0
+                undecided, tolerance = undecided[~nothing], tolerance[~nothing]
+        return self._straddling(flat, undecided, tolerance, out.dtype)
 
     def _exact_rows(self, samples: np.ndarray, largest: float) -> dict | None:
         """Per axis, the rows whose sums are exact in float64 in any order on ``samples``; ``None`` for none."""
