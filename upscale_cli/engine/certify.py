@@ -230,8 +230,11 @@ class FloatCertificate:
         undecided = self._straddling(flat, undecided, tolerance, out.dtype)
         if undecided.size:
             undecided = self._inexact(undecided, values, out, start, samples, largest)
-        if undecided.size > LOCAL_SHARE * values.size:
-            undecided = self._locally_undecided(undecided, flat, out, magnitudes().reshape(-1), samples)
+        # a bound of its own helps an output far smaller than the strip's largest (cancellation, zeros), not a tie
+        small = np.abs(flat[undecided]) < largest * self.gain * 2.0**-8
+        if np.count_nonzero(small) > LOCAL_SHARE * values.size:
+            rest = self._locally_undecided(undecided[small], flat, out, magnitudes().reshape(-1), samples)
+            undecided = np.union1d(undecided[~small], rest)
         if undecided.size > MOST_UNDECIDED * values.size:
             return False
         if undecided.size:
