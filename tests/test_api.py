@@ -9,7 +9,6 @@ from PIL import Image
 
 import upscale_cli
 from upscale_cli import resize_image
-from upscale_cli.api import plan_for
 from upscale_cli.core.errors import UsageError
 from upscale_cli.io.srgb import from_linear
 

@@ -10,7 +10,6 @@ it uses inside.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -21,9 +20,9 @@ from upscale_cli.api import plan_for
 from upscale_cli.core.plan import AxisPlan, ResizeOptions, ResizePlan
 from upscale_cli.core.sizes import AxisSize
 from upscale_cli.core.weights import AxisWeights, nearest_weights
-from upscale_cli.engine import certify, select, strips as engine_strips
+from upscale_cli.engine import select
+from upscale_cli.engine import strips as engine_strips
 from upscale_cli.engine.apply import apply_plan
-from upscale_cli.engine.certify import FloatCertificate, IntegerCertificate
 from upscale_cli.engine.reference import Definition, apply_axis, to_dtype
 from upscale_cli.engine.select import Selection
 
@@ -208,54 +207,6 @@ def test_ties_at_one_and_a_half_are_recomputed_as_defined(strips, monkeypatch, c
     plan = plan_for(array.shape, size=(99, 60), mode="bilinear")
     assert_same(array, plan)
     assert 0.01 < sum(recomputed) / math.prod(plan.out_shape) < 0.1
-
-
-def test_a_rounding_trap_float32_falls_into():
-    """Weights and samples whose sum float32 rounds to 98.5 (→ 99) while float64 gives 98.4999957 (→ 98)."""
-    weights = [0.3782429852187843, 0.37962338666811246, 0.24213362811310318]
-    samples = np.array([23, 234, 4], dtype=np.uint8)
-    in_float32 = np.float32(0)
-    for w, x in zip(np.float32(weights), samples.astype(np.float32)):
-        in_float32 += w * x
-    assert np.floor(in_float32 + np.float32(0.5)) == 99  # the trap is real
-    plan = make_plan((3,), {0: table([[0, 1, 2]], [weights])})
-    assert IntegerCertificate.choose(np.dtype(np.uint8), 255.0, [(0, plan.axes[0].weights)]).dtype == np.float32
-    assert apply_plan(samples, plan).tolist() == [98]
-
-
-def test_dyadic_tables_need_no_check_and_others_do():
-    """Bilinear and bicubic at ×2 are exact in float32; Lanczos and ×½'s borders are certified."""
-    def arithmetic(size, mode, dtype=np.uint8):
-        plan = plan_for((64, 64), size=size, mode=mode)
-        return IntegerCertificate.choose(np.dtype(dtype), 255.0, [(p.axis, p.weights) for p in plan.axes])
-
-    assert arithmetic((128, 128), "bilinear").tolerance == 0
-    assert arithmetic((128, 128), "bicubic").tolerance == 0
-    reduced = arithmetic((32, 32), "bilinear")
-    assert reduced.tolerance > 0
-    rows = reduced.exact_rows[0]
-    assert not rows[0] and not rows[-1] and rows[1:-1].all()  # only the renormalised borders
-    assert arithmetic((128, 128), "lanczos").exact_rows[0].sum() == 0
-    assert arithmetic((128, 128), "bilinear", np.uint16).dtype == np.float64
-
-
-@pytest.mark.parametrize("shape, size", [((37, 53, 3), (106, 74)), ((64, 64), (128, 128)), ((45, 31), (62, 90))])
-def test_short_weights_too_long_for_float32_run_exact_in_float64(shape, size):
-    """Keys a = −0.75 at ×2 has 8-bit weights: 255 · gain² · 2¹⁶ exceeds float32's 2²⁴, not float64's 2⁵³.
-    The first pass stays in float32 (its sums fit), the second runs in float64, nothing is left to check,
-    and every output is the definition's."""
-    rng = np.random.default_rng(3)
-    x = rng.integers(0, 256, shape, dtype=np.uint8)
-    x[:, : shape[1] // 3] = 255  # saturated areas: the overshoot is clipped
-    plan = plan_for(x.shape, size=size, mode="bicubic", cubic_a=-0.75, layout="hwc" if x.ndim == 3 else None)
-    chosen = IntegerCertificate.choose(np.dtype(np.uint8), 255.0, [(p.axis, p.weights) for p in plan.axes])
-    assert chosen.tolerance == 0 and chosen.pass_dtypes(2) == [np.float32, np.float64]
-    np.testing.assert_array_equal(apply_plan(x, plan), reference(x, plan))
-
-
-def test_row_bits():
-    weights = np.array([[0.25, 0.75], [3 / 128, -111 / 128], [1 / 3, 2 / 3], [0.0, 1.0], [2.0**-30, 1.0], [-0.5, 1.5]])
-    assert certify.row_bits(weights).tolist() == [2, 7, 54, 0, 30, 1]
 
 
 def test_clipping_only_where_values_can_leave_the_range():
@@ -492,36 +443,6 @@ def test_float32_overflow_is_recomputed_as_defined():
     samples = np.array([3e38, 3e38, 1.0], dtype=np.float32)
     plan = make_plan((3,), {0: table([[0, 1], [1, 2]], [[2.0, -1.0], [1.0, 0.0]])})
     assert apply_plan(samples, plan).tolist() == [np.float32(3e38), np.float32(3e38)]
-
-
-def test_the_float_bound_is_a_few_units_of_float64_roundoff():
-    """Bicubic ×2 (4 taps an axis): (2·4 + 1)·2 + 2 = 20 units of 2⁻⁵³ of the magnitudes, far inside float32's
-    half unit (2⁻²⁵), so about one output in ten million is undecided."""
-    tables = [(p.axis, p.weights) for p in plan_for((64, 64), size=(128, 128), mode="bicubic").axes]
-    gain = 1.1875**2  # Keys a = −0.5 at ×2: the negative lobes of a row weigh 0.0703125 + 0.0234375
-    certificate = FloatCertificate(tables, np.float32)
-    assert 20 * 2.0**-53 * gain < certificate.tolerance(1.0) < 20.03 * 2.0**-53 * gain
-
-
-def test_float_sums_within_the_bound_of_a_rounding_boundary_are_recomputed():
-    """A float64 sum a hair above a float32 midpoint would round up; the definition's, a hair below, rounds
-    down. The certificate cannot tell them apart, so that output takes the definition's value."""
-    thirds = table([[0, 1]] * 16, [[1 / 3, 2 / 3]] * 16)
-    certificate = FloatCertificate([(0, thirds)], np.float32)
-    midpoint = 1 + 2.0**-24  # halfway between float32's 1 and its successor
-    values = np.linspace(1.0, 2.0, 16)
-    values[0] = midpoint + 2.0**-50
-    samples = np.array([1.0, 2.0], np.float32)
-    out = np.empty(16, np.float32)
-    asked = []
-
-    def recompute(where):
-        asked.extend(where[0])
-        return np.full(len(where[0]), midpoint - 2.0**-50)
-
-    assert certificate.store(values, out, 0, samples, 2.0, recompute, magnitudes=lambda: np.full(16, 2.0))
-    assert asked == [0]
-    assert out[0] == 1.0 and out[1:].tolist() == values[1:].astype(np.float32).tolist()
 
 
 def test_exact_float_ties_and_zeros_need_no_recomputation(monkeypatch):

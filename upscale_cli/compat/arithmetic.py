@@ -52,7 +52,7 @@ from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
 from ..engine.apply import apply_plan
 from ..engine.banded import BandedSum
-from ..engine.certify import IntegerCertificate, row_bits
+from ..engine.certify import IntegerCertificate, row_bits, row_gain, sample_quantum, smallest_magnitude
 from ..engine.reference import apply_axis, to_dtype
 from ..engine.strips import in_strips
 
@@ -362,20 +362,20 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     passes = plan.axes
     lowest, highest = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
     largest = max(-lowest, highest)
-    gains = [_gain(p.weights) for p in passes]
+    gains = [row_gain(p.weights) for p in passes]
     if not math.isfinite(largest) or largest * math.prod(gains[:-1]) >= 2.0**127:
         return _pillow_wide(array, plan)
     nearest_zero = lowest if lowest > 0 else -highest if highest < 0 else None
     if all(_halves(p.weights) for p in passes) and largest < 2.0**126:
         if nearest_zero is None:
-            nearest_zero = _smallest_magnitude(array)
+            nearest_zero = smallest_magnitude(array)
         if nearest_zero >= 2.0**-100:
             return _pillow_float32_halves(array, passes)
     lead = min(p.axis for p in passes)
     # exactness is worth proving when the outputs outnumber the inputs (the check reads every output)
     prove = math.prod(plan.out_shape) >= array.size
     if nearest_zero is None and (prove or lowest >= 0):
-        nearest_zero = _smallest_magnitude(array)
+        nearest_zero = smallest_magnitude(array)
     proven = _exact_indices(passes, nearest_zero, largest) if prove else {}
     # non-negative samples: each pass's smallest non-zero result is bounded below
     smallest = nearest_zero if lowest >= 0 else None
@@ -463,7 +463,7 @@ def _exact_indices(passes, smallest: float, largest: float) -> dict:
     """
     if not math.isfinite(smallest):  # all zero: every sum is exact
         return {p.axis: np.ones(p.weights.n_out, bool) for p in passes}
-    quantum = _float32_quantum(smallest)
+    quantum = sample_quantum(smallest, np.float32)
     bound, found = largest, {}
     for p in passes:
         bits = row_bits(p.weights.weights)
@@ -508,7 +508,7 @@ class _Float32Check:
             lowest = smallest * float(np.min(np.abs(table.weights), where=table.weights != 0, initial=1.0))
             self.small = FLOAT32_TINY if lowest < FLOAT32_TINY else 0.0
             # every non-zero sample is at least ``smallest``: a multiple of that float32's last place
-            quantum = _float32_quantum(smallest) if math.isfinite(smallest) else 1.0
+            quantum = sample_quantum(smallest, np.float32) if math.isfinite(smallest) else 1.0
             self.proven_rows = _provably_exact(self.bits, self.gains, largest, quantum)
             self.magnitudes = None
         # the samples this pass reads are Pillow's own (earlier passes are exact or summed again), so
@@ -545,7 +545,7 @@ class _Float32Check:
         smallest, largest = _magnitudes(values)
         if not math.isfinite(smallest):
             return np.ones(len(self.bits), bool)
-        return _provably_exact(self.bits, self.gains, largest, _float32_quantum(smallest))
+        return _provably_exact(self.bits, self.gains, largest, sample_quantum(smallest, np.float32))
 
     def _flags(self, summed, stored, values, start, stop, low) -> np.ndarray:
         """Outputs near a float32 rounding boundary, or too small for the test (judged on the float32 ``stored``)."""
@@ -569,28 +569,7 @@ class _Float32Check:
 
 def _magnitudes(values: np.ndarray) -> tuple[float, float]:
     """The smallest non-zero magnitude of ``values`` (infinite when all are 0) and the largest."""
-    return _smallest_magnitude(values), float(np.abs(values).max(initial=0.0))
-
-
-def _smallest_magnitude(values: np.ndarray) -> float:
-    """The smallest non-zero ``|x|`` of finite float ``values``, infinite when all are 0.
-
-    Magnitudes order as their bit patterns with the sign bit cleared; one
-    less wraps 0 round to the largest pattern, out of the minimum's way (a
-    masked minimum costs several times as much).
-    """
-    unsigned = np.dtype(f"u{values.itemsize}")
-    bits = np.bitwise_and(values.view(unsigned), np.iinfo(unsigned).max >> 1)
-    bits -= 1
-    least = bits.min(initial=np.iinfo(unsigned).max)
-    if least == np.iinfo(unsigned).max:
-        return math.inf
-    return float(np.array(least + 1, unsigned).view(values.dtype))
-
-
-def _float32_quantum(smallest: float) -> float:
-    """The last place of the float32 ``smallest``: every float32 at least as large is a multiple of it."""
-    return max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149)
+    return smallest_magnitude(values), float(np.abs(values).max(initial=0.0))
 
 
 def _provably_exact(bits: np.ndarray, gains: np.ndarray, largest: float, quantum: float) -> np.ndarray:
@@ -693,7 +672,7 @@ def _rounded_strip(passes, lead: int):
 
     # without negative weights a pass mostly stays within 0…255: rounded weights sum to 1 within half a
     # unit per tap, usually far less than the half level the rounding leaves
-    signed = {p.axis: bool((p.weights.weights < 0).any()) or 255 * _gain(p.weights) + 0.5 >= 256 for p in passes}
+    signed = {p.axis: bool((p.weights.weights < 0).any()) or 255 * row_gain(p.weights) + 0.5 >= 256 for p in passes}
 
     def compute(item, start, stop, out, sums):
         values, low = _strip_rows(item, sums, start, stop)
@@ -735,15 +714,10 @@ def _torch_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if not passes:
         return array.copy()
     lead = min(p.axis for p in passes)
-    units = [(255 * _gain(p.weights) + 0.5) * 2.0 ** max(int(row_bits(p.weights.weights).max()), 1) for p in passes]
+    units = [(255 * row_gain(p.weights) + 0.5) * 2.0 ** max(int(row_bits(p.weights.weights).max()), 1) for p in passes]
     dtype = np.float32 if max(units) <= 2.0**24 else np.float64
     compute = _rounded_strip(passes, lead)
     return _strips(array, passes, plan.out_shape, compute, dtype, itemsize=np.dtype(dtype).itemsize)
-
-
-def _gain(table: AxisWeights) -> float:
-    """The largest ``Σ|w|`` of a table's rows: how far a pass can stretch its samples."""
-    return float(np.abs(table.weights).sum(axis=1).max())
 
 
 def _strip_table(table: AxisWeights, axis: int, start: int, stop: int, low: int) -> AxisWeights:

@@ -108,7 +108,7 @@ def smallest_magnitude(values: np.ndarray) -> float:
     return float(np.array(least + 1, unsigned).view(values.dtype))
 
 
-def quantum(smallest: float, dtype) -> float:
+def sample_quantum(smallest: float, dtype) -> float:
     """The last place of ``smallest`` in the float ``dtype``: every sample of ``dtype`` at least as large is a
     multiple of it."""
     info = np.finfo(dtype)
@@ -288,7 +288,7 @@ class FloatCertificate:
     def _exact_rows(self, samples: np.ndarray, largest: float) -> dict | None:
         """Per axis, the rows whose sums are exact in float64 in any order on ``samples``; ``None`` for none."""
         smallest = smallest_magnitude(samples)
-        if math.isfinite(smallest) and largest * self.gain * 2.0**self.bits >= 2.0**53 * quantum(smallest, samples.dtype):
+        if math.isfinite(smallest) and largest * self.gain * 2.0**self.bits >= 2.0**53 * sample_quantum(smallest, samples.dtype):
             return None
         return self.short
 
