@@ -10,7 +10,8 @@ way to store exactly those bits:
   (:mod:`.strips`), and store only what :mod:`.certify` proves to be the
   definition's result, recomputing the rest as defined;
 - filters on float64 (no wider type to certify in) and on integers beyond
-  2**52 (which float64 cannot hold) run the definition itself, in strips.
+  2**52 (which float64 cannot hold) run the definition itself, in strips,
+  phase by phase where the tables repeat (:mod:`.phases`).
 
 A plan with a library's own arithmetic goes to the executor it carries.
 """
@@ -25,6 +26,7 @@ from ..core.errors import UsageError
 from ..core.plan import AxisPlan, ResizePlan
 from .banded import Step, strip
 from .certify import EXACT_INTEGERS, FloatCertificate, IntegerCertificate, integer_bound, largest_magnitude
+from .phases import phased_axis
 from .reference import Definition, to_dtype
 from .select import select
 from .strips import in_strips
@@ -83,7 +85,7 @@ def _defined(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[int, ..
     definition = _definition(passes, lead)
 
     def compute(item, start, stop, out):
-        out[...] = to_dtype(definition.rows(item, start, stop), out.dtype, ties)
+        out[...] = to_dtype(definition.rows(item, start, stop, phased_axis), out.dtype, ties)
 
     return in_strips(array, lead, out_shape, compute, min_rows=2 * definition.lead.taps.shape[1])
 
@@ -116,7 +118,7 @@ def _filter_floats(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[i
                     magnitudes=lambda: strip(np.abs(samples), low, magnitude_steps, start, stop),
                 ):
                     return
-        out[...] = to_dtype(definition.rows(item, start, stop), out.dtype)
+        out[...] = to_dtype(definition.rows(item, start, stop, phased_axis), out.dtype)
 
     # strips long enough that the taps one shares with the next are few, in whole blocks
     return in_strips(array, lead, out_shape, compute, first.matrix.size, certificate.dtype.itemsize,

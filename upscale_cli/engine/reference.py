@@ -92,13 +92,17 @@ class Definition:
         # for single outputs: one row per tap, so that each tap's weights are contiguous
         self._by_tap = [(axis, np.ascontiguousarray(t.weights.T), np.ascontiguousarray(t.taps.T)) for axis, t in passes]
 
-    def rows(self, item: np.ndarray, start: int, stop: int) -> np.ndarray:
-        """Float64 values of output rows ``start:stop`` of ``item``, pass after pass."""
+    def rows(self, item: np.ndarray, start: int, stop: int, apply=apply_axis) -> np.ndarray:
+        """Float64 values of output rows ``start:stop`` of ``item``, pass after pass.
+
+        ``apply`` makes each pass: :func:`apply_axis`, or a function equal to
+        it bit for bit.
+        """
         taps = self.lead.taps[start:stop]
         low = int(taps.min())
         values = item[low:int(taps.max()) + 1].astype(np.float64)
         for axis, table in self.passes:
-            values = apply_axis(values, axis, table.cut(start, stop, low) if axis == 0 else table)
+            values = apply(values, axis, table.cut(start, stop, low) if axis == 0 else table)
         return values
 
     def points(self, item: np.ndarray, start: int, where: tuple) -> np.ndarray:
