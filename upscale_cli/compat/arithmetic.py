@@ -52,7 +52,7 @@ from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
 from ..engine.apply import apply_plan
 from ..engine.banded import BandedSum
-from ..engine.certify import IntegerCertificate, row_bits, row_gain, sample_quantum, smallest_magnitude
+from ..engine.certify import IntegerCertificate, near_midpoints, row_bits, row_gain, sample_quantum, smallest_magnitude
 from ..engine.reference import apply_axis, to_dtype
 from ..engine.strips import in_strips
 
@@ -319,8 +319,6 @@ def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
 #: last place (of the double) of a float32 rounding boundary are summed again in Pillow's order (about
 #: one output in 4,000; without, the bound itself, a few units).
 SIGNED_ULPS = 1 << 16
-#: The low bits of a double that float32 rounds away (52 − 23 significand bits), and their halfway pattern.
-DROPPED_BITS, HALFWAY = (1 << 29) - 1, 1 << 28
 #: Below this magnitude an output's float32 rounding is not judged by its dropped bits (float32 subnormals).
 FLOAT32_TINY = 2.0**-100
 #: Proven passes sum their unproven rows and columns again outright while they are at most this share.
@@ -549,9 +547,7 @@ class _Float32Check:
 
     def _flags(self, summed, stored, values, start, stop, low) -> np.ndarray:
         """Outputs near a float32 rounding boundary, or too small for the test (judged on the float32 ``stored``)."""
-        dropped = np.add(summed.view(np.int64), self.ulps - HALFWAY)
-        np.bitwise_and(dropped, DROPPED_BITS, out=dropped)
-        flags = np.less_equal(dropped, 2 * self.ulps)
+        flags = near_midpoints(summed, self.ulps, np.float32)
         if self.small:
             # |sum| < small implies |float32(sum)| <= float32(small) rounded up
             small = np.abs(stored) <= np.nextafter(np.float32(self.small), np.float32(np.inf))

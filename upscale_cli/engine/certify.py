@@ -126,6 +126,16 @@ def has_negative_zero(values: np.ndarray) -> bool:
 SLACK = 1 << 16
 
 
+def near_midpoints(flat: np.ndarray, units: int, dtype) -> np.ndarray:
+    """Which of the float64 ``flat`` lie within ``units`` float64 units in the last place of a midpoint between
+    two neighbours of the float ``dtype`` (judged on the bits that rounding drops; meaningful where the
+    rounded value is normal)."""
+    dropped = 52 - np.finfo(dtype).nmant
+    distance = np.add(flat.view(np.int64), units - (1 << (dropped - 1)))
+    np.bitwise_and(distance, (1 << dropped) - 1, out=distance)
+    return np.less_equal(distance, 2 * units)
+
+
 def near_boundaries(flat: np.ndarray, tolerance: float, dtype, overflow: bool = False) -> np.ndarray:
     """Indices of the float64 ``flat`` that may lie within ``tolerance`` of a rounding boundary of ``dtype``.
 
@@ -138,11 +148,8 @@ def near_boundaries(flat: np.ndarray, tolerance: float, dtype, overflow: bool = 
     are those that may overflow, with ``overflow``.
     """
     info = np.finfo(dtype)
-    dropped = 52 - info.nmant
     small = max(2 * tolerance * 2.0**53 / SLACK, 2 * float(info.smallest_normal))
-    distance = np.add(flat.view(np.int64), SLACK - (1 << (dropped - 1)))
-    np.bitwise_and(distance, (1 << dropped) - 1, out=distance)
-    flags = np.less_equal(distance, 2 * SLACK)
+    flags = near_midpoints(flat, SLACK, dtype)
     middle = np.less(flat, small)
     middle &= np.greater(flat, -small)
     flags |= middle
