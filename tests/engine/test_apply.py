@@ -10,6 +10,7 @@ it uses inside.
 from __future__ import annotations
 
 import math
+import os
 
 import numpy as np
 import pytest
@@ -657,3 +658,19 @@ def test_float64_constants_are_the_definitions_sums():
     result = apply_plan(array, plan_for(array.shape, size=(517, 389), mode="bicubic"))
     assert_same(array, plan_for(array.shape, size=(517, 389), mode="bicubic"))
     assert np.abs(result - 0.1).max() <= 8 * np.spacing(0.1)
+
+
+def test_the_thread_budget_comes_from_the_environment(monkeypatch):
+    """``UPSCALE_THREADS`` sets the threads one process uses (a ``-j`` worker gets its share of the CPUs);
+    anything but a whole number from 1 leaves the CPU count."""
+    from upscale_cli.engine import workers
+
+    monkeypatch.setenv("UPSCALE_THREADS", "1")
+    assert workers.cpu_count() == 1
+    assert workers.shared_pool()._max_workers == 1
+    monkeypatch.setenv("UPSCALE_THREADS", "0")
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert workers.cpu_count() == cpus
+    monkeypatch.setenv("UPSCALE_THREADS", "two")
+    assert workers.cpu_count() == cpus
+    assert workers.shared_pool()._max_workers == cpus
