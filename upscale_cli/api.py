@@ -19,7 +19,7 @@ from .core.plan import ResizeOptions, ResizePlan, plan_resize
 from .core.sizes import ScaleSpec, SizeSpec
 from .engine.apply import apply_plan, check_dtype, to_dtype
 from .engine.bands import Bands
-from .io.files import image_of
+from .io.images import image_of
 
 
 def make_options(

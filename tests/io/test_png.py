@@ -13,7 +13,8 @@ from PIL import Image, ImageCms, PngImagePlugin
 
 from upscale_cli.core.errors import InputError
 from upscale_cli.io import png
-from upscale_cli.io.files import PNG_COMPRESS_LEVEL, Samples, SaveOptions, write_output
+from upscale_cli.io.encode import PNG_COMPRESS_LEVEL, SaveOptions, write_output
+from upscale_cli.io.images import Samples
 from upscale_cli.io.metadata import Metadata
 
 MODES = ["L", "LA", "RGB", "RGBA", "I;16"]

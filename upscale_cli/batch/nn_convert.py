@@ -21,7 +21,9 @@ from ..core.choices import NN_MODES, NN_OPTION_FLAGS, UNPOOL_POSITIONS
 from ..core.errors import UsageError
 from ..core.sizes import match_axes, parse_scale, parse_size
 from ..engine.apply import check_dtype, to_dtype
-from ..io.files import DEFAULT_MAX_PIXELS, STDIO, Loaded, format_for, read_input, write_output
+from ..io.decode import read_input
+from ..io.encode import format_for, write_output
+from ..io.images import DEFAULT_MAX_PIXELS, STDIO, Loaded
 from .convert import default_output
 
 #: The request fields each variant of the NN modes uses.
