@@ -82,6 +82,8 @@ def holds(fmt: str, image) -> bool:
         return True  # formats outside the table are Pillow's business
     if image.mode == "P" and _transparent(image) and fmt not in PALETTE_TRANSPARENCY:
         return False
+    if image.mode == "P" and fmt == "GIF" and not isinstance(image.info.get("transparency", 0), int):
+        return False  # alpha per entry (a PNG's tRNS): GIF has one fully transparent entry at most
     return image.mode in allowed
 
 
