@@ -204,7 +204,8 @@ def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -
     mode, kwargs = image.mode, request.resize_kwargs()
     if not keep_source:
         loaded.data = None  # the image's rows are read out a band at a time, never copied whole
-        plan, bands, alpha_max = banded_samples(ImageRows(image), mode, linear=request.linear, **kwargs)
+        rows = image.array if isinstance(image, Samples) else ImageRows(image)
+        plan, bands, alpha_max = banded_samples(rows, mode, linear=request.linear, **kwargs)
         return Conversion(loaded, plan, None, None, Samples(bands, mode), alpha_max=alpha_max)
     array = np.asarray(image)
     plan, bands, alpha_max = banded_samples(array, mode, linear=request.linear, **kwargs)

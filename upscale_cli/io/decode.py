@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import io
+import mmap
 import os
+import struct
 import sys
 import tokenize
 from dataclasses import dataclass
@@ -24,12 +26,17 @@ from .images import (
     Animation,
     Frame,
     Loaded,
+    Samples,
     check_pixels,
 )
 from .integrity import truncation
 from .metadata import ORIENTATION, Metadata, orientation, upright, upright_size
+from .png_samples import PngSamples, is_sixteen_bit_colour
+from .tiff import TiffSamples, needs_own_reading
 
 NPY_MAGIC = b"\x93NUMPY"
+#: The first four bytes of TIFF and BigTIFF files, either byte order.
+TIFF_SIGNATURES = (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
 
 
 @dataclass(frozen=True)
@@ -125,15 +132,24 @@ def probe(path: str, *, auto_orient: bool = True, layout: str | None = None, max
     with open_header(path) as header:
         if header is None:
             return _probe_array(path, layout, max_pixels)
+        if isinstance(header, TiffSamples):
+            check_pixels(path, header.shape[0] * header.shape[1], max_pixels, "the image")
+            return Probe(upright_size(header.shape[1::-1], header.orientation), 1, "TIFF")
         return _image_probe(header, path, auto_orient, max_pixels)
 
 
 @contextlib.contextmanager
 def open_header(path: str):
-    """A lazily opened Pillow image for ``path``, or ``None`` for a ``.npy`` file."""
+    """A lazily opened Pillow image for ``path``, ``None`` for a ``.npy`` file,
+    or :class:`~upscale_cli.io.tiff.TiffSamples` for a TIFF whose samples Pillow would change."""
     try:
         with open(path, "rb") as handle:
             magic = handle.read(len(NPY_MAGIC))
+            if magic[:4] in TIFF_SIGNATURES:
+                with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                    if needs_own_reading(mapped):
+                        yield _tiff_samples(mapped, path)
+                        return
     except OSError as error:
         raise _open_error(path, error) from None
     if not magic:
@@ -202,8 +218,6 @@ def array_axes(shape: tuple[int, ...], layout: str | None) -> tuple[int, ...]:
 
 def _try(function: Callable[[], Any], name: str):
     """Run a Pillow decoding step, turning its many exception types into one line."""
-    import struct
-
     from PIL import Image
 
     try:
@@ -239,12 +253,18 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
         return Loaded(name, array, "npy", n_bytes=len(raw))
     if not raw:
         raise InputError(f"{name}: empty file")
+    if raw[:4] in TIFF_SIGNATURES and needs_own_reading(raw):
+        return _read_tiff_samples(raw, name, max_pixels)
     buffer = io.BytesIO(raw)
     image = _open_image(buffer, name)
     cut = truncation(raw)
     if cut:
         raise InputError(f"{name}: corrupt or truncated image: {cut}")
     frames, stored, metadata = _try(lambda: _decode(image, name, max_pixels), name)
+    if is_sixteen_bit_colour(raw):
+        # Pillow has decoded the file (so it is whole) and its metadata, but kept 8 of the 16 bits
+        samples = _own(lambda: PngSamples(raw), name)
+        frames = [Frame(Samples(_try(samples.read, name), samples.mode))]
     by_pillow = _turned_by_pillow(image)  # then upright already, whatever was asked: its tag is reset too
     turn = stored if auto_orient or by_pillow else 1
     for frame in frames:
@@ -260,6 +280,37 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     # (for a large PNG they are the next largest thing in memory after the image).
     buffer.close()
     return loaded
+
+
+def _read_tiff_samples(raw: bytes, name: str, max_pixels: int | None) -> Loaded:
+    """A TIFF whose samples Pillow would change, read by :class:`~upscale_cli.io.tiff.TiffSamples`.
+
+    16-bit colour is an image (with the metadata Pillow reads from the
+    header); other samples are an array, as from a ``.npy`` file. It is
+    turned upright by its Orientation field, as Pillow turns every TIFF.
+    """
+    samples = _tiff_samples(raw, name)
+    check_pixels(name, samples.shape[0] * samples.shape[1], max_pixels, "the image")
+    with _libtiff_quiet():
+        array = _try(samples.read, name)
+    if samples.mode is None:
+        return Loaded(name, upright(Samples(array, ""), samples.orientation).array, "TIFF", n_bytes=len(raw))
+    image = _open_image(io.BytesIO(raw), name)
+    metadata = _try(lambda: Metadata.of(image), name)
+    data = upright(Samples(array, samples.mode), samples.orientation)
+    return Loaded(name, data, "TIFF", metadata=metadata, oriented=samples.orientation != 1, n_bytes=len(raw))
+
+
+def _tiff_samples(raw, name: str) -> TiffSamples:
+    return _own(lambda: TiffSamples(raw), name)
+
+
+def _own(reader: Callable[[], Any], name: str):
+    """A reader of samples Pillow would change; what it does not read (a layout, a compression) is one line."""
+    try:
+        return reader()
+    except (ValueError, IndexError, struct.error) as error:
+        raise InputError(f"{name}: {error}") from None
 
 
 def _decode(image, name: str, max_pixels: int | None) -> tuple[list, int, Metadata]:

@@ -16,9 +16,9 @@ from typing import Any, Callable
 
 from ..core.errors import InputError, UsageError
 from .atomic import atomic_write, run_writer
-from .images import PAGED_FORMATS, STDIO, Animation, Samples
+from .images import PAGED_FORMATS, SIXTEEN_BIT_COLOUR, STDIO, Animation, Samples
 from .metadata import FORMAT_FIELDS, Metadata
-from .modes import HOLDS, WHITE, Prepared, prepare
+from .modes import HOLDS, REDUCED_TO_8_BITS, WHITE, Prepared, eight_bit, prepare
 from .stdout import write_stdout
 
 # Encoder defaults, in one place. PNG level 1 instead of Pillow's 6: on a
@@ -99,8 +99,11 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
 
     ``data`` is a Pillow image, :class:`Samples`, an :class:`Animation` or an
     array. Images are first converted to a mode ``fmt`` holds
-    (:func:`upscale_cli.io.modes.prepare`); what that loses is appended to
-    ``notes`` as one line. Single PNG images of the modes
+    (:func:`upscale_cli.io.modes.prepare`; 16-bit colour reduced to 8 bits
+    where ``fmt`` holds no 16-bit colour); what that loses is appended to
+    ``notes`` as one line. Arrays are never converted: written as the
+    samples of the mode they are where ``fmt`` holds it, as TIFF of their
+    own dtype, or refused (:class:`~upscale_cli.core.errors.InputError`). Single PNG images of the modes
     :mod:`upscale_cli.io.png` writes are written by it (faster, from the
     array), everything else by Pillow. An array (alone or in
     :class:`Samples`) may be :class:`~upscale_cli.engine.bands.Bands`, an
@@ -110,6 +113,12 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
     """
     options = options or SaveOptions()
     kwargs = options.kwargs(fmt)
+    if fmt != "npy" and not (isinstance(data, (Samples, Animation)) or hasattr(data, "save")):
+        data = _array_samples(data, fmt, name)
+        if not isinstance(data, Samples):
+            from . import stream
+
+            return lambda handle: stream.write_array_tiff(handle, data if _is_bands(data) else [data])
     data = _whole_unless_streamed(data, fmt, kwargs)
     if fmt == "npy":
         array = data.array if isinstance(data, Samples) else data
@@ -135,9 +144,11 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
             _note(notes, f"{name}: the {len(frames)} frames written as pages, without their timing ({fmt} has none)")
         kwargs.update(data.save_kwargs())
         kwargs["append_images"] = [p.image for p in frames[1:]]
+        _big_tiff_if_needed(fmt, [p.image for p in frames], kwargs)
         return lambda handle: frames[0].image.save(handle, format=fmt, **kwargs)
-    if not (isinstance(data, Samples) or hasattr(data, "save")):
-        data = array_to_image(data, name)
+    if isinstance(data, Samples) and data.mode in SIXTEEN_BIT_COLOUR and not _holds(fmt, data.mode):
+        data = Samples(eight_bit(data.array), SIXTEEN_BIT_COLOUR[data.mode], data.info)
+        _note(notes, f"{name}: " + REDUCED_TO_8_BITS.format(fmt=fmt))
     if not (isinstance(data, Samples) and _holds(fmt, data.mode)):
         prepared = _prepared(data.image() if isinstance(data, Samples) else data, fmt, name, options, kwargs)
         _note(notes, prepared.note)
@@ -148,14 +159,63 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
         if png.can_write(data.mode, kwargs):
             samples = data if isinstance(data, Samples) else Samples.of(data)
             return lambda handle: png.write_png(handle, samples.array, samples.mode, kwargs, samples.info)
-    if isinstance(data, Samples) and _is_bands(data.array):
+    if isinstance(data, Samples) and (_is_bands(data.array) or data.mode in SIXTEEN_BIT_COLOUR):
         from . import stream
 
         writer = stream.write_tiff if fmt == "TIFF" else stream.write_ppm
         extra = (kwargs, data.info) if fmt == "TIFF" else ()
         return lambda handle: writer(handle, data.array, data.mode, *extra)
     image = data.image() if isinstance(data, Samples) else data
+    _big_tiff_if_needed(fmt, [image], kwargs)
     return lambda handle: image.save(handle, format=fmt, **kwargs)
+
+
+#: Array dtypes (kind and bytes) and channels (``None``: an ``hw`` array) → the mode whose samples they are.
+ARRAY_MODES = {
+    ("u1", None): "L", ("u1", 2): "LA", ("u1", 3): "RGB", ("u1", 4): "RGBA", ("u2", None): "I;16", ("i4", None): "I",
+    ("f4", None): "F", ("u2", 2): "LA;16", ("u2", 3): "RGB;16", ("u2", 4): "RGBA;16",
+}
+
+
+def _array_samples(array, fmt: str, name: str):
+    """An array (or :class:`~upscale_cli.engine.bands.Bands`) as the samples of the mode they are exactly,
+    where ``fmt`` holds that mode; as it is for TIFF, which holds every integer and float dtype.
+
+    Arrays are never converted: any other format is refused.
+    """
+    import numpy as np
+
+    dtype, shape = np.dtype(array.dtype), tuple(array.shape)
+    channels = shape[2] if len(shape) == 3 else None
+    mode = ARRAY_MODES.get((f"{dtype.kind}{dtype.itemsize}", channels)) if len(shape) in (2, 3) else None
+    if mode is not None and _holds(fmt, mode):
+        if not dtype.isnative:  # Pillow's modes, and the writers of their samples, take them in this machine's order
+            array = (array.whole() if _is_bands(array) else np.asarray(array)).astype(dtype.newbyteorder("="))
+        return Samples(array, mode)
+    if fmt == "TIFF" and len(shape) in (2, 3):
+        from .tiff import array_header
+
+        try:
+            array_header(shape, dtype)
+            return array
+        except ValueError:
+            pass  # no TIFF sample format for it: refused below
+    raise InputError(f"{name}: cannot write: {fmt} cannot hold an array of shape {shape} and dtype {dtype} as it is "
+                     "(arrays are never converted); write .tif or .npy to keep its values")
+
+
+def _big_tiff_if_needed(fmt: str, images: list, kwargs: dict) -> None:
+    """Have Pillow write BigTIFF when the samples of ``images`` alone pass what 32-bit offsets reach."""
+    from .tiff import BIGTIFF_ABOVE
+
+    if fmt == "TIFF" and sum(_sample_bytes(image) for image in images) > BIGTIFF_ABOVE:
+        kwargs["big_tiff"] = True
+
+
+def _sample_bytes(image) -> int:
+    """Bytes of ``image``'s samples (for a bilevel image, an upper bound)."""
+    depth = 4 if image.mode in ("I", "F") else 2 if "16" in image.mode else 1
+    return image.width * image.height * len(image.getbands()) * depth
 
 
 def _is_bands(array) -> bool:
@@ -203,16 +263,6 @@ def _prepared(image, fmt: str, name: str, options: SaveOptions, kwargs: dict) ->
 def _note(notes: list | None, note: str | None) -> None:
     if note and notes is not None:
         notes.append(note)
-
-
-def array_to_image(array, name: str):
-    """A Pillow image from an ``hw``/``hwc`` array, or a clear error."""
-    from PIL import Image
-
-    try:
-        return Image.fromarray(array)
-    except (TypeError, ValueError) as error:
-        raise InputError(f"{name}: cannot store an array of shape {array.shape} and dtype {array.dtype} as an image: {error}") from None
 
 
 def write_output(data: Any, path: str, fmt: str, *, overwrite: bool = False, options: SaveOptions | None = None,

@@ -2,7 +2,8 @@
 
 An input is :class:`Loaded` (a Pillow image or a NumPy array, with its
 frames in an :class:`Animation`); a result is kept as :class:`Samples` until
-it is written.
+it is written. 16-bit colour, which Pillow has no mode for, is
+:class:`Samples` from the start, of the modes :data:`SIXTEEN_BIT_COLOUR`.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ DEFAULT_MAX_PIXELS = 200_000_000
 #: (PNG, TIFF, PPM, .npy), so memory does not bound them; this only catches
 #: absurd sizes (a mistyped scale) before they fill a disk.
 DEFAULT_MAX_OUTPUT_PIXELS = 2_000_000_000
+#: Modes of 16-bit colour samples, which Pillow has no image mode for → the 8-bit mode of the same channels.
+SIXTEEN_BIT_COLOUR = {"LA;16": "LA", "RGB;16": "RGB", "RGBA;16": "RGBA"}
 #: Formats whose extra frames are an animation (resized and kept).
 ANIMATED_FORMATS = ("GIF", "PNG", "WEBP")
 #: Formats whose extra frames are pages (resized and kept; only a format of pages holds them).
@@ -80,7 +83,10 @@ class Loaded:
 
     @property
     def is_array(self) -> bool:
-        return self.format == "npy"
+        """Whether the input is an array (a ``.npy`` file, or a TIFF of samples no image mode holds)."""
+        import numpy as np
+
+        return self.format == "npy" or isinstance(self.data, np.ndarray)
 
 
 @dataclass(frozen=True)
@@ -105,10 +111,37 @@ class Samples:
         return cls(np.asarray(image), image.mode, dict(image.info))
 
     def image(self):
-        """A Pillow image of these samples."""
+        """A Pillow image of these samples (none for 16-bit colour)."""
         image = image_of(self.array, self.mode)
         image.info.update(self.info)
         return image
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)``, as a Pillow image's."""
+        return self.array.shape[1], self.array.shape[0]
+
+    def transpose(self, method) -> "Samples":
+        """These samples flipped or turned as Pillow's ``Image.transpose(method)`` does."""
+        from PIL import Image
+
+        turned = {
+            Image.Transpose.FLIP_LEFT_RIGHT: lambda a: a[:, ::-1],
+            Image.Transpose.FLIP_TOP_BOTTOM: lambda a: a[::-1],
+            Image.Transpose.ROTATE_180: lambda a: a[::-1, ::-1],
+            Image.Transpose.ROTATE_90: lambda a: a.swapaxes(0, 1)[::-1],
+            Image.Transpose.ROTATE_270: lambda a: a.swapaxes(0, 1)[:, ::-1],
+            Image.Transpose.TRANSPOSE: lambda a: a.swapaxes(0, 1),
+            Image.Transpose.TRANSVERSE: lambda a: a.swapaxes(0, 1)[::-1, ::-1],
+        }[method](self.array)
+        import numpy as np
+
+        return Samples(np.ascontiguousarray(turned), self.mode, self.info)
+
+    def __array__(self, dtype=None, copy=None):
+        import numpy as np
+
+        return np.asarray(self.array, dtype)
 
 
 class ImageRows:
