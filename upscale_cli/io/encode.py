@@ -118,7 +118,7 @@ def encode(data: Any, fmt: str, name: str, options: SaveOptions | None = None,
         if not isinstance(data, Samples):
             from . import stream
 
-            return lambda handle: stream.write_array_tiff(handle, data if _is_bands(data) else [data])
+            return lambda handle: stream.write_array_tiff(handle, data)
     data = _whole_unless_streamed(data, fmt, kwargs)
     if fmt == "npy":
         array = data.array if isinstance(data, Samples) else data

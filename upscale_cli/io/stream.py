@@ -93,7 +93,8 @@ def write_tiff(handle: IO[bytes], bands, mode: str, save_arguments: dict | None 
 
 
 def write_array_tiff(handle: IO[bytes], bands) -> None:
-    """Uncompressed TIFF of an ``hw``/``hwc`` array of any integer or float dtype (:func:`upscale_cli.io.tiff.array_header`)."""
+    """Uncompressed TIFF of an ``hw``/``hwc`` array of any integer or float dtype
+    (:func:`upscale_cli.io.tiff.array_header`); ``bands`` as for :func:`write_tiff`."""
     from .tiff import array_header
 
     handle.write(array_header(bands.shape, bands.dtype))

@@ -160,8 +160,9 @@ def needs_own_reading(raw: bytes) -> bool:
     """Whether Pillow would change the samples of TIFF file ``raw`` (so :class:`TiffSamples` reads it).
 
     Pillow holds 1- and 8-bit unsigned samples of every colour space (grey
-    only with alpha as its second channel), and grey 16-bit unsigned and
-    signed, 32-bit signed and 32-bit float samples.
+    only with alpha as its second channel), and grey 16-bit unsigned, 32-bit
+    signed and 32-bit float samples. (It reads 16-bit signed ones as 32-bit
+    integers: the values, not the dtype.)
     """
     try:
         order, _, entries, _ = read_directory(raw)
@@ -177,7 +178,7 @@ def needs_own_reading(raw: bytes) -> bool:
         # but grey with more channels than an alpha: an array (as array_header writes it)
         grey = _values(entries, order, PHOTOMETRIC, (MIN_IS_BLACK,))[0] == MIN_IS_BLACK
         return grey and samples > 1 and _values(entries, order, EXTRA_SAMPLES, ()) != (UNASSOCIATED_ALPHA,)
-    return not (samples == 1 and (depth, kind) in ((16, 1), (16, 2), (32, 2), (32, 3)))
+    return not (samples == 1 and (depth, kind) in ((16, 1), (32, 2), (32, 3)))
 
 
 def _values(entries: dict, order: str, tag: int, default: tuple) -> tuple:
