@@ -28,6 +28,7 @@ from typing import Callable, Sequence
 from ..core.errors import ExitStatus, InputError, UpscaleError, UsageError, out_of_memory
 from ..io.atomic import remove_stale_temporaries, remove_temporaries
 from ..io.decode import has_signature, probe, read_input
+from ..io.heif import HEIF_EXTENSIONS
 from ..io.encode import format_for, output_format
 from ..io.images import STDIO, check_pixels
 from . import memory
@@ -220,7 +221,7 @@ def _several(inputs: Sequence[str]) -> bool:
 def _image_extensions() -> frozenset:
     from PIL import Image
 
-    return frozenset(Image.registered_extensions()) | frozenset(ARRAY_EXTENSIONS)
+    return frozenset(Image.registered_extensions()) | frozenset(ARRAY_EXTENSIONS) | HEIF_EXTENSIONS
 
 
 def _wanted(name: str, extensions: frozenset) -> bool:

@@ -29,6 +29,7 @@ from .images import (
     Samples,
     check_pixels,
 )
+from . import heif
 from .integrity import truncation
 from .metadata import ORIENTATION, Metadata, orientation, upright, upright_size
 from .png_samples import PngSamples, is_sixteen_bit_colour
@@ -144,7 +145,7 @@ def open_header(path: str):
     or :class:`~upscale_cli.io.tiff.TiffSamples` for a TIFF whose samples Pillow would change."""
     try:
         with open(path, "rb") as handle:
-            magic = handle.read(len(NPY_MAGIC))
+            magic = handle.read(heif.PREFIX_BYTES)
             if magic[:4] in TIFF_SIGNATURES:
                 with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
                     if needs_own_reading(mapped):
@@ -154,9 +155,11 @@ def open_header(path: str):
         raise _open_error(path, error) from None
     if not magic:
         raise InputError(f"{path}: empty file")
-    if magic == NPY_MAGIC:
+    if magic.startswith(NPY_MAGIC):
         yield None
         return
+    if heif.is_heif(magic):
+        heif.enable(path)
     image = _open_image(path, path)
     try:
         yield image
@@ -255,6 +258,8 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
         raise InputError(f"{name}: empty file")
     if raw[:4] in TIFF_SIGNATURES and needs_own_reading(raw):
         return _read_tiff_samples(raw, name, max_pixels)
+    if heif.is_heif(raw):
+        heif.enable(name)
     buffer = io.BytesIO(raw)
     image = _open_image(buffer, name)
     cut = truncation(raw)
