@@ -300,8 +300,11 @@ def _read_tiff_samples(raw: bytes, name: str, max_pixels: int | None) -> Loaded:
         array = _try(samples.read, name)
     if samples.mode is None:
         return Loaded(name, upright(Samples(array, ""), samples.orientation).array, "TIFF", n_bytes=len(raw))
-    image = _open_image(io.BytesIO(raw), name)
-    metadata = _try(lambda: Metadata.of(image), name)
+    try:
+        image = _open_image(io.BytesIO(raw), name)
+        metadata = _try(lambda: Metadata.of(image), name)
+    except InputError:  # Pillow opens no 16-bit grey-and-alpha TIFF: its samples are read, its metadata is not kept
+        metadata = Metadata()
     data = upright(Samples(array, samples.mode), samples.orientation)
     return Loaded(name, data, "TIFF", metadata=metadata, oriented=samples.orientation != 1, n_bytes=len(raw))
 

@@ -179,16 +179,19 @@ ARRAY_MODES = {
 
 def _array_samples(array, fmt: str, name: str):
     """An array (or :class:`~upscale_cli.engine.bands.Bands`) as the samples of the mode they are exactly,
-    where ``fmt`` holds that mode; as it is for TIFF, which holds every integer and float dtype.
+    where ``fmt`` holds that mode (:data:`upscale_cli.io.modes.HOLDS`); as it is for TIFF, which holds
+    every integer and float dtype.
 
-    Arrays are never converted: any other format is refused.
+    Arrays are never converted: any other format is refused, those outside
+    the table too. JPEG and WebP hold 8-bit ``L``/``RGB``(``A``) arrays as
+    the pictures they are, with the loss of their encoding (``--quality``).
     """
     import numpy as np
 
     dtype, shape = np.dtype(array.dtype), tuple(array.shape)
     channels = shape[2] if len(shape) == 3 else None
     mode = ARRAY_MODES.get((f"{dtype.kind}{dtype.itemsize}", channels)) if len(shape) in (2, 3) else None
-    if mode is not None and _holds(fmt, mode):
+    if mode is not None and mode in HOLDS.get(fmt, ()):
         if not dtype.isnative:  # Pillow's modes, and the writers of their samples, take them in this machine's order
             array = (array.whole() if _is_bands(array) else np.asarray(array)).astype(dtype.newbyteorder("="))
         return Samples(array, mode)

@@ -231,7 +231,7 @@ class TiffSamples:
             raise ValueError(f"{depth}-bit samples of sample format {sorted(formats) or '?'} are not read")
         if kind == "f" and self.predictor != 1:
             raise ValueError("a predictor on float samples is not read")
-        photometric = one(PHOTOMETRIC, MIN_IS_BLACK)
+        photometric = one(PHOTOMETRIC)
         if photometric not in (MIN_IS_BLACK, RGB):
             raise ValueError(f"photometric interpretation {photometric} is not read for these samples (grey and RGB are)")
         # 16-bit colour whose extra sample, if any, is straight alpha; other channels are an array's
@@ -253,6 +253,8 @@ class TiffSamples:
         height = self.shape[0]
         for index, low in enumerate(range(0, height, self.rows_per_strip)):
             rows = min(self.rows_per_strip, height - low)
+            if self.offsets[index] + self.counts[index] > len(self.raw):
+                raise ValueError(f"strip {index} lies past the end of the file: the file is cut short or damaged")
             stored = self.raw[self.offsets[index]:self.offsets[index] + self.counts[index]]
             data = stored if self.compression == 1 else _unpacked(stored, self.compression, self.row_bytes, rows)
             if len(data) < rows * self.row_bytes:
