@@ -352,3 +352,11 @@ def test_a_damaged_npy_header_is_a_corrupt_file(tmp_path, header, problem):
             read(path)
 
 
+
+
+@pytest.mark.parametrize("method", list(Image.Transpose))
+def test_samples_turn_as_pillow_images_do(method):
+    # 16-bit colour has no Pillow image: its samples are turned upright by EXIF orientation themselves
+    array = pattern(3, 5)
+    turned = images.Samples(array, "RGB").transpose(method)
+    np.testing.assert_array_equal(turned.array, np.asarray(Image.fromarray(array).transpose(method)))

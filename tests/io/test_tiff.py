@@ -177,7 +177,7 @@ def test_layouts_not_read_are_named_never_narrowed(fields, message):
 def test_a_cut_strip_is_an_error():
     array = extremes("f8", (4, 4))
     data = array_tiff(array)
-    with pytest.raises(ValueError, match="strip 0 ends early"):
+    with pytest.raises(ValueError, match="strip 0 lies past the end of the file"):
         tiff.TiffSamples(data[:-1]).read()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import mmap
 import os
 import struct
@@ -295,18 +296,22 @@ def _read_tiff_samples(raw: bytes, name: str, max_pixels: int | None) -> Loaded:
     turned upright by its Orientation field, as Pillow turns every TIFF.
     """
     samples = _tiff_samples(raw, name)
-    check_pixels(name, samples.shape[0] * samples.shape[1], max_pixels, "the image")
+    if samples.mode is None:  # counted as a .npy array's elements are
+        check_pixels(name, math.prod(samples.shape), max_pixels, "the array")
+    else:
+        check_pixels(name, samples.shape[0] * samples.shape[1], max_pixels, "the image")
     with _libtiff_quiet():
         array = _try(samples.read, name)
+    # an array is turned as the samples of an image are
+    turned = upright(Samples(array, samples.mode or "array"), samples.orientation)
     if samples.mode is None:
-        return Loaded(name, upright(Samples(array, ""), samples.orientation).array, "TIFF", n_bytes=len(raw))
+        return Loaded(name, turned.array, "TIFF", n_bytes=len(raw))
     try:
         image = _open_image(io.BytesIO(raw), name)
         metadata = _try(lambda: Metadata.of(image), name)
     except InputError:  # Pillow opens no 16-bit grey-and-alpha TIFF: its samples are read, its metadata is not kept
         metadata = Metadata()
-    data = upright(Samples(array, samples.mode), samples.orientation)
-    return Loaded(name, data, "TIFF", metadata=metadata, oriented=samples.orientation != 1, n_bytes=len(raw))
+    return Loaded(name, turned, "TIFF", metadata=metadata, oriented=samples.orientation != 1, n_bytes=len(raw))
 
 
 def _tiff_samples(raw, name: str) -> TiffSamples:

@@ -123,6 +123,7 @@ class Samples:
 
     def transpose(self, method) -> "Samples":
         """These samples flipped or turned as Pillow's ``Image.transpose(method)`` does."""
+        import numpy as np
         from PIL import Image
 
         turned = {
@@ -134,8 +135,6 @@ class Samples:
             Image.Transpose.TRANSPOSE: lambda a: a.swapaxes(0, 1),
             Image.Transpose.TRANSVERSE: lambda a: a.swapaxes(0, 1)[::-1, ::-1],
         }[method](self.array)
-        import numpy as np
-
         return Samples(np.ascontiguousarray(turned), self.mode, self.info)
 
     def __array__(self, dtype=None, copy=None):
