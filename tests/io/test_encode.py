@@ -108,6 +108,18 @@ def test_a_48_bit_tiff_is_read_with_every_bit(run, tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), _repeat2(COLOUR))
 
 
+@pytest.mark.parametrize("auto_orient", [[], ["--no-auto-orient"]])
+def test_a_48_bit_tiff_is_turned_upright_as_pillow_turns_every_tiff(run, tmp_path, auto_orient):
+    from test_tiff import sixteen_bit_tiff
+
+    turned = sixteen_bit_tiff(COLOUR, None, more=[(tiff.ORIENTATION, tiff.SHORT, [8])])  # turn 90° anticlockwise
+    (tmp_path / "in.tif").write_bytes(turned)
+    assert run("in.tif", "-o", "out.npy", "--scale", "1", "--mode", "nearest", *auto_orient).exit_code == 0
+    np.testing.assert_array_equal(np.load(tmp_path / "out.npy"), np.rot90(COLOUR, 1))
+    with Image.open(tmp_path / "in.tif") as image:  # as Pillow turns its 8-bit reading of the same file
+        np.testing.assert_array_equal(np.asarray(image), np.rot90(COLOUR >> 8, 1))
+
+
 def test_sixteen_bit_alpha_is_premultiplied_at_its_own_full_scale(run, tmp_path):
     # colour under alpha 0 must not bleed: 65535 is alpha's full scale, not 255
     pixels = np.array([[[65535, 0, 0, 65535], [0, 65535, 0, 0]]], np.uint16)

@@ -107,8 +107,8 @@ def _moved(directory: bytes, order: str, by: int) -> bytes:
     return bytes(out)
 
 
-def sixteen_bit_tiff(array: np.ndarray, compression: str | None, predictor: bool = False) -> bytes:
-    """A 16-bit grey+alpha, RGB or RGBA TIFF of ``array`` whose strips Pillow compressed."""
+def sixteen_bit_tiff(array: np.ndarray, compression: str | None, predictor: bool = False, more: tuple = ()) -> bytes:
+    """A 16-bit grey+alpha, RGB or RGBA TIFF of ``array`` whose strips Pillow compressed (``more``: other fields)."""
     height, width, channels = array.shape
     stored = array.astype(np.uint16)
     if predictor:
@@ -124,7 +124,7 @@ def sixteen_bit_tiff(array: np.ndarray, compression: str | None, predictor: bool
         fields.append((tiff.EXTRA_SAMPLES, tiff.SHORT, [tiff.UNASSOCIATED_ALPHA]))
     if predictor:
         fields.append((tiff.PREDICTOR, tiff.SHORT, [2]))
-    return _described_as(buffer.getvalue(), fields)
+    return _described_as(buffer.getvalue(), fields + list(more))
 
 
 @pytest.mark.parametrize("compression", [None, "tiff_lzw", "tiff_adobe_deflate", "packbits"])
