@@ -91,7 +91,7 @@ class Loaded:
 
 @dataclass(frozen=True)
 class Samples:
-    """An image still held as a NumPy array: its samples and their Pillow mode.
+    """An image still held as a NumPy array: its samples and their mode (Pillow's, or 16-bit colour's).
 
     Results are kept like this until they are written, so PNG files are
     written straight from the array (:mod:`upscale_cli.io.png`) and no Pillow
