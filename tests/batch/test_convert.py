@@ -14,7 +14,7 @@ from upscale_cli.api import resize_image
 from upscale_cli.batch.convert import ResizeRequest, convert_file, default_output, output_name
 from upscale_cli.batch.nn_convert import NNRequest, nn_convert_file
 from upscale_cli.engine.bands import Bands
-from upscale_cli.io.files import image_of
+from upscale_cli.io.images import image_of
 
 
 @pytest.mark.parametrize("path, tag, fmt, fallback, expected", [

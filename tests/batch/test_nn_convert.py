@@ -18,7 +18,7 @@ from upscale_cli.batch.nn_convert import (
     to_channels_first,
 )
 from upscale_cli.core.errors import UsageError
-from upscale_cli.io.files import Loaded
+from upscale_cli.io.images import Loaded
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ The guarantees a batch gives:
 - an existing output is never replaced without ``overwrite`` (or, with
   ``skip_existing``, when it is complete it is kept and counted as skipped);
 - outputs are written to a temporary file in the target folder and renamed
-  (:func:`upscale_cli.io.files.atomic_write`), so an interrupted run never
+  (:func:`upscale_cli.io.atomic.atomic_write`), so an interrupted run never
   leaves a truncated output, and stopped workers delete their temporaries;
 - the result of every job depends only on its input and the options, so the
   outputs are the same whatever the number of worker processes.
@@ -26,17 +26,11 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from ..core.errors import ExitStatus, InputError, UpscaleError, UsageError, out_of_memory
-from ..io.files import (
-    STDIO,
-    check_pixels,
-    format_for,
-    has_signature,
-    output_format,
-    probe,
-    read_input,
-    remove_stale_temporaries,
-    remove_temporaries,
-)
+from ..io.atomic import remove_stale_temporaries, remove_temporaries
+from ..io.decode import has_signature, probe, read_input
+from ..io.heif import HEIF_EXTENSIONS
+from ..io.encode import format_for, output_format
+from ..io.images import STDIO, check_pixels
 from . import memory
 from .convert import (
     BESIDE_TEMPLATE,
@@ -227,7 +221,7 @@ def _several(inputs: Sequence[str]) -> bool:
 def _image_extensions() -> frozenset:
     from PIL import Image
 
-    return frozenset(Image.registered_extensions()) | frozenset(ARRAY_EXTENSIONS)
+    return frozenset(Image.registered_extensions()) | frozenset(ARRAY_EXTENSIONS) | HEIF_EXTENSIONS
 
 
 def _wanted(name: str, extensions: frozenset) -> bool:
