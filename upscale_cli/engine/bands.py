@@ -85,7 +85,7 @@ class Bands:
     source : ndarray or array-like
         The input, of shape ``plan.in_shape``: an array, or anything with
         ``shape`` and ``dtype`` whose slices of rows (``source[low:high]``)
-        are arrays (:class:`~upscale_cli.io.files.ImageRows` reads them out
+        are arrays (:class:`~upscale_cli.io.images.ImageRows` reads them out
         of a decoded image as they are needed).
     plan : ResizePlan
     resample : callable
