@@ -57,7 +57,7 @@ import numpy as np
 from PIL import Image
 
 import upscale_cli
-from upscale_cli.io.files import PNG_COMPRESS_LEVEL
+from upscale_cli.io.encode import PNG_COMPRESS_LEVEL
 
 PILLOW_FILTERS = {"nearest": Image.NEAREST, "bilinear": Image.BILINEAR, "bicubic": Image.BICUBIC, "lanczos": Image.LANCZOS,
                   "area": Image.BOX}

@@ -1,4 +1,4 @@
-"""Shared fixtures: the seed material of RESIZE_CONVENTIONS §2 and §5, and a CLI runner."""
+"""Shared fixtures: the seed examples of docs/definition.md §3 and §7, and a CLI runner."""
 
 from __future__ import annotations
 

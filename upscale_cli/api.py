@@ -19,7 +19,7 @@ from .core.plan import ResizeOptions, ResizePlan, plan_resize
 from .core.sizes import ScaleSpec, SizeSpec
 from .engine.apply import apply_plan, check_dtype, to_dtype
 from .engine.bands import Bands
-from .io.files import image_of
+from .io.images import image_of
 
 
 def make_options(
@@ -175,11 +175,11 @@ def resize(
     Returns
     -------
     ndarray
-        A new array of the same dtype. Without ``compat``, integers are
-        the float64 definition's sums rounded half up and clipped to their
-        range, exactly; floats stay floats, within
-        :func:`~upscale_cli.engine.apply.float_error_bound` of that
-        definition. With ``compat``, the library's own arithmetic.
+        A new array of the same dtype. Without ``compat``, every sample is
+        the definition's (docs/definition.md), bit for bit on every machine:
+        float64 sums in tap order, converted once, integers rounded half up
+        and clipped to their range, floats rounded to nearest even into
+        their dtype. With ``compat``, the library's own arithmetic.
 
     Examples
     --------
@@ -230,15 +230,16 @@ def apply_premultiplied(array: np.ndarray, plan: ResizePlan, alpha_max: float) -
     """
     if not needs_premultiplication(plan):
         return apply_plan(array, plan)
-    # rounded to integers afterwards: the definition's float64 sums, bit for bit
-    return unpremultiply(apply_plan(premultiply(array, alpha_max), plan, exact=True), alpha_max, array.dtype)
+    return unpremultiply(apply_plan(premultiply(array, alpha_max), plan), alpha_max, array.dtype)
 
 
 #: Modes whose samples are sRGB-encoded light, with their largest sample value;
 #: the modes ``linear=True`` accepts.
-LINEAR_LIGHT_MODES = {"L": 255, "LA": 255, "RGB": 255, "RGBA": 255, "I;16": 65535, "I;16L": 65535, "I;16B": 65535}
-#: Modes with straight (not premultiplied) alpha as their last channel.
-STRAIGHT_ALPHA_MODES = ("LA", "RGBA")
+LINEAR_LIGHT_MODES = {"L": 255, "LA": 255, "RGB": 255, "RGBA": 255, "I;16": 65535, "I;16L": 65535, "I;16B": 65535,
+                      "LA;16": 65535, "RGB;16": 65535, "RGBA;16": 65535}
+#: Modes with straight (not premultiplied) alpha as their last channel → alpha's full-scale value
+#: (``LA;16`` and ``RGBA;16``: 16-bit colour, :mod:`upscale_cli.io.images`).
+STRAIGHT_ALPHA_MODES = {"LA": 255.0, "RGBA": 255.0, "LA;16": 65535.0, "RGBA;16": 65535.0}
 
 
 def apply_linear_light(array: np.ndarray, plan: ResizePlan, maximum: int, *, alpha: bool) -> np.ndarray:
@@ -254,7 +255,7 @@ def apply_linear_light(array: np.ndarray, plan: ResizePlan, maximum: int, *, alp
     values = array.astype(np.float64) / maximum
     colour = values[..., :-1] if alpha else values
     colour[...] = to_linear(colour)
-    resized = apply_premultiplied(values, plan, 1.0) if alpha else apply_plan(values, plan, exact=True)
+    resized = apply_premultiplied(values, plan, 1.0) if alpha else apply_plan(values, plan)
     colour = resized[..., :-1] if alpha else resized
     colour[...] = from_linear(colour)
     return to_dtype(resized * maximum, array.dtype)
@@ -335,7 +336,7 @@ def banded_samples(array: np.ndarray, image_mode: str, *, linear: bool = False, 
     plan = plan_for(array.shape, layout="hw" if array.ndim == 2 else "hwc", dtype=array.dtype, **kwargs)
     _check_resample(plan, image_mode, linear)
     premultiplied = plan.compat in (None, "pillow") and image_mode in STRAIGHT_ALPHA_MODES
-    alpha_max = 255.0 if premultiplied and needs_premultiplication(plan) else None
+    alpha_max = STRAIGHT_ALPHA_MODES[image_mode] if premultiplied and needs_premultiplication(plan) else None
     return plan, Bands(array, plan, partial(_resample, mode=image_mode, linear=linear)), alpha_max
 
 
@@ -343,6 +344,8 @@ def _check_resample(plan: ResizePlan, mode: str, linear: bool) -> None:
     """Refuse what :func:`_resample` cannot do, before any sample is computed."""
     if plan.compat is not None and linear:
         raise UsageError("--linear cannot be combined with --compat: the libraries filter the encoded values")
+    if plan.compat == "pillow" and mode in ("LA;16", "RGBA;16"):
+        raise UsageError(f"--compat pillow cannot resize 16-bit colour with alpha ({mode}): Pillow has no such mode")
     if linear and needs_premultiplication(plan) and mode not in LINEAR_LIGHT_MODES:
         raise UsageError(f"linear light needs an 8- or 16-bit L, LA, RGB or RGBA image, not mode {mode}")
 
@@ -363,7 +366,7 @@ def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> n
     if linear and needs_premultiplication(plan):
         return apply_linear_light(array, plan, LINEAR_LIGHT_MODES[mode], alpha=alpha)
     if alpha:
-        return apply_premultiplied(array, plan, 255.0)
+        return apply_premultiplied(array, plan, STRAIGHT_ALPHA_MODES[mode])
     return apply_plan(array, plan)
 
 

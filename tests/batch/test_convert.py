@@ -14,7 +14,7 @@ from upscale_cli.api import resize_image
 from upscale_cli.batch.convert import ResizeRequest, convert_file, default_output, output_name
 from upscale_cli.batch.nn_convert import NNRequest, nn_convert_file
 from upscale_cli.engine.bands import Bands
-from upscale_cli.io.files import image_of
+from upscale_cli.io.images import image_of
 
 
 @pytest.mark.parametrize("path, tag, fmt, fallback, expected", [
@@ -145,6 +145,36 @@ def test_streamed_arrays_equal_whole_arrays(array, ext, small_bands, tmp_path):
     source = tmp_path / "in.npy"
     np.save(source, array)
     request = ResizeRequest(mode="lanczos", size="5x13")
+    convert_file(str(source), request, output=str(tmp_path / f"streamed.{ext}"))
+    convert_file(str(source), request, output=str(tmp_path / f"whole.{ext}"), keep_source=True)
+    assert (tmp_path / f"streamed.{ext}").read_bytes() == (tmp_path / f"whole.{ext}").read_bytes()
+
+
+def wide_samples(shape, dtype, seed: int) -> np.ndarray:
+    """Samples of ``dtype`` over its range (integers) or over many binades with both signs (floats)."""
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(dtype)
+    if dtype.kind == "f":
+        digits = 3 if dtype.itemsize == 2 else 12
+        return (rng.standard_normal(shape) * 10.0 ** rng.integers(-digits, digits + 1, shape)).astype(dtype)
+    info = np.iinfo(dtype)
+    return rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+
+
+#: Every dtype the engine resizes, with the formats that write it band by band (TIFF: those it holds today).
+STREAMED_DTYPES = [("uint8", "npy"), ("uint16", "npy"), ("int16", "npy"), ("int32", "npy"), ("float16", "npy"),
+                   ("float32", "npy"), ("float64", "npy"), ("uint8", "tif"), ("uint16", "tif"), ("float32", "tif")]
+
+
+@pytest.mark.parametrize("dtype, ext", STREAMED_DTYPES)
+@pytest.mark.parametrize("mode, size", [("lanczos", "23x31"), ("bicubic", "9x7"), ("bilinear", "31x44"), ("area", "13x9")])
+def test_streamed_outputs_of_every_dtype_equal_whole_ones(dtype, ext, mode, size, small_bands, tmp_path):
+    """Bands of three rows and the whole output: the same bytes, floats included (every sample is the
+    definition's, wherever it is made)."""
+    small_bands(3)
+    source = tmp_path / "in.npy"
+    np.save(source, wide_samples((17, 22, 3) if ext == "npy" else (17, 22), dtype, seed=len(mode) * 31 + len(size)))
+    request = ResizeRequest(mode=mode, size=size)
     convert_file(str(source), request, output=str(tmp_path / f"streamed.{ext}"))
     convert_file(str(source), request, output=str(tmp_path / f"whole.{ext}"), keep_source=True)
     assert (tmp_path / f"streamed.{ext}").read_bytes() == (tmp_path / f"whole.{ext}").read_bytes()

@@ -14,7 +14,7 @@ from upscale_cli.batch.nn_convert import (
     nn_layout,
     to_channels_first,
 )
-from upscale_cli.io.files import Loaded
+from upscale_cli.io.images import Loaded
 from upscale_cli.nn.operation import NNRequest
 
 

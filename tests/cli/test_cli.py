@@ -248,3 +248,13 @@ def test_integer_bicubic_with_onnxruntime_is_a_usage_error_in_one_line(run, tmp_
     assert result.exit_code == 2
     assert result.stderr.count("\n") == 1 and "onnxruntime 1.32 fails on it" in result.stderr
     assert not (tmp_path / "out.npy").exists()
+
+
+@pytest.mark.parametrize("value", ["1e308", "-1e308", "1001", "nan"])
+def test_a_cubic_coefficient_whose_weights_overflow_is_a_usage_error(run, make_image, value):
+    # 1e308 gave an all-black PNG or an all-NaN .npy with exit 0
+    make_image("a.png")
+    result = run("a.png", "--scale", "2", "--cubic-a", value, "-o", "out.png")
+    assert result.exit_code == 2
+    assert result.stderr == f"upscale: bad cubic coefficient {float(value)!r}: it must lie between -1000 and 1000\n"
+    assert not Path("out.png").exists()

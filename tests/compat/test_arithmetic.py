@@ -5,19 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
-from hypothesis import strategies as st
-from hypothesis.extra import numpy as hnp
 from PIL import Image
 
 from upscale_cli import plan_for, resize, resize_image
 from upscale_cli.cli.main import main
-from upscale_cli.compat.arithmetic import (
-    _smallest_magnitude,
-    apply_library_arithmetic,
-    pillow_fixed_weights,
-    torch_fixed_weights,
-)
+from upscale_cli.compat.arithmetic import apply_library_arithmetic, pillow_fixed_weights, torch_fixed_weights
 from upscale_cli.core.errors import UsageError
 
 
@@ -320,10 +312,3 @@ def test_pillow_nearest_on_i16_multiplies_each_position_out():
         0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13]
     assert resize(row.astype(np.uint8), size=(13, 1), mode="nearest", compat="pillow")[0].tolist() == [
         0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]
-
-
-@given(hnp.arrays(st.sampled_from([np.float32, np.float64]), st.integers(0, 40),
-                  elements=st.floats(allow_nan=False, allow_infinity=False, width=32)))
-def test_smallest_magnitude_is_the_least_non_zero_absolute_value(values):
-    magnitudes = np.abs(values)
-    assert _smallest_magnitude(values) == float(np.min(magnitudes, where=magnitudes > 0, initial=np.inf))

@@ -17,7 +17,7 @@ def row(values, dtype=F32):
     return np.array([values], dtype=dtype)
 
 
-# --- the traps of RESIZE_CONVENTIONS §2 and §4 -------------------------------------------
+# --- the libraries' traps of docs/compat.md -------------------------------------------
 
 def test_pillow_nearest_2_to_7_walks_a_running_sum():
     assert resize(row([0, 1]), size=(7, 1), mode="nearest", compat="pillow").tolist() == [[0, 0, 0, 0, 1, 1, 1]]

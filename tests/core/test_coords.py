@@ -1,4 +1,4 @@
-"""Coordinate transforms and exact rounding (RESIZE_CONVENTIONS §1, §2)."""
+"""Coordinate transforms and exact rounding (docs/definition.md §2, §3)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Kernel values from the formulas of RESIZE_CONVENTIONS §3."""
+"""Kernel values from the formulas of docs/definition.md §4."""
 
 from __future__ import annotations
 

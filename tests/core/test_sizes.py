@@ -1,4 +1,4 @@
-"""Size and scale specifications (RESIZE_CONVENTIONS §4)."""
+"""Size and scale specifications (docs/definition.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Weight tables: invariants and literal tables (RESIZE_CONVENTIONS §3)."""
+"""Weight tables: invariants and literal tables (docs/definition.md §5)."""
 
 from __future__ import annotations
 

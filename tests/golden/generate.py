@@ -1033,7 +1033,7 @@ def gen_nn(fam):
                             groups=C, dilation=[1, 1], kernel_size=[k, k], bias=False,
                             fcn_bilinear_factor=s),
                 "float32", "nchw", F32_TOL,
-                "fixed FCN bilinear kernel k=%d p=%d (RESIZE_CONVENTIONS 5): equals half-pixel bilinear "
+                "fixed FCN bilinear kernel k=%d p=%d (docs/definition.md §7): equals half-pixel bilinear "
                 "except the first/last %d outputs per axis (darker: zero padding)" % (k, p, s // 2),
                 {"input": x, "weight": w, "output": y}, output_shape=list(y.shape))
 

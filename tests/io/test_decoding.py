@@ -10,8 +10,8 @@ from conftest import pattern
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from upscale_cli.core.errors import InputError
-from upscale_cli.io import files as image_io
-from upscale_cli.io.files import read_input
+from upscale_cli.io import decode
+from upscale_cli.io.decode import read_input
 
 
 def _encoded(fmt: str, frames: int = 1, **save) -> bytes:
@@ -115,13 +115,13 @@ def test_load_truncated_images_set_by_someone_else_is_ignored_and_kept(tmp_path,
 
 
 def test_an_image_decoded_while_load_truncated_images_was_switched_on_is_refused(tmp_path, monkeypatch):
-    real = image_io.orientation
+    real = decode.orientation
 
     def switch_on_meanwhile(image):  # another thread setting the global during our decoding
         ImageFile.LOAD_TRUNCATED_IMAGES = True
         return real(image)
 
-    monkeypatch.setattr(image_io, "orientation", switch_on_meanwhile)
+    monkeypatch.setattr(decode, "orientation", switch_on_meanwhile)
     path = _write(tmp_path, "a.png", _encoded("PNG"))
     with pytest.raises(InputError, match="a.png: refused: Pillow's LOAD_TRUNCATED_IMAGES was switched on"):
         read_input(path)

@@ -128,7 +128,7 @@ def test_a_tiff_is_turned_upright_once(tmp_path, orientation):
     """Pillow 13 turns a TIFF upright itself as it loads it; it must not be turned twice."""
     stored = np.ascontiguousarray(STORED[orientation](UPRIGHT))
     Image.fromarray(stored).save(tmp_path / "p.tif", exif=_exif(orientation))
-    from upscale_cli.io.files import probe
+    from upscale_cli.io.decode import probe
 
     assert probe(str(tmp_path / "p.tif")).lengths == (3, 2)
     conversion = convert_file(str(tmp_path / "p.tif"), NEAREST_2X)

@@ -278,3 +278,18 @@ def test_strip_writes_no_profile_even_after_a_conversion_through_one(tmp_path):
                  options=ImageOptions(strip=True))
     with Image.open(tmp_path / "out.png") as written:
         assert written.getpixel((0, 0)) == (255, 255, 255) and "icc_profile" not in written.info  # converted through it
+
+
+def test_a_palette_with_partial_alpha_becomes_a_gif_with_nearest(run, tmp_path):
+    # a PNG's alpha per palette entry reached Pillow's GIF writer as it was: "unsupported operand type(s) for &"
+    palette = Image.new("P", (4, 1))
+    palette.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0])
+    palette.putdata([0, 1, 2, 3])
+    palette.save(tmp_path / "four.png", transparency=bytes([255, 128, 0, 255]))
+    result = run("four.png", "--scale", "2", "--mode", "nearest", "-o", "four.gif")
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.endswith("four.gif: alpha flattened over the background white, fully transparent pixels kept for GIF\n")
+    green_over_white = (255 * 127 + 127) // 255  # alpha 128: round((0·128 + 255·127) / 255)
+    row = [[255, 0, 0, 255], [green_over_white, 255, green_over_white, 255], [0, 0, 0, 0], [255, 255, 0, 255]]
+    expected = np.repeat(np.repeat(np.array([row], np.uint8), 2, axis=0), 2, axis=1)
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "four.gif").convert("RGBA")), expected)

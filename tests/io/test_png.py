@@ -13,7 +13,8 @@ from PIL import Image, ImageCms, PngImagePlugin
 
 from upscale_cli.core.errors import InputError
 from upscale_cli.io import png
-from upscale_cli.io.files import PNG_COMPRESS_LEVEL, Samples, SaveOptions, write_output
+from upscale_cli.io.encode import PNG_COMPRESS_LEVEL, SaveOptions, write_output
+from upscale_cli.io.images import Samples
 from upscale_cli.io.metadata import Metadata
 
 MODES = ["L", "LA", "RGB", "RGBA", "I;16"]
@@ -56,7 +57,7 @@ def _read(data: bytes):
 
 def _kinds(data: bytes) -> list[bytes]:
     """Chunk types in order, runs of IDAT as one."""
-    kinds = [kind for kind, _ in png._chunks(data)]
+    kinds = [kind for kind, _ in png.chunks(data)]
     return [k for i, k in enumerate(kinds) if not (k == b"IDAT" and kinds[i - 1] == b"IDAT")]
 
 
@@ -103,7 +104,7 @@ def test_any_size_block_and_level_round_trips(mode, height, width, level, block_
 
 
 def _zlib_stream(data: bytes) -> bytes:
-    return b"".join(raw[8:-4] for kind, raw in png._chunks(data) if kind == b"IDAT")
+    return b"".join(raw[8:-4] for kind, raw in png.chunks(data) if kind == b"IDAT")
 
 
 def test_rows_are_up_filtered_into_one_checked_zlib_stream():
@@ -133,7 +134,7 @@ def test_sixteen_bit_samples_are_big_endian_and_filtered_bytewise():
 def test_one_idat_per_block_and_the_same_bytes_on_any_number_of_threads():
     array = _samples("RGB", 50, 20)  # 60 bytes a row
     one = _ours(array, "RGB", {"compress_level": 1}, block_bytes=600, threads=1)
-    assert [kind for kind, _ in png._chunks(one)].count(b"IDAT") == 5  # 10 rows a block
+    assert [kind for kind, _ in png.chunks(one)].count(b"IDAT") == 5  # 10 rows a block
     assert _ours(array, "RGB", {"compress_level": 1}, block_bytes=600, threads=3) == one
 
 
@@ -223,5 +224,5 @@ def test_an_interrupted_write_keeps_the_old_file(tmp_path, monkeypatch):
 
 def test_the_header_gets_the_real_size():
     data = _ours(_samples("RGBA", 3, 17), "RGBA", {})
-    (kind, raw), *_ = png._chunks(data)
+    (kind, raw), *_ = png.chunks(data)
     assert kind == b"IHDR" and struct.unpack(">IIBBBBB", raw[8:-4]) == (17, 3, 8, 6, 0, 0, 0)

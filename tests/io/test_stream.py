@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from upscale_cli.io.files import image_of
+from upscale_cli.io.images import image_of
 from upscale_cli.io.stream import streams, tiff_header, write_npy, write_ppm, write_tiff
 
 

@@ -39,7 +39,8 @@ from typing import Callable, Sequence
 
 from .. import __version__
 from ..core.errors import ExitStatus, UsageError
-from ..io.files import STDIO, new_temporary
+from ..io.atomic import new_temporary
+from ..io.images import STDIO
 from .jobs import BatchSettings, Job, JobResult, Summary, default_workers, file_state, run_job, run_jobs
 from .pool import signal_handler
 
@@ -195,7 +196,7 @@ def _earlier_attempt(job: Job, settings: BatchSettings) -> JobResult | None:
 
 
 def _scratch_file(folder: str) -> str:
-    """A new empty temporary file in ``folder`` (see :func:`~upscale_cli.io.files.new_temporary`)."""
+    """A new empty temporary file in ``folder`` (see :func:`~upscale_cli.io.atomic.new_temporary`)."""
     descriptor, path = new_temporary(folder)
     os.close(descriptor)
     return path

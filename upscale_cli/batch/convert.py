@@ -23,22 +23,19 @@ from ..core.plan import ResizePlan
 from ..core.sizes import output_sizes, parse_scale, parse_size
 from ..engine.apply import apply_plan, check_dtype
 from ..engine.bands import Bands
-from ..io.files import (
+from ..io.decode import array_axes, read_input
+from ..io.encode import SaveOptions, format_for, write_output
+from ..io.images import (
     DEFAULT_MAX_OUTPUT_PIXELS,
     DEFAULT_MAX_PIXELS,
     STDIO,
-    WHITE,
     Frame,
     ImageRows,
     Loaded,
     Samples,
-    SaveOptions,
-    array_axes,
     check_pixels,
-    format_for,
-    read_input,
-    write_output,
 )
+from ..io.modes import WHITE
 
 
 @dataclass(frozen=True)
@@ -101,7 +98,7 @@ class ImageOptions:
         Refuse inputs, and outputs, with more pixels (all frames); ``None``: no limit.
     quality, compress_level : int or None
         JPEG/WebP quality and PNG zlib level; ``None``: the defaults of
-        :mod:`upscale_cli.io.files`.
+        :mod:`upscale_cli.io.encode`.
     background : tuple of int
         RGB colour that alpha is flattened over for formats without alpha.
     """
@@ -149,7 +146,7 @@ def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | N
 
     The output size is checked against ``max_pixels`` before anything is
     allocated. Errors name the input. A single image's result is
-    :class:`~upscale_cli.io.files.Samples` (written without a Pillow copy
+    :class:`~upscale_cli.io.images.Samples` (written without a Pillow copy
     when it can be). With ``keep_source=False`` the decoded image is let go
     (``loaded.data`` becomes ``None``) as soon as its samples are taken, and
     a single image's or an array's result is
@@ -207,7 +204,8 @@ def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -
     mode, kwargs = image.mode, request.resize_kwargs()
     if not keep_source:
         loaded.data = None  # the image's rows are read out a band at a time, never copied whole
-        plan, bands, alpha_max = banded_samples(ImageRows(image), mode, linear=request.linear, **kwargs)
+        rows = image.array if isinstance(image, Samples) else ImageRows(image)
+        plan, bands, alpha_max = banded_samples(rows, mode, linear=request.linear, **kwargs)
         return Conversion(loaded, plan, None, None, Samples(bands, mode), alpha_max=alpha_max)
     array = np.asarray(image)
     plan, bands, alpha_max = banded_samples(array, mode, linear=request.linear, **kwargs)

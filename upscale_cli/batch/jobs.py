@@ -7,7 +7,7 @@ The guarantees a batch gives:
 - an existing output is never replaced without ``overwrite`` (or, with
   ``skip_existing``, when it is complete it is kept and counted as skipped);
 - outputs are written to a temporary file in the target folder and renamed
-  (:func:`upscale_cli.io.files.atomic_write`), so an interrupted run never
+  (:func:`upscale_cli.io.atomic.atomic_write`), so an interrupted run never
   leaves a truncated output, and stopped workers delete their temporaries;
 - a worker process that dies fails only the file it was converting
   (:mod:`.pool`), and every output written is reported, however the run ends;
@@ -27,19 +27,12 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Sequence
 
 from ..core.errors import ExitStatus, InputError, UpscaleError, UsageError, out_of_memory
-from ..io.files import (
-    STDIO,
-    check_pixels,
-    format_for,
-    has_signature,
-    output_format,
-    probe,
-    read_input,
-    remove_stale_temporaries,
-    remove_temporaries,
-)
+from ..io.atomic import remove_stale_temporaries
+from ..io.decode import has_signature, probe, read_input
+from ..io.heif import HEIF_EXTENSIONS
+from ..io.encode import format_for, output_format
+from ..io.images import STDIO, check_pixels
 from . import memory
-from .pool import PoolUnavailable, signal_handler
 from .convert import (
     BESIDE_TEMPLATE,
     ImageOptions,
@@ -49,6 +42,7 @@ from .convert import (
     output_name_pattern,
     output_tag,
 )
+from .pool import PoolUnavailable, signal_handler
 from .progress import human_bytes
 
 #: Name of an output inside an output folder (beside its input: :data:`BESIDE_TEMPLATE`).
@@ -229,7 +223,7 @@ def _several(inputs: Sequence[str]) -> bool:
 def _image_extensions() -> frozenset:
     from PIL import Image
 
-    return frozenset(Image.registered_extensions()) | frozenset(ARRAY_EXTENSIONS)
+    return frozenset(Image.registered_extensions()) | frozenset(ARRAY_EXTENSIONS) | HEIF_EXTENSIONS
 
 
 def _wanted(name: str, extensions: frozenset) -> bool:
@@ -644,7 +638,7 @@ def written_meanwhile(job: Job, planned: tuple[int, int, int] | None, when: str)
     """The result of ``job`` when what converted it stopped before saying (``when``): converted
     if its output was written since its :func:`file_state` was ``planned``, else ``None``.
 
-    An output only ever takes its name whole (:func:`~upscale_cli.io.files.atomic_write`), so
+    An output only ever takes its name whole (:func:`~upscale_cli.io.atomic.atomic_write`), so
     one that appeared or changed meanwhile is complete.
     """
     now = file_state(job.output)

@@ -19,7 +19,9 @@ from ..api import averageable
 from ..core.choices import NN_OPTION_FLAGS
 from ..core.errors import UsageError
 from ..engine.apply import check_dtype, to_dtype
-from ..io.files import DEFAULT_MAX_PIXELS, STDIO, Loaded, format_for, read_input, write_output
+from ..io.decode import read_input
+from ..io.encode import format_for, write_output
+from ..io.images import DEFAULT_MAX_PIXELS, STDIO, Loaded, Samples
 from ..nn.operation import NNOperation, NNRequest, apply_nn, operand_files
 from .convert import default_output
 
@@ -71,7 +73,7 @@ def from_channels_first(array: np.ndarray, layout: str) -> np.ndarray:
 
 def _tensor_image(image):
     """A Pillow image whose pixels are a plain ``hw`` or ``hwc`` array of channels."""
-    if image.mode in ("L", "LA", "RGB", "RGBA", "I", "I;16", "F"):
+    if image.mode in ("L", "LA", "RGB", "RGBA", "I", "I;16", "F", "LA;16", "RGB;16", "RGBA;16"):
         return image
     if image.mode in ("1", "P", "PA"):
         return averageable(image)
@@ -89,6 +91,8 @@ class NNConversion:
     output: Optional[str] = None
     #: What writing the output's format lost, one line each (see :func:`upscale_cli.io.modes.prepare`).
     notes: list = field(default_factory=list)
+    #: The image mode of ``result`` when it is an image's samples (its channels kept), else ``None``: an array.
+    mode: Optional[str] = None
 
 
 def nn_convert_loaded(loaded: Loaded, request: NNRequest) -> NNConversion:
@@ -107,14 +111,16 @@ def nn_convert_loaded(loaded: Loaded, request: NNRequest) -> NNConversion:
         else:
             if request.layout is not None:
                 raise UsageError("--layout applies to .npy arrays only")
-            array = np.asarray(_tensor_image(loaded.data))
+            image = _tensor_image(loaded.data)
+            array = np.asarray(image)
             layout = "hw" if array.ndim == 2 else "hwc"
         check_dtype(array)
         operation = apply_nn(to_channels_first(array, layout), request, operands)
     except UsageError as error:
         raise UsageError(f"{loaded.name}: {error}") from None
     result = from_channels_first(to_dtype(operation.result, array.dtype), layout)
-    return NNConversion(loaded, operation, layout, result)
+    mode = None if loaded.is_array or result.shape[2:] != array.shape[2:] else image.mode
+    return NNConversion(loaded, operation, layout, result, mode=mode)
 
 
 def nn_convert_file(
@@ -142,7 +148,7 @@ def nn_convert_file(
         spatial = conversion.operation.result.shape[2:]
         tag = request.mode + "-" + "x".join(str(n) for n in reversed(spatial))
         output = STDIO if path == STDIO else default_output(path, tag, fmt, loaded.format)
-    write_output(conversion.result, output, format_for(output, fmt, loaded.format), overwrite=overwrite,
-                 notes=conversion.notes)
+    result = conversion.result if conversion.mode is None else Samples(conversion.result, conversion.mode)
+    write_output(result, output, format_for(output, fmt, loaded.format), overwrite=overwrite, notes=conversion.notes)
     conversion.output = output
     return conversion

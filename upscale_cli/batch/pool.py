@@ -28,7 +28,7 @@ import traceback
 from typing import Any, Callable, Iterable
 
 from ..core.errors import ExitStatus
-from ..io.files import remove_temporaries
+from ..io.atomic import remove_temporaries
 
 #: How often a worker checks that the process that started it is still there (seconds).
 PARENT_CHECK_SECONDS = 0.5

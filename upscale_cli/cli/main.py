@@ -17,7 +17,8 @@ from .. import __version__
 from ..core.choices import ALIGNS, COMPATS, EXPLAIN_FORMATS, FITS, MODES, NN_MODES, ROUNDINGS
 from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS
-from ..io.files import DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS, JPEG_QUALITY, PNG_COMPRESS_LEVEL, WEBP_QUALITY
+from ..io.encode import JPEG_QUALITY, PNG_COMPRESS_LEVEL, WEBP_QUALITY
+from ..io.images import DEFAULT_MAX_OUTPUT_PIXELS, DEFAULT_MAX_PIXELS
 from .help import ChoicesInTextCommand, SectionedCommand, help_arguments, usage_hint
 from .lines import say
 from .nn_options import NN_ONLY, check_nn_options, nn_options, run_nn_command
@@ -360,7 +361,7 @@ def _print_trace(trace, to_stderr, show_axes, limit, explain_format):
 
 
 def _write_picture(picture, output: str, overwrite: bool) -> None:
-    from ..io.files import format_for, write_output
+    from ..io.encode import format_for, write_output
 
     write_output(picture, output, format_for(output, None, "PNG"), overwrite=overwrite)
     say(f"wrote {output} ({picture.width}x{picture.height})", err=True)
@@ -385,7 +386,7 @@ def _picture_output(command: str, file_name: str, text: str):
 
 
 def _picture_source(path: str, max_pixels: int | None):
-    from ..io.files import read_input
+    from ..io.decode import read_input
 
     return read_input(path, max_pixels=max_pixels).data
 

@@ -31,7 +31,7 @@ output:
   weights in OpenCV's order, and both round half to even.
 
 The integer sums run on the engine's fast path: banded matrix products
-(:class:`~upscale_cli.engine.apply.BandedSum`), exact because every
+(:class:`~upscale_cli.engine.banded.BandedSum`), exact because every
 product and partial sum is an integer that the float type holds, in strips
 on the engine's thread pool; arithmetics that round once are the engine's
 own definition with the fixed-point weights.
@@ -50,7 +50,11 @@ import numpy as np
 from ..core.errors import UsageError
 from ..core.plan import ResizePlan
 from ..core.weights import AxisWeights
-from ..engine.apply import Arithmetic, BandedSum, apply_axis, apply_plan, in_strips, row_bits, to_dtype
+from ..engine.apply import apply_plan
+from ..engine.banded import BandedSum
+from ..engine.certify import IntegerCertificate, near_midpoints, row_bits, row_gain, sample_quantum, smallest_magnitude
+from ..engine.reference import apply_axis, to_dtype
+from ..engine.strips import in_strips
 
 #: Fractional bits of each fixed-point arithmetic's weights.
 WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}
@@ -208,7 +212,7 @@ PILLOW_STORES = {
 
 
 def _read_taps_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
-    """:func:`~upscale_cli.engine.apply.apply_axis` over the taps each row reads (``table.counts``), in order.
+    """:func:`~upscale_cli.engine.reference.apply_axis` over the taps each row reads (``table.counts``), in order.
 
     Padding taps add nothing, not even ``0·inf``, as in Pillow's loop ``for (x = 0; x < xmax; x++)``.
     """
@@ -315,8 +319,6 @@ def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
 #: last place (of the double) of a float32 rounding boundary are summed again in Pillow's order (about
 #: one output in 4,000; without, the bound itself, a few units).
 SIGNED_ULPS = 1 << 16
-#: The low bits of a double that float32 rounds away (52 − 23 significand bits), and their halfway pattern.
-DROPPED_BITS, HALFWAY = (1 << 29) - 1, 1 << 28
 #: Below this magnitude an output's float32 rounding is not judged by its dropped bits (float32 subnormals).
 FLOAT32_TINY = 2.0**-100
 #: Proven passes sum their unproven rows and columns again outright while they are at most this share.
@@ -358,20 +360,20 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     passes = plan.axes
     lowest, highest = (float(array.min()), float(array.max())) if array.size else (0.0, 0.0)
     largest = max(-lowest, highest)
-    gains = [_gain(p.weights) for p in passes]
+    gains = [row_gain(p.weights) for p in passes]
     if not math.isfinite(largest) or largest * math.prod(gains[:-1]) >= 2.0**127:
         return _pillow_wide(array, plan)
     nearest_zero = lowest if lowest > 0 else -highest if highest < 0 else None
     if all(_halves(p.weights) for p in passes) and largest < 2.0**126:
         if nearest_zero is None:
-            nearest_zero = _smallest_magnitude(array)
+            nearest_zero = smallest_magnitude(array)
         if nearest_zero >= 2.0**-100:
             return _pillow_float32_halves(array, passes)
     lead = min(p.axis for p in passes)
     # exactness is worth proving when the outputs outnumber the inputs (the check reads every output)
     prove = math.prod(plan.out_shape) >= array.size
     if nearest_zero is None and (prove or lowest >= 0):
-        nearest_zero = _smallest_magnitude(array)
+        nearest_zero = smallest_magnitude(array)
     proven = _exact_indices(passes, nearest_zero, largest) if prove else {}
     # non-negative samples: each pass's smallest non-zero result is bounded below
     smallest = nearest_zero if lowest >= 0 else None
@@ -459,7 +461,7 @@ def _exact_indices(passes, smallest: float, largest: float) -> dict:
     """
     if not math.isfinite(smallest):  # all zero: every sum is exact
         return {p.axis: np.ones(p.weights.n_out, bool) for p in passes}
-    quantum = _float32_quantum(smallest)
+    quantum = sample_quantum(smallest, np.float32)
     bound, found = largest, {}
     for p in passes:
         bits = row_bits(p.weights.weights)
@@ -497,14 +499,14 @@ class _Float32Check:
             self.ulps = SIGNED_ULPS
             self.cancellation = gamma * 2.0**53 / SIGNED_ULPS
             self.small = self.cancellation * float(self.gains.max()) * largest + FLOAT32_TINY
-            self.magnitudes = replace(table, weights=np.abs(table.weights))
+            self.magnitudes = table.magnitudes()
             self.proven_rows = None
         else:  # A is the sum itself, at least 2⁵² units of its last place; no sum but 0 is below this
             self.ulps = math.ceil(gamma * 2.0**53)
             lowest = smallest * float(np.min(np.abs(table.weights), where=table.weights != 0, initial=1.0))
             self.small = FLOAT32_TINY if lowest < FLOAT32_TINY else 0.0
             # every non-zero sample is at least ``smallest``: a multiple of that float32's last place
-            quantum = _float32_quantum(smallest) if math.isfinite(smallest) else 1.0
+            quantum = sample_quantum(smallest, np.float32) if math.isfinite(smallest) else 1.0
             self.proven_rows = _provably_exact(self.bits, self.gains, largest, quantum)
             self.magnitudes = None
         # the samples this pass reads are Pillow's own (earlier passes are exact or summed again), so
@@ -541,13 +543,11 @@ class _Float32Check:
         smallest, largest = _magnitudes(values)
         if not math.isfinite(smallest):
             return np.ones(len(self.bits), bool)
-        return _provably_exact(self.bits, self.gains, largest, _float32_quantum(smallest))
+        return _provably_exact(self.bits, self.gains, largest, sample_quantum(smallest, np.float32))
 
     def _flags(self, summed, stored, values, start, stop, low) -> np.ndarray:
         """Outputs near a float32 rounding boundary, or too small for the test (judged on the float32 ``stored``)."""
-        dropped = np.add(summed.view(np.int64), self.ulps - HALFWAY)
-        np.bitwise_and(dropped, DROPPED_BITS, out=dropped)
-        flags = np.less_equal(dropped, 2 * self.ulps)
+        flags = near_midpoints(summed, self.ulps, np.float32)
         if self.small:
             # |sum| < small implies |float32(sum)| <= float32(small) rounded up
             small = np.abs(stored) <= np.nextafter(np.float32(self.small), np.float32(np.inf))
@@ -565,28 +565,7 @@ class _Float32Check:
 
 def _magnitudes(values: np.ndarray) -> tuple[float, float]:
     """The smallest non-zero magnitude of ``values`` (infinite when all are 0) and the largest."""
-    return _smallest_magnitude(values), float(np.abs(values).max(initial=0.0))
-
-
-def _smallest_magnitude(values: np.ndarray) -> float:
-    """The smallest non-zero ``|x|`` of finite float ``values``, infinite when all are 0.
-
-    Magnitudes order as their bit patterns with the sign bit cleared; one
-    less wraps 0 round to the largest pattern, out of the minimum's way (a
-    masked minimum costs several times as much).
-    """
-    unsigned = np.dtype(f"u{values.itemsize}")
-    bits = np.bitwise_and(values.view(unsigned), np.iinfo(unsigned).max >> 1)
-    bits -= 1
-    least = bits.min(initial=np.iinfo(unsigned).max)
-    if least == np.iinfo(unsigned).max:
-        return math.inf
-    return float(np.array(least + 1, unsigned).view(values.dtype))
-
-
-def _float32_quantum(smallest: float) -> float:
-    """The last place of the float32 ``smallest``: every float32 at least as large is a multiple of it."""
-    return max(2.0 ** (math.frexp(smallest)[1] - 24), 2.0**-149)
+    return smallest_magnitude(values), float(np.abs(values).max(initial=0.0))
 
 
 def _provably_exact(bits: np.ndarray, gains: np.ndarray, largest: float, quantum: float) -> np.ndarray:
@@ -600,7 +579,7 @@ def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64,
     """``compute(item, start, stop, out, sums)`` over strips of the first resized axis, on the thread pool.
 
     ``sums`` maps each pass's axis, counted from the first resized one, to
-    its :class:`~upscale_cli.engine.apply.BandedSum` in ``dtype``, built
+    its :class:`~upscale_cli.engine.banded.BandedSum` in ``dtype``, built
     once for all strips. Strips are sized as if each output sample took
     ``itemsize`` bytes of the computation's temporaries.
     """
@@ -613,7 +592,7 @@ def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64,
 def _strip_rows(item: np.ndarray, sums: dict, start: int, stop: int) -> tuple[np.ndarray, int]:
     """The input rows that outputs ``start:stop`` of the first resized axis read, and the first one's index."""
     low, high = sums[0].span(start, stop)
-    return item[low:high].astype(sums[0].step.band.dtype), low
+    return item[low:high].astype(sums[0].step.matrix.dtype), low
 
 
 def _banded(values: np.ndarray, sums: dict, axis: int, start: int, stop: int, low: int) -> np.ndarray:
@@ -652,7 +631,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     rounding = {}
     for p in passes:
         axis = p.axis - lead
-        arithmetic = rounding[axis] = Arithmetic.choose(array.dtype, 255.0, [(axis, p.weights)], widen=False)
+        arithmetic = rounding[axis] = IntegerCertificate.choose(array.dtype, 255.0, [(axis, p.weights)], widen=False)
         if arithmetic.tolerance:
             # exact in float32: rows whose weights have at most 15 fractional bits and whose every
             # partial sum stays under 512 (255·Σ|w| < 2⁹, so multiples of 2⁻¹⁵ fit 24 bits); the
@@ -689,7 +668,7 @@ def _rounded_strip(passes, lead: int):
 
     # without negative weights a pass mostly stays within 0…255: rounded weights sum to 1 within half a
     # unit per tap, usually far less than the half level the rounding leaves
-    signed = {p.axis: bool((p.weights.weights < 0).any()) or 255 * _gain(p.weights) + 0.5 >= 256 for p in passes}
+    signed = {p.axis: bool((p.weights.weights < 0).any()) or 255 * row_gain(p.weights) + 0.5 >= 256 for p in passes}
 
     def compute(item, start, stop, out, sums):
         values, low = _strip_rows(item, sums, start, stop)
@@ -731,15 +710,10 @@ def _torch_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if not passes:
         return array.copy()
     lead = min(p.axis for p in passes)
-    units = [(255 * _gain(p.weights) + 0.5) * 2.0 ** max(int(row_bits(p.weights.weights).max()), 1) for p in passes]
+    units = [(255 * row_gain(p.weights) + 0.5) * 2.0 ** max(int(row_bits(p.weights.weights).max()), 1) for p in passes]
     dtype = np.float32 if max(units) <= 2.0**24 else np.float64
     compute = _rounded_strip(passes, lead)
     return _strips(array, passes, plan.out_shape, compute, dtype, itemsize=np.dtype(dtype).itemsize)
-
-
-def _gain(table: AxisWeights) -> float:
-    """The largest ``Σ|w|`` of a table's rows: how far a pass can stretch its samples."""
-    return float(np.abs(table.weights).sum(axis=1).max())
 
 
 def _strip_table(table: AxisWeights, axis: int, start: int, stop: int, low: int) -> AxisWeights:

@@ -48,7 +48,9 @@ from ..core.kernels import TRIANGLE
 from ..core.plan import AxisPlan, ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
-from ..engine.apply import apply_plan, in_strips
+from ..engine.apply import apply_plan
+from ..engine.certify import row_bits
+from ..engine.strips import in_strips
 from .arithmetic import apply_library_arithmetic, pillow_fixed_weights, round_half_away, truncated_sums
 from .base import Request, build_plan, round_coordinates, selection
 from .onnx import ALIGNS as STANDARD_ALIGNS
@@ -463,15 +465,6 @@ def _corner_sum(item: np.ndarray, params: list, axes: tuple[int, ...]) -> np.nda
     return total
 
 
-def _fraction_bits(weights: np.ndarray) -> int:
-    """The fractional bits of the float32 weights (more than 24: 25)."""
-    for bits in range(25):
-        scaled = weights.astype(np.float64) * 2.0**bits
-        if np.all(scaled == np.floor(scaled)):
-            return bits
-    return 25
-
-
 def _copies(i1: np.ndarray, i2: np.ndarray, w2: np.ndarray, n_in: int) -> bool:
     """Whether an axis's taps and weights give every input sample back, unchanged (a scale-1 axis)."""
     return len(i1) == n_in and np.array_equal(i1, np.arange(n_in)) and bool(np.all((w2 == 0) | (i1 == i2)))
@@ -496,7 +489,9 @@ def _bilinear(array: np.ndarray, kernel: IntegerKernel, offset: int = 0) -> np.n
     out_shape = list(array.shape)
     for axis, (i1, _, _, _) in zip(kernel.axes, params):
         out_shape[axis] = len(i1)
-    bits = sum(max(_fraction_bits(w1), _fraction_bits(w2)) for _, _, w1, w2 in params)
+    # the fractional bits of the float32 weights (more than 24 count as 25)
+    bits = sum(min(int(row_bits(np.concatenate([w1, w2]).astype(np.float64).reshape(1, -1))[0]), 25)
+               for _, _, w1, w2 in params)
     if array.dtype.itemsize == 1 and bits <= 16:
         passes = [
             AxisPlan(axis, "", AxisSize(array.shape[axis], len(i1), ""),

@@ -62,7 +62,7 @@ def _precision(request: Request, mode: str):
 
     The nearest kernels compute in float32 in 2-D, and with a scale factor
     in every rank; only 1-D and 3-D float64 tensors resized to a size use
-    float64 (RESIZE_CONVENTIONS disagrees: it says float32 always).
+    float64 (measured: not float32 always, as first specified).
     """
     float32_nearest = mode.startswith("nearest") and (len(request.spatial) == 2 or request.scale is not None)
     if float32_nearest or request.dtype is None or np.dtype(request.dtype) != np.float64:

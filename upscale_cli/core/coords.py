@@ -1,7 +1,7 @@
 """Coordinate transforms: where output sample ``d`` falls on the input axis.
 
 Every transform maps an output index ``d`` to a source coordinate ``x`` in
-input-pixel units, pixel centres at integers (RESIZE_CONVENTIONS §1). The
+input-pixel units, pixel centres at integers (docs/definition.md §2). The
 native engine works in exact rational arithmetic: ``x`` is returned as an
 integer numerator array over one positive integer denominator, so rounding
 for nearest neighbour is decided exactly, never by a floating-point accident.
@@ -81,7 +81,7 @@ class SourceCoordinates:
 def source_coordinates(n_in: int, n_out: int, align: str) -> SourceCoordinates:
     """Map every output index of an axis onto the input axis, exactly.
 
-    The ratio is ``r = n_in / n_out`` (RESIZE_CONVENTIONS §4: the picture
+    The ratio is ``r = n_in / n_out`` (docs/definition.md §1: the picture
     exactly fills the output whether a size or a scale was given), so
     ``half-pixel-symmetric`` (ONNX's correction for a scale whose output
     length was rounded) is ``half-pixel`` here, and ``tf-crop-and-resize``

@@ -1,7 +1,7 @@
 """Interpolation kernels: each a function of the distance ``t`` plus its support.
 
 A kernel is zero for ``|t| >= support`` (the box kernel's edge follows Pillow:
-1 on ``-0.5 < t <= 0.5``). Formulas from RESIZE_CONVENTIONS §3.
+1 on ``-0.5 < t <= 0.5``). Formulas in docs/definition.md §4.
 """
 
 from __future__ import annotations

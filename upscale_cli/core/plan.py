@@ -22,6 +22,13 @@ from .sizes import AxisSize, ScaleSpec, SizeSpec, output_sizes
 from .weights import AxisWeights, area_weights, kernel_weights, nearest_weights
 
 
+#: Largest ``|a|`` of Keys' cubic. Its weights reach about 8·|a| and cancel
+#: to rows summing to 1, which float arithmetic does only to about
+#: ``|a|·ε``: at 1000 that is 6e-5 in float32, past about 2e307 the values
+#: overflow (an all-NaN result). Useful values lie between −1 and 0.
+MAX_CUBIC_A = 1000.0
+
+
 @dataclass(frozen=True)
 class ResizeOptions:
     """How to resample, independent of sizes.
@@ -39,7 +46,8 @@ class ResizeOptions:
         Stretch the kernel over the footprint when an axis is reduced.
         ``None`` means yes; it never changes an enlarged axis.
     cubic_a : float
-        Keys' coefficient for ``bicubic``.
+        Keys' coefficient for ``bicubic``, at most :data:`MAX_CUBIC_A` in
+        magnitude.
     exclude_outside : bool
         Drop kernel taps outside the input and renormalise the rest (ONNX's
         ``exclude_outside``) instead of replicating the edge sample.
@@ -56,8 +64,8 @@ class ResizeOptions:
         check_choice(self.mode, MODES, "mode")
         check_choice(self.align, ALIGNS, "alignment")
         check_choice(self.rounding, ROUNDINGS, "rounding")
-        if not math.isfinite(self.cubic_a):
-            raise UsageError(f"bad cubic coefficient {self.cubic_a!r}")
+        if not (math.isfinite(self.cubic_a) and abs(self.cubic_a) <= MAX_CUBIC_A):
+            raise UsageError(f"bad cubic coefficient {self.cubic_a!r}: it must lie between -{MAX_CUBIC_A:g} and {MAX_CUBIC_A:g}")
         if self.mode == "nearest-exact" and (self.align, self.rounding) != ("half-pixel", "round"):
             raise UsageError("nearest-exact is half-pixel with rounding 'round'; use --mode nearest to change them")
 

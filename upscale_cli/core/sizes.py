@@ -1,6 +1,6 @@
 """Size and scale specifications, and the output length of every axis.
 
-``upscale``'s own rule (RESIZE_CONVENTIONS §4): a scale ``S`` gives
+``upscale``'s own rule (docs/definition.md §1): a scale ``S`` gives
 ``n_out = floor(n_in · S + 0.5)`` and the mapping ratio is then always
 ``r = n_in / n_out``, so the picture exactly fills the output. Scales are
 exact decimals (``1.333`` is 1333/1000, not the nearest binary float), so

@@ -59,6 +59,10 @@ class AxisWeights:
             counts=None if self.counts is None else self.counts[start:stop],
         )
 
+    def magnitudes(self) -> AxisWeights:
+        """The same table with every weight's magnitude ``|w|`` (for bounds on sums of ``|w|·|x|``)."""
+        return replace(self, weights=np.abs(self.weights))
+
     @property
     def is_selection(self) -> bool:
         """True when every output copies one source sample (nearest)."""
@@ -102,8 +106,8 @@ def filter_weights(
     Output ``d`` takes the source samples ``j`` with
     ``floor(x - s·f) < j <= floor(x + s·f)`` (``s`` the kernel support,
     ``f`` the filter scale) with weight ``K((j - x) / f)``. With ``f = 1``
-    this is plain interpolation (RESIZE_CONVENTIONS §3a); with ``f = r > 1``
-    it is antialiased convolution (§3b), the kernel stretched over the
+    this is plain interpolation (docs/definition.md §5); with ``f = r > 1``
+    it is antialiased convolution (docs/definition.md §5, antialiased reduction), the kernel stretched over the
     footprint of an output sample.
 
     Parameters

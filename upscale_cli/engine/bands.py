@@ -7,9 +7,7 @@ itself, an earlier one the rows the later one reads), with its taps moved
 to the input rows the band reads; passes along other axes are unchanged.
 Applying the cut plan to those input rows gives exactly the band's rows of
 the whole output, because every output is a sum over its own taps only:
-the engine's exact integers, the definition's floats (``exact=True``; the
-engine's faster floats are within its accuracy contract, and may differ
-from the whole output's in their last bits) and each library's
+the engine's outputs, all the definition's bit for bit, and each library's
 fixed point (a pass along x rounds each row by itself; a pass along y
 rounds each output row from its taps) are all computed output by output,
 whatever else is in the array. Only memory changes: the decoded input, one
@@ -87,7 +85,7 @@ class Bands:
     source : ndarray or array-like
         The input, of shape ``plan.in_shape``: an array, or anything with
         ``shape`` and ``dtype`` whose slices of rows (``source[low:high]``)
-        are arrays (:class:`~upscale_cli.io.files.ImageRows` reads them out
+        are arrays (:class:`~upscale_cli.io.images.ImageRows` reads them out
         of a decoded image as they are needed).
     plan : ResizePlan
     resample : callable

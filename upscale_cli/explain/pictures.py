@@ -18,7 +18,7 @@ from ..core.choices import MODES
 from ..core.coords import check_choice
 from ..core.errors import UsageError
 from ..core.sizes import output_sizes
-from ..io.files import check_pixels
+from ..io.images import check_pixels
 
 PAD = 8
 LABEL_HEIGHT = 20

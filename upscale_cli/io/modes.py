@@ -7,6 +7,9 @@ scaled, never wrapped or clipped as raw numbers:
 - ``I;16`` (16-bit) to 8 bits: ``round(v · 255 / 65535)`` = ``round(v / 257)``,
   half up, computed as ``(v + 128) // 257`` (equal for every ``v``; no
   value of ``v / 257`` falls on a half, so it is the nearest 8-bit value);
+  16-bit colour (``LA;16``, ``RGB;16``, ``RGBA;16``, which only PNG, TIFF
+  and ``.npy`` hold) the same way, to ``LA``, ``RGB`` and ``RGBA``
+  (:func:`upscale_cli.io.encode.encode`);
 - ``CMYK`` to ``RGB``: through the image's ICC profile into sRGB (its
   default rendering intent) when it has one, else Pillow's conversion
   (``R = (255 − C) · (255 − K) / 255`` rounded, and so on), which is what
@@ -37,15 +40,18 @@ from ..core.errors import InputError, UsageError
 WHITE = (255, 255, 255)
 #: Output format → the modes it holds (as Pillow writes and reads them back).
 HOLDS = {
-    "PNG": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16"}),
+    "PNG": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "I;16", "LA;16", "RGB;16", "RGBA;16"}),
     "JPEG": frozenset({"L", "RGB", "CMYK"}),
     "WEBP": frozenset({"RGB", "RGBA"}),
     "GIF": frozenset({"1", "L", "P"}),
-    "TIFF": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "YCbCr", "LAB", "I;16", "I", "F"}),
+    "TIFF": frozenset({"1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "YCbCr", "LAB", "I;16", "I", "F", "LA;16", "RGB;16",
+                       "RGBA;16"}),
     "BMP": frozenset({"1", "L", "P", "RGB"}),
     # PBM/PGM/PPM: Pillow would write RGBA as RGB, dropping alpha unsaid, and clip I to 16 bits
     "PPM": frozenset({"1", "L", "RGB", "I;16", "F"}),
 }
+#: What reducing 16-bit samples for a format loses, said once.
+REDUCED_TO_8_BITS = "16-bit samples reduced to 8 bits (round(v/257)) for {fmt}"
 #: Formats that keep a palette's transparent entry.
 PALETTE_TRANSPARENCY = frozenset({"PNG", "GIF"})
 #: Modes with no fixed range, and what they are.
@@ -82,6 +88,8 @@ def holds(fmt: str, image) -> bool:
         return True  # formats outside the table are Pillow's business
     if image.mode == "P" and _transparent(image) and fmt not in PALETTE_TRANSPARENCY:
         return False
+    if image.mode == "P" and fmt == "GIF" and not isinstance(image.info.get("transparency", 0), int):
+        return False  # alpha per entry (a PNG's tRNS): GIF has one fully transparent entry at most
     return image.mode in allowed
 
 
@@ -125,7 +133,7 @@ def _step(image, fmt: str, name: str, background, profile: bytes | None) -> tupl
             rgb, srgb = converted
             return rgb, f"CIELAB converted to sRGB through littlecms for {fmt}", srgb
     if mode == "I;16":
-        return _image(eight_bit(np.asarray(image))), f"16-bit samples reduced to 8 bits (round(v/257)) for {fmt}", None
+        return _image(eight_bit(np.asarray(image))), REDUCED_TO_8_BITS.format(fmt=fmt), None
     if mode == "1":
         return image.convert("L"), None, None
     if mode.startswith("I;16"):  # big- or little-endian 16-bit: the same values in native order

@@ -30,7 +30,9 @@ metadata, with three differences in how:
   EXIF ...) are copied in Pillow's order, before and after the image data
   as Pillow placed them, and its IHDR gets the real size.
 
-Modes: ``L``, ``LA``, ``RGB``, ``RGBA`` (8-bit) and ``I;16`` (16-bit grey).
+Modes: ``L``, ``LA``, ``RGB``, ``RGBA`` (8-bit), ``I;16`` (16-bit grey) and
+16-bit colour, ``LA;16``, ``RGB;16`` and ``RGBA;16``. Those are read back by
+:mod:`upscale_cli.io.png_samples`: Pillow would read them as 8 bits.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ import numpy as np
 from ..engine.workers import cpu_count, shared_pool
 
 #: Modes written here → samples per pixel.
-CHANNELS = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "I;16": 1}
+CHANNELS = {"L": 1, "LA": 2, "RGB": 3, "RGBA": 4, "I;16": 1, "LA;16": 2, "RGB;16": 3, "RGBA;16": 4}
+#: 16-bit colour modes (which Pillow does not have) → the 8-bit mode of the same channels.
+EIGHT_BIT_OF = {"LA;16": "LA", "RGB;16": "RGB", "RGBA;16": "RGBA"}
 #: ``Image.save`` arguments understood here: the zlib level, and what only
 #: becomes chunks that Pillow makes. Others (``optimize``, ``bits`` ...) change
 #: the encoding itself and are left to Pillow.
@@ -85,7 +89,8 @@ def write_png(
         Where the file is written, front to back.
     array : ndarray or Bands
         ``(height, width)`` for ``L`` and ``I;16``, ``(height, width,
-        channels)`` otherwise; ``uint8`` samples, ``uint16`` for ``I;16``.
+        channels)`` otherwise; ``uint8`` samples, ``uint16`` for ``I;16`` and
+        the 16-bit colour modes (``LA;16``, ``RGB;16``, ``RGBA;16``).
         Or anything with that ``shape`` and ``dtype`` whose iteration yields
         its rows in bands (:class:`~upscale_cli.engine.bands.Bands`): the
         file is the same, written as the bands come.
@@ -132,7 +137,7 @@ def write_png(
 def _check_samples(array: np.ndarray, mode: str) -> None:
     channels = CHANNELS[mode]
     shape = array.shape[:2] + ((channels,) if channels > 1 else ())
-    itemsize = 2 if mode == "I;16" else 1
+    itemsize = 2 if mode.endswith(";16") else 1
     if len(array.shape) < 2 or tuple(array.shape) != shape or array.dtype.kind != "u" or array.dtype.itemsize != itemsize:
         raise ValueError(f"an array of shape {array.shape} and dtype {array.dtype} does not hold the samples of a {mode} image")
 
@@ -176,11 +181,16 @@ def _filtered_strips(strips: Iterable[np.ndarray], row_bytes: int, paeth: bool) 
 
 
 def _paeth_prediction(rows: np.ndarray, upper: np.ndarray, pixel_bytes: int) -> np.ndarray:
-    """Paeth's predictor of each byte: whichever of the bytes left, above and
-    above-left is nearest to left + above − above-left (ties in that order)."""
+    """Paeth's predictor of each byte of whole rows, the bytes above them being ``upper``."""
     left, upper_left = np.zeros_like(rows), np.zeros_like(rows)
     left[:, pixel_bytes:] = rows[:, :-pixel_bytes]
     upper_left[:, pixel_bytes:] = upper[:, :-pixel_bytes]
+    return paeth(left, upper, upper_left)
+
+
+def paeth(left: np.ndarray, upper: np.ndarray, upper_left: np.ndarray) -> np.ndarray:
+    """Paeth's predictor: whichever of the bytes left, above and above-left is
+    nearest to left + above − above-left (ties in that order)."""
     a, b, c = (x.astype(np.int16) for x in (left, upper, upper_left))
     to_a, to_b, to_c = np.abs(b - c), np.abs(a - c), np.abs(a + b - 2 * c)
     return np.where((to_a <= to_b) & (to_a <= to_c), left, np.where(to_b <= to_c, upper, upper_left))
@@ -222,21 +232,27 @@ def _deflate(data: np.ndarray, level: int, window: bytes | None, last: bool) -> 
 
 def _pillow_chunks(mode: str, save_arguments: dict, info: dict) -> tuple[bytes, list[bytes], list[bytes]]:
     """What Pillow writes for a 1×1 image of ``mode``: IHDR's data, and the whole
-    chunks it puts before and after the image data."""
+    chunks it puts before and after the image data.
+
+    Pillow has no 16-bit colour modes: for them, its chunks of the 8-bit mode
+    with the bit depth in IHDR set to 16.
+    """
     from PIL import Image
 
-    image = Image.new(mode, (1, 1))
+    image = Image.new(EIGHT_BIT_OF.get(mode, mode), (1, 1))
     image.info.update(info)
     buffer = io.BytesIO()
     image.save(buffer, "PNG", **save_arguments)
-    chunks = list(_chunks(buffer.getvalue()))
-    kinds = [kind for kind, _ in chunks]
+    found = list(chunks(buffer.getvalue()))
+    kinds = [kind for kind, _ in found]
     first, last = kinds.index(b"IDAT"), len(kinds) - 1 - kinds[::-1].index(b"IDAT")
-    header = chunks[0][1][8:-4]
-    return header, [raw for _, raw in chunks[1:first]], [raw for kind, raw in chunks[last + 1:] if kind != b"IEND"]
+    header = found[0][1][8:-4]
+    if mode in EIGHT_BIT_OF:
+        header = header[:8] + bytes([16]) + header[9:]
+    return header, [raw for _, raw in found[1:first]], [raw for kind, raw in found[last + 1:] if kind != b"IEND"]
 
 
-def _chunks(png: bytes) -> Iterator[tuple[bytes, bytes]]:
+def chunks(png: bytes) -> Iterator[tuple[bytes, bytes]]:
     """Every chunk of a PNG file: its type and its bytes (length, type, data and CRC)."""
     position = len(SIGNATURE)
     while position < len(png):

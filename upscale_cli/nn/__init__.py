@@ -4,7 +4,7 @@ Arrays are channels first with a batch axis, ``(N, C, *spatial)`` with one,
 two or three spatial axes (layouts ``ncl``, ``nchw``, ``ncdhw``), as in
 ``torch.nn.functional``. Per-axis parameters (``kernel_size``, ``stride`` ...)
 are an int for every axis or a tuple in array order (depth, height, width),
-also as in PyTorch. See RESIZE_CONVENTIONS §5 for the formulas.
+also as in PyTorch. See docs/definition.md §7 for the formulas.
 
 - :func:`max_pool_with_indices` / :func:`max_unpool`: ``max_poolNd(...,
   return_indices=True)`` and ``max_unpoolNd``.
