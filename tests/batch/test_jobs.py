@@ -431,7 +431,8 @@ def test_a_killed_worker_costs_only_the_file_it_had(tree, make_image, monkeypatc
     # die.png is the third of eight: files queued behind it and the one on the other worker are converted
     assert [r.message for r in reporter.results if r.source == "photos/die.png"] == [message]
     assert [r.status for r in reporter.results].count(status) == (1 if status == "failed" else 8)
-    assert (summary.converted, summary.failed) == ((7, 1) if status == "failed" else (8, 0))
+    assert (summary.converted, summary.failed, summary.exit_status) == (
+        (7, 1, ExitStatus.SOME_INPUTS_FAILED) if status == "failed" else (8, 0, ExitStatus.OK))
     expected = ["a.png", "b.jpg", *[f"p{index}.png" for index in range(5)]] + ([] if status == "failed" else ["die.png"])
     assert sorted(os.listdir("out")) == sorted(expected)  # and no .part file
 
