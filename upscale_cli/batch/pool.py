@@ -136,10 +136,11 @@ def run_pool(items: Iterable, work: Callable[[Any], Any], workers: int, done: Ca
     ``work`` must be picklable (a module's function, or a partial of one).
     When a worker dies, ``died(item, reason)`` is called for the item it was
     working on (``reason``: ``killed by SIGKILL``, ``exited with status 1``),
-    those it had queued are done by others and another worker is started; if none can be, they are done in
-    this process. Raises :class:`PoolUnavailable` when no worker could start
-    (nothing has been done then). On any exception (Ctrl-C) the workers are
-    stopped; what they had sent by then is passed to ``done`` first.
+    the items it had queued go to the others, and another worker is started
+    (if none can be, the items left are done in this process). Raises
+    :class:`PoolUnavailable` when no worker could start (nothing has been
+    done then). On any exception (Ctrl-C) the workers are stopped; what they
+    had sent by then is passed to ``done`` first.
     """
     import multiprocessing
     from multiprocessing.connection import wait
