@@ -69,8 +69,9 @@ def convert_many(
     Raises
     ------
     UsageError
-        Contradictory or malformed options (before any file is read), or a
-        cluster that cannot run the batch.
+        Contradictory or malformed options (before any file is read), an
+        output that would replace another input (before any is written), or
+        a cluster that cannot run the batch.
     KeyboardInterrupt
         When interrupted: no output is left half-written.
     """
