@@ -66,3 +66,26 @@ def test_workers_that_never_start_make_the_pool_unavailable(monkeypatch, tmp_pat
     monkeypatch.setattr(multiprocessing.spawn, "_python_exe", os.fsencode(tmp_path / "no-python-here"))
     with pytest.raises(PoolUnavailable, match=r"^ChildProcessError: the worker processes exited with status \d+ before they started$"):
         _run([1, 2])
+
+
+def engine_threads(_):
+    """The number of threads this worker's engine would use."""
+    from upscale_cli.engine.workers import cpu_count
+
+    return cpu_count()
+
+
+def test_workers_share_the_cpus(monkeypatch):
+    """Two workers on two CPUs get one engine thread each (two each would compete for the same cores);
+    a budget the user set is kept."""
+    monkeypatch.delenv("UPSCALE_THREADS", raising=False)
+    monkeypatch.setattr("upscale_cli.batch.pool.cpu_count", lambda: 2)
+    def threads(workers: int, items: int) -> set:
+        done = {}
+        run_pool(range(items), engine_threads, workers, done=done.__setitem__, died=lambda *_: None)
+        return set(done.values())
+
+    assert threads(2, 3) == {1}
+    assert threads(1, 1) == {2}
+    monkeypatch.setenv("UPSCALE_THREADS", "3")
+    assert threads(2, 2) == {3}

@@ -28,6 +28,7 @@ import traceback
 from typing import Any, Callable, Iterable
 
 from ..core.errors import ExitStatus
+from ..engine.workers import THREADS_VARIABLE, cpu_count
 from ..io.atomic import remove_temporaries
 
 #: How often a worker checks that the process that started it is still there (seconds).
@@ -77,9 +78,11 @@ def _watch_parent(parent: int) -> None:
     _stop_worker()
 
 
-def _serve(connection, work: Callable[[Any], Any], parent: int) -> None:
+def _serve(connection, work: Callable[[Any], Any], parent: int, threads: int) -> None:
     """A worker's life: say it is ready, then answer each item with ``("done", work(item))``
-    (or ``("raised", (error, its traceback))``) until it is sent ``None``."""
+    (or ``("raised", (error, its traceback))``) until it is sent ``None``. Its engine uses ``threads``
+    threads (unless ``UPSCALE_THREADS`` says otherwise), its share of the CPUs."""
+    os.environ.setdefault(THREADS_VARIABLE, str(threads))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C for everyone
     signal.signal(signal.SIGTERM, _stop_worker)
     threading.Thread(target=_watch_parent, args=(parent,), name="upscale-parent-watch", daemon=True).start()
@@ -98,9 +101,9 @@ def _serve(connection, work: Callable[[Any], Any], parent: int) -> None:
 class _Worker:
     """One worker process, its end of the pipe and the items it has, in order (it works on the first)."""
 
-    def __init__(self, context, work: Callable[[Any], Any]):
+    def __init__(self, context, work: Callable[[Any], Any], threads: int):
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_serve, args=(theirs, work, os.getpid()), daemon=True,
+        self.process = context.Process(target=_serve, args=(theirs, work, os.getpid(), threads), daemon=True,
                                        name="upscale-worker")
         self.items: collections.deque = collections.deque()
         self.ready = False
@@ -140,19 +143,22 @@ def run_pool(items: Iterable, work: Callable[[Any], Any], workers: int, done: Ca
     (if none can be, the items left are done in this process). Raises
     :class:`PoolUnavailable` when no worker could start (nothing has been
     done then). On any exception (Ctrl-C) the workers are stopped; what they
-    had sent by then is passed to ``done`` first.
+    had sent by then is passed to ``done`` first. Each worker's engine gets
+    its share of the CPUs, so that the workers' threads do not compete.
     """
     import multiprocessing
     from multiprocessing.connection import wait
 
     context = multiprocessing.get_context("spawn")
     pending = collections.deque(items)
+    # one thread budget for the run: workers × threads within the CPUs (each worker's engine would take them all)
+    threads = max(1, cpu_count() // max(1, min(workers, len(pending))))
     pool: list[_Worker] = []
     started = False  # a worker has said it is ready: from then on the pool is available
 
     def add_worker() -> bool:
         try:
-            pool.append(_Worker(context, work))
+            pool.append(_Worker(context, work, threads))
         except Exception as error:  # OSError, no sem_open, an interpreter that will not start...
             if not started and not pool:
                 raise PoolUnavailable(f"{type(error).__name__}: {error}") from None
