@@ -674,3 +674,16 @@ def test_the_thread_budget_comes_from_the_environment(monkeypatch):
     monkeypatch.setenv("UPSCALE_THREADS", "two")
     assert workers.cpu_count() == cpus
     assert workers.shared_pool()._max_workers == cpus
+
+
+@pytest.mark.parametrize("zeros", [0.0, -0.0])
+@pytest.mark.parametrize("mode, size", [("bilinear", (64, 48)), ("bicubic", (64, 48)), ("area", (16, 12)),
+                                        ("bilinear", (16, 12)), ("lanczos", (64, 48))])
+def test_exact_strips_with_zero_areas_are_the_definitions(strips, zeros, mode, size):
+    """Quantised samples (k/255), a black area (+0 or −0) and a signed one: at ×2 and ×½ most sums are exact
+    and many sit on float32 midpoints; the zeros take the definition's sign."""
+    rng = np.random.default_rng(11)
+    array = (rng.integers(0, 256, (24, 32, 3)) / 255).astype(np.float32)
+    array[4:14, 6:20] = zeros
+    array[16:, 24:] *= -1
+    assert_same(array, plan_for(array.shape, size=size, mode=mode))

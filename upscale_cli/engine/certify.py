@@ -205,6 +205,8 @@ class FloatCertificate:
         self.short = {axis: b <= 53 for axis, b in bits.items()}
         #: Fractional bits of the weights an output of short rows in every pass combines.
         self.bits = sum(int(b[self.short[axis]].max(initial=0)) for axis, b in bits.items())
+        #: Whether some output has short rows in every pass (otherwise no strip's sums are exact).
+        self.bits_possible = all(bool(rows.any()) for rows in self.short.values())
         self.positive_rows = all(bool(np.all(np.any(t.weights > 0, axis=1))) for _, t in passes)
         # the least non-zero term of a magnitude sum; while a float64 holds it, a sum of 0 means no term but 0
         tiniest = float(np.finfo(self.output).smallest_subnormal)
@@ -230,13 +232,22 @@ class FloatCertificate:
         outputs are undecided that the caller should compute the strip as
         defined instead.
         """
+        exact = self._exact_rows(samples, largest)
+        positive = exact is not None and self._positive_zeros(samples)
+        if positive:
+            values += 0.0  # −0 becomes +0, the definition's zero; every other value stays
         np.copyto(out, values, casting="same_kind")
         flat = values.reshape(-1)
         tolerance = self.tolerance(largest)
-        undecided = near_boundaries(flat, tolerance, out.dtype, overflow=largest * self.gain >= self.output_max / 2)
-        undecided = self._straddling(flat, undecided, tolerance, out.dtype)
-        if undecided.size:
-            undecided = self._inexact(undecided, values, out, start, samples, largest)
+        overflow = largest * self.gain >= self.output_max / 2
+        candidates = self._unproven(values.shape, start, exact) if positive else None
+        if candidates is None:  # every output a candidate; the exact ones sorted out after
+            undecided = self._straddling(flat, near_boundaries(flat, tolerance, out.dtype, overflow), tolerance, out.dtype)
+            if undecided.size and exact is not None:
+                undecided = self._inexact(undecided, values, out, start, exact, positive)
+        else:
+            near = candidates[near_boundaries(flat[candidates], tolerance, out.dtype, overflow)]
+            undecided = self._straddling(flat, near, tolerance, out.dtype)
         # a bound of its own helps an output far smaller than the strip's largest (cancellation, zeros), not a tie
         small = np.abs(flat[undecided]) < largest * self.gain * 2.0**-8
         if np.count_nonzero(small) > LOCAL_SHARE * values.size:
@@ -262,21 +273,27 @@ class FloatCertificate:
         """Whether an output whose every term is ±0 is +0 in the definition, as in every order of the sum."""
         return self.positive_rows and not has_negative_zero(samples)
 
-    def _inexact(self, undecided, values, out, start, samples, largest) -> np.ndarray:
-        """The ``undecided`` flat indices whose banded sums are not proven exact; exact zeros stored as +0."""
-        exact = self._exact_rows(samples, largest)
+    def _unproven(self, shape: tuple, start: int, exact: dict | None) -> np.ndarray | None:
+        """Flat indices of the strip's outputs not exact along every axis, when they are few; else ``None``."""
         if exact is None:
-            return undecided
+            return None
+        rows = {axis: r[start:start + shape[0]] if axis == 0 else r for axis, r in exact.items()}
+        if math.prod(float(r.mean()) for r in rows.values()) < 0.5:
+            return None
+        chosen = np.zeros(shape, bool)
+        for axis, r in rows.items():
+            chosen[(slice(None),) * axis + (~r,)] = True
+        return np.flatnonzero(chosen)
+
+    def _inexact(self, undecided, values, out, start, exact: dict, positive: bool) -> np.ndarray:
+        """The ``undecided`` flat indices whose banded sums are not proven exact (an exact zero only counts
+        as proven where the definition's zeros are +0, as ``positive`` says and the stored value already is)."""
         where = np.unravel_index(undecided, values.shape)
         proven = np.ones(undecided.size, bool)
         for axis, rows in exact.items():
             proven &= rows[where[axis] + (start if axis == 0 else 0)]
-        zero = proven & (values.reshape(-1)[undecided] == 0)
-        if zero.any():
-            if self._positive_zeros(samples):
-                out.reshape(-1)[undecided[zero]] = 0.0
-            else:
-                proven &= ~zero
+        if not positive:
+            proven &= values.reshape(-1)[undecided] != 0
         return undecided[~proven]
 
     def _locally_undecided(self, undecided, flat, out, magnitudes, samples) -> np.ndarray:
@@ -294,6 +311,8 @@ class FloatCertificate:
 
     def _exact_rows(self, samples: np.ndarray, largest: float) -> dict | None:
         """Per axis, the rows whose sums are exact in float64 in any order on ``samples``; ``None`` for none."""
+        if not self.bits_possible:
+            return None
         smallest = smallest_magnitude(samples)
         if math.isfinite(smallest) and largest * self.gain * 2.0**self.bits >= 2.0**53 * sample_quantum(smallest, samples.dtype):
             return None
