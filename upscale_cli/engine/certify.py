@@ -252,7 +252,7 @@ class FloatCertificate:
         small = np.abs(flat[undecided]) < largest * self.gain * 2.0**-8
         if np.count_nonzero(small) > LOCAL_SHARE * values.size:
             rest = self._locally_undecided(undecided[small], flat, out, magnitudes().reshape(-1), samples)
-            undecided = np.union1d(undecided[~small], rest)
+            undecided = np.concatenate([undecided[~small], rest])  # in any order: each is recomputed by itself
         if undecided.size > MOST_UNDECIDED * values.size:
             return False
         if undecided.size:
