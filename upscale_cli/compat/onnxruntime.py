@@ -189,7 +189,7 @@ def _inverse_totals(values: np.ndarray) -> np.ndarray:
     total = np.zeros(len(values), F32)
     for k in range(values.shape[1]):
         total = total + values[:, k]
-    return np.where(total == 0, F32(1), F32(1) / total)
+    return F32(1) / np.where(total == 0, F32(1), total)
 
 
 def antialias_weights(x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions) -> AxisWeights:
