@@ -151,7 +151,8 @@ def cubic_weights(x: np.ndarray, n_in: int, a: float, exclude_outside: bool) -> 
     if exclude_outside:
         coefficients[(window < 0) | (window >= n_in)] = 0
         total = coefficients[:, 0] + coefficients[:, 1] + coefficients[:, 2] + coefficients[:, 3]
-        coefficients = coefficients / total[:, None]
+        with np.errstate(invalid="ignore"):  # a window wholly outside (0/0): tf_crop_and_resize extrapolates it
+            coefficients = coefficients / total[:, None]
     border = "outside taps dropped" if exclude_outside else "edge replicated"
     return AxisWeights(
         n_in, len(x), np.clip(window, 0, n_in - 1), coefficients.astype(np.float64), x,
