@@ -130,3 +130,9 @@ def test_opencv_linear_exact_halving_is_inter_area():
 def test_opencv_area_halving_an_odd_width_divides_the_cut_block_by_its_count():
     x = np.array([[[57], [105], [92], [177], [106], [107], [138]], [[148], [28], [236], [104], [44], [0], [111]]], np.uint8)
     assert resize(x, scale=0.5, mode="area", compat="opencv").tolist() == [[[85], [152], [64], [124]]]
+
+
+def test_opencv_area_reduces_a_single_axis_by_whole_blocks():
+    """resizeAreaFast on a 1-D array (one pass): 10 samples by 2."""
+    x = np.arange(10, dtype=np.uint8) * 7
+    assert resize(x, size=(5,), mode="area", layout="l", compat="opencv").tolist() == [4, 18, 32, 46, 60]

@@ -27,6 +27,8 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 
 import numpy as np
@@ -331,6 +333,8 @@ def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
 VECTOR_SAMPLES = 8
 #: Blocks of ``INTER_AREA``'s whole-number reductions are summed this many samples at a time in integers.
 AREA_GROUP = 4
+#: Blocks of at most this many 8- or 16-bit samples are summed in 32-bit integers.
+SUMS_IN_32_BITS = 1 << 15
 
 
 def float_code(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
@@ -397,42 +401,54 @@ def _vertical_vectors(values: np.ndarray, axis: int, table: AxisWeights) -> np.n
 
 
 def _area_blocks(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """``resizeAreaFast``: whole blocks summed four samples at a time then times ``1.f/n``, cut blocks ``sum/count``."""
-    y, x = sorted(plan.axes, key=lambda p: p.axis)
-    taps = [(i, j) for i in range(y.weights.taps.shape[1]) for j in range(x.weights.taps.shape[1])]
-    area = len(taps)
-    channels = math.prod(array.shape[x.axis + 1:])
-    inside = [(p.weights.weights != 0) for p in (y, x)]
+    """``resizeAreaFast``: whole blocks summed four samples at a time then times ``1.f/n``, cut blocks ``sum/count``.
 
-    def block(i: int, j: int) -> np.ndarray:
-        rows = np.take(array, y.weights.taps[:, i], axis=y.axis).astype(np.int64)
-        return np.take(rows, x.weights.taps[:, j], axis=x.axis)
+    A block's samples are taken row by row (the first array axis outermost),
+    as OpenCV's offsets list them.
+    """
+    passes = sorted(plan.axes, key=lambda p: p.axis)
+    offsets = list(itertools.product(*(range(p.weights.taps.shape[1]) for p in passes)))
+    area = len(offsets)
+    channels = math.prod(array.shape[passes[-1].axis + 1:])
 
     def along(mask: np.ndarray, axis: int) -> np.ndarray:
         shape = [1] * array.ndim
         shape[axis] = len(mask)
         return mask.reshape(shape)
 
-    samples = [block(i, j) for i, j in taps]
-    whole = along(inside[0].all(axis=1), y.axis) & along(inside[1].all(axis=1), x.axis)
-    if plan.arithmetic == "opencv-area-2x2" and channels in (1, 3, 4):
-        exact = (sum(samples) + 2) >> 2
-        grouped = exact.astype(np.float64)
-    else:
-        grouped = np.zeros(samples[0].shape, np.float32)
-        for start in range(0, area, AREA_GROUP):
-            group = samples[start:start + AREA_GROUP]
-            if len(group) == AREA_GROUP:
-                grouped += sum(group).astype(np.float32)
-            else:
-                for sample in group:
-                    grouped += sample.astype(np.float32)
-        grouped = np.rint(grouped * np.float32(1 / area))
+    def sample(offset) -> np.ndarray:  # 8- and 16-bit samples: sums of up to 32,768 fit 32 bits
+        values = array
+        for p, k in zip(passes, offset):
+            values = np.take(values, p.weights.taps[:, k], axis=p.axis)
+        return values.astype(np.int32 if area <= SUMS_IN_32_BITS else np.int64)
+
+    def present(offset) -> np.ndarray:
+        return functools.reduce(np.logical_and, (along(p.weights.weights[:, k] != 0, p.axis)
+                                                 for p, k in zip(passes, offset)))
+
+    # one pass over the block's samples, keeping four at a time: a block of n samples would be n arrays
+    whole = functools.reduce(np.logical_and, (along((p.weights.weights != 0).all(axis=1), p.axis) for p in passes))
+    shape = tuple(plan.out_shape)
+    two_by_two = plan.arithmetic == "opencv-area-2x2" and channels in (1, 3, 4)
+    exact, grouped = np.zeros(shape, np.int64), np.zeros(shape, np.float32)
     # blocks cut short by the bottom or right edge: their samples one at a time, divided by their count
-    partial = np.zeros(samples[0].shape, np.float32)
-    count = np.zeros(samples[0].shape, np.float32)
-    for (i, j), sample in zip(taps, samples):
-        present = along(inside[0][:, i], y.axis) & along(inside[1][:, j], x.axis)
-        partial += np.where(present, sample, 0).astype(np.float32)
-        count += present
-    return np.where(whole, grouped, np.rint(partial / np.maximum(count, 1)))
+    cut = not whole.all()
+    partial, count = np.zeros(shape if cut else (), np.float32), np.zeros(shape if cut else (), np.float32)
+    group = []
+    for offset in offsets:
+        value = sample(offset)
+        if cut:
+            inside = present(offset)
+            partial += np.where(inside, value, 0).astype(np.float32)
+            count += inside
+        if two_by_two:
+            exact += value
+            continue
+        group.append(value)
+        if len(group) == AREA_GROUP:
+            grouped += sum(group).astype(np.float32)
+            group = []
+    for value in group:
+        grouped += value.astype(np.float32)
+    means = ((exact + 2) >> 2).astype(np.float64) if two_by_two else np.rint(grouped * np.float32(1 / area))
+    return np.where(whole, means, np.rint(partial / np.maximum(count, 1))) if cut else means
