@@ -308,6 +308,8 @@ def plan(request: Request) -> ResizePlan:
             arithmetic = "opencv-area-fast" if all(whole) else "opencv-area"
     elif linear_exact:
         arithmetic = "opencv-linear-exact"
+    elif itemsize == 2 and integer and request.dtype is not None:
+        arithmetic = FLOAT_CODE
     elif mode in ("bilinear", "area") and len(sizes) == 2:  # enlarging INTER_AREA runs the linear code
         arithmetic = "opencv-linear"
     else:
@@ -317,6 +319,8 @@ def plan(request: Request) -> ResizePlan:
 
 #: The arithmetics of reducing ``INTER_AREA``: OpenCV's float code for every integer type.
 AREA_ARITHMETICS = ("opencv-area", "opencv-area-fast", "opencv-area-2x2")
+#: The arithmetic of a plan made for 16-bit samples (a plan made without a dtype finds out when applied).
+FLOAT_CODE = "opencv-float32"
 
 
 def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
@@ -324,7 +328,7 @@ def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     other integer samples by :mod:`.arithmetic`."""
     filtered = array.dtype.kind in "ui" and not all(p.weights.is_selection for p in plan.axes)
     sixteen = array.dtype.itemsize == 2 and plan.arithmetic != "opencv-linear-exact"
-    if filtered and (sixteen or plan.arithmetic in AREA_ARITHMETICS):
+    if filtered and (sixteen or plan.arithmetic in AREA_ARITHMETICS + (FLOAT_CODE,)):
         return float_code(array, plan)
     return apply_library_arithmetic(array, plan)
 
