@@ -389,8 +389,6 @@ def documented_difference(job: Job, expected: np.ndarray | None = None) -> str:
     if expected is not None and 1 in expected.shape[2:]:
         if job.library == "onnx" and p["coordinate_transformation_mode"] == "pytorch_half_pixel":
             return "ONNX reference, pytorch_half_pixel to length 1"
-        if job.library == "onnxruntime" and job.x.dtype == np.int32 and p["coordinate_transformation_mode"] == "tf_crop_and_resize":
-            return "onnxruntime int32, tf_crop_and_resize to length 1 (not reproduced yet)"
     return ""
 
 

@@ -136,3 +136,15 @@ def test_opencv_area_reduces_a_single_axis_by_whole_blocks():
     """resizeAreaFast on a 1-D array (one pass): 10 samples by 2."""
     x = np.arange(10, dtype=np.uint8) * 7
     assert resize(x, size=(5,), mode="area", layout="l", compat="opencv").tolist() == [4, 18, 32, 46, 60]
+
+
+# -- onnxruntime -------------------------------------------------------------------------------------------
+
+
+def test_onnxruntime_tf_crop_and_resize_to_length_1_adds_the_roi_in_float32():
+    """``0.5 · (roi_start + roi_end) · (n − 1)``: the sum of the two float32 ends is a float32 (int32 kernels
+    show it, truncating; a double sum moved 9 of these 11 outputs by one float32 step)."""
+    x = np.full((1, 1, 15, 16), -605317159, np.int32)
+    out = resize(x, size=(1, 11), mode="linear", align="tf-crop-and-resize", antialias=True,
+                 roi=(0.31, 0.21, 0.73, 0.64), extrapolation_value=10.0, layout="nchw", compat="onnxruntime")
+    assert out.ravel().tolist() == [-605317056, -605317120] + [-605317056] * 9

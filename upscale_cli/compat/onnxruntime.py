@@ -113,7 +113,8 @@ def coordinates(n_in: int, n_out: int, scale: np.float32, align: str, roi: tuple
     if align == "tf-crop-and-resize":
         start, end = F32(roi[0]), F32(roi[1])
         if n_out == 1:
-            return np.array([0.5 * (float(start) + float(end)) * (n_in - 1)], dtype=F32)
+            # roi_start + roi_end adds two floats; the rest is double, rounded to float32 at the end
+            return np.array([0.5 * float(start + end) * (n_in - 1)], dtype=F32)
         return start * (length_in - 1) + (d * (end - start) * (length_in - 1)) / (length_out - 1)
     if align == "half-pixel-symmetric":
         adjustment = length_out / (scale * length_in)
