@@ -186,7 +186,11 @@ def axis_weights(size: AxisSize, options: ResizeOptions, precision, small: bool,
     if mode in NEAREST:
         if (options.align, options.rounding) == NEAREST[mode]:
             index = nearest_index(n_in, n_out, ratio, mode, small, precision)
-            how = f"{'floor(d × r)' if mode == 'nearest' else 'round((d + 0.5) × r − 0.5)'} in {precision.__name__}"
+            formula = {"nearest": "floor(f32(d × r))", "nearest-exact": "floor(f32((d + 0.5) × r − 0.5) + 0.5)"}
+            if small:
+                formula = {"nearest": "floor(f32(d × r)), d itself at ×1 and d >> 1 at ×2",
+                           "nearest-exact": "floor(f32((d + 0.5) × r))"}
+            how = f"{formula[mode]}, r in {precision.__name__}{' (small 2-D recipe)' if small else ''}"
         else:
             x = coordinates(n_in, n_out, ratio, options.align, precision)
             index = round_coordinates(x, options.rounding)
