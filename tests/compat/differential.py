@@ -354,7 +354,8 @@ def onnx_preset(job: Job) -> np.ndarray:
     params = dict(job.params)
     if params["scales"] is not None:  # the model receives float32 scales
         params["scales"] = [float(np.float32(s)) for s in params["scales"]]
-    return upscale_cli.resize(job.x, layout=job.layout, **onnx_call(params, job.x, compat=job.library, layout=job.layout))
+    keywords = onnx_call(params, job.x, compat=job.library, layout=job.layout)
+    return upscale_cli.resize(job.x, layout=job.layout, **keywords)
 
 
 GENERATORS = {"torch": torch_job, "opencv": opencv_job, "pillow": pillow_job,

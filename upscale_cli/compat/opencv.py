@@ -354,13 +354,15 @@ def float_code(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     Lanczos4's vector code (SSE4.1) adds left to right like the scalar
     code. Each output is rounded half to even and saturated. With Intel
     IPP on (the wheels' default) ``cv2.resize`` hands 16-bit
-    ``INTER_LINEAR`` and ``INTER_CUBIC`` to IPP, whose rounding differs. ``INTER_AREA`` reductions sum float32 weights in
-    the same order, or, by whole numbers, sum each block (in integers four
-    samples at a time, those added in float32) times ``1.f/n``; the 2×2
-    reduction of 1, 3 or 4 channels is ``(a + b + c + d + 2) >> 2``; a block
-    cut short by the bottom or right edge is its sum over its count. 8-bit
-    ``INTER_AREA`` reductions take the same code (their block sums are
-    integers, exact in float32 below 2²⁴).
+    ``INTER_LINEAR`` and ``INTER_CUBIC`` to IPP, whose rounding differs.
+
+    ``INTER_AREA`` reductions sum float32 weights in the same order, or, by
+    whole numbers, sum each block (in integers four samples at a time, those
+    added in float32) times ``1.f/n``; the 2×2 reduction of 1, 3 or 4
+    channels is ``(a + b + c + d + 2) >> 2``; a block cut short by the bottom
+    or right edge is its sum over its count. 8-bit ``INTER_AREA`` reductions
+    take the same code (their block sums are integers, exact in float32
+    below 2²⁴).
     """
     info = np.iinfo(array.dtype)
     if plan.arithmetic in ("opencv-area-fast", "opencv-area-2x2"):

@@ -245,7 +245,7 @@ def plan(request: Request) -> ResizePlan:
 
 
 def _first_row_repeated(weights: AxisWeights) -> AxisWeights:
-    """The height pass over a width of 1 in torch's antialiased float and generic 8-bit kernels: the first row everywhere."""
+    """The height pass over a width of 1 in torch's antialiased float and generic 8-bit kernels: row 0 everywhere."""
     def repeat(rows: np.ndarray) -> np.ndarray:
         return np.repeat(rows[:1], weights.n_out, axis=0)
 
