@@ -25,10 +25,8 @@ output:
 * ``opencv-linear-exact`` (``INTER_LINEAR_EXACT``): weights rounded half to
   even to 8 bits, exact integer sums, ``(acc + 2¹⁵) >> 16``.
 * ``opencv-area-2x2``, ``opencv-area-fast``, ``opencv-area`` (reducing
-  ``INTER_AREA``): the exact 2×2 reduction rounds half up
-  (``(a + b + c + d + 2) >> 2``); other whole-number reductions multiply
-  the exact block sum by ``1.f/n`` in float32, the rest sum float32
-  weights in OpenCV's order, and both round half to even.
+  ``INTER_AREA``), and OpenCV on 16-bit samples: OpenCV's float code, in
+  :func:`upscale_cli.compat.opencv.float_code`.
 
 The integer sums run on the engine's fast path: banded matrix products
 (:class:`~upscale_cli.engine.banded.BandedSum`), exact because every
@@ -73,12 +71,6 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             return _pillow_8bit(array, plan)
         if plan.arithmetic in ("opencv-linear", "opencv-fixed", "opencv-linear-exact"):
             return _opencv_8bit(array, plan)
-        if plan.arithmetic == "opencv-area-2x2":  # means of two by two, halves rounded up: the engine's own rule
-            return apply_plan(array, replace(plan, arithmetic="exact", executor=None))
-        if plan.arithmetic == "opencv-area-fast":
-            return _opencv_area_fast(array, plan)
-        if plan.arithmetic == "opencv-area":
-            return np.clip(np.rint(_float32_passes(array, plan)), 0, 255).astype(np.uint8)
         if plan.arithmetic == "torch-8bit":
             return _torch_8bit(array, plan)
     if plan.arithmetic == "pillow" and array.dtype == np.float32 and not selections_only:
@@ -111,40 +103,12 @@ def _float_passes(values: np.ndarray, plan: ResizePlan) -> np.ndarray:
     return values
 
 
-def _opencv_area_fast(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """``resizeAreaFast`` on 8 bits: the exact block sum ``S`` of ``n`` samples, then ``S · (1.f/n)`` in float32.
-
-    A block cut short by the border divides instead, ``(float)S / count``;
-    both round half to even.
-    """
-    ones = [replace(p, weights=replace(p.weights, weights=(p.weights.weights != 0).astype(np.float64))) for p in plan.axes]
-    sums = apply_plan(array.astype(np.int32), replace(plan, axes=tuple(ones), arithmetic="exact", executor=None))
-    count = np.ones(1, dtype=np.int64)
-    for p in ones:
-        broadcast = [1] * array.ndim
-        broadcast[p.axis] = p.weights.n_out
-        count = count * p.weights.weights.sum(axis=1).astype(np.int64).reshape(broadcast)
-    area = math.prod(int(p.weights.weights.sum(axis=1).max()) for p in ones)
-    values = sums.astype(np.float32)
-    averaged = np.where(count == area, values * np.float32(1 / area), values / count.astype(np.float32))
-    return np.clip(np.rint(averaged), 0, 255).astype(np.uint8)
-
-
-def _float32_passes(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """Every pass in float32 with float32 weights, taps summed in order (OpenCV's ``INTER_AREA`` buffers)."""
-    values = array.astype(np.float32)
-    for axis_plan in plan.axes:
-        weights = axis_plan.weights
-        values = _weighted_sum(values, axis_plan.axis, weights.taps, weights.weights.astype(np.float32))
-    return values
-
-
 def _weighted_sum(values: np.ndarray, axis: int, taps: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """``Σ_k weights[d, k] · values[taps[d, k]]`` along ``axis``, taps added in order.
 
     In the dtype of ``values`` and ``weights`` (int64 for the fixed-point
-    arithmetics, float32 for OpenCV's area buffers), so every library's own
-    rounding happens where it happens in the library.
+    arithmetics), so every library's own rounding happens where it happens
+    in the library.
     """
     broadcast = [1] * values.ndim
     broadcast[axis] = taps.shape[0]
@@ -813,24 +777,6 @@ def _opencv_cubic_step(values: np.ndarray, table: AxisWeights, out: np.ndarray) 
     exact = sum(np.take(tail, table.taps[:, k], axis=0) * table.weights[:, k].astype(np.int64).reshape(broadcast)
                 for k in range(table.taps.shape[1]))
     target[:, vectorised:] = np.clip((exact + (1 << 21)) >> 22, 0, 255)
-
-
-def opencv_linear_exact_weights(n_in: int, n_out: int, ratio: float) -> AxisWeights:
-    """``INTER_LINEAR_EXACT``'s table: half-pixel in double, weights on 8 bits (half to even).
-
-    Outputs left of the first pixel or right of the last copy the edge pixel.
-    """
-    x = (np.arange(n_out) + 0.5) * ratio - 0.5
-    start = np.floor(x).astype(np.int64)
-    upper = np.rint((x - start) * 256) / 256
-    inside = (start >= 0) & (start < n_in - 1) & (n_in > 1)
-    left = np.where(inside, start, np.where(start < 0, 0, n_in - 1))
-    taps = np.stack([left, np.minimum(left + 1, n_in - 1)], axis=1)
-    weights = np.stack([np.where(inside, 1 - upper, 1.0), np.where(inside, upper, 0.0)], axis=1)
-    return AxisWeights(
-        n_in, n_out, taps, weights, x,
-        "opencv linear exact: x = (d + 0.5)·r − 0.5 in double, weights rounded to 1/256",
-    )
 
 
 def pillow_premultiplied(array: np.ndarray, plan: ResizePlan) -> np.ndarray:

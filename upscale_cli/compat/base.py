@@ -150,15 +150,19 @@ def build_plan(
     arithmetic: str = "exact",
     fill: float | None = None,
     ties: str = "up",
+    executor=apply_library_arithmetic,
 ) -> ResizePlan:
-    """Assemble a plan from passes ``(spatial index, size, weights)`` in application order."""
+    """Assemble a plan from passes ``(spatial index, size, weights)`` in application order.
+
+    ``executor`` applies a plan whose arithmetic is the library's own (or that has a ``fill``).
+    """
     out_shape = list(request.shape)
     axes = []
     for index, size, weights in passes:
         axis = request.spatial[index]
         out_shape[axis] = weights.n_out
         axes.append(AxisPlan(axis, AXIS_NAMES[index], size, weights))
-    executor = None if arithmetic == "exact" and fill is None else apply_library_arithmetic
+    executor = None if arithmetic == "exact" and fill is None else executor
     return ResizePlan(
         tuple(request.shape), tuple(out_shape), options, tuple(axes),
         compat=library, arithmetic=arithmetic, fill=fill, ties=ties, executor=executor,

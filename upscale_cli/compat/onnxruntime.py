@@ -115,7 +115,8 @@ def coordinates(n_in: int, n_out: int, scale: np.float32, align: str, roi: tuple
     if align == "tf-crop-and-resize":
         start, end = F32(roi[0]), F32(roi[1])
         if n_out == 1:
-            return np.array([0.5 * (float(start) + float(end)) * (n_in - 1)], dtype=F32)
+            # roi_start + roi_end adds two floats; the rest is double, rounded to float32 at the end
+            return np.array([0.5 * float(start + end) * (n_in - 1)], dtype=F32)
         return start * (length_in - 1) + (d * (end - start) * (length_in - 1)) / (length_out - 1)
     if align == "half-pixel-symmetric":
         adjustment = length_out / (scale * length_in)
@@ -153,7 +154,8 @@ def cubic_weights(x: np.ndarray, n_in: int, a: float, exclude_outside: bool) -> 
     if exclude_outside:
         coefficients[(window < 0) | (window >= n_in)] = 0
         total = coefficients[:, 0] + coefficients[:, 1] + coefficients[:, 2] + coefficients[:, 3]
-        coefficients = coefficients / total[:, None]
+        with np.errstate(invalid="ignore"):  # a window wholly outside (0/0): tf_crop_and_resize extrapolates it
+            coefficients = coefficients / total[:, None]
     border = "outside taps dropped" if exclude_outside else "edge replicated"
     return AxisWeights(
         n_in, len(x), np.clip(window, 0, n_in - 1), coefficients.astype(np.float64), x,
@@ -191,7 +193,7 @@ def _inverse_totals(values: np.ndarray) -> np.ndarray:
     total = np.zeros(len(values), F32)
     for k in range(values.shape[1]):
         total = total + values[:, k]
-    return np.where(total == 0, F32(1), F32(1) / total)
+    return F32(1) / np.where(total == 0, F32(1), total)
 
 
 def antialias_weights(x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions) -> AxisWeights:

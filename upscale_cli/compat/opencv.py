@@ -16,10 +16,19 @@
   float32, slivers under 1e-3 dropped, as ``computeResizeAreaTab``); when
   any axis enlarges, OpenCV's enlargement formula on **every** axis.
 * uint8: 11-bit fixed-point weights (see :mod:`.arithmetic`).
+* uint16 and int16: OpenCV's float32 code (:func:`float_code`): the
+  float32 weights above, each pass summed in float32 in OpenCV's order,
+  stored rounded half to even and saturated. Reducing ``INTER_AREA`` runs
+  the same float code for 8-bit images too.
+* ``INTER_LINEAR`` halving both axes exactly (``fx = fy = 0.5``, or a
+  ``dsize`` of exactly half) is ``INTER_AREA`` in ``cv::resize``, and so is
+  ``INTER_LINEAR_EXACT`` but on 2 channels.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 
 import numpy as np
@@ -29,6 +38,7 @@ from ..core.kernels import TRIANGLE, keys_cubic, lanczos
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
 from ..core.weights import AxisWeights, filter_weights
+from .arithmetic import apply_library_arithmetic
 from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
 
 LIBRARY = "opencv"
@@ -185,11 +195,34 @@ def _lanczos4(t: np.float32) -> list[np.float32]:
     return [np.float32(c * scale) for c in coefficients]
 
 
+#: ``INTER_LINEAR_EXACT``'s fractional weight bits by sample size in bytes (``ufixedpoint16``, ``[u]fixedpoint32``).
+LINEAR_EXACT_BITS = {1: 8, 2: 16}
+
+
+def linear_exact_weights(n_in: int, n_out: int, ratio: float, bits: int) -> AxisWeights:
+    """``INTER_LINEAR_EXACT``'s table: half-pixel in double, weights rounded half to even to ``bits`` bits.
+
+    Outputs left of the first pixel or right of the last copy the edge pixel.
+    """
+    x = (np.arange(n_out) + 0.5) * ratio - 0.5
+    start = np.floor(x).astype(np.int64)
+    upper = np.rint((x - start) * 2.0**bits) * 2.0**-bits
+    inside = (start >= 0) & (start < n_in - 1) & (n_in > 1)
+    left = np.where(inside, start, np.where(start < 0, 0, n_in - 1))
+    taps = np.stack([left, np.minimum(left + 1, n_in - 1)], axis=1)
+    weights = np.stack([np.where(inside, 1 - upper, 1.0), np.where(inside, upper, 0.0)], axis=1)
+    return AxisWeights(
+        n_in, n_out, taps, weights, x,
+        f"opencv linear exact: x = (d + 0.5)·r − 0.5 in double, weights rounded to 1/2^{bits}",
+    )
+
+
 def axis_weights(
-    size: AxisSize, inverse: float, options: ResizeOptions, area_reduces: bool, linear_exact: bool,
+    size: AxisSize, inverse: float, options: ResizeOptions, area_reduces: bool, linear_exact: int,
     horizontal: bool = True,
 ) -> AxisWeights:
-    """The weight table of one axis; ``inverse`` is OpenCV's ``inv_scale`` (``1/r``)."""
+    """The weight table of one axis; ``inverse`` is OpenCV's ``inv_scale`` (``1/r``), ``linear_exact``
+    ``INTER_LINEAR_EXACT``'s weight bits (0: not that mode)."""
     n_in, n_out, ratio = size.n_in, size.n_out, size.ratio
     mode = options.mode
     if mode in NEAREST:
@@ -204,9 +237,7 @@ def axis_weights(
     if mode == "area":
         return area_reduce_weights(n_in, n_out, ratio) if area_reduces else area_enlarge_weights(n_in, n_out, ratio, inverse, horizontal)
     if linear_exact:
-        from .arithmetic import opencv_linear_exact_weights
-
-        return opencv_linear_exact_weights(n_in, n_out, ratio)
+        return linear_exact_weights(n_in, n_out, ratio, linear_exact)
     x = _float32_coordinates(n_out, ratio, options.align)
     if not options.exclude_outside:
         taps, weights = float32_weights(x, n_in, mode, options.cubic_a, horizontal)
@@ -242,12 +273,19 @@ def plan(request: Request) -> ResizePlan:
     align = request.align or default_align
     if align not in ALIGNS:
         raise unsupported(LIBRARY, "alignment", align, ALIGNS)
+    sizes = _sizes(request)
+    whole = [round(s.ratio) if abs(s.ratio - round(s.ratio)) < np.finfo(float).eps else 0 for s in sizes]
+    if mode == "bilinear" and align == "half-pixel" and whole == [2, 2]:
+        # cv::resize halves both axes with INTER_AREA's resizeAreaFast for INTER_LINEAR, and for
+        # INTER_LINEAR_EXACT but on 2 channels (there "not bit-exact")
+        channels = math.prod(request.shape[max(request.spatial) + 1:])
+        if not knobs.linear_exact or channels != 2:
+            mode = "area"
     options = ResizeOptions(
         mode=mode, align=align, rounding=request.rounding or default_rounding, antialias=False,
         cubic_a=-0.75 if request.cubic_a is None else request.cubic_a,
         exclude_outside=bool(knobs.exclude_outside),
     )
-    sizes = _sizes(request)
     if all(s.n_in == s.n_out for s in sizes):
         passes = [(i, s, selection(s.n_in, np.arange(s.n_in), np.arange(s.n_in), "opencv: same size, copied"))
                   for i, s in enumerate(sizes)]
@@ -256,23 +294,167 @@ def plan(request: Request) -> ResizePlan:
     inverses = [s.n_out / s.n_in for s in sizes] if request.size is not None else request.factors()
     # INTER_LINEAR_EXACT exists for integer images only; floats fall back to INTER_LINEAR
     integer = request.dtype is None or np.dtype(request.dtype).kind in "ui"
-    linear_exact = bool(knobs.linear_exact) and integer
+    itemsize = 1 if request.dtype is None else np.dtype(request.dtype).itemsize
+    linear_exact = LINEAR_EXACT_BITS.get(itemsize, 0) if knobs.linear_exact and integer else 0
     passes = [
         (i, s, axis_weights(s, inverse, options, area_reduces, linear_exact, horizontal=i == 0))
         for i, (s, inverse) in enumerate(zip(sizes, inverses))
     ]
     if mode == "area" and area_reduces:
         # resizeAreaFast: whole-number scales on both axes (within DBL_EPSILON, as OpenCV tests them)
-        scales = [1.0 / inverse for inverse in inverses]
-        fast = all(abs(scale - round(scale)) < np.finfo(float).eps for scale in scales)
-        if fast and all(round(scale) == 2 for scale in scales):
+        if whole == [2, 2]:
             arithmetic = "opencv-area-2x2"
         else:
-            arithmetic = "opencv-area-fast" if fast else "opencv-area"
+            arithmetic = "opencv-area-fast" if all(whole) else "opencv-area"
     elif linear_exact:
         arithmetic = "opencv-linear-exact"
+    elif itemsize == 2 and integer and request.dtype is not None:
+        arithmetic = FLOAT_CODE
     elif mode in ("bilinear", "area") and len(sizes) == 2:  # enlarging INTER_AREA runs the linear code
         arithmetic = "opencv-linear"
     else:
         arithmetic = "opencv-fixed"
-    return build_plan(request, LIBRARY, options, passes, arithmetic=arithmetic)
+    return build_plan(request, LIBRARY, options, passes, arithmetic=arithmetic, executor=execute)
+
+
+#: The arithmetics of reducing ``INTER_AREA``: OpenCV's float code for every integer type.
+AREA_ARITHMETICS = ("opencv-area", "opencv-area-fast", "opencv-area-2x2")
+#: The arithmetic of a plan made for 16-bit samples (a plan made without a dtype finds out when applied).
+FLOAT_CODE = "opencv-float32"
+
+
+def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """Apply a ``cv2.resize`` plan: reducing ``INTER_AREA`` and 16-bit samples by :func:`float_code`, the
+    other integer samples by :mod:`.arithmetic`."""
+    filtered = array.dtype.kind in "ui" and not all(p.weights.is_selection for p in plan.axes)
+    sixteen = array.dtype.itemsize == 2 and plan.arithmetic != "opencv-linear-exact"
+    if filtered and (sixteen or plan.arithmetic in AREA_ARITHMETICS + (FLOAT_CODE,)):
+        return float_code(array, plan)
+    return apply_library_arithmetic(array, plan)
+
+
+#: Samples of a row that OpenCV's vertical vector steps take at a time (eight 16-bit lanes of SSE).
+VECTOR_SAMPLES = 8
+#: Blocks of ``INTER_AREA``'s whole-number reductions are summed this many samples at a time in integers.
+AREA_GROUP = 4
+#: Blocks of at most this many 8- or 16-bit samples are summed in 32-bit integers.
+SUMS_IN_32_BITS = 1 << 15
+
+
+def float_code(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """``cv2.resize``'s float code on integer samples: ``uint16`` and ``int16`` (``CV_16U``, ``CV_16S``), and
+    reducing ``INTER_AREA`` on every integer type.
+
+    OpenCV resizes 16-bit images with its float code (no fixed point):
+    the horizontal pass sums ``S[x₀]·α₀ + S[x₁]·α₁ + …`` in float32, left
+    to right, into a float32 row; the vertical pass sums the rows the same
+    way, except that ``INTER_CUBIC`` (and ``INTER_LANCZOS4`` on ``int16``)
+    takes the first ``8·⌊n/8⌋`` samples of each output row (``n`` = width ×
+    channels) in vectors, ``S₀β₀ + (S₁β₁ + (… + S₇β₇))``; ``uint16``
+    Lanczos4's vector code (SSE4.1) adds left to right like the scalar
+    code. Each output is rounded half to even and saturated. With Intel
+    IPP on (the wheels' default) ``cv2.resize`` hands 16-bit
+    ``INTER_LINEAR`` and ``INTER_CUBIC`` to IPP, whose rounding differs.
+
+    ``INTER_AREA`` reductions sum float32 weights in the same order, or, by
+    whole numbers, sum each block (in integers four samples at a time, those
+    added in float32) times ``1.f/n``; the 2×2 reduction of 1, 3 or 4
+    channels is ``(a + b + c + d + 2) >> 2``; a block cut short by the bottom
+    or right edge is its sum over its count. 8-bit ``INTER_AREA`` reductions
+    take the same code (their block sums are integers, exact in float32
+    below 2²⁴).
+    """
+    info = np.iinfo(array.dtype)
+    if plan.arithmetic in ("opencv-area-fast", "opencv-area-2x2"):
+        values = _area_blocks(array, plan)
+    else:
+        values = array.astype(np.float32)
+        lead = min(p.axis for p in plan.axes)
+        vectors = plan.options.mode == "bicubic" or (plan.options.mode == "lanczos" and array.dtype.kind == "i")
+        for axis_plan in plan.axes:
+            table = axis_plan.weights
+            if vectors and axis_plan.axis == lead:
+                values = _vertical_vectors(values, lead, table)
+            else:
+                values = _float32_sum(values, axis_plan.axis, table.taps, table.weights.astype(np.float32))
+        values = np.rint(values)
+    return np.clip(values, info.min, info.max).astype(array.dtype)
+
+
+def _float32_sum(values: np.ndarray, axis: int, taps: np.ndarray, weights: np.ndarray, order=None) -> np.ndarray:
+    """``Σ_k weights[d, k]·values[taps[d, k]]`` along ``axis`` in float32, taps added in ``order`` (left to right)."""
+    broadcast = [1] * values.ndim
+    broadcast[axis] = taps.shape[0]
+    total = None
+    for k in range(taps.shape[1]) if order is None else order:
+        term = np.take(values, taps[:, k], axis=axis) * weights[:, k].reshape(broadcast)
+        total = term if total is None else total + term
+    return total
+
+
+def _vertical_vectors(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
+    """The cubic and Lanczos vertical pass: vectors from the last tap inward on each row's head, the tail in order."""
+    shape = values.shape
+    rows = values.reshape(shape[:axis + 1] + (-1,))
+    head = rows.shape[-1] // VECTOR_SAMPLES * VECTOR_SAMPLES
+    weights = table.weights.astype(np.float32)
+    last = rows.ndim - 2
+    out = np.concatenate([
+        _float32_sum(rows[..., :head], last, table.taps, weights, order=reversed(range(table.taps.shape[1]))),
+        _float32_sum(rows[..., head:], last, table.taps, weights),
+    ], axis=-1)
+    return out.reshape(shape[:axis] + (table.n_out,) + shape[axis + 1:])
+
+
+def _area_blocks(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """``resizeAreaFast``: whole blocks summed four samples at a time then times ``1.f/n``, cut blocks ``sum/count``.
+
+    A block's samples are taken row by row (the first array axis outermost),
+    as OpenCV's offsets list them.
+    """
+    passes = sorted(plan.axes, key=lambda p: p.axis)
+    offsets = list(itertools.product(*(range(p.weights.taps.shape[1]) for p in passes)))
+    area = len(offsets)
+    channels = math.prod(array.shape[passes[-1].axis + 1:])
+
+    def along(mask: np.ndarray, axis: int) -> np.ndarray:
+        shape = [1] * array.ndim
+        shape[axis] = len(mask)
+        return mask.reshape(shape)
+
+    def sample(offset) -> np.ndarray:  # 8- and 16-bit samples: sums of up to 32,768 fit 32 bits
+        values = array
+        for p, k in zip(passes, offset):
+            values = np.take(values, p.weights.taps[:, k], axis=p.axis)
+        return values.astype(np.int32 if area <= SUMS_IN_32_BITS else np.int64)
+
+    def present(offset) -> np.ndarray:
+        return functools.reduce(np.logical_and, (along(p.weights.weights[:, k] != 0, p.axis)
+                                                 for p, k in zip(passes, offset)))
+
+    # one pass over the block's samples, keeping four at a time: a block of n samples would be n arrays
+    whole = functools.reduce(np.logical_and, (along((p.weights.weights != 0).all(axis=1), p.axis) for p in passes))
+    shape = tuple(plan.out_shape)
+    two_by_two = plan.arithmetic == "opencv-area-2x2" and channels in (1, 3, 4)
+    exact, grouped = np.zeros(shape, np.int64), np.zeros(shape, np.float32)
+    # blocks cut short by the bottom or right edge: their samples one at a time, divided by their count
+    cut = not whole.all()
+    partial, count = np.zeros(shape if cut else (), np.float32), np.zeros(shape if cut else (), np.float32)
+    group = []
+    for offset in offsets:
+        value = sample(offset)
+        if cut:
+            inside = present(offset)
+            partial += np.where(inside, value, 0).astype(np.float32)
+            count += inside
+        if two_by_two:
+            exact += value
+            continue
+        group.append(value)
+        if len(group) == AREA_GROUP:
+            grouped += sum(group).astype(np.float32)
+            group = []
+    for value in group:
+        grouped += value.astype(np.float32)
+    means = ((exact + 2) >> 2).astype(np.float64) if two_by_two else np.rint(grouped * np.float32(1 / area))
+    return np.where(whole, means, np.rint(partial / np.maximum(count, 1))) if cut else means

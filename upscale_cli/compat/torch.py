@@ -3,15 +3,25 @@
 * Output length: ``size`` as given; ``scale_factor`` S gives
   ``floor(n_in · S)`` (computed in double by ``F.interpolate``) and the
   ratio ``r = 1/S``, not ``n_in/n_out``.
-* Precision: coordinates are computed in the tensor's "opmath" type
-  (float64 for float64 tensors, float32 otherwise), except that the
-  nearest kernels use float32 in 2-D and whenever a scale factor is given.
-* ``nearest`` = asymmetric + floor, ``floorf(d · r)``; the 2-D kernel
-  short-cuts ``n_out = n_in`` (copy) and ``n_out = 2·n_in`` (``d >> 1``).
-* ``nearest-exact`` = half-pixel + round. The 2-D kernel computes
-  ``floorf(f32((d + 0.5) · r))``, the 1-D and 3-D kernels
+* Precision: ratios and coordinates are computed in the tensor's "opmath"
+  type (float64 for float64 tensors, float32 otherwise), except that the
+  nearest modes round their source coordinate to float32 for every dtype,
+  and their "small 2-D" recipe computes the ratio in float32 too.
+* The nearest modes have two recipes. The "small 2-D" one serves
+  contiguous 2-D tensors whose output lengths add up to at most 128
+  (``out_h + out_w ≤ 128``) and channels-last tensors of 4 or more
+  channels (an ``nhwc`` layout here); every other tensor (1-D, 3-D, larger
+  2-D, channels-last with up to 3 channels) takes the general one.
+  Measured on torch 2.13 CPU, whatever the dtype and batch.
+* ``nearest`` = asymmetric + floor, ``floorf(f32(d · r))`` (a float64
+  tensor's ``r`` is a double, the product still a float); the small 2-D kernel
+  short-cuts ``n_out = n_in`` (copy) and ``n_out = 2·n_in`` (``d >> 1``),
+  whatever the scale factor (12 rows at ``scale_factor`` 2.037 become 24
+  rows ``d >> 1``, not ``floorf(d / 2.037)``).
+* ``nearest-exact`` = half-pixel + round. The small 2-D kernel computes
+  ``floorf(f32((d + 0.5) · r))``, the others
   ``floor(f32((d + 0.5) · r − 0.5) + 0.5)``; they differ at float32 ties
-  (2 → 41, d = 20: index 0 in 2-D, 1 in 1-D).
+  (2 → 41, d = 20: index 0 in a small 2-D resize, 1 otherwise).
 * ``linear``/``bilinear``/``trilinear``: half-pixel (``align_corners=False``)
   or align-corners, edge replicated; an axis whose length does not change is
   copied even when ``scale_factor`` is not 1.
@@ -20,7 +30,12 @@
 * ``antialias=True`` (bilinear, bicubic): Pillow's convolution with
   ``r`` as above and a = −0.5, outside taps dropped, on every axis that
   changes length; with ``align_corners=True`` the centre is still
-  ``(d + 0.5)·r``, with ``r = (n_in − 1)/(n_out − 1)``.
+  ``(d + 0.5)·r``, with ``r = (n_in − 1)/(n_out − 1)``. The float kernels
+  of contiguous tensors share the generic 8-bit kernel's bug below: when
+  the height pass reads a width of 1 (a width resized to 1, or an input 1
+  wide), every output row repeats the first one (3 rows of width 3 → 6 × 1:
+  six copies of the first output row, whatever ``size`` or
+  ``scale_factor`` says); channels-last tensors (``nhwc``) are spared.
 * ``area``: adaptive average pooling, ``in[floor(d·n_in/n_out) :
   ceil((d+1)·n_in/n_out)]`` averaged.
 * uint8 ``bilinear``/``bicubic`` (2-D only; torch has no 8-bit ``linear``
@@ -32,12 +47,15 @@
   does not change is skipped, whatever the scale factor. This is the AVX2
   kernel's result (up to 4 channels on x86-64); the generic kernel (more
   channels, other CPUs) computes the same but for its bug: a contiguous
-  tensor resized to a width of 1 repeats the first row's value.
+  tensor resized to a width of 1 repeats the first row's value. The preset
+  follows x86-64 with AVX2: contiguous tensors of 5 or more channels
+  repeat the first row, others do not.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -57,14 +75,27 @@ LINEAR_MODES = ("linear", "bilinear", "trilinear")
 NEAREST = {"nearest": ("asymmetric", "floor"), "nearest-exact": ("half-pixel", "round")}
 
 
-def _precision(request: Request, mode: str):
-    """float32, unless the tensor is float64 and the kernel computes in opmath.
+#: The small 2-D nearest recipe's limit on ``out_h + out_w``.
+SMALL_2D_OUTPUT = 128
+#: Channels-last tensors of at least this many channels always take the small 2-D nearest recipe.
+CHANNELS_LAST_KERNEL = 4
 
-    The nearest kernels compute in float32 in 2-D, and with a scale factor
-    in every rank; only 1-D and 3-D float64 tensors resized to a size use
-    float64 (measured: not float32 always, as first specified).
+
+def small_2d(request: Request) -> bool:
+    """True when torch's nearest kernels resize ``request`` with their small 2-D recipe.
+
+    Channels after the spatial axes (``nhwc``) are a channels-last tensor.
     """
-    float32_nearest = mode.startswith("nearest") and (len(request.spatial) == 2 or request.scale is not None)
+    if len(request.spatial) != 2:
+        return False
+    if _channels_last(request) >= CHANNELS_LAST_KERNEL:
+        return True
+    return sum(s.n_out for s in _sizes(request, np.float64)) <= SMALL_2D_OUTPUT
+
+
+def _precision(request: Request, mode: str, small: bool):
+    """float32, unless the tensor is float64 and the kernel computes in opmath (not the small 2-D nearest recipe)."""
+    float32_nearest = mode.startswith("nearest") and small
     if float32_nearest or request.dtype is None or np.dtype(request.dtype) != np.float64:
         return np.float32
     return np.float64
@@ -106,19 +137,24 @@ def coordinates(n_in: int, n_out: int, ratio: float, align: str, precision) -> n
     return ((d + 0.5) * float(precision(ratio)) - 0.5).astype(precision)
 
 
-def nearest_index(n_in: int, n_out: int, ratio: float, mode: str, n_axes: int, precision) -> np.ndarray:
-    """Index of the copied sample, exactly as PyTorch's CPU kernels compute it."""
+def nearest_index(n_in: int, n_out: int, ratio: float, mode: str, small: bool, precision) -> np.ndarray:
+    """Index of the copied sample, exactly as PyTorch's CPU kernels compute it (``small``: the small 2-D kernel).
+
+    The ratio is in ``precision``; the source coordinate is rounded to
+    float32 whatever that precision (a float64 tensor's ratio is a double,
+    its coordinate a float).
+    """
     d = np.arange(n_out)
-    r = precision(ratio)
+    r = float(precision(ratio))
     if mode == "nearest":
-        if n_axes == 2 and n_out == n_in:
+        if small and n_out == n_in:
             return d
-        if n_axes == 2 and n_out == 2 * n_in:
+        if small and n_out == 2 * n_in:
             return d >> 1
-        return np.floor(d.astype(precision) * r)
-    if n_axes == 2:
-        return np.floor(((d + 0.5) * float(r)).astype(np.float32))
-    return np.floor(((d + 0.5) * float(r) - 0.5).astype(precision) + precision(0.5))
+        return np.floor((d * r).astype(np.float32))
+    if small:
+        return np.floor(((d + 0.5) * r).astype(np.float32))
+    return np.floor(((d + 0.5) * r - 0.5).astype(np.float32) + np.float32(0.5))
 
 
 def area_weights(n_in: int, n_out: int) -> AxisWeights:
@@ -141,16 +177,20 @@ def _kernel(mode: str, cubic_a: float) -> Kernel:
     return TRIANGLE if mode in LINEAR_MODES else keys_cubic(cubic_a)
 
 
-def axis_weights(size: AxisSize, options: ResizeOptions, precision, n_axes: int, copy: bool) -> AxisWeights:
-    """The weight table of one axis."""
+def axis_weights(size: AxisSize, options: ResizeOptions, precision, small: bool, copy: bool) -> AxisWeights:
+    """The weight table of one axis (``small``: the small 2-D nearest kernel)."""
     n_in, n_out, ratio = size.n_in, size.n_out, size.ratio
     mode = options.mode
     if mode == "area":
         return area_weights(n_in, n_out)
     if mode in NEAREST:
         if (options.align, options.rounding) == NEAREST[mode]:
-            index = nearest_index(n_in, n_out, ratio, mode, n_axes, precision)
-            how = f"{'floor(d × r)' if mode == 'nearest' else 'round((d + 0.5) × r − 0.5)'} in {precision.__name__}"
+            index = nearest_index(n_in, n_out, ratio, mode, small, precision)
+            formula = {"nearest": "floor(f32(d × r))", "nearest-exact": "floor(f32((d + 0.5) × r − 0.5) + 0.5)"}
+            if small:
+                formula = {"nearest": "floor(f32(d × r)), d itself at ×1 and d >> 1 at ×2",
+                           "nearest-exact": "floor(f32((d + 0.5) × r))"}
+            how = f"{formula[mode]}, r in {precision.__name__}{' (small 2-D recipe)' if small else ''}"
         else:
             x = coordinates(n_in, n_out, ratio, options.align, precision)
             index = round_coordinates(x, options.rounding)
@@ -194,15 +234,26 @@ def plan(request: Request) -> ResizePlan:
     )
     if _integer_kernels(request, mode):
         return _uint8_plan(request, options)
-    precision = _precision(request, mode)
+    small = small_2d(request)
+    precision = _precision(request, mode, small)
     sizes = _sizes(request, precision)
-    n_axes = len(sizes)
     copies = [s.n_in == s.n_out and (mode in LINEAR_MODES or antialias) for s in sizes]
-    passes = [
-        (i, size, axis_weights(size, options, precision, n_axes, copy))
-        for i, (size, copy) in enumerate(zip(sizes, copies))
-    ]
-    return build_plan(request, LIBRARY, options, passes)
+    tables = [axis_weights(size, options, precision, small, copy) for size, copy in zip(sizes, copies)]
+    if antialias and len(sizes) == 2 and sizes[0].n_out == 1 and not copies[1] and _channels_last(request) < 2:
+        tables[1] = _first_row_repeated(tables[1])
+    return build_plan(request, LIBRARY, options, list(zip(range(len(sizes)), sizes, tables)))
+
+
+def _first_row_repeated(weights: AxisWeights) -> AxisWeights:
+    """The height pass over a width of 1 in torch's antialiased float and generic 8-bit kernels: row 0 everywhere."""
+    def repeat(rows: np.ndarray) -> np.ndarray:
+        return np.repeat(rows[:1], weights.n_out, axis=0)
+
+    return replace(
+        weights, taps=repeat(weights.taps), weights=repeat(weights.weights),
+        counts=None if weights.counts is None else repeat(weights.counts),
+        description=f"{weights.description}; a width of 1: every row repeats the first (torch's kernel)",
+    )
 
 
 def _integer_kernels(request: Request, mode: str) -> bool:
@@ -225,8 +276,29 @@ def _uint8_plan(request: Request, options: ResizeOptions) -> ResizePlan:
                               f"torch uint8 {options.mode}: same length, skipped")
         else:
             table = uint8_weights(size, options)
+            if i == 1 and passes[0][1].n_out == 1 and _generic_uint8_kernel(request):
+                table = _first_row_repeated(table)
         passes.append((i, size, table))
     return build_plan(request, LIBRARY, options, passes, arithmetic="torch-8bit")
+
+
+#: The most channels PyTorch's vector 8-bit kernel takes; more go to the generic kernel.
+VECTOR_UINT8_CHANNELS = 4
+
+
+def _generic_uint8_kernel(request: Request) -> bool:
+    """Whether a contiguous tensor (channels before the spatial axes) has too many channels for the vector kernel."""
+    first = min(request.spatial)
+    return _channels_last(request) < 2 and first > 0 and request.shape[first - 1] > VECTOR_UINT8_CHANNELS
+
+
+def _channels_last(request: Request) -> int:
+    """The channels after the spatial axes (an ``nhwc`` array is a channels-last tensor); 1 when there are none.
+
+    A tensor of one channel is contiguous in both memory formats; PyTorch
+    then takes its contiguous kernels.
+    """
+    return math.prod(request.shape[max(request.spatial) + 1:])
 
 
 def uint8_weights(size: AxisSize, options: ResizeOptions) -> AxisWeights:

@@ -9,6 +9,14 @@ to float64: nearest must be bit-exact, other modes within 1 for integer
 depths (``cvRound(4.5) = 4``, but integer arithmetic may give 5) and 1e-3
 for floats. Integer inputs and references are saturated as ``convertTo``
 does (round half to even, then clip).
+
+Every test of the file is here: the 26 ONNX examples, the four
+``*_exclude_outside`` cases (cubic with A = −0.5 enlarging and reducing,
+with and without antialias; linear antialias), and ``tf_crop_and_resize``,
+which upstream's revision with a ``roi`` argument adds. Left out: upstream
+also runs each case on a destination and source cut from a larger matrix
+(``rand_roi``); arrays here carry no strides into a parent, so there is no
+such case to make.
 """
 
 from __future__ import annotations
@@ -18,9 +26,13 @@ import pytest
 
 import upscale_cli
 
-#: ``alpha`` and ``beta`` of ``ResizeOnnx::run``: channel k is alpha[k]·x + beta[k].
+#: ``alpha`` and ``beta`` of ``ResizeOnnx::run``: channel k is alpha[k]·x + beta[k]. Upstream's revisions
+#: differ in ``beta[5]`` and ``beta[7]``: the one with ``roi`` has −7 and +6, an earlier one +7 and −6. The
+#: later keeps every channel of one sign, as the file's own rule for the inputs asks ("all non-positive or
+#: non-negative"); with +7, channel 6 (−3x + 7) crosses 0, 8-bit saturation clips its negative half, and no
+#: resize of the clipped input can come within 1 of the clipped reference (2 apart on the 8-bit cases).
 ALPHA = (1, -1, 5, 5, 0, -3, -2, 4)
-BETA = (0, -0, 0, 7, 7, -7, -6, 6)
+BETA = (0, -0, 0, 7, 7, -7, -6, +6)
 #: CV_8U … CV_64F except CV_16F, which upscale does not take as input.
 DEPTHS = (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)
 ONNX_FLAGS = {  # INTER_* flags of resizeOnnx as upscale_cli.resize keywords
@@ -33,6 +45,7 @@ ONNX_FLAGS = {  # INTER_* flags of resizeOnnx as upscale_cli.resize keywords
     "INTER_NEAREST_CEIL": {"rounding": "ceil"},
     "INTER_NEAREST_FLOOR": {"rounding": "floor"},
     "INTER_NEAREST_PREFER_CEIL": {"rounding": "round"},
+    "INTER_EXCLUDE_OUTSIDE": {"exclude_outside": True},
 }
 MODES = {"INTER_NEAREST": "nearest", "INTER_LINEAR": "linear", "INTER_CUBIC": "bicubic"}
 ARANGE_16 = list(range(1, 17))
@@ -179,6 +192,26 @@ CASES = [
      (4, 4), (8, 8), (8, 8), None, -0.75, None, ARANGE_16,
      [1, 1, 1, 2, 2, 3, 3, 4] * 3 + [5, 5, 5, 6, 6, 7, 7, 8] * 2 + [9, 9, 9, 10, 10, 11, 11, 12] * 2
      + [13, 13, 13, 14, 14, 15, 15, 16]),
+    ("downsample_scales_cubic_A_n0p5_exclude_outside", "INTER_CUBIC | INTER_EXCLUDE_OUTSIDE", (4, 4), (3, 3), None,
+     (0.8, 0.8), -0.5, None, ARANGE_16,
+     [1.36812675, 2.6695014, 4.0133367, 6.57362535, 7.875, 9.2188353, 11.94896657, 13.25034122, 14.59417652]),
+    ("upsample_scales_cubic_A_n0p5_exclude_outside", "INTER_CUBIC | INTER_EXCLUDE_OUTSIDE", (4, 4), (8, 8), None,
+     (2.0, 2.0), -0.5, None, ARANGE_16, [
+         0.55882353, 0.81494204, 1.35698249, 1.89705882, 2.39705882, 2.93713516, 3.47917561, 3.73529412,
+         1.58329755, 1.83941606, 2.38145651, 2.92153285, 3.42153285, 3.96160918, 4.50364964, 4.75976814,
+         3.75145936, 4.00757787, 4.54961832, 5.08969466, 5.58969466, 6.12977099, 6.67181144, 6.92792995,
+         5.91176471, 6.16788321, 6.70992366, 7.25, 7.75, 8.29007634, 8.83211679, 9.08823529,
+         7.91176471, 8.16788321, 8.70992366, 9.25, 9.75, 10.29007634, 10.83211679, 11.08823529,
+         10.07207005, 10.32818856, 10.87022901, 11.41030534, 11.91030534, 12.45038168, 12.99242213, 13.24854064,
+         12.24023186, 12.49635036, 13.03839082, 13.57846715, 14.07846715, 14.61854349, 15.16058394, 15.41670245,
+         13.26470588, 13.52082439, 14.06286484, 14.60294118, 15.10294118, 15.64301751, 16.18505796, 16.44117647]),
+    ("downsample_scales_cubic_antialias_A_n0p5_exclude_outside",
+     "INTER_CUBIC | INTER_ANTIALIAS | INTER_EXCLUDE_OUTSIDE", (4, 4), (3, 3), None, (0.8, 0.8), -0.5, None,
+     ARANGE_16, [1.68342335, 2.90749817, 4.22822584, 6.57972264, 7.80379747, 9.12452513, 11.86263331, 13.08670813,
+                 14.4074358]),
+    ("downsample_scales_linear_antialias_exclude_outside", "INTER_LINEAR | INTER_ANTIALIAS | INTER_EXCLUDE_OUTSIDE",
+     (4, 4), (3, 3), None, (0.8, 0.8), -0.75, None, ARANGE_16,
+     [2.25, 3.41666667, 4.58333333, 6.91666667, 8.08333333, 9.25, 11.58333333, 12.75, 13.91666667]),
     ("upsample_sizes_nearest_round_prefer_ceil_asymmetric", "INTER_NEAREST | INTER_NEAREST_PREFER_CEIL | INTER_ASYMMETRIC",
      (4, 4), (8, 8), (8, 8), None, -0.75, None, ARANGE_16,
      [1, 2, 2, 3, 3, 4, 4, 4] + [5, 6, 6, 7, 7, 8, 8, 8] * 2 + [9, 10, 10, 11, 11, 12, 12, 12] * 2

@@ -1,10 +1,12 @@
 """Pillow's ``Tests/test_image_reduce.py``, ported to the pillow preset's ``Image.reduce`` step.
 
 upscale has no ``reduce`` call of its own: the pillow preset runs
-``Image.reduce`` as the first step of ``reducing_gap``
-(:func:`upscale_cli.compat.pillow.reduce_weights`, Pillow's 8-bit
+``Image.reduce`` as the first step of ``reducing_gap`` (Pillow's 8-bit
 arithmetic, premultiplied alpha for ``LA``/``RGBA``), and that step is what
-these tests exercise. Upstream checks ``Image.reduce`` against a reference
+these tests exercise: ``reduce(image, factor)`` asks the preset for a
+``reducing_gap`` resize whose ``Image.reduce`` factor is ``factor`` and runs
+that plan's reduce passes (the resample after them is checked against the
+live Pillow by ``test_reducing_gap_resize_is_pillows``). Upstream checks ``Image.reduce`` against a reference
 assembled from ``Image.resize(BOX)`` of the full blocks and of the short last
 column and row (``compare_reduce_with_reference``, average and largest
 difference per band); that check is ported as written, with the preset's own
@@ -12,15 +14,19 @@ BOX resize on the same areas. On top, every output must equal Pillow 13's
 own ``Image.reduce`` exactly (``tests/golden/peers.npz``, made by
 ``generate_peers.py`` on a stand-in for ``radial_gradients.png``).
 
-Not ported: ``test_args_factor``/``test_args_box`` (argument checks of a call
-upscale does not have), ``compare_reduce_with_box`` (the ``box`` argument),
-``test_unsupported_modes`` and ``test_jpeg2k`` (decoder feature).
+Not ported: ``test_args_box`` (the ``box`` argument of a call upscale does
+not have), ``compare_reduce_with_box`` (likewise), ``test_unsupported_modes``
+(the preset refuses ``I;16``, as ``test_args_factor_error``'s counterpart
+shows) and ``test_jpeg2k`` (decoder feature). ``test_args_factor`` and
+``test_args_factor_error`` check the sizes and refusals of the factors as the
+preset meets them.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 from pathlib import Path
 
 import numpy as np
@@ -29,9 +35,7 @@ from PIL import Image
 
 import upscale_cli
 from upscale_cli.api import _resample
-from upscale_cli.compat.pillow import reduce_weights
-from upscale_cli.core.plan import AxisPlan
-from upscale_cli.core.sizes import AxisSize
+from upscale_cli.compat.arithmetic import PILLOW_REDUCE
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 REMARKABLE_FACTORS = [1, 2, 3, 4, 5, 6, (1, 2), (1, 3), (1, 4), (1, 7), (2, 1), (3, 1), (4, 1), (7, 1),
@@ -57,20 +61,40 @@ def image_of(array: np.ndarray, mode: str) -> Image.Image:
     return Image.frombytes(mode, (array.shape[1], array.shape[0]), np.ascontiguousarray(array).tobytes())
 
 
+def reducing_call(size, factor):
+    """A size and ``reducing_gap`` for which ``Image.resize`` reduces ``size`` by ``factor`` first.
+
+    Pillow reduces by ``int(n_in / n_out / gap) or 1`` per axis, so each
+    axis asks for a gap in ``(n_in/n_out/(f + 1), n_in/n_out/f]`` (above
+    ``n_in/n_out/2`` for ``f = 1``), and Pillow for one of at least 1: the
+    largest outputs whose ranges meet, and the middle of the range they share.
+    """
+    factors = (factor, factor) if isinstance(factor, int) else tuple(factor)
+
+    def gaps(n, o, f):
+        return (n / o / 2, math.inf) if f == 1 else (n / o / (f + 1), n / o / f)
+
+    for out in sorted(((x, y) for x in range(1, size[0] + 1) for y in range(1, size[1] + 1)), key=sum, reverse=True):
+        (low_x, high_x), (low_y, high_y) = (gaps(n, o, f) for n, o, f in zip(size, out, factors))
+        low, high = max(low_x, low_y, 1.0), min(high_x, high_y)
+        gap = low + 0.5 if high == math.inf else (low + high) / 2
+        if low < high and tuple(int(n / o / gap) or 1 for n, o in zip(size, out)) == factors:
+            return out, gap
+    raise AssertionError(f"no reducing_gap call reduces {size} by {factors}")
+
+
 def reduce(image: Image.Image, factor) -> Image.Image:
-    """``image.reduce(factor)`` as the pillow preset's ``reducing_gap`` step computes it."""
-    fx, fy = (factor, factor) if isinstance(factor, int) else factor
+    """``image.reduce(factor)``: the reduce passes of the preset's ``reducing_gap`` plan, on Pillow's arithmetic."""
     array = np.asarray(image)
     layout = "hw" if array.ndim == 2 else "hwc"
-    plan = upscale_cli.plan_for(array.shape, layout=layout, dtype=array.dtype, size=image.size, mode="box",
-                                compat="pillow")
-    passes, out_shape = [], list(array.shape)
-    for axis, name, factor_ in ((1, "x", fx), (0, "y", fy)):
-        if factor_ > 1:
-            weights = reduce_weights(array.shape[axis], factor_)
-            passes.append(AxisPlan(axis, name, AxisSize(weights.n_in, weights.n_out, f"reduce ×{factor_}"), weights))
-            out_shape[axis] = weights.n_out
-    plan = dataclasses.replace(plan, axes=tuple(passes), out_shape=tuple(out_shape))
+    out, gap = reducing_call(image.size, factor)
+    plan = upscale_cli.plan_for(array.shape, layout=layout, dtype=array.dtype, size=out, mode="box",
+                                compat="pillow", reducing_gap=gap)
+    passes = tuple(p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE))
+    out_shape = list(array.shape)
+    for p in passes:
+        out_shape[p.axis] = p.weights.n_out
+    plan = dataclasses.replace(plan, axes=passes, out_shape=tuple(out_shape))
     return image_of(_resample(array, plan, image.mode, False), image.mode)
 
 
@@ -145,16 +169,38 @@ def test_mode_with_alpha(mode):
     check_mode(mode, opaque=True)
 
 
-def test_reduce_sizes():
-    """test_args_factor's sizes: reduce rounds lengths up (the last block is short)."""
+@pytest.mark.parametrize("size, expected", [(3, (4, 4)), ((3, 1), (4, 10)), ((1, 3), (10, 4))])
+def test_args_factor(size, expected):
+    """reduce rounds lengths up: the last block is short."""
     im = Image.new("L", (10, 10))
-    assert (4, 4) == reduce(im, 3).size
-    assert (4, 10) == reduce(im, (3, 1)).size
-    assert (10, 4) == reduce(im, (1, 3)).size
+    assert expected == reduce(im, size).size
 
 
-@pytest.mark.parametrize("factor", [0, (0, 10)])
-def test_args_factor_rejects_zero(factor):
-    """test_args_factor: a factor of 0 is refused (``reducing_gap`` below 1 is, likewise)."""
+@pytest.mark.parametrize("gap", [0, 0.5, -1])
+def test_args_factor_error(gap):
+    """A factor below 1 cannot be asked for: the gap that would give it is refused, as Pillow refuses it."""
+    im = Image.new("L", (10, 10))
+    with pytest.raises(ValueError):
+        im.resize((5, 5), Image.Resampling.BOX, reducing_gap=gap)
     with pytest.raises(upscale_cli.UsageError):
-        upscale_cli.resize_image(Image.new("L", (10, 10)), size=(5, 5), mode="box", compat="pillow", reducing_gap=0)
+        upscale_cli.resize_image(im, size=(5, 5), mode="box", compat="pillow", reducing_gap=gap)
+
+
+def test_unsupported_mode_I16_is_refused():
+    """Pillow's reduce refuses ``I;16``; so does the preset's reducing_gap."""
+    im = Image.new("I;16", (10, 10))
+    with pytest.raises(upscale_cli.UsageError):
+        upscale_cli.resize_image(im, size=(3, 3), mode="box", compat="pillow", reducing_gap=1.0)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "La", "RGB", "RGBA", "RGBa", "I", "F"])
+@pytest.mark.parametrize("resample", ["BOX", "BILINEAR", "BICUBIC", "LANCZOS"])
+def test_reducing_gap_resize_is_pillows(mode, resample):
+    """The whole ``reducing_gap`` path, reduce then resample, bit for bit against the installed Pillow."""
+    im = get_image(mode)
+    for factor in REMARKABLE_FACTORS:
+        size, gap = reducing_call(im.size, factor)
+        expected = im.resize(size, getattr(Image.Resampling, resample), reducing_gap=gap)
+        got = upscale_cli.resize_image(im, size=size, mode=resample.lower(), compat="pillow", reducing_gap=gap)
+        assert got.mode == expected.mode
+        np.testing.assert_array_equal(np.asarray(got), np.asarray(expected), err_msg=f"{mode} {factor}")

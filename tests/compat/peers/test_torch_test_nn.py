@@ -9,7 +9,10 @@ index, or "ones stay ones". ``F.interpolate`` becomes
 ``max_unpool``. Gradient checks, memory formats and CUDA/CPU comparisons
 have no counterpart and are left out; where upstream expands a batch only
 to exceed CUDA's grid size (``test_upsamplingBilinear2d_aa_correctness``),
-a batch of 2 is used.
+a batch of 2 is used. Upstream's ``recompute_scale_factor=True`` variants
+(``test_upsamplingLinear1d``) are the same call with ``size = floor(n·S)``;
+the ``*_spatial_invariance`` tests fill upstream's ``normal_()`` corner
+from a seeded NumPy generator.
 """
 
 from __future__ import annotations
@@ -174,16 +177,74 @@ def test_upsamplingTrilinear3d(align_corners):
             interpolate(x, scale_factor=scale_factor, mode="trilinear", align_corners=align_corners))
 
 
+@pytest.mark.parametrize("align_corners", [True, False])
+@pytest.mark.parametrize("recompute_scale_factor", [True, False])
+def test_upsamplingLinear1d(align_corners, recompute_scale_factor):
+    # test float scale factor up & downsampling
+    for scale_factor in [0.5, 1.5, 2]:
+        in_t = np.ones((1, 1, 2))
+        out_size = int(math.floor(in_t.shape[-1] * scale_factor))
+        if recompute_scale_factor:
+            out_t = interpolate(in_t, out_size, mode="linear", align_corners=align_corners)
+        else:
+            out_t = interpolate(in_t, scale_factor=scale_factor, mode="linear", align_corners=align_corners)
+        assert_equal(out_t, np.ones((1, 1, out_size)))
+
+
+@pytest.mark.parametrize("dims, mode", [(1, "linear"), (2, "bilinear"), (3, "trilinear")])
+def test_upsampling_spatial_invariance(dims, mode):
+    """test_upsampling{Linear1d,Bilinear2d,Trilinear3d}_spatial_invariance: ×3 of a 9-long input whose
+    last 5 samples are 0 starts as ×3 of its first 5."""
+    in_t_9 = np.zeros((1, 1) + (9,) * dims, np.float32)
+    corner = (slice(None), slice(None)) + (slice(0, 4),) * dims
+    in_t_9[corner] = np.random.default_rng(dims).standard_normal((1, 1) + (4,) * dims)
+    out_t_9 = interpolate(in_t_9, scale_factor=3, mode=mode, align_corners=False)
+    out_t_5 = interpolate(in_t_9[(slice(None), slice(None)) + (slice(0, 5),) * dims], scale_factor=3, mode=mode,
+                          align_corners=False)
+    assert_equal(out_t_9[(slice(None), slice(None)) + (slice(0, 15),) * dims], out_t_5)
+
+
+def test_upsampling_small_scale():
+    """``nn.Upsample(scale_factor=0.5, mode="bilinear")`` on 1…4: one sample, 2.5."""
+    in_t = np.arange(1, 5, dtype=np.float32).reshape(1, 1, 2, 2)
+    assert_equal(interpolate(in_t, scale_factor=0.5, mode="bilinear"), np.array([[[[2.5]]]], np.float32))
+
+
+def test_upsampling_not_recompute_scale_factor():
+    # test output against known input: result must match opencv
+    in_t = np.arange(8.0, dtype=np.float32).reshape(1, 2, 2, 2)
+    expected_out_t = np.array(
+        [[[[-0.32725, -0.08843, 0.37933, 0.79744],
+           [0.15039, 0.38921, 0.85697, 1.27508],
+           [1.08591, 1.32473, 1.79249, 2.21060],
+           [1.92212, 2.16094, 2.62870, 3.04681]],
+
+          [[3.67275, 3.91157, 4.37933, 4.79743],
+           [4.15039, 4.38921, 4.85697, 5.27508],
+           [5.08591, 5.32473, 5.79249, 6.21059],
+           [5.92212, 6.16094, 6.62870, 7.04681]]]], np.float32)
+    out_t = interpolate(in_t, scale_factor=2.3, mode="bicubic", align_corners=False)
+    assert_equal(out_t, expected_out_t, atol=1e-4, rtol=0)
+    for align_corners in [True, False]:
+        # test float scale factor up & downsampling
+        for scale_factor in [0.6, 1.6, 2.3]:
+            in_t = np.ones((2, 2, 2, 2), np.float32)
+            out_t = interpolate(in_t, scale_factor=scale_factor, mode="bicubic", align_corners=align_corners)
+            out_size = int(math.floor(in_t.shape[-1] * scale_factor))
+            assert_equal(out_t, np.ones((2, 2, out_size, out_size)), atol=1e-5, rtol=0)
+
+
 @pytest.mark.parametrize("num_input_dims", [3, 4, 5])
 @pytest.mark.parametrize("upscale_factor", [1, 2, 3])
 def test_pixel_shuffle_unshuffle(num_input_dims, upscale_factor):
     """``TestNN.test_pixel_shuffle_unshuffle``: every pixel at the place ``_verify_pixel_shuffle``
-    computes, and unshuffle undoing shuffle. (Leading batch dimensions beyond N are not supported.)"""
+    computes, and unshuffle undoing shuffle; ``num_input_dims − 3`` leading batch dimensions."""
     rng = np.random.default_rng(num_input_dims * 10 + upscale_factor)
     channels = int(rng.integers(1, 5)) * upscale_factor ** 2
     height, width = (int(v) for v in rng.integers(5, 11, size=2))
-    batch = () if num_input_dims == 3 else tuple(int(v) for v in rng.integers(1, 4, size=1))
+    batch = tuple(int(v) for v in rng.integers(1, 4, size=num_input_dims - 3))
     shape = batch + (channels, height, width)
+    assert len(shape) == num_input_dims
     x = rng.random(shape)
     x4 = x if batch else x[None]
     output = upscale_cli.pixel_shuffle(x4, upscale_factor)
