@@ -223,3 +223,31 @@ def bilinear_deconv(x, factor: IntOrTuple) -> np.ndarray:
     Computed in float32 for float32 input, otherwise float64.
     """
     return conv_transpose(x, **bilinear_deconv_arguments(x, factor))
+
+
+def conv_transpose2d_in_order(x, weight, bias=None, stride: int = 1) -> np.ndarray:
+    """:func:`conv_transpose` in 2-D with no padding, every sum made in one fixed order: the definition.
+
+    Each output starts at its bias; then, for input channel ``c``, kernel
+    row ``i`` and column ``j`` ascending, ``x[:, c] · weight[c, :, i, j]`` is
+    added where tap ``(i, j)`` puts it (one input reaches an output through
+    at most one tap per channel), every product and addition rounded to
+    float64 by elementwise NumPy operations: the same bits on every machine.
+    ``x`` is ``(N, C_in, H, W)``, ``weight`` ``(C_in, C_out, KH, KW)``; the
+    output is ``(N, C_out, (H − 1)·stride + KH, (W − 1)·stride + KW)``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    weight = np.asarray(weight, dtype=np.float64)
+    batch, c_in, height, width = x.shape
+    c_out, kh, kw = weight.shape[1:]
+    stride = check_factor(stride, "stride")
+    bias = np.zeros(c_out) if bias is None else np.asarray(bias, dtype=np.float64)
+    shape = (batch, c_out, (height - 1) * stride + kh, (width - 1) * stride + kw)
+    out = np.broadcast_to(bias[None, :, None, None], shape).copy()
+    term = np.empty((batch, c_out, height, width))
+    for c in range(c_in):
+        for i in range(kh):
+            for j in range(kw):
+                np.multiply(x[:, c:c + 1], weight[c, :, i, j, None, None], out=term)
+                out[:, :, i:i + (height - 1) * stride + 1:stride, j:j + (width - 1) * stride + 1:stride] += term
+    return out
