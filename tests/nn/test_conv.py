@@ -91,3 +91,26 @@ def test_conv2d_equals_torch():
     expected = torch.nn.functional.conv2d(torch.from_numpy(x), torch.from_numpy(weight), torch.from_numpy(bias),
                                           padding=1).numpy()
     np.testing.assert_allclose(conv2d(x, weight, bias, padding=1), expected, rtol=0, atol=1e-12)
+
+
+def tap_by_tap(x, weight, bias, stride):
+    """The definition's order spelled out: bias, then channel, kernel row, kernel column."""
+    batch, c_in, height, width = x.shape
+    c_out, kh, kw = weight.shape[1:]
+    out = np.broadcast_to(bias[None, :, None, None],
+                          (batch, c_out, (height - 1) * stride + kh, (width - 1) * stride + kw)).copy()
+    for c in range(c_in):
+        for i in range(kh):
+            for j in range(kw):
+                out[:, :, i:i + (height - 1) * stride + 1:stride, j:j + (width - 1) * stride + 1:stride] += \
+                    x[:, c:c + 1] * weight[c, :, i, j, None, None]
+    return out
+
+
+@given(st.integers(1, 4), st.integers(1, 5), st.integers(1, 9), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_conv_transpose_in_order_adds_in_the_definitions_order(stride, kernel, size, channels, seed):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((2, channels, size, size + 1)) * 10.0 ** rng.integers(-8, 8, (2, channels, 1, 1))
+    weight = rng.standard_normal((channels, 2, kernel, kernel + 1))
+    bias = rng.standard_normal(2)
+    np.testing.assert_array_equal(conv_transpose2d_in_order(x, weight, bias, stride), tap_by_tap(x, weight, bias, stride))

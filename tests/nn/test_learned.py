@@ -16,7 +16,7 @@ from upscale_cli.core.choices import LEARNED_MODES, LEARNED_SCALES
 from upscale_cli.core.errors import UsageError
 from upscale_cli.nn import learned
 from upscale_cli.nn.learned import learned_samples, run_window
-from upscale_cli.nn.models import Layer, Model, load_model, read_model
+from upscale_cli.nn.models import Layer, Model, load_model, model_path, read_model
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "learned.json"
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_images"
@@ -183,3 +183,71 @@ def test_damaged_weights_files_are_usage_errors(tmp_path):
                                                                                         wrong_head.layers[-1].params),)))
     with pytest.raises(UsageError, match="does not make exactly 3×"):
         read_model(tmp_path / "head.npz")
+
+
+# ----------------------------------------------------------------- the shipped models
+
+
+def torch_network(model: Model):
+    """The model's layer list as PyTorch calls (float64), written independently of the training script."""
+    torch = pytest.importorskip("torch")
+    functional = torch.nn.functional
+
+    def run(x):
+        x = torch.from_numpy(x)[None, None]
+        for layer in model.layers:
+            params = [torch.from_numpy(p) for p in layer.params]
+            spec = layer.spec
+            if layer.op == "conv":
+                x = functional.conv2d(x, *params, padding=spec["kernel"] // 2)
+            elif layer.op == "relu":
+                x = functional.relu(x)
+            elif layer.op == "prelu":
+                x = functional.prelu(x, params[0])
+            elif layer.op == "pixel_shuffle":
+                x = functional.pixel_shuffle(x, spec["scale"])
+            else:
+                x = functional.conv_transpose2d(x, *params, stride=spec["stride"], padding=spec["padding"],
+                                                output_padding=spec["output_padding"])
+        return x[0, 0].numpy()
+
+    return run
+
+
+@pytest.mark.parametrize("family", LEARNED_MODES)
+@pytest.mark.parametrize("scale", LEARNED_SCALES)
+def test_numpy_inference_equals_pytorch(family, scale):
+    model = load_model(family, scale)
+    network = torch_network(model)
+    rng = np.random.default_rng(scale)
+    for shape in ((1, 1), (7, 30), (41, 33)):
+        luma = rng.random(shape)
+        residual, _ = run_window(model, luma, (0, 0, *shape))
+        np.testing.assert_allclose(residual, network(luma), rtol=0, atol=1e-5)
+        tiled = np.concatenate([run_window(model, luma, (0, 0, shape[0], 1))[0]] +
+                               [run_window(model, luma, (0, c, shape[0], 1))[0] for c in range(1, shape[1])], axis=1)
+        np.testing.assert_allclose(tiled, network(luma), rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("record", json.loads(GOLDEN.read_text(encoding="utf-8")),
+                         ids=lambda r: f"{r['model']}-{r['input']}")
+def test_golden_bytes(record):
+    from PIL import Image
+
+    family, scale = record["model"].split("_x")
+    path = model_path(family, int(scale))
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == record["weights_sha256"], "retrained: regenerate"
+    out = learned_samples(np.asarray(Image.open(SAMPLES / record["input"])), load_model(family, int(scale)), tile=17)
+    assert [list(out.shape), str(out.dtype)] == [record["shape"], record["dtype"]]
+    assert hashlib.sha256(np.ascontiguousarray(out).tobytes()).hexdigest() == record["sha256"]
+
+
+def test_shipped_models_record_their_provenance():
+    for family in LEARNED_MODES:
+        for scale in LEARNED_SCALES:
+            model = load_model(family, scale)
+            provenance = model.provenance
+            assert (model.family, model.scale) == (family, scale)
+            assert provenance["script"] == "training/train_sr.py" and len(provenance["script_sha256"]) == 64
+            assert "coffee" not in provenance["train_images"] + provenance["validation_images"]
+            assert provenance["validation_psnr_y"] > provenance["validation_psnr_y_bicubic"]

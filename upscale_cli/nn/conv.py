@@ -43,7 +43,8 @@ def _operands(x, weight, bias, padding: int) -> tuple[np.ndarray, np.ndarray, np
     unbatched = x.ndim == 3
     x = x[None] if unbatched else x
     if x.shape[1] != weight.shape[1]:
-        raise UsageError(f"weight of shape {weight.shape} expects {weight.shape[1]} input channels, the input has {x.shape[1]}")
+        raise UsageError(f"weight of shape {weight.shape} expects {weight.shape[1]} input channels, "
+                         f"the input has {x.shape[1]}")
     if not isinstance(padding, (int, np.integer)) or padding < 0:
         raise UsageError(f"padding must be a whole number of at least 0, got {padding!r}")
     bias = np.zeros(weight.shape[0]) if bias is None else np.asarray(bias, dtype=np.float64)

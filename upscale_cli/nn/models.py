@@ -126,7 +126,8 @@ def read_model(path) -> Model:
         if (spec["stride"] != model.scale or spec["out"] != 1
                 or spec["kernel"] - 2 * spec["padding"] + spec["output_padding"] != model.scale
                 or spec["padding"] > spec["kernel"] - model.scale):
-            raise UsageError(f"{path}: the transposed convolution {spec} does not make exactly {model.scale}× the input")
+            raise UsageError(f"{path}: the transposed convolution {spec} does not make exactly "
+                             f"{model.scale}× the input")
     return model
 
 
