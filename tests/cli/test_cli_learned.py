@@ -94,8 +94,8 @@ def test_explain_prints_the_network_and_the_shuffle_mapping(run, samples):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     model = load_model("espcn", 3)
-    assert f"{model.parameter_count} parameters; receptive field 9×9 LR pixels (the output's own LR pixel and 4 on " \
-           "each side); tiles read a halo of 4" in lines
+    assert f"{model.parameter_count} parameters; receptive field: the outputs of one LR pixel depend on the 9×9 LR " \
+           "pixels around it at most (4 on each side, the halo every tile reads)" in lines
     assert "pixel shuffle: out[y, x] = channel (y mod 3)·3 + (x mod 3) at (y div 3, x div 3)" in lines
     assert "pixel x=10, y=7: LR pixel x=3, y=2; the LR luminance (×M) it depends on:" in lines
     written = expected("gradient.png", "espcn", 3)[7, 10]

@@ -154,8 +154,9 @@ def print_learned_explanation(model: Model, samples: np.ndarray, result: np.ndar
                       f"{provenance.get('seed')}); validation PSNR on Y {provenance.get('validation_psnr_y')} dB "
                       f"(bicubic {provenance.get('validation_psnr_y_bicubic')} dB)")
     side = 2 * model.halo + 1
-    _say(console, f"{model.parameter_count} parameters; receptive field {side}×{side} LR pixels (the output's own "
-                  f"LR pixel and {model.halo} on each side); tiles read a halo of {model.halo}")
+    _say(console, f"{model.parameter_count} parameters; receptive field: the outputs of one LR pixel depend on "
+                  f"the {side}×{side} LR pixels around it at most ({model.halo} on each side, the halo every tile "
+                  "reads)")
     _say(console, network_table(model, (height, width)))
     if model.head.op == "pixel_shuffle":
         _say(console, f"pixel shuffle: out[y, x] = channel (y mod {scale})·{scale} + (x mod {scale}) "
