@@ -4,8 +4,10 @@ The learned modes enlarge by an integer factor they were trained for (2, 3
 or 4, the same on both axes); every other way of giving a size, and the
 options of the resampling modes, are usage errors said before any file is
 read. They take images of 8-bit L, LA, RGB, RGBA (palette and bilevel
-images are converted to those first, as for bicubic) and 16-bit grey;
-arrays, animations and other modes are refused with one line. The
+images are converted to those first, as for bicubic), 16-bit grey, and the
+16-bit colour images this project reads as samples itself (``LA;16``,
+``RGB;16``, ``RGBA;16``, where the reader has them); arrays, animations and
+other modes are refused with one line. The
 arithmetic is :mod:`upscale_cli.nn.learned`'s.
 """
 
@@ -21,8 +23,8 @@ from ..core.sizes import parse_scale
 from ..nn.learned import learned_samples
 from ..nn.models import load_model
 
-#: Pillow modes the learned modes enlarge (samples: uint8, or uint16 for I;16).
-LEARNED_IMAGE_MODES = ("L", "LA", "RGB", "RGBA", "I;16")
+#: Modes the learned modes enlarge (samples: uint8, or uint16 for the 16-bit ones).
+LEARNED_IMAGE_MODES = ("L", "LA", "RGB", "RGBA", "I;16", "LA;16", "RGB;16", "RGBA;16")
 #: Request fields that belong to the resampling modes, as the options that set them.
 RESAMPLING_ONLY = {"align": "--align", "rounding": "--rounding", "antialias": "--antialias", "cubic_a": "--cubic-a",
                    "compat": "--compat", "layout": "--layout", "exclude_outside": "--exclude-outside",
@@ -52,12 +54,20 @@ def learned_scale(request) -> int:
 
 
 def learned_image(image, mode: str, scale: int) -> tuple[ResizePlan, np.ndarray, np.ndarray, str]:
-    """Enlarge a Pillow image with a learned model: the bicubic plan of its sizes (what the output's
-    lengths and names are read from), the samples enlarged, the result and its Pillow mode."""
-    image = averageable(image)
-    if image.mode not in LEARNED_IMAGE_MODES:
-        raise UsageError(f"--mode {mode} enlarges 8-bit L, LA, RGB, RGBA and 16-bit grey images, not mode {image.mode}")
-    samples = np.asarray(image)
+    """Enlarge an image with a learned model: the bicubic plan of its sizes (what the output's lengths
+    and names are read from), the samples enlarged, the result and its mode.
+
+    ``image`` is a Pillow image, or samples held as an array with their mode
+    (an object with ``array`` and ``mode``, as 16-bit colour is read).
+    """
+    if hasattr(image, "array"):
+        samples, image_mode = np.asarray(image.array), image.mode
+    else:
+        image = averageable(image)
+        samples, image_mode = np.asarray(image), image.mode
+    if image_mode not in LEARNED_IMAGE_MODES:
+        raise UsageError(f"--mode {mode} enlarges 8-bit L, LA, RGB, RGBA and 16-bit grey or colour images, "
+                         f"not mode {image_mode}")
     result = learned_samples(samples, load_model(mode, scale))
     plan = plan_resize(samples.shape[:2], scale=scale, layout="hw", options=ResizeOptions("bicubic"))
-    return plan, samples, result, image.mode
+    return plan, samples, result, image_mode

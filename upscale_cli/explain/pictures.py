@@ -18,7 +18,7 @@ from ..core.choices import LEARNED_MODES, MODES
 from ..core.coords import check_choice
 from ..core.errors import UsageError
 from ..core.sizes import output_sizes
-from ..io.files import check_pixels, image_of
+from ..io.files import check_pixels
 
 PAD = 8
 LABEL_HEIGHT = 20
@@ -211,8 +211,7 @@ def _enlarged(image: Image.Image, size, scale, mode: str, align: str | None) -> 
     from ..batch.learned import learned_image, learned_scale
 
     factor = learned_scale(ResizeRequest(size=size, scale=scale, mode=mode, align=align))
-    _, _, result, image_mode = learned_image(image, mode, factor)
-    return image_of(result, image_mode)
+    return Image.fromarray(learned_image(image, mode, factor)[2])
 
 
 def _output_size(box: tuple[int, int, int, int], size, scale) -> tuple[int, int]:
