@@ -17,7 +17,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ..api import KEPT_MODES, banded_samples, library_knobs, make_options, plan_for, resizable, resize_image_traced
-from ..core.choices import NN_MODES
+from ..core.choices import LEARNED_MODES, NN_MODES
 from ..core.errors import UpscaleError, UsageError
 from ..core.plan import ResizePlan
 from ..core.sizes import output_sizes, parse_scale, parse_size
@@ -36,6 +36,7 @@ from ..io.images import (
     check_pixels,
 )
 from ..io.modes import WHITE
+from .learned import learned_image, learned_scale
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,9 @@ class ResizeRequest:
             parse_size(self.size)
         if self.scale is not None:
             parse_scale(self.scale)
+        if self.mode in LEARNED_MODES:
+            learned_scale(self)
+            return
         make_options(self.mode, self.align, self.rounding, self.antialias, self.cubic_a)
         library_knobs(self.compat, self.exclude_outside, self.extrapolation_value, self.roi, self.reducing_gap,
                       self.linear_exact)
@@ -165,6 +169,8 @@ def resize_loaded(loaded: Loaded, request: ResizeRequest, *, max_pixels: int | N
 
 def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | None, keep_source: bool) -> Conversion:
     if loaded.is_array:
+        if request.mode in LEARNED_MODES:
+            raise UsageError(f"--mode {request.mode} enlarges images, not .npy arrays")
         if request.linear:
             raise UsageError("linear light applies to images, not arrays")
         axes = array_axes(loaded.data.shape, request.layout)
@@ -180,6 +186,8 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
     width, height = request.output_lengths(loaded.data.size)
     count = len(loaded.animation.frames) if loaded.animation else 1
     check_pixels(loaded.name, width * height * count, max_pixels, "the output")
+    if request.mode in LEARNED_MODES:
+        return _learned(loaded, request, keep_source)
     if not loaded.animation:
         conversion = _resize_samples(loaded, request, keep_source)
         if conversion is not None:
@@ -192,6 +200,17 @@ def _resize_loaded(loaded: Loaded, request: ResizeRequest, max_pixels: int | Non
         resized = [Frame(t.image, f.duration, f.disposal, f.blend) for t, f in zip(traces, frames)]
         result = replace(loaded.animation, frames=resized)
     return Conversion(loaded, first.plan, first.source, first.result, result, alpha_max=first.alpha_max)
+
+
+def _learned(loaded: Loaded, request: ResizeRequest, keep_source: bool) -> Conversion:
+    """Enlarge a single image with a trained network (:mod:`upscale_cli.batch.learned`)."""
+    if loaded.animation:
+        raise UsageError(f"--mode {request.mode} enlarges still images, not animations")
+    plan, samples, result, mode = learned_image(loaded.data, request.mode, learned_scale(request))
+    if not keep_source:
+        loaded.data = None
+        samples = None
+    return Conversion(loaded, plan, samples, result if samples is not None else None, Samples(result, mode))
 
 
 def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -> Conversion | None:

@@ -14,7 +14,9 @@ import sys
 import click
 
 from .. import __version__
-from ..core.choices import ALIGNS, COMPATS, EXPLAIN_FORMATS, FITS, MODES, NN_MODES, ROUNDINGS
+from ..core.choices import (
+    ALIGNS, COMPATS, EXPLAIN_FORMATS, FITS, LEARNED_MODES, LEARNED_SCALES, MODES, NN_MODES, ROUNDINGS,
+)
 from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS
 from ..io.encode import JPEG_QUALITY, PNG_COMPRESS_LEVEL, WEBP_QUALITY
@@ -91,8 +93,10 @@ def _resize_options(function):
         click.option("--height", type=click.IntRange(min=1), help="Output height; width keeps the aspect ratio unless given."),
         click.option("--fit", type=click.Choice(FITS), default="stretch", show_default=True,
                      help="With width and height both given: exactly, inside them, or covering them."),
-        click.option("--mode", type=click.Choice(MODES + NN_MODES), default="bicubic", show_default=True,
-                     help="Resampling method, or a neural-network operator (unpool, pixel-shuffle, pixel-unshuffle, deconv)."),
+        click.option("--mode", type=click.Choice(MODES + LEARNED_MODES + NN_MODES), default="bicubic", show_default=True,
+                     help="Resampling method; a trained upscaler (espcn, fsrcnn: --scale "
+                          f"{', '.join(map(str, LEARNED_SCALES))}, images); or a neural-network operator "
+                          "(unpool, pixel-shuffle, pixel-unshuffle, deconv)."),
         click.option("--align", type=click.Choice(ALIGNS), default=None,
                      help="Coordinate transform (default half-pixel)."),
         click.option("--rounding", type=click.Choice(ROUNDINGS), default=None,
@@ -331,6 +335,10 @@ def _explain(jobs, settings, show_axes, pixels, limit, matrix_limit, explain_for
     if job.error:
         say(f"upscale: {job.error}", err=True)
         return ExitStatus(job.exit_status)
+    if settings.request.mode in LEARNED_MODES:
+        from .learned import explain_learned
+
+        return explain_learned(job, settings, pixels, explain_format)
     traces = []
 
     def trace_before_writing(conversion):
@@ -396,7 +404,9 @@ def _picture_source(path: str, max_pixels: int | None):
 @_picture_output("compare", "sheet.png", "The contact sheet (PNG recommended).")
 @click.option("--scale", help="Scale factor for every tile (default 4).")
 @click.option("--size", help="Output size WxH of every tile, instead of --scale.")
-@click.option("--modes", default="nearest,bilinear,bicubic,lanczos", show_default=True, help="Comma-separated modes, one tile each.")
+@click.option("--modes", default="nearest,bilinear,bicubic,lanczos", show_default=True,
+              help="Comma-separated modes, one tile each (resampling modes; espcn and fsrcnn at --scale "
+                   f"{', '.join(map(str, LEARNED_SCALES))}).")
 @click.option("--diff", metavar="A,B", help="Add a tile with |A - B| of two of the modes, stretched to full range.")
 @click.option("--crop", metavar="X,Y,W,H", help="Input region to compare (default: the centre 48x48 or less).")
 @click.option("--align", type=click.Choice(ALIGNS), default=None, help="Coordinate transform (default half-pixel).")

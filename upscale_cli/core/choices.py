@@ -17,6 +17,9 @@ NN_OPTION_FLAGS = {
     "stride": "--stride", "padding": "--padding", "position": "--unpool-position", "kernel": "--kernel",
     "bias": "--bias", "output_padding": "--output-padding", "dilation": "--dilation", "groups": "--groups",
 }
+#: Learned upscalers (trained networks run on the luminance) and the integer scales they are trained for.
+LEARNED_MODES = ("espcn", "fsrcnn")
+LEARNED_SCALES = (2, 3, 4)
 COMPATS = ("torch", "opencv", "pillow", "onnx", "onnxruntime")
 #: ``--explain-format`` renderings.
 EXPLAIN_FORMATS = ("text", "json")

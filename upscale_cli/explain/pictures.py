@@ -14,7 +14,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ..api import plan_for, resize_image
-from ..core.choices import MODES
+from ..core.choices import LEARNED_MODES, MODES
 from ..core.coords import check_choice
 from ..core.errors import UsageError
 from ..core.sizes import output_sizes
@@ -76,7 +76,7 @@ def parse_modes(spec: str) -> list[str]:
     modes = [m.strip() for m in spec.split(",") if m.strip()]
     if not modes:
         raise UsageError("give at least one mode")
-    return [check_choice(m, MODES, "mode") for m in modes]
+    return [check_choice(m, MODES + LEARNED_MODES, "mode") for m in modes]
 
 
 def as_image(data) -> Image.Image:
@@ -192,7 +192,7 @@ def contact_sheet(
     count = len(modes) + (diff is not None)
     check_pixels(name, _area(sheet_size(tile, count, min(columns, count))), max_pixels, "the contact sheet")
     cropped = image.crop(box)
-    resized = {mode: resize_image(cropped, size=size, scale=scale, mode=mode, align=align) for mode in modes}
+    resized = {mode: _enlarged(cropped, size, scale, mode, align) for mode in modes}
     tiles = [Tile(f"{mode} {resize_label(size, scale)}", resized[mode]) for mode in modes]
     if diff is not None:
         missing = [m for m in diff if m not in resized]
@@ -201,6 +201,17 @@ def contact_sheet(
         picture, gain = difference(resized[diff[0]], resized[diff[1]])
         tiles.append(Tile(f"|{diff[0]} - {diff[1]}| x{gain:.3g}", picture))
     return arrange(tiles, min(columns, len(tiles)))
+
+
+def _enlarged(image: Image.Image, size, scale, mode: str, align: str | None) -> Image.Image:
+    """``image`` resized by a resampling mode, or enlarged by a learned one (a trained ``--scale`` only)."""
+    if mode not in LEARNED_MODES:
+        return resize_image(image, size=size, scale=scale, mode=mode, align=align)
+    from ..batch.convert import ResizeRequest
+    from ..batch.learned import learned_image, learned_scale
+
+    factor = learned_scale(ResizeRequest(size=size, scale=scale, mode=mode, align=align))
+    return Image.fromarray(learned_image(image, mode, factor)[2])
 
 
 def _output_size(box: tuple[int, int, int, int], size, scale) -> tuple[int, int]:

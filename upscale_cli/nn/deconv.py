@@ -223,3 +223,45 @@ def bilinear_deconv(x, factor: IntOrTuple) -> np.ndarray:
     Computed in float32 for float32 input, otherwise float64.
     """
     return conv_transpose(x, **bilinear_deconv_arguments(x, factor))
+
+
+def conv_transpose2d_in_order(x, weight, bias=None, stride: int = 1) -> np.ndarray:
+    """:func:`conv_transpose` in 2-D with no padding, every sum made in one fixed order: the definition.
+
+    Each output starts at its bias; then, for input channel ``c``, kernel
+    row ``i`` and column ``j`` ascending, ``x[:, c] · weight[c, :, i, j]`` is
+    added where tap ``(i, j)`` puts it (one input reaches an output through
+    at most one tap per channel), every product and addition rounded to
+    float64 by elementwise NumPy operations: the same bits on every machine.
+    ``x`` is ``(N, C_in, H, W)``, ``weight`` ``(C_in, C_out, KH, KW)``; the
+    output is ``(N, C_out, (H − 1)·stride + KH, (W − 1)·stride + KW)``.
+
+    Notes
+    -----
+    Taps whose rows differ modulo the stride write disjoint outputs, and so
+    do columns: the ``t``-th row and ``u``-th column of every phase are added
+    in one operation (``stride²`` taps at once), still in ``(i, j)`` order
+    for every output. A phase with fewer taps adds exact zeros.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    weight = np.asarray(weight, dtype=np.float64)
+    batch, c_in, height, width = x.shape
+    c_out, kh, kw = weight.shape[1:]
+    s = check_factor(stride, "stride")
+    bias = np.zeros(c_out) if bias is None else np.asarray(bias, dtype=np.float64)
+    rounds_y, rounds_x = -(-kh // s), -(-kw // s)
+    # the kernel padded to whole rounds, as (C_in, C_out, round_y, phase_y, round_x, phase_x)
+    padded = np.zeros((c_in, c_out, rounds_y * s, rounds_x * s))
+    padded[:, :, :kh, :kw] = weight
+    taps = padded.reshape(c_in, c_out, rounds_y, s, rounds_x, s)
+    blocks_y, blocks_x = height - 1 + rounds_y, width - 1 + rounds_x
+    out = np.broadcast_to(bias[None, :, None, None, None, None], (batch, c_out, blocks_y, s, blocks_x, s)).copy()
+    term = np.empty((batch, c_out, height, s, width, s))
+    for c in range(c_in):
+        column = x[:, c, None, :, None, :, None]
+        for t in range(rounds_y):
+            for u in range(rounds_x):
+                np.multiply(column, taps[c, None, :, t, None, :, u, None, :], out=term)
+                out[:, :, t:t + height, :, u:u + width, :] += term
+    out = out.reshape(batch, c_out, blocks_y * s, blocks_x * s)
+    return out[:, :, :(height - 1) * s + kh, :(width - 1) * s + kw]
