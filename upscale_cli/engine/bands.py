@@ -69,6 +69,15 @@ def band_rows(plan: ResizePlan, itemsize: int, band_bytes: int | None = None) ->
     return max(MIN_ROWS, (band_bytes or BAND_BYTES) // max(row_bytes, 1))
 
 
+def streamed_band_rows(plan: ResizePlan, itemsize: int) -> int:
+    """Output rows per band when the input is read in bands too: :func:`band_rows`, fewer when the
+    input rows a band reads (the reduction along axis 0 times its rows) would pass :data:`BAND_BYTES`."""
+    in_row_bytes = itemsize * math.prod(plan.in_shape[1:])
+    reduction = plan.in_shape[0] / max(plan.out_shape[0], 1)
+    by_input = int(BAND_BYTES // max(in_row_bytes * reduction, 1))
+    return max(MIN_ROWS, min(band_rows(plan, itemsize), by_input))
+
+
 @dataclass
 class Bands:
     """The output of ``resample(source, plan)``, made band by band when iterated.

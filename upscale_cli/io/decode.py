@@ -15,6 +15,7 @@ import os
 import struct
 import sys
 import tokenize
+import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -28,13 +29,15 @@ from .images import (
     Frame,
     Loaded,
     Samples,
+    Streamed,
     check_pixels,
 )
 from . import heif
-from .integrity import truncation
+from .integrity import PNG_SIGNATURE, truncation
 from .metadata import ORIENTATION, Metadata, orientation, upright, upright_size
 from .png_samples import PngSamples, is_sixteen_bit_colour
-from .tiff import TiffSamples, needs_own_reading
+from .tiff import TiffSamples, TiffStrips, needs_own_reading
+from .window import named_errors
 
 NPY_MAGIC = b"\x93NUMPY"
 #: The first four bytes of TIFF and BigTIFF files, either byte order.
@@ -286,6 +289,130 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     # (for a large PNG they are the next largest thing in memory after the image).
     buffer.close()
     return loaded
+
+
+#: What a header read for streaming may raise: the file is then decoded whole, and its damage reported there.
+_HEADER_ERRORS = (ValueError, OSError, SyntaxError, EOFError, IndexError, KeyError, TypeError, struct.error, InputError)
+#: What reading a streamed input's bands may raise (Pillow's unpacker: ValueError; zlib: its error).
+_BAND_ERRORS = (ValueError, OSError, EOFError, struct.error, zlib.error)
+#: Pillow modes of TIFF files read here in strips; others (palette, YCbCr...) are decoded whole.
+_TIFF_PHOTOMETRICS = (0, 1, 2, 5)
+
+
+def open_streamed(path: str, *, auto_orient: bool = True, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Loaded | None:
+    """The input at ``path`` as :class:`~upscale_cli.io.images.Streamed`, its rows still to be read;
+    ``None`` when it is decoded whole (:func:`read_input`).
+
+    Read in bands (docs/streaming.md): non-interlaced, single-image PNG;
+    TIFF in strips (one page, no turn by its Orientation field, compression
+    none, LZW, deflate or PackBits); binary PPM/PGM; ``.npy`` files in C
+    order. Everything else, standard input, and an image that
+    ``auto_orient`` would turn, are decoded whole, as is a file whose
+    header is damaged (:func:`read_input` says how). Only the header is
+    read here; the bands are read, and their damage reported (one line
+    naming the file), as the resize asks for their rows. ``max_pixels``
+    limits the pixels of rows held at once.
+    """
+    if path == STDIO:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(8)
+        n_bytes = os.path.getsize(path)
+        openers = ((NPY_MAGIC, _streamed_npy), (PNG_SIGNATURE, _streamed_png), (b"P5", _streamed_ppm), (b"P6", _streamed_ppm))
+        opener = next((open_ for prefix, open_ in openers if magic.startswith(prefix)), None)
+        if magic[:4] in TIFF_SIGNATURES:
+            opener = _streamed_tiff
+        found = opener(path, auto_orient) if opener else None
+    except _HEADER_ERRORS:
+        return None
+    if found is None:
+        return None
+    stream, fmt, metadata = found
+    stream.bands = named_errors(stream.bands, path, _BAND_ERRORS)
+    stream.limit = max_pixels
+    return Loaded(path, stream, fmt, metadata=metadata, n_bytes=n_bytes)
+
+
+def _streamed_npy(path: str, auto_orient: bool):
+    from .raw_rows import NpyRows
+
+    rows = NpyRows(path)
+    if not rows.streams:
+        return None
+    return Streamed(path, (rows.shape[1], rows.shape[0]), None, iter(rows)), "npy", Metadata()
+
+
+def _streamed_png(path: str, auto_orient: bool):
+    from .png_rows import PngRows
+
+    rows = PngRows(path)
+    if not rows.streams:
+        return None
+    with _strict_decoding(path):
+        image = rows.open_skeleton()
+        turn, metadata = orientation(image), Metadata.of(image)
+    if auto_orient and turn != 1:
+        return None
+    return Streamed(path, rows.size, rows.sixteen_bit or image.mode, iter(rows)), "PNG", metadata
+
+
+def _streamed_ppm(path: str, auto_orient: bool):
+    from .raw_rows import PpmRows
+
+    with _strict_decoding(path):
+        image = _open_image(path, path)
+    rows = PpmRows(path, image)
+    return (Streamed(path, rows.size, image.mode, iter(rows)), "PPM", Metadata()) if rows.streams else None
+
+
+def _streamed_tiff(path: str, auto_orient: bool):
+    """A TIFF's strips: samples Pillow would change as :class:`TiffSamples` gives them, the others as Pillow's
+    images of each band (its mode, unpacked by its raw mode)."""
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    strips = TiffStrips(mapped)
+    if strips.problem is not None or strips.doubtful() is not None or strips.orientation != 1:
+        return None
+    if needs_own_reading(mapped):
+        samples = TiffSamples(mapped)
+        metadata = Metadata()
+        with contextlib.suppress(InputError):  # Pillow opens no 16-bit grey-and-alpha TIFF: no metadata then
+            with _open_image(path, path) as image:
+                metadata = _try(lambda: Metadata.of(image), path)
+        return Streamed(path, (strips.width, strips.height), samples.mode, _quiet(samples, strips)), "TIFF", metadata
+    with _strict_decoding(path):
+        image = _open_image(path, path)
+    with image:
+        tiles = image.tile
+        if (_try(lambda: _frame_count(image), path) != 1 or image.size != (strips.width, strips.height)
+                or len(tiles) < 1 or tiles[0].codec_name not in ("raw", "libtiff")
+                or strips.one(262, 1) not in _TIFF_PHOTOMETRICS):
+            return None
+        mode, rawmode = image.mode, tiles[0].args[0]
+        metadata = _try(lambda: Metadata.of(image), path)
+    return Streamed(path, image.size, mode, _quiet(_tiff_bands(strips, mode, rawmode), strips)), "TIFF", metadata
+
+
+def _tiff_bands(strips: TiffStrips, mode: str, rawmode: str):
+    from PIL import Image
+
+    for rows, data in strips.bands():
+        yield Image.frombytes(mode, (strips.width, rows), data, "raw", rawmode)
+
+
+def _quiet(bands, strips: TiffStrips):
+    """``bands`` with libtiff's messages kept off the terminal while each compressed strip is unpacked."""
+    if strips.compression == 1:
+        yield from bands
+        return
+    bands = iter(bands)
+    while True:
+        with _libtiff_quiet():
+            band = next(bands, None)
+        if band is None:
+            return
+        yield band
 
 
 def _read_tiff_samples(raw: bytes, name: str, max_pixels: int | None) -> Loaded:

@@ -86,7 +86,35 @@ class Loaded:
         """Whether the input is an array (a ``.npy`` file, or a TIFF of samples no image mode holds)."""
         import numpy as np
 
-        return self.format == "npy" or isinstance(self.data, np.ndarray)
+        from .window import RowWindow
+
+        if isinstance(self.data, Streamed):
+            return self.data.mode is None
+        return self.format == "npy" or isinstance(self.data, (np.ndarray, RowWindow))
+
+
+@dataclass
+class Streamed:
+    """An input whose rows are read a band at a time, as the resize needs them.
+
+    ``bands`` yields consecutive bands of rows, once: Pillow images of
+    ``mode``, or arrays (16-bit colour, whose ``mode`` is one of
+    :data:`SIXTEEN_BIT_COLOUR`, and arrays, whose ``mode`` is ``None``).
+    ``limit`` is the most pixels of rows held at once (``--max-pixels``:
+    a band of rows is what is decoded at a time).
+    """
+
+    name: str
+    size: tuple[int, int]
+    mode: str | None
+    bands: Any
+    limit: int | None = None
+
+    def window(self, bands=None):
+        """A :class:`~upscale_cli.io.window.RowWindow` over ``bands`` (default: this input's own, as they come)."""
+        from .window import RowWindow
+
+        return RowWindow(self.bands if bands is None else bands, self.size[1], name=self.name, limit=self.limit)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -80,35 +80,54 @@ class PngSamples:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         row_bytes = self._width * self._pixel_bytes
-        inflated = _inflated(self._data)
-        pending = bytearray()
-        above = np.zeros(row_bytes, np.uint8)
-        height = self.shape[0]
-        for low in range(0, height, BAND_ROWS):
-            rows = min(BAND_ROWS, height - low)
-            wanted = rows * (row_bytes + 1)
-            for piece in inflated:
-                pending += piece
-                if len(pending) >= wanted:
-                    break
-            if len(pending) < wanted:
-                raise ValueError("the image data ends early")
-            filtered = np.frombuffer(bytes(pending[:wanted]), np.uint8).reshape(rows, row_bytes + 1)
-            del pending[:wanted]
-            unfiltered = _unfiltered(filtered, above, self._pixel_bytes)
-            above = unfiltered[-1]
-            band = unfiltered.view(">u2").reshape((rows, self._width, self._pixel_bytes // 2)).astype(np.uint16)
-            if self._key is not None:
-                clear = (band == self._key).all(axis=-1, keepdims=True)
-                band = np.concatenate([band, np.where(clear, 0, 65535).astype(np.uint16)], axis=-1)
-            yield band
+        for unfiltered in scanlines(self._data, self.shape[0], row_bytes, self._pixel_bytes):
+            yield self.samples(unfiltered)
+
+    def samples(self, unfiltered: np.ndarray) -> np.ndarray:
+        """The ``uint16`` samples of rows of unfiltered bytes (the colour key made an alpha channel)."""
+        rows = len(unfiltered)
+        band = unfiltered.view(">u2").reshape((rows, self._width, self._pixel_bytes // 2)).astype(np.uint16)
+        if self._key is not None:
+            clear = (band == self._key).all(axis=-1, keepdims=True)
+            band = np.concatenate([band, np.where(clear, 0, 65535).astype(np.uint16)], axis=-1)
+        return band
 
     def read(self) -> np.ndarray:
         """Every row."""
         return np.concatenate(list(self))
 
 
-def _inflated(pieces: list) -> Iterator[bytes]:
+def scanlines(pieces: Iterable[bytes], height: int, row_bytes: int, pixel_bytes: int,
+              rows: int | None = None) -> Iterator[np.ndarray]:
+    """The unfiltered rows of bytes of a non-interlaced image, ``rows`` (default :data:`BAND_ROWS`) at a time.
+
+    ``pieces`` are the image data (the IDAT chunks' contents, in order),
+    ``row_bytes`` the bytes of a row without its filter type, ``pixel_bytes``
+    the bytes of a pixel (1 below 8 bits per pixel, as filtering counts).
+    Raises ``ValueError`` when the data ends early or names an unknown
+    filter, ``zlib.error`` when it does not inflate.
+    """
+    rows = rows or BAND_ROWS
+    inflated = _inflated(pieces)
+    pending = bytearray()
+    above = np.zeros(row_bytes, np.uint8)
+    for low in range(0, height, rows):
+        count = min(rows, height - low)
+        wanted = count * (row_bytes + 1)
+        for piece in inflated:
+            pending += piece
+            if len(pending) >= wanted:
+                break
+        if len(pending) < wanted:
+            raise ValueError("the image data ends early")
+        filtered = np.frombuffer(bytes(pending[:wanted]), np.uint8).reshape(count, row_bytes + 1)
+        del pending[:wanted]
+        unfiltered = _unfiltered(filtered, above, pixel_bytes)
+        above = unfiltered[-1]
+        yield unfiltered
+
+
+def _inflated(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """The zlib stream split over ``pieces``, inflated a bounded amount at a time."""
     inflater = zlib.decompressobj()
     for piece in pieces:
