@@ -36,6 +36,9 @@ import numpy as np
 #: Files larger than this many bytes are written as BigTIFF.
 BIGTIFF_ABOVE = (1 << 32) - 1
 
+#: Bytes of rows read at a time from an uncompressed strip.
+BAND_BYTES = 1 << 22
+
 #: Field types: code → (struct format of one value, its size).
 TYPES = {1: ("B", 1), 2: ("s", 1), 3: ("H", 2), 4: ("I", 4), 5: ("II", 8), 6: ("b", 1), 7: ("B", 1), 8: ("h", 2),
          9: ("i", 4), 10: ("ii", 8), 11: ("f", 4), 12: ("d", 8), 13: ("I", 4), 16: ("Q", 8), 17: ("q", 8), 18: ("Q", 8)}
@@ -267,10 +270,10 @@ class TiffStrips:
             return "the strips are not one per band of rows"
         return None
 
-    def bands(self, band_bytes: int = 1 << 22) -> Iterator[tuple[int, bytes]]:
+    def bands(self) -> Iterator[tuple[int, bytes]]:
         """``(rows, data)`` of consecutive bands of rows, top to bottom.
 
-        An uncompressed strip is cut into bands of about ``band_bytes``; a
+        An uncompressed strip is cut into bands of about :data:`BAND_BYTES`; a
         compressed one is unpacked whole. Raises ``ValueError`` for a strip
         past the end of the file or shorter than its rows.
         """
@@ -285,7 +288,7 @@ class TiffStrips:
             if self.compression == 1:
                 if count < rows * row_bytes:
                     raise ValueError(f"strip {index} ends early: the file is cut short")
-                step = max(1, band_bytes // max(row_bytes, 1))
+                step = max(1, BAND_BYTES // max(row_bytes, 1))
                 for first in range(0, rows, step):
                     taken = min(step, rows - first)
                     at = start + first * row_bytes

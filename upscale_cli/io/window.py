@@ -65,7 +65,7 @@ class RowWindow:
             pieces.append(band)
             have += len(band)
         if len(pieces) > 1:
-            self._held = np.concatenate(pieces)
+            self._held = np.concatenate(pieces, dtype=self.dtype)  # in the file's byte order, as read
         return self._held[:high - low]
 
 
