@@ -29,7 +29,6 @@ from ..io.encode import SaveOptions, format_for, write_output
 from ..io.images import (
     DEFAULT_MAX_OUTPUT_PIXELS,
     DEFAULT_MAX_PIXELS,
-    SIXTEEN_BIT_COLOUR,
     STDIO,
     Frame,
     ImageRows,
@@ -321,7 +320,7 @@ def _read_in_bands(path: str, request: ResizeRequest, options: ImageOptions) -> 
             return None
         loaded.data = window
         return loaded
-    if stream.mode in SIXTEEN_BIT_COLOUR:
+    if stream.samples:
         loaded.data = Samples(stream.window(), stream.mode)
         return loaded
     bands = iter(stream.bands)

@@ -31,6 +31,8 @@ from .images import (
     Samples,
     Streamed,
     check_pixels,
+    same_bytes,
+    unpacked,
 )
 from . import heif
 from .integrity import PNG_SIGNATURE, truncation
@@ -354,7 +356,7 @@ def _streamed_png(path: str, auto_orient: bool):
         turn, metadata = orientation(image), Metadata.of(image)
     if auto_orient and turn != 1:
         return None
-    return Streamed(path, rows.size, rows.sixteen_bit or image.mode, iter(rows)), "PNG", metadata
+    return Streamed(path, rows.size, rows.sixteen_bit or image.mode, iter(rows), rows.samples), "PNG", metadata
 
 
 def _streamed_ppm(path: str, auto_orient: bool):
@@ -363,7 +365,9 @@ def _streamed_ppm(path: str, auto_orient: bool):
     with _strict_decoding(path):
         image = _open_image(path, path)
     rows = PpmRows(path, image)
-    return (Streamed(path, rows.size, image.mode, iter(rows)), "PPM", Metadata()) if rows.streams else None
+    if not rows.streams:
+        return None
+    return Streamed(path, rows.size, image.mode, iter(rows), rows.samples), "PPM", Metadata()
 
 
 def _streamed_tiff(path: str, auto_orient: bool):
@@ -391,14 +395,13 @@ def _streamed_tiff(path: str, auto_orient: bool):
             return None
         mode, rawmode = image.mode, tiles[0].args[0]
         metadata = _try(lambda: Metadata.of(image), path)
-    return Streamed(path, image.size, mode, _quiet(_tiff_bands(strips, mode, rawmode), strips)), "TIFF", metadata
+    bands = _quiet(_tiff_bands(strips, mode, rawmode), strips)
+    return Streamed(path, image.size, mode, bands, same_bytes(mode, rawmode)), "TIFF", metadata
 
 
 def _tiff_bands(strips: TiffStrips, mode: str, rawmode: str):
-    from PIL import Image
-
     for rows, data in strips.bands():
-        yield Image.frombytes(mode, (strips.width, rows), data, "raw", rawmode)
+        yield unpacked(mode, rawmode, (strips.width, rows), data)
 
 
 def _quiet(bands, strips: TiffStrips):

@@ -30,6 +30,7 @@ from typing import Iterator
 
 import numpy as np
 
+from .images import same_bytes, unpacked
 from .integrity import PNG_SIGNATURE
 from .png_samples import COLOUR_TYPES, scanlines
 
@@ -130,12 +131,24 @@ class PngRows:
                     length -= len(piece)
                     yield piece
 
-    def _image_of(self, unfiltered: np.ndarray):
-        """Pillow's image of rows of unfiltered bytes: unpacked by the raw mode Pillow decodes the file with."""
-        from PIL import Image, PngImagePlugin
+    @property
+    def _modes(self) -> tuple[str, str]:
+        """Pillow's mode and the raw mode it unpacks this file's rows by."""
+        from PIL import PngImagePlugin
 
-        mode, rawmode = PngImagePlugin._MODES[(self._depth, self._colour)]
-        band = Image.frombytes(mode, (self.size[0], len(unfiltered)), unfiltered.tobytes(), "raw", rawmode)
+        return PngImagePlugin._MODES[(self._depth, self._colour)]
+
+    @property
+    def samples(self) -> bool:
+        """Whether the bands are arrays of samples (16-bit colour; 8-bit modes whose bytes are their samples)."""
+        return self.sixteen_bit is not None or same_bytes(*self._modes)
+
+    def _image_of(self, unfiltered: np.ndarray):
+        """The samples, or Pillow's image, of rows of unfiltered bytes, unpacked by the raw mode Pillow decodes the file with."""
+        mode, rawmode = self._modes
+        band = unpacked(mode, rawmode, (self.size[0], len(unfiltered)), unfiltered.tobytes())
+        if isinstance(band, np.ndarray):
+            return band
         if self.image.palette is not None and mode == "P":
             band.putpalette(self.image.getpalette(None) or b"", self.image.palette.mode)
         band.info.update(self.image.info)

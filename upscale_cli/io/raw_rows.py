@@ -22,6 +22,8 @@ from typing import Iterator
 
 import numpy as np
 
+from .images import same_bytes, unpacked
+
 #: Bytes of rows per band.
 BAND_BYTES = 1 << 22
 #: Raw modes of binary PPM/PGM rows read here → bytes per pixel.
@@ -47,7 +49,8 @@ class PpmRows:
     """The rows of a binary PPM/PGM file opened by Pillow as ``image`` (lazily, not loaded).
 
     :attr:`streams` says whether its rows are read here; iterating yields
-    Pillow images of consecutive bands of rows.
+    consecutive bands of rows (:func:`~upscale_cli.io.images.unpacked`:
+    arrays of samples when :attr:`samples`, else Pillow images).
     """
 
     def __init__(self, path: str, image):
@@ -59,14 +62,13 @@ class PpmRows:
         if self.streams:
             self._rawmode, self._offset = _raw_mode(tile.args), tile.offset
             self._row_bytes = self.size[0] * PPM_RAW_MODES[self._rawmode]
+            self.samples = same_bytes(image.mode, self._rawmode)
 
     def __iter__(self) -> Iterator:
-        from PIL import Image
-
         width, height = self.size
         with open(self.path, "rb") as handle:
             for rows, data in _runs(handle, self._offset, self._row_bytes, height):
-                yield Image.frombytes(self.image.mode, (width, rows), data, "raw", self._rawmode)
+                yield unpacked(self.image.mode, self._rawmode, (width, rows), data)
 
 
 def _raw_mode(args) -> str:
