@@ -4,6 +4,7 @@ byte for byte (every format read in bands, every dtype, presets, alpha, linear l
 from __future__ import annotations
 
 import io
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -13,7 +14,7 @@ from upscale_cli.batch import convert
 from upscale_cli.batch.convert import ResizeRequest, convert_file
 from upscale_cli.core.errors import UpscaleError
 from upscale_cli.engine import bands
-from upscale_cli.io import png, png_rows, raw_rows, tiff
+from upscale_cli.io import png, png_rows, png_samples, raw_rows, tiff
 from upscale_cli.io.decode import open_streamed
 
 HEIGHT, WIDTH = 41, 23
@@ -94,6 +95,7 @@ REQUESTS = {
 def few_rows(monkeypatch):
     """Bands of a few rows in and out, so that every job here is made of many."""
     monkeypatch.setattr(bands, "BAND_BYTES", 64)
+    monkeypatch.setattr(bands, "STREAMED_BAND_BYTES", 64)
     for module in (png_rows, raw_rows, tiff):
         monkeypatch.setattr(module, "BAND_BYTES", 50)
 
@@ -148,3 +150,34 @@ def test_explain_and_kept_palettes_are_read_whole(tmp_path):
     assert convert._read_in_bands(str(path), ResizeRequest(scale=2, mode="nearest"), convert.ImageOptions()) is None
     conversion = convert_file(str(path), ResizeRequest(scale=2), output=str(tmp_path / "out.png"), keep_source=True)
     assert conversion.source_array is not None
+
+
+def _traced_peak(job) -> int:
+    tracemalloc.start()
+    try:
+        job()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("ext", ["npy", "tif", "png"])
+def test_a_job_read_in_bands_holds_a_few_bands_not_the_image(tmp_path, monkeypatch, ext):
+    """A grey input of 1000×12000 (12 MB) reduced to a quarter: the arrays allocated at once (NumPy's,
+    traced) are a few bands and the plan's weights (which grow with the output's height), under half
+    the input; decoded whole (a .npy: NumPy's too), more than the input."""
+    monkeypatch.setattr(bands, "BAND_BYTES", 1 << 16)
+    monkeypatch.setattr(bands, "STREAMED_BAND_BYTES", 1 << 14)
+    for module in (png_rows, raw_rows, tiff):
+        monkeypatch.setattr(module, "BAND_BYTES", 1 << 16)
+    monkeypatch.setattr(png_samples, "INFLATE_BYTES", 1 << 16)
+    request = ResizeRequest(scale=0.25, mode="lanczos")
+    rows = np.arange(12000, dtype=np.float32)[:, None]
+    array = (128 + 100 * np.sin(rows / 37) * np.cos(np.arange(1000, dtype=np.float32) / 53)).astype(np.uint8)
+    path = tmp_path / f"in.{ext}"
+    np.save(path, array) if ext == "npy" else Image.fromarray(array).save(path, compress_level=1)
+    assert _traced_peak(lambda: convert_file(str(path), request, output=str(tmp_path / f"s.{ext}"))) < array.nbytes / 2
+    if ext == "npy":
+        with monkeypatch.context() as whole:
+            whole.setattr(convert, "open_streamed", lambda *args, **kwargs: None)
+            assert _traced_peak(lambda: convert_file(str(path), request, output=str(tmp_path / "w.npy"))) > array.nbytes

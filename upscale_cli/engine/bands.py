@@ -32,6 +32,9 @@ from .apply import apply_plan
 #: Bytes of output in one band (with the engine's strips of 4 MiB, a band
 #: keeps both cores busy; the encoder's blocks are 1 MiB).
 BAND_BYTES = 1 << 23
+#: Bytes of output in one band when the input is read in bands: the band's float intermediates are
+#: then most of the memory, and a quarter of :data:`BAND_BYTES` costs no time (docs/streaming.md).
+STREAMED_BAND_BYTES = BAND_BYTES // 4
 #: Fewest output rows in a band, so that the taps shared with the next band are few.
 MIN_ROWS = 16
 
@@ -70,12 +73,13 @@ def band_rows(plan: ResizePlan, itemsize: int, band_bytes: int | None = None) ->
 
 
 def streamed_band_rows(plan: ResizePlan, itemsize: int) -> int:
-    """Output rows per band when the input is read in bands too: :func:`band_rows`, fewer when the
-    input rows a band reads (the reduction along axis 0 times its rows) would pass :data:`BAND_BYTES`."""
+    """Output rows per band when the input is read in bands too: about :data:`STREAMED_BAND_BYTES` of
+    output, fewer when the input rows a band reads (its rows times the reduction along axis 0) would
+    pass :data:`BAND_BYTES`, and at least :data:`MIN_ROWS`."""
     in_row_bytes = itemsize * math.prod(plan.in_shape[1:])
     reduction = plan.in_shape[0] / max(plan.out_shape[0], 1)
     by_input = int(BAND_BYTES // max(in_row_bytes * reduction, 1))
-    return max(MIN_ROWS, min(band_rows(plan, itemsize), by_input))
+    return max(MIN_ROWS, min(band_rows(plan, itemsize, STREAMED_BAND_BYTES), by_input))
 
 
 @dataclass

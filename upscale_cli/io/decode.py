@@ -134,8 +134,14 @@ def probe(path: str, *, auto_orient: bool = True, layout: str | None = None, max
     """Read only the header of ``path``: its lengths, frames and format.
 
     Raises :class:`~upscale_cli.core.errors.InputError` for unreadable files and
-    images over ``max_pixels``.
+    images over ``max_pixels``; an input read in bands (:func:`open_streamed`)
+    only for a row over ``max_pixels`` (the rows held at once are limited as
+    they are read: docs/streaming.md).
     """
+    streamed = open_streamed(path, auto_orient=auto_orient)
+    if streamed is not None:
+        check_pixels(path, streamed.data.size[0], max_pixels, "a row of the image")
+        max_pixels = None
     with open_header(path) as header:
         if header is None:
             return _probe_array(path, layout, max_pixels)
