@@ -331,3 +331,19 @@ def test_a_streamed_input_holds_no_more_rows_at_once_than_max_pixels(tmp_path, m
         convert_file(str(wide), ResizeRequest(scale=0.5), output=str(tmp_path / "out2.npy"),
                      options=ImageOptions(max_pixels=5000))
     assert not (tmp_path / "out2.npy").exists()
+
+
+def test_the_header_of_an_input_read_in_bands_is_limited_by_its_width_only(tmp_path):
+    from upscale_cli.io.decode import probe
+
+    tall = tmp_path / "tall.npy"
+    np.save(tall, np.zeros((5000, 10), np.uint8))  # 50000 pixels, over the limit, but 10 to a row
+    assert probe(str(tall), max_pixels=1000).lengths == (10, 5000)
+    wide = tmp_path / "wide.npy"
+    np.save(wide, np.zeros((2, 2000), np.uint8))
+    with pytest.raises(InputError, match="wide.npy: a row of the image has 0.002 megapixels, over the limit of 0.001"):
+        probe(str(wide), max_pixels=1000)
+    whole = tmp_path / "whole.npy"
+    np.save(whole, np.zeros(5000, np.uint8))  # one dimension: loaded whole, so counted whole
+    with pytest.raises(InputError, match="the array has"):
+        probe(str(whole), max_pixels=1000)
