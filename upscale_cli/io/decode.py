@@ -300,7 +300,7 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
 
 
 #: What a header read for streaming may raise: the file is then decoded whole, and its damage reported there.
-_HEADER_ERRORS = (ValueError, OSError, SyntaxError, EOFError, IndexError, KeyError, TypeError, struct.error, InputError)
+_HEADER_ERRORS = (SyntaxError, IndexError, KeyError, TypeError, struct.error, InputError) + _NPY_ERRORS
 #: What reading a streamed input's bands may raise (Pillow's unpacker: ValueError; zlib: its error).
 _BAND_ERRORS = (ValueError, OSError, EOFError, struct.error, zlib.error)
 #: Pillow modes of TIFF files read here in strips; others (palette, YCbCr...) are decoded whole.
@@ -331,7 +331,7 @@ def open_streamed(path: str, *, auto_orient: bool = True, max_pixels: int | None
         opener = next((open_ for prefix, open_ in openers if magic.startswith(prefix)), None)
         if magic[:4] in TIFF_SIGNATURES:
             opener = _streamed_tiff
-        found = opener(path, auto_orient) if opener else None
+        found = opener(path, auto_orient, max_pixels) if opener else None
     except _HEADER_ERRORS:
         return None
     if found is None:
@@ -342,7 +342,7 @@ def open_streamed(path: str, *, auto_orient: bool = True, max_pixels: int | None
     return Loaded(path, stream, fmt, metadata=metadata, n_bytes=n_bytes)
 
 
-def _streamed_npy(path: str, auto_orient: bool):
+def _streamed_npy(path: str, auto_orient: bool, limit: int | None):
     from .raw_rows import NpyRows
 
     rows = NpyRows(path)
@@ -351,12 +351,14 @@ def _streamed_npy(path: str, auto_orient: bool):
     return Streamed(path, (rows.shape[1], rows.shape[0]), None, iter(rows)), "npy", Metadata()
 
 
-def _streamed_png(path: str, auto_orient: bool):
+def _streamed_png(path: str, auto_orient: bool, limit: int | None):
     from .png_rows import PngRows
 
     rows = PngRows(path)
     if not rows.streams:
         return None
+    # the skeleton holds a row: one over the limit is refused (by the whole path) before Pillow allocates it
+    check_pixels(path, rows.size[0], limit, "a row of the image")
     with _strict_decoding(path):
         image = rows.open_skeleton()
         turn, metadata = orientation(image), Metadata.of(image)
@@ -365,7 +367,7 @@ def _streamed_png(path: str, auto_orient: bool):
     return Streamed(path, rows.size, rows.sixteen_bit or image.mode, iter(rows), rows.samples), "PNG", metadata
 
 
-def _streamed_ppm(path: str, auto_orient: bool):
+def _streamed_ppm(path: str, auto_orient: bool, limit: int | None):
     from .raw_rows import PpmRows
 
     with _strict_decoding(path):
@@ -376,7 +378,7 @@ def _streamed_ppm(path: str, auto_orient: bool):
     return Streamed(path, rows.size, image.mode, iter(rows), rows.samples), "PPM", Metadata()
 
 
-def _streamed_tiff(path: str, auto_orient: bool):
+def _streamed_tiff(path: str, auto_orient: bool, limit: int | None):
     """A TIFF's strips: samples Pillow would change as :class:`TiffSamples` gives them, the others as Pillow's
     images of each band (its mode, unpacked by its raw mode)."""
     with open(path, "rb") as handle:
