@@ -181,3 +181,19 @@ def test_a_job_read_in_bands_holds_a_few_bands_not_the_image(tmp_path, monkeypat
         with monkeypatch.context() as whole:
             whole.setattr(convert, "open_streamed", lambda *args, **kwargs: None)
             assert _traced_peak(lambda: convert_file(str(path), request, output=str(tmp_path / "w.npy"))) > array.nbytes
+
+
+@pytest.mark.parametrize("request_", [ResizeRequest(scale=0.04, mode="nearest"), ResizeRequest(scale=0.04, mode="bilinear", antialias=False)],
+                         ids=["nearest", "bilinear-no-antialias"])
+def test_rows_no_band_needs_are_read_past(tmp_path, monkeypatch, request_):
+    """A large reduction without antialiasing reads a few rows out of every 25: the rows between two
+    bands' are read past, never taken for the next band's."""
+    monkeypatch.setattr(bands, "STREAMED_BAND_BYTES", 1)
+    path = tmp_path / "tall.npy"
+    np.save(path, np.arange(4000 * 50, dtype=np.float32).reshape(4000, 50))
+    outputs = []
+    for name, opener in (("s", open_streamed), ("w", lambda *args, **kwargs: None)):
+        monkeypatch.setattr(convert, "open_streamed", opener)
+        convert_file(str(path), request_, output=str(tmp_path / f"{name}.npy"))
+        outputs.append(np.load(tmp_path / f"{name}.npy"))
+    np.testing.assert_array_equal(outputs[0], outputs[1])

@@ -31,15 +31,16 @@ class RowWindow:
     """
 
     def __init__(self, bands: Iterator[np.ndarray], height: int, *, name: str = "", limit: int | None = None):
+        self._name = name
+        self._limit = limit
         self._bands = iter(bands)
         self._held = self._next_band()
         self._low = 0  # the first row in self._held
+        self._next = len(self._held)  # the row the next band starts at
         self.shape = (height,) + self._held.shape[1:]
         self.dtype = self._held.dtype
         self.ndim = len(self.shape)
         self.size = math.prod(self.shape)
-        self._name = name
-        self._limit = limit
 
     def _next_band(self) -> np.ndarray:
         band = next(self._bands, None)
@@ -56,14 +57,16 @@ class RowWindow:
                 f"{self._name}: a band of {high - low} rows of {self.shape[1]} pixels is held at once, over the "
                 f"limit of {self._limit} pixels (--max-pixels)"
             )
+        while self._next <= low:  # nothing held is needed (a reduction without antialiasing skips rows)
+            self._held = self._next_band()
+            self._low, self._next = self._next, self._next + len(self._held)
         self._held = self._held[low - self._low:]
         self._low = low
         pieces = [self._held]
-        have = len(self._held)
-        while self._low + have < high:
+        while self._next < high:
             band = self._next_band()
             pieces.append(band)
-            have += len(band)
+            self._next += len(band)
         if len(pieces) > 1:
             self._held = np.concatenate(pieces, dtype=self.dtype)  # in the file's byte order, as read
         return self._held[:high - low]
