@@ -197,3 +197,23 @@ def test_rows_no_band_needs_are_read_past(tmp_path, monkeypatch, request_):
         convert_file(str(path), request_, output=str(tmp_path / f"{name}.npy"))
         outputs.append(np.load(tmp_path / f"{name}.npy"))
     np.testing.assert_array_equal(outputs[0], outputs[1])
+
+
+def test_a_plan_reading_rows_backwards_is_read_whole(tmp_path, monkeypatch):
+    """Should a plan's taps ever go back along axis 0 (no resize here does), the input is decoded whole."""
+    from dataclasses import replace
+
+    original = convert.resize_loaded
+
+    def flipped(loaded, request, **kwargs):
+        conversion = original(loaded, request, **kwargs)
+        axes = tuple(replace(p, weights=replace(p.weights, taps=p.weights.taps[::-1])) if p.axis == 0 else p
+                     for p in conversion.plan.axes)
+        conversion.plan = replace(conversion.plan, axes=axes)
+        return conversion
+
+    monkeypatch.setattr(convert, "resize_loaded", flipped)
+    path = tmp_path / "in.npy"
+    np.save(path, _pattern(1, np.uint8, 8))
+    conversion = convert_file(str(path), ResizeRequest(scale=2), output=str(tmp_path / "out.npy"))
+    assert not isinstance(conversion.source.data, convert.RowWindow)

@@ -332,12 +332,28 @@ def _read_in_bands(path: str, request: ResizeRequest, options: ImageOptions) -> 
     return loaded
 
 
+def _read_in_bands_of(conversion: Conversion) -> Bands | None:
+    """The bands of ``conversion`` when its input is read in bands, else ``None``."""
+    result = conversion.result
+    bands = result.array if isinstance(result, Samples) else result
+    return bands if isinstance(bands, Bands) and isinstance(bands.source, RowWindow) else None
+
+
+def _reads_in_order(plan: ResizePlan) -> bool:
+    """Whether the input rows the output's bands read never go back (every resize's taps move forward
+    with the output row; a library's region of interest given from its end to its start would not)."""
+    for axis_plan in plan.axes:
+        taps = axis_plan.weights.taps
+        if axis_plan.axis == 0 and len(taps) and not (np.diff(taps.min(axis=1)) >= 0).all():
+            return False
+    return True
+
+
 def _size_bands_by_input(conversion: Conversion) -> None:
     """Bands of an input read in bands are as many output rows as keep the input rows they read
     about as small as an output band (a large reduction reads many rows for each output row)."""
-    result = conversion.result
-    bands = result.array if isinstance(result, Samples) else result
-    if isinstance(bands, Bands) and isinstance(bands.source, RowWindow):
+    bands = _read_in_bands_of(conversion)
+    if bands is not None:
         bands.rows = streamed_band_rows(bands.plan, bands.dtype.itemsize)
 
 
@@ -367,6 +383,9 @@ def convert_file(
     if loaded is None:
         loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
     conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
+    if _read_in_bands_of(conversion) and not _reads_in_order(conversion.plan):
+        loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
+        conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
     _size_bands_by_input(conversion)
     if before_write is not None:
         before_write(conversion)
