@@ -225,16 +225,10 @@ def test_tiff_arrays_are_read_in_bands(tmp_path, dtype):
     np.testing.assert_array_equal(np.concatenate(list(loaded.data.bands)), array)
 
 
-def test_tiff_pages_tiles_and_turns_are_decoded_whole(tmp_path):
+def test_tiff_pages_and_turns_are_decoded_whole(tmp_path):
     buffer = io.BytesIO()
     Image.new("L", (4, 4)).save(buffer, "TIFF", save_all=True, append_images=[Image.new("L", (4, 4))])
     assert open_streamed(_write(tmp_path, "pages.tif", buffer.getvalue())) is None
-    buffer = io.BytesIO()
-    Image.new("L", (40, 40)).save(buffer, "TIFF", tiffinfo={322: 16, 323: 16})
-    with Image.open(io.BytesIO(buffer.getvalue())) as probe:
-        tiled = probe.tile[0].codec_name != "raw" or len(probe.tile) > 1
-    if tiled:
-        assert open_streamed(_write(tmp_path, "tiles.tif", buffer.getvalue())) is None
     buffer = io.BytesIO()
     Image.new("L", (4, 3)).save(buffer, "TIFF", tiffinfo={274: 6})
     assert open_streamed(_write(tmp_path, "turned.tif", buffer.getvalue())) is None
@@ -347,3 +341,51 @@ def test_the_header_of_an_input_read_in_bands_is_limited_by_its_width_only(tmp_p
     np.save(whole, np.zeros(5000, np.uint8))  # one dimension: loaded whole, so counted whole
     with pytest.raises(InputError, match="the array has"):
         probe(str(whole), max_pixels=1000)
+
+
+def _tiled_tiff(array: np.ndarray, compression: int, predictor: bool) -> bytes:
+    """A TIFF of 16×16 tiles of ``array`` (grey or RGB, 8-bit), made here: Pillow writes no tiles."""
+    height, width = array.shape[:2]
+    channels = array.shape[2] if array.ndim == 3 else 1
+    padded = np.zeros((-(-height // 16) * 16, -(-width // 16) * 16) + array.shape[2:], np.uint8)
+    padded[:height, :width] = array
+    tiles = []
+    for top in range(0, padded.shape[0], 16):
+        for left in range(0, padded.shape[1], 16):
+            tile = padded[top:top + 16, left:left + 16]
+            if predictor:
+                tile = np.diff(tile, axis=1, prepend=np.zeros_like(tile[:, :1]))
+            tiles.append(zlib.compress(tile.tobytes()) if compression == 8 else tile.tobytes())
+    fields = [(tiff.WIDTH, tiff.LONG, [width]), (tiff.LENGTH, tiff.LONG, [height]),
+              (tiff.BITS, tiff.SHORT, [8] * channels), (tiff.COMPRESSION, tiff.SHORT, [compression]),
+              (tiff.PHOTOMETRIC, tiff.SHORT, [tiff.RGB if channels == 3 else tiff.MIN_IS_BLACK]),
+              (tiff.SAMPLES, tiff.SHORT, [channels]), (tiff.PLANAR, tiff.SHORT, [1]),
+              (tiff.TILE_WIDTH, tiff.SHORT, [16]), (tiff.TILE_LENGTH, tiff.SHORT, [16]),
+              (tiff.TILE_BYTE_COUNTS, tiff.LONG, [len(t) for t in tiles])]
+    if predictor:
+        fields.append((tiff.PREDICTOR, tiff.SHORT, [2]))
+    start = len(tiff._fields(fields + [(tiff.TILE_OFFSETS, tiff.LONG, [0] * len(tiles))], "<", False))
+    offsets = list(np.cumsum([start] + [len(t) for t in tiles[:-1]]))
+    return tiff._fields(fields + [(tiff.TILE_OFFSETS, tiff.LONG, [int(o) for o in offsets])], "<", False) + b"".join(tiles)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("compression, predictor", [(1, False), (8, False), (8, True)])
+def test_tiled_tiff_rows_are_pillows_pixels(tmp_path, channels, compression, predictor):
+    array = np.random.default_rng(channels).integers(0, 256, (37, 41, 3)[:2 if channels == 1 else 3], dtype=np.uint8)
+    data = _tiled_tiff(array, compression, predictor)
+    whole = _pillows(data)
+    np.testing.assert_array_equal(np.asarray(whole), array)  # the file is what it should be
+    bands = _bands(_write(tmp_path, "tiles.tif", data))
+    assert [len(b) for b in bands] == [16, 16, 5]
+    np.testing.assert_array_equal(np.concatenate([np.asarray(b) for b in bands]), np.asarray(whole))
+
+
+def test_a_cut_tiled_tiff_is_one_line(tmp_path):
+    from upscale_cli.batch.convert import ResizeRequest, convert_file
+
+    data = _tiled_tiff(np.zeros((40, 40), np.uint8), 1, False)
+    path = _write(tmp_path, "cut.tif", data[:-300])
+    with pytest.raises(InputError, match=r"cut.tif: corrupt or truncated image: tile \d+ lies past the end of the file"):
+        convert_file(path, ResizeRequest(scale=0.5), output=str(tmp_path / "out.tif"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.tif"]

@@ -312,8 +312,8 @@ def open_streamed(path: str, *, auto_orient: bool = True, max_pixels: int | None
     ``None`` when it is decoded whole (:func:`read_input`).
 
     Read in bands (docs/streaming.md): non-interlaced, single-image PNG;
-    TIFF in strips (one page, no turn by its Orientation field, compression
-    none, LZW, deflate or PackBits); binary PPM/PGM; ``.npy`` files in C
+    TIFF in strips or tiles (one page, no turn by its Orientation field,
+    compression none, LZW, deflate or PackBits); binary PPM/PGM; ``.npy`` files in C
     order. Everything else, standard input, and an image that
     ``auto_orient`` would turn, are decoded whole, as is a file whose
     header is damaged (:func:`read_input` says how). Only the header is

@@ -20,6 +20,10 @@ numbers, int8 read as uint8). Those files are read here instead:
   separate planes, the float predictor, other compressions, colour spaces
   other than grey and RGB, several pages) fails with one line: never fewer
   bits.
+- **Reading in bands**: :class:`TiffStrips` gives the bytes of any page's
+  rows a band at a time, from strips or from rows of tiles (each tile
+  unpacked as a strip is), for inputs read band by band
+  (docs/streaming.md); :class:`TiffSamples` is built on it.
 """
 
 from __future__ import annotations
@@ -45,7 +49,8 @@ TYPES = {1: ("B", 1), 2: ("s", 1), 3: ("H", 2), 4: ("I", 4), 5: ("II", 8), 6: ("
 SHORT, LONG, LONG8 = 3, 4, 16
 WIDTH, LENGTH, BITS, COMPRESSION, PHOTOMETRIC = 256, 257, 258, 259, 262
 STRIP_OFFSETS, ORIENTATION, SAMPLES, ROWS_PER_STRIP, STRIP_BYTE_COUNTS = 273, 274, 277, 278, 279
-FILL_ORDER, PLANAR, PREDICTOR, TILE_WIDTH, EXTRA_SAMPLES, SAMPLE_FORMAT = 266, 284, 317, 322, 338, 339
+FILL_ORDER, PLANAR, PREDICTOR, TILE_WIDTH, TILE_LENGTH, TILE_OFFSETS, TILE_BYTE_COUNTS = 266, 284, 317, 322, 323, 324, 325
+EXTRA_SAMPLES, SAMPLE_FORMAT = 338, 339
 #: SampleFormat values ↔ NumPy dtype kinds.
 SAMPLE_FORMATS = {"u": 1, "i": 2, "f": 3}
 KINDS = {value: kind for kind, value in SAMPLE_FORMATS.items()}
@@ -217,10 +222,15 @@ class TiffStrips:
         self.compression = self.one(COMPRESSION, 1)
         self.predictor = self.one(PREDICTOR, 1)
         self.orientation = self.one(ORIENTATION, 1)
-        self.rows_per_strip = min(self.one(ROWS_PER_STRIP, self.height), self.height) or self.height
-        self.offsets = _values(entries, order, STRIP_OFFSETS, ())
-        self.counts = _values(entries, order, STRIP_BYTE_COUNTS, ())
-        self.row_bytes = (self.width * sum(self.bits[:1]) * self.channels + 7) // 8
+        self.tiled = TILE_WIDTH in entries
+        if self.tiled:  # a band is a row of tiles; the tiles' columns are pieces of its rows
+            self.tile_width, self.rows_per_strip = self.one(TILE_WIDTH), self.one(TILE_LENGTH, 0)
+            self.offsets, self.counts = self.values(TILE_OFFSETS), self.values(TILE_BYTE_COUNTS)
+        else:
+            self.tile_width = self.width
+            self.rows_per_strip = min(self.one(ROWS_PER_STRIP, self.height), self.height) or self.height
+            self.offsets, self.counts = self.values(STRIP_OFFSETS), self.values(STRIP_BYTE_COUNTS)
+        self.row_bytes = self._bytes_of(self.width)
         self.problem = self._problem(following)
 
     def one(self, tag: int, default=None):
@@ -236,11 +246,19 @@ class TiffStrips:
     def values(self, tag: int, default: tuple = ()) -> tuple:
         return _values(self._entries, self.order, tag, default)
 
+    def _bytes_of(self, width: int) -> int:
+        """Bytes of a row of ``width`` pixels."""
+        return (width * self.bits[0] * self.channels + 7) // 8
+
+    @property
+    def _tiles_across(self) -> int:
+        return -(-self.width // self.tile_width)
+
     def _problem(self, following: int) -> str | None:
         if following:
             return "several pages are not read here (write one page per file)"
-        if TILE_WIDTH in self._entries:
-            return "a tiled TIFF is not read in strips (write it in strips)"
+        if self.tiled and (not self.tile_width or not self.rows_per_strip or self.tile_width % 16 or self.rows_per_strip % 16):
+            return "tiles whose sides are not multiples of 16 are not read"
         if self.one(PLANAR, 1) != 1:
             return "separate colour planes are not read (write the channels interleaved)"
         if self.one(FILL_ORDER, 1) != 1:
@@ -249,9 +267,13 @@ class TiffStrips:
             return f"compression {self.compression} is not read here (none, LZW, deflate, PackBits are)"
         if self.predictor not in (1, 2) or (self.predictor == 2 and self.bits[0] not in (8, 16, 32, 64)):
             return f"predictor {self.predictor} is not read for {self.bits[0]}-bit samples (none and horizontal differencing of whole bytes are)"
-        if len(self.offsets) != len(self.counts) or len(self.offsets) < -(-self.height // self.rows_per_strip):
+        if len(self.offsets) != len(self.counts) or len(self.offsets) < self._pieces():
             return "the strips do not cover the image"
         return None
+
+    def _pieces(self) -> int:
+        """Strips, or tiles, that cover the image."""
+        return -(-self.height // self.rows_per_strip) * self._tiles_across
 
     def doubtful(self) -> str | None:
         """Why libtiff might refuse a directory this reader would read (a field with the wrong number
@@ -260,14 +282,13 @@ class TiffStrips:
         if self._skipped:
             return f"field {self._skipped[0]} is of no known type"
         for tag in (WIDTH, LENGTH, COMPRESSION, PHOTOMETRIC, SAMPLES, ROWS_PER_STRIP, PLANAR, PREDICTOR, ORIENTATION,
-                    FILL_ORDER):
+                    FILL_ORDER, TILE_WIDTH, TILE_LENGTH):
             if tag in self._entries and self._entries[tag].count != 1:
                 return f"field {tag} has {self._entries[tag].count} values"
         if len(self.bits) not in (1, self.channels) or len(set(self.bits)) != 1:
             return "the bits per sample do not match the samples per pixel"
-        strips = -(-self.height // self.rows_per_strip)
-        if len(self.offsets) != strips or len(self.counts) != strips:
-            return "the strips are not one per band of rows"
+        if len(self.offsets) != self._pieces() or len(self.counts) != self._pieces():
+            return "the strips (or tiles) do not cover the image once"
         return None
 
     def bands(self) -> Iterator[tuple[int, bytes]]:
@@ -279,6 +300,9 @@ class TiffStrips:
         """
         if self.problem is not None:
             raise ValueError(self.problem)
+        if self.tiled:
+            yield from self._tile_rows()
+            return
         height, row_bytes = self.height, self.row_bytes
         for index, low in enumerate(range(0, height, self.rows_per_strip)):
             rows = min(self.rows_per_strip, height - low)
@@ -299,6 +323,26 @@ class TiffStrips:
                 raise ValueError(f"strip {index} ends early: the file is cut short")
             yield rows, self._predicted(data[:rows * row_bytes], rows)
 
+    def _tile_rows(self) -> Iterator[tuple[int, bytes]]:
+        """``(rows, data)`` of each row of tiles: every tile unpacked whole (the bottom ones too, which
+        pass the image's last row), its rows put side by side and cut to the image."""
+        tile_bytes, length = self._bytes_of(self.tile_width), self.rows_per_strip
+        for down, low in enumerate(range(0, self.height, length)):
+            pieces = []
+            for index in range(down * self._tiles_across, (down + 1) * self._tiles_across):
+                start, count = self.offsets[index], self.counts[index]
+                if start + count > len(self.raw):
+                    raise ValueError(f"tile {index} lies past the end of the file: the file is cut short or damaged")
+                data = self._read(start, count)
+                if self.compression != 1:
+                    data = _unpacked(data, self.compression, tile_bytes, length)
+                if len(data) < length * tile_bytes:
+                    raise ValueError(f"tile {index} ends early: the file is cut short")
+                data = self._predicted(data[:length * tile_bytes], length, self.tile_width)
+                pieces.append(np.frombuffer(data, np.uint8).reshape(length, tile_bytes))
+            rows = min(length, self.height - low)
+            yield rows, np.hstack(pieces)[:rows, :self.row_bytes].tobytes()
+
     def _read(self, start: int, count: int) -> bytes:
         data = self.raw[start:start + count]
         if hasattr(self.raw, "madvise"):  # an mmap: its pages just read are not needed again
@@ -307,12 +351,13 @@ class TiffStrips:
             self.raw.madvise(mmap.MADV_DONTNEED, first, min(len(self.raw), start + count) - first)
         return data
 
-    def _predicted(self, data: bytes, rows: int) -> bytes:
-        """``data`` with the horizontal predictor undone: each sample stored as its difference from the one to its left."""
+    def _predicted(self, data: bytes, rows: int, width: int | None = None) -> bytes:
+        """``data`` (rows of ``width`` pixels, the image's by default) with the horizontal predictor
+        undone: each sample stored as its difference from the one to its left."""
         if self.predictor != 2:
             return data
         unsigned = np.dtype(f"{self.order}u{self.bits[0] // 8}")
-        band = np.frombuffer(data, unsigned).reshape(rows, self.width, self.channels)
+        band = np.frombuffer(data, unsigned).reshape(rows, width or self.width, self.channels)
         native = unsigned.newbyteorder("=")
         return np.cumsum(band.astype(native), axis=1, dtype=native).astype(unsigned).tobytes()
 
@@ -333,6 +378,8 @@ class TiffSamples(TiffStrips):
 
     def __init__(self, raw):
         super().__init__(raw)
+        if self.tiled:
+            raise ValueError("tiled TIFF of samples Pillow cannot hold is not read (write it in strips)")
         if self.problem is not None:
             raise ValueError(self.problem)
         formats = set(self.values(SAMPLE_FORMAT, (1,)))
