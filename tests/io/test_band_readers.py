@@ -389,3 +389,27 @@ def test_a_cut_tiled_tiff_is_one_line(tmp_path):
     with pytest.raises(InputError, match=r"cut.tif: corrupt or truncated image: tile \d+ lies past the end of the file"):
         convert_file(path, ResizeRequest(scale=0.5), output=str(tmp_path / "out.tif"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.tif"]
+
+
+@pytest.mark.parametrize("dtype, shape", [("u1", (21, 9)), ("<f8", (21, 9, 2))])
+def test_bigtiff_is_read_in_bands(tmp_path, dtype, shape):
+    array = np.random.default_rng(3).integers(0, 200, shape).astype(dtype)
+    data = tiff.array_header(array.shape, array.dtype, big=True) + array.tobytes()
+    bands = _bands(_write(tmp_path, "big.tif", data))
+    np.testing.assert_array_equal(np.concatenate([np.asarray(b) for b in bands]), array)
+    if dtype == "u1":
+        np.testing.assert_array_equal(np.asarray(_pillows(data)), array)
+
+
+def test_a_compressed_strip_larger_than_max_pixels_is_decoded_whole(tmp_path):
+    path = _write(tmp_path, "a.tif", _pillow_tiff("L", "tiff_adobe_deflate", 1 << 20))  # one strip of 23×11
+    assert open_streamed(path, max_pixels=253) is not None
+    assert open_streamed(path, max_pixels=252) is None
+
+
+def test_a_pipe_is_decoded_whole(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.png"
+    os.mkfifo(fifo)
+    assert open_streamed(str(fifo)) is None  # nothing read from it: whoever decodes it whole gets every byte

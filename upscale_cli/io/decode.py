@@ -12,6 +12,7 @@ import io
 import math
 import mmap
 import os
+import stat
 import struct
 import sys
 import tokenize
@@ -324,6 +325,8 @@ def open_streamed(path: str, *, auto_orient: bool = True, max_pixels: int | None
     if path == STDIO:
         return None
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # a pipe's bytes would be gone once its header is read: decoded whole, read once
         with open(path, "rb") as handle:
             magic = handle.read(8)
         n_bytes = os.path.getsize(path)
@@ -386,6 +389,8 @@ def _streamed_tiff(path: str, auto_orient: bool, limit: int | None):
     strips = TiffStrips(mapped)
     if strips.problem is not None or strips.doubtful() is not None or strips.orientation != 1:
         return None
+    if strips.compression != 1 and limit is not None and strips.rows_per_strip * strips.width > limit:
+        return None  # a compressed strip (or row of tiles) is unpacked whole: as large as a whole image
     if needs_own_reading(mapped):
         samples = TiffSamples(mapped)
         metadata = Metadata()
