@@ -41,8 +41,15 @@ def test_a_bomb_is_refused_from_its_header(tmp_path):
     path.write_bytes(_png_claiming(100_000, 100_000))
     with pytest.raises(InputError, match=r"bomb.png: the image has 1e\+04 megapixels, over the limit of 200 \(--max-pixels\)"):
         read_input(str(path))
-    with pytest.raises(InputError, match="over the limit"):
-        probe(str(path))
+    # read in bands, a PNG is limited by its width from the header, and by the rows held at once as it is read
+    assert probe(str(path)).lengths == (100_000, 100_000)
+    with pytest.raises(InputError, match=r"bomb.png: corrupt or truncated image: the image data ends early"):
+        convert_file(str(path), ResizeRequest(size="1000x"), output=str(tmp_path / "out.png"))
+    assert not (tmp_path / "out.png").exists()
+    wide = tmp_path / "wide.png"
+    wide.write_bytes(_png_claiming(300_000_000, 1))
+    with pytest.raises(InputError, match=r"wide.png: the image has 300 megapixels, over the limit of 200 \(--max-pixels\)"):
+        probe(str(wide))  # a row over the limit: not read in bands, so refused as a whole image
 
 
 def test_an_absurd_output_is_refused_before_resizing(make_image):
@@ -60,8 +67,9 @@ def test_the_limit_counts_every_frame_and_can_be_raised(make_image):
 
 
 def test_outputs_have_their_own_larger_limit(make_image):
-    """Outputs stream, so by default they may be ten times larger than the largest input."""
-    path = make_image("b.png", 10, 10)
+    """Outputs stream, so by default they may be ten times larger than the largest input decoded whole
+    (a JPEG here: a PNG is read in bands, and limited by its rows held at once instead)."""
+    path = make_image("b.jpg", 10, 10)
     with pytest.raises(InputError, match="the image has 0.0001 megapixels, over the limit of 9e-05"):
         convert_file(path, NEAREST_2X, options=ImageOptions(max_pixels=90, max_output_pixels=None))
     assert ImageOptions().max_output_pixels == 10 * ImageOptions().max_pixels == 2_000_000_000

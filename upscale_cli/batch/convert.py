@@ -12,18 +12,19 @@ import re
 import string
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
+from itertools import chain
 from typing import Any, Callable
 
 import numpy as np
 
 from ..api import KEPT_MODES, banded_samples, library_knobs, make_options, plan_for, resizable, resize_image_traced
 from ..core.choices import LEARNED_MODES, NN_MODES
-from ..core.errors import UpscaleError, UsageError
+from ..core.errors import InputError, UpscaleError, UsageError
 from ..core.plan import ResizePlan
 from ..core.sizes import output_sizes, parse_scale, parse_size
 from ..engine.apply import apply_plan, check_dtype
-from ..engine.bands import Bands
-from ..io.decode import array_axes, read_input
+from ..engine.bands import Bands, streamed_band_rows
+from ..io.decode import array_axes, open_streamed, read_input
 from ..io.encode import SaveOptions, format_for, write_output
 from ..io.images import (
     DEFAULT_MAX_OUTPUT_PIXELS,
@@ -33,9 +34,11 @@ from ..io.images import (
     ImageRows,
     Loaded,
     Samples,
+    Streamed,
     check_pixels,
 )
 from ..io.modes import WHITE
+from ..io.window import RowWindow
 from .learned import learned_image, learned_scale
 
 
@@ -311,6 +314,68 @@ def default_output(path: str, tag: str, fmt: str | None, fallback_fmt: str) -> s
     return os.path.join(os.path.dirname(path), name)
 
 
+def _read_in_bands(path: str, request: ResizeRequest, options: ImageOptions) -> Loaded | None:
+    """``path`` opened to be read in bands (:func:`~upscale_cli.io.decode.open_streamed`) when this
+    request resizes it band by band; ``None`` when it is decoded whole.
+
+    Besides the files read whole, a request streams no array whose first
+    axis is not resized (its bands would be whole channels or images) and
+    no palette or bilevel image that nearest neighbour keeps in its mode
+    (resized through Pillow). The samples a band of the image gives are
+    those of :func:`~upscale_cli.api.resizable`, band by band (a palette
+    made colour, bits made bytes: each pixel by itself).
+    """
+    loaded = open_streamed(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
+    if loaded is None:
+        return None
+    stream: Streamed = loaded.data
+    if stream.mode is None:
+        window = stream.window()
+        try:
+            axes = array_axes(window.shape, request.layout)
+        except (InputError, UsageError):
+            return None  # said when the array is read whole
+        if 0 not in axes:
+            return None
+        loaded.data = window
+        return loaded
+    if stream.samples:
+        loaded.data = Samples(stream.window(), stream.mode)
+        return loaded
+    bands = iter(stream.bands)
+    first = resizable(next(bands), request.mode)
+    if first.mode in KEPT_MODES:
+        return None
+    rows = chain([np.asarray(first)], (np.asarray(resizable(band, request.mode)) for band in bands))
+    loaded.data = Samples(stream.window(rows), first.mode)
+    return loaded
+
+
+def _read_in_bands_of(conversion: Conversion) -> Bands | None:
+    """The bands of ``conversion`` when its input is read in bands, else ``None``."""
+    result = conversion.result
+    bands = result.array if isinstance(result, Samples) else result
+    return bands if isinstance(bands, Bands) and isinstance(bands.source, RowWindow) else None
+
+
+def _reads_in_order(plan: ResizePlan) -> bool:
+    """Whether the input rows the output's bands read never go back (every resize's taps move forward
+    with the output row; a library's region of interest given from its end to its start would not)."""
+    for axis_plan in plan.axes:
+        taps = axis_plan.weights.taps
+        if axis_plan.axis == 0 and len(taps) and not (np.diff(taps.min(axis=1)) >= 0).all():
+            return False
+    return True
+
+
+def _size_bands_by_input(conversion: Conversion) -> None:
+    """Bands of an input read in bands are as many output rows as keep the input rows they read
+    about as small as an output band (a large reduction reads many rows for each output row)."""
+    bands = _read_in_bands_of(conversion)
+    if bands is not None:
+        bands.rows = streamed_band_rows(bands.plan, bands.dtype.itemsize)
+
+
 def convert_file(
     path: str,
     request: ResizeRequest,
@@ -333,8 +398,14 @@ def convert_file(
     samples (``Conversion.source_array``) are kept only with
     ``keep_source`` (see :func:`resize_loaded`).
     """
-    loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
+    loaded = None if keep_source else _read_in_bands(path, request, options)
+    if loaded is None:
+        loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
     conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
+    if _read_in_bands_of(conversion) and not _reads_in_order(conversion.plan):
+        loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
+        conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
+    _size_bands_by_input(conversion)
     if before_write is not None:
         before_write(conversion)
     if output is None:

@@ -179,6 +179,8 @@ def main():
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
 @_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit). "
+                    "Inputs read in bands (PNG, TIFF in strips, PPM, .npy) are limited only by the rows held at once: "
+                    "their width counts, not their height. "
                     f"Outputs, which stream, are limited to {DEFAULT_MAX_OUTPUT_PIXELS // 10**9}G unless it is given.")
 @click.option("-j", "--jobs", "workers", type=click.IntRange(min=1), help="Worker processes (default: the number of CPUs).")
 @click.option("--cluster", metavar="ADDRESS|local[:N]",

@@ -32,6 +32,9 @@ from .apply import apply_plan
 #: Bytes of output in one band (with the engine's strips of 4 MiB, a band
 #: keeps both cores busy; the encoder's blocks are 1 MiB).
 BAND_BYTES = 1 << 23
+#: Bytes of output in one band when the input is read in bands: the band's float intermediates are
+#: then most of the memory, and a quarter of :data:`BAND_BYTES` costs no time (docs/streaming.md).
+STREAMED_BAND_BYTES = BAND_BYTES // 4
 #: Fewest output rows in a band, so that the taps shared with the next band are few.
 MIN_ROWS = 16
 
@@ -67,6 +70,16 @@ def band_rows(plan: ResizePlan, itemsize: int, band_bytes: int | None = None) ->
     """Output rows per band: about ``band_bytes`` of output (default :data:`BAND_BYTES`), at least :data:`MIN_ROWS`."""
     row_bytes = itemsize * math.prod(plan.out_shape[1:])
     return max(MIN_ROWS, (band_bytes or BAND_BYTES) // max(row_bytes, 1))
+
+
+def streamed_band_rows(plan: ResizePlan, itemsize: int) -> int:
+    """Output rows per band when the input is read in bands too: about :data:`STREAMED_BAND_BYTES` of
+    output, fewer when the input rows a band reads (its rows times the reduction along axis 0) would
+    pass :data:`BAND_BYTES`, and at least :data:`MIN_ROWS`."""
+    in_row_bytes = itemsize * math.prod(plan.in_shape[1:])
+    reduction = plan.in_shape[0] / max(plan.out_shape[0], 1)
+    by_input = int(BAND_BYTES // max(in_row_bytes * reduction, 1))
+    return max(MIN_ROWS, min(band_rows(plan, itemsize, STREAMED_BAND_BYTES), by_input))
 
 
 @dataclass

@@ -12,9 +12,11 @@ import io
 import math
 import mmap
 import os
+import stat
 import struct
 import sys
 import tokenize
+import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -28,13 +30,17 @@ from .images import (
     Frame,
     Loaded,
     Samples,
+    Streamed,
     check_pixels,
+    same_bytes,
+    unpacked,
 )
 from . import heif
-from .integrity import truncation
+from .integrity import PNG_SIGNATURE, truncation
 from .metadata import ORIENTATION, Metadata, orientation, upright, upright_size
 from .png_samples import PngSamples, is_sixteen_bit_colour
-from .tiff import TiffSamples, needs_own_reading
+from .tiff import TiffSamples, TiffStrips, needs_own_reading
+from .window import named_errors
 
 NPY_MAGIC = b"\x93NUMPY"
 #: The first four bytes of TIFF and BigTIFF files, either byte order.
@@ -129,8 +135,14 @@ def probe(path: str, *, auto_orient: bool = True, layout: str | None = None, max
     """Read only the header of ``path``: its lengths, frames and format.
 
     Raises :class:`~upscale_cli.core.errors.InputError` for unreadable files and
-    images over ``max_pixels``.
+    images over ``max_pixels``; an input read in bands (:func:`open_streamed`)
+    only for a row over ``max_pixels`` (the rows held at once are limited as
+    they are read: docs/streaming.md).
     """
+    streamed = open_streamed(path, auto_orient=auto_orient)
+    if streamed is not None:
+        check_pixels(path, streamed.data.size[0], max_pixels, "a row of the image")
+        max_pixels = None
     with open_header(path) as header:
         if header is None:
             return _probe_array(path, layout, max_pixels)
@@ -286,6 +298,137 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     # (for a large PNG they are the next largest thing in memory after the image).
     buffer.close()
     return loaded
+
+
+#: What a header read for streaming may raise: the file is then decoded whole, and its damage reported there.
+_HEADER_ERRORS = (SyntaxError, IndexError, KeyError, TypeError, struct.error, InputError) + _NPY_ERRORS
+#: What reading a streamed input's bands may raise (Pillow's unpacker: ValueError; zlib: its error).
+_BAND_ERRORS = (ValueError, OSError, EOFError, struct.error, zlib.error)
+#: Pillow modes of TIFF files read here in strips; others (palette, YCbCr...) are decoded whole.
+_TIFF_PHOTOMETRICS = (0, 1, 2, 5)
+
+
+def open_streamed(path: str, *, auto_orient: bool = True, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Loaded | None:
+    """The input at ``path`` as :class:`~upscale_cli.io.images.Streamed`, its rows still to be read;
+    ``None`` when it is decoded whole (:func:`read_input`).
+
+    Read in bands (docs/streaming.md): non-interlaced, single-image PNG;
+    TIFF in strips or tiles (one page, no turn by its Orientation field,
+    compression none, LZW, deflate or PackBits); binary PPM/PGM; ``.npy`` files in C
+    order. Everything else, standard input, and an image that
+    ``auto_orient`` would turn, are decoded whole, as is a file whose
+    header is damaged (:func:`read_input` says how). Only the header is
+    read here; the bands are read, and their damage reported (one line
+    naming the file), as the resize asks for their rows. ``max_pixels``
+    limits the pixels of rows held at once.
+    """
+    if path == STDIO:
+        return None
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # a pipe's bytes would be gone once its header is read: decoded whole, read once
+        with open(path, "rb") as handle:
+            magic = handle.read(8)
+        n_bytes = os.path.getsize(path)
+        openers = ((NPY_MAGIC, _streamed_npy), (PNG_SIGNATURE, _streamed_png), (b"P5", _streamed_ppm), (b"P6", _streamed_ppm))
+        opener = next((open_ for prefix, open_ in openers if magic.startswith(prefix)), None)
+        if magic[:4] in TIFF_SIGNATURES:
+            opener = _streamed_tiff
+        found = opener(path, auto_orient, max_pixels) if opener else None
+    except _HEADER_ERRORS:
+        return None
+    if found is None:
+        return None
+    stream, fmt, metadata = found
+    stream.bands = named_errors(stream.bands, path, _BAND_ERRORS)
+    stream.limit = max_pixels
+    return Loaded(path, stream, fmt, metadata=metadata, n_bytes=n_bytes)
+
+
+def _streamed_npy(path: str, auto_orient: bool, limit: int | None):
+    from .raw_rows import NpyRows
+
+    rows = NpyRows(path)
+    if not rows.streams:
+        return None
+    return Streamed(path, (rows.shape[1], rows.shape[0]), None, iter(rows)), "npy", Metadata()
+
+
+def _streamed_png(path: str, auto_orient: bool, limit: int | None):
+    from .png_rows import PngRows
+
+    rows = PngRows(path)
+    if not rows.streams:
+        return None
+    # the skeleton holds a row: one over the limit is refused (by the whole path) before Pillow allocates it
+    check_pixels(path, rows.size[0], limit, "a row of the image")
+    with _strict_decoding(path):
+        image = rows.open_skeleton()
+        turn, metadata = orientation(image), Metadata.of(image)
+    if auto_orient and turn != 1:
+        return None
+    return Streamed(path, rows.size, rows.sixteen_bit or image.mode, iter(rows), rows.samples), "PNG", metadata
+
+
+def _streamed_ppm(path: str, auto_orient: bool, limit: int | None):
+    from .raw_rows import PpmRows
+
+    with _strict_decoding(path):
+        image = _open_image(path, path)
+    rows = PpmRows(path, image)
+    if not rows.streams:
+        return None
+    return Streamed(path, rows.size, image.mode, iter(rows), rows.samples), "PPM", Metadata()
+
+
+def _streamed_tiff(path: str, auto_orient: bool, limit: int | None):
+    """A TIFF's strips: samples Pillow would change as :class:`TiffSamples` gives them, the others as Pillow's
+    images of each band (its mode, unpacked by its raw mode)."""
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    strips = TiffStrips(mapped)
+    if strips.problem is not None or strips.doubtful() is not None or strips.orientation != 1:
+        return None
+    if strips.compression != 1 and limit is not None and strips.rows_per_strip * strips.width > limit:
+        return None  # a compressed strip (or row of tiles) is unpacked whole: as large as a whole image
+    if needs_own_reading(mapped):
+        samples = TiffSamples(mapped)
+        metadata = Metadata()
+        with contextlib.suppress(InputError):  # Pillow opens no 16-bit grey-and-alpha TIFF: no metadata then
+            with _open_image(path, path) as image:
+                metadata = _try(lambda: Metadata.of(image), path)
+        return Streamed(path, (strips.width, strips.height), samples.mode, _quiet(samples, strips)), "TIFF", metadata
+    with _strict_decoding(path):
+        image = _open_image(path, path)
+    with image:
+        tiles = image.tile
+        if (_try(lambda: _frame_count(image), path) != 1 or image.size != (strips.width, strips.height)
+                or len(tiles) < 1 or tiles[0].codec_name not in ("raw", "libtiff")
+                or strips.one(262, 1) not in _TIFF_PHOTOMETRICS):
+            return None
+        mode, rawmode = image.mode, tiles[0].args[0]
+        metadata = _try(lambda: Metadata.of(image), path)
+    bands = _quiet(_tiff_bands(strips, mode, rawmode), strips)
+    return Streamed(path, image.size, mode, bands, same_bytes(mode, rawmode)), "TIFF", metadata
+
+
+def _tiff_bands(strips: TiffStrips, mode: str, rawmode: str):
+    for rows, data in strips.bands():
+        yield unpacked(mode, rawmode, (strips.width, rows), data)
+
+
+def _quiet(bands, strips: TiffStrips):
+    """``bands`` with libtiff's messages kept off the terminal while each compressed strip is unpacked."""
+    if strips.compression == 1:
+        yield from bands
+        return
+    bands = iter(bands)
+    while True:
+        with _libtiff_quiet():
+            band = next(bands, None)
+        if band is None:
+            return
+        yield band
 
 
 def _read_tiff_samples(raw: bytes, name: str, max_pixels: int | None) -> Loaded:

@@ -86,7 +86,36 @@ class Loaded:
         """Whether the input is an array (a ``.npy`` file, or a TIFF of samples no image mode holds)."""
         import numpy as np
 
-        return self.format == "npy" or isinstance(self.data, np.ndarray)
+        from .window import RowWindow
+
+        if isinstance(self.data, Streamed):
+            return self.data.mode is None
+        return self.format == "npy" or isinstance(self.data, (np.ndarray, RowWindow))
+
+
+@dataclass
+class Streamed:
+    """An input whose rows are read a band at a time, as the resize needs them.
+
+    ``bands`` yields consecutive bands of rows, once: arrays of samples
+    when ``samples`` (of an image of ``mode``, 16-bit colour's included,
+    or of an array when ``mode`` is ``None``), else Pillow images of
+    ``mode``. ``limit`` is the most pixels of rows held at once
+    (``--max-pixels``: a band of rows is what is decoded at a time).
+    """
+
+    name: str
+    size: tuple[int, int]
+    mode: str | None
+    bands: Any
+    samples: bool = True
+    limit: int | None = None
+
+    def window(self, bands=None):
+        """A :class:`~upscale_cli.io.window.RowWindow` over ``bands`` (default: this input's own, as they come)."""
+        from .window import RowWindow
+
+        return RowWindow(self.bands if bands is None else bands, self.size[1], name=self.name, limit=self.limit)
 
 
 @dataclass(frozen=True)
@@ -169,6 +198,29 @@ class ImageRows:
         if step != 1:
             raise IndexError("rows of an image are taken in order, one band at a time")
         return np.asarray(self.image.crop((0, start, self.shape[1], stop)))
+
+
+#: Pillow modes whose samples, as ``np.asarray`` gives them, are the bytes of their raw mode of the same name.
+SAME_BYTES = ("L", "LA", "RGB", "RGBA", "CMYK")
+
+
+def unpacked(mode: str, rawmode: str, size: tuple[int, int], data: bytes):
+    """Rows of ``data`` (``size`` is their width and count), bytes in Pillow's ``rawmode``, as an image of
+    ``mode`` holds them: an array of samples when they are those bytes (:data:`SAME_BYTES`), else
+    Pillow's image of them, unpacked as Pillow unpacks the file."""
+    import numpy as np
+
+    if same_bytes(mode, rawmode):
+        width, rows = size
+        return np.frombuffer(data, np.uint8).reshape((rows, width) + ((len(mode),) if len(mode) > 1 else ()))
+    from PIL import Image
+
+    return Image.frombytes(mode, size, data, "raw", rawmode)
+
+
+def same_bytes(mode: str, rawmode: str) -> bool:
+    """Whether :func:`unpacked` gives arrays of samples for ``mode`` and ``rawmode``."""
+    return mode == rawmode and mode in SAME_BYTES
 
 
 def image_of(array, mode: str):

@@ -8,10 +8,13 @@ specification, section 9), band by band.
 
 Unfiltering ``None``, ``Sub`` and ``Up`` works on whole rows (``Sub`` is a
 running sum along each byte's lane). ``Average`` and ``Paeth`` take the
-byte to the left as already unfiltered, so a run of such rows is
-unfiltered along anti-diagonals: every pixel whose left, upper and
-upper-left neighbours are done is done at once, which takes width + rows
-NumPy steps per run instead of one step per pixel.
+byte to the left as already unfiltered. Rows of 1 to 4 bytes per pixel
+that use them are unfiltered by Pillow's own decoder, in C, given as an
+8-bit image of as many bytes per pixel (whose samples are its bytes) under
+the row above, stored unfiltered. Others (16-bit colour: 6 and 8 bytes per
+pixel) are unfiltered along anti-diagonals: every pixel whose left, upper
+and upper-left neighbours are done is done at once, which takes width +
+rows NumPy steps per run instead of one step per pixel.
 
 A colour key (``tRNS`` of an RGB image) becomes an alpha channel (0 where
 a pixel equals the key, 65535 elsewhere): the mode is then ``RGBA;16``.
@@ -21,9 +24,10 @@ one line rather than lose bits.
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import numpy as np
 
@@ -36,6 +40,13 @@ BAND_ROWS = 1024
 #: Inflated bytes asked of zlib at a time, so a band never needs the whole image inflated.
 INFLATE_BYTES = 1 << 20
 NONE, SUB, UP, AVERAGE, PAETH = range(5)
+#: Bytes per pixel → the 8-bit colour type of as many bytes per pixel (grey, grey and alpha, RGB, RGBA),
+#: whose samples Pillow keeps as they are: rows of any image of that many bytes per pixel are unfiltered
+#: by Pillow's decoder as rows of that type.
+BYTES_AS_PIXELS = {1: 0, 2: 4, 3: 2, 4: 6}
+#: Fewest pixels of a band Pillow would warn about as a decompression bomb (its ``MAX_IMAGE_PIXELS``):
+#: larger bands (rows of tens of millions of pixels) are unfiltered here.
+BY_PILLOW_PIXELS = 89_478_485
 
 
 def is_sixteen_bit_colour(raw: bytes) -> bool:
@@ -80,35 +91,55 @@ class PngSamples:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         row_bytes = self._width * self._pixel_bytes
-        inflated = _inflated(self._data)
-        pending = bytearray()
-        above = np.zeros(row_bytes, np.uint8)
-        height = self.shape[0]
-        for low in range(0, height, BAND_ROWS):
-            rows = min(BAND_ROWS, height - low)
-            wanted = rows * (row_bytes + 1)
-            for piece in inflated:
-                pending += piece
-                if len(pending) >= wanted:
-                    break
-            if len(pending) < wanted:
-                raise ValueError("the image data ends early")
-            filtered = np.frombuffer(bytes(pending[:wanted]), np.uint8).reshape(rows, row_bytes + 1)
-            del pending[:wanted]
-            unfiltered = _unfiltered(filtered, above, self._pixel_bytes)
-            above = unfiltered[-1]
-            band = unfiltered.view(">u2").reshape((rows, self._width, self._pixel_bytes // 2)).astype(np.uint16)
-            if self._key is not None:
-                clear = (band == self._key).all(axis=-1, keepdims=True)
-                band = np.concatenate([band, np.where(clear, 0, 65535).astype(np.uint16)], axis=-1)
-            yield band
+        for unfiltered in scanlines(self._data, self.shape[0], row_bytes, self._pixel_bytes):
+            yield self.samples(unfiltered)
+
+    def samples(self, unfiltered: np.ndarray) -> np.ndarray:
+        """The ``uint16`` samples of rows of unfiltered bytes (the colour key made an alpha channel)."""
+        rows = len(unfiltered)
+        band = unfiltered.view(">u2").reshape((rows, self._width, self._pixel_bytes // 2)).astype(np.uint16)
+        if self._key is not None:
+            clear = (band == self._key).all(axis=-1, keepdims=True)
+            band = np.concatenate([band, np.where(clear, 0, 65535).astype(np.uint16)], axis=-1)
+        return band
 
     def read(self) -> np.ndarray:
         """Every row."""
         return np.concatenate(list(self))
 
 
-def _inflated(pieces: list) -> Iterator[bytes]:
+def scanlines(pieces: Iterable[bytes], height: int, row_bytes: int, pixel_bytes: int,
+              rows: int | None = None) -> Iterator[np.ndarray]:
+    """The unfiltered rows of bytes of a non-interlaced image, ``rows`` (default :data:`BAND_ROWS`) at a time.
+
+    ``pieces`` are the image data (the IDAT chunks' contents, in order),
+    ``row_bytes`` the bytes of a row without its filter type, ``pixel_bytes``
+    the bytes of a pixel (1 below 8 bits per pixel, as filtering counts).
+    Raises ``ValueError`` when the data ends early or names an unknown
+    filter, ``zlib.error`` when it does not inflate.
+    """
+    rows = rows or BAND_ROWS
+    inflated = _inflated(pieces)
+    pending = bytearray()
+    above = np.zeros(row_bytes, np.uint8)
+    for low in range(0, height, rows):
+        count = min(rows, height - low)
+        wanted = count * (row_bytes + 1)
+        while len(pending) < wanted:  # no more than this band needs: what is pending stays under a piece
+            piece = next(inflated, None)
+            if piece is None:
+                break
+            pending += piece
+        if len(pending) < wanted:
+            raise ValueError("the image data ends early")
+        filtered = np.frombuffer(bytes(pending[:wanted]), np.uint8).reshape(count, row_bytes + 1)
+        del pending[:wanted]
+        unfiltered = _unfiltered(filtered, above, pixel_bytes)
+        above = unfiltered[-1]
+        yield unfiltered
+
+
+def _inflated(pieces: Iterable[bytes]) -> Iterator[bytes]:
     """The zlib stream split over ``pieces``, inflated a bounded amount at a time."""
     inflater = zlib.decompressobj()
     for piece in pieces:
@@ -125,6 +156,9 @@ def _unfiltered(filtered: np.ndarray, above: np.ndarray, pixel_bytes: int) -> np
     types = filtered[:, 0]
     if (types > PAETH).any():
         raise ValueError(f"unknown PNG filter type {int(types.max())}")
+    pixels = len(filtered) * (filtered.shape[1] - 1) // pixel_bytes
+    if pixel_bytes in BYTES_AS_PIXELS and pixels < BY_PILLOW_PIXELS and ((types == AVERAGE) | (types == PAETH)).any():
+        return _unfiltered_by_pillow(filtered, above, pixel_bytes)
     data = filtered[:, 1:]
     rows = np.empty_like(data)
     index = 0
@@ -146,6 +180,27 @@ def _unfiltered(filtered: np.ndarray, above: np.ndarray, pixel_bytes: int) -> np
             index += 1
         above = rows[index - 1]
     return rows
+
+
+def _unfiltered_by_pillow(filtered: np.ndarray, above: np.ndarray, pixel_bytes: int) -> np.ndarray:
+    """:func:`_unfiltered` by Pillow's PNG decoder, in C: the rows as an 8-bit image of the same bytes
+    per pixel (:data:`BYTES_AS_PIXELS`, whose samples are its bytes), under ``above`` stored unfiltered."""
+    from PIL import Image
+
+    from .png import SIGNATURE
+
+    count, row_bytes = filtered.shape[0], filtered.shape[1] - 1
+    colour = BYTES_AS_PIXELS[pixel_bytes]
+    header = struct.pack(">IIBBBBB", row_bytes // pixel_bytes, count + 1, 8, colour, 0, 0, 0)
+    stream = zlib.compress(b"\0" + above.tobytes() + filtered.tobytes(), 0)
+    png = SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", stream) + _chunk(b"IEND", b"")
+    with Image.open(io.BytesIO(png)) as image:
+        image.load()
+        return np.asarray(image).reshape(count + 1, row_bytes)[1:]
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
 
 
 def _diagonally_unfiltered(data: np.ndarray, types: np.ndarray, above: np.ndarray, pixel_bytes: int) -> np.ndarray:

@@ -20,12 +20,17 @@ numbers, int8 read as uint8). Those files are read here instead:
   separate planes, the float predictor, other compressions, colour spaces
   other than grey and RGB, several pages) fails with one line: never fewer
   bits.
+- **Reading in bands**: :class:`TiffStrips` gives the bytes of any page's
+  rows a band at a time, from strips or from rows of tiles (each tile
+  unpacked as a strip is), for inputs read band by band
+  (docs/streaming.md); :class:`TiffSamples` is built on it.
 """
 
 from __future__ import annotations
 
 import io
 import math
+import mmap
 import struct
 from dataclasses import dataclass
 from typing import Iterator
@@ -35,13 +40,17 @@ import numpy as np
 #: Files larger than this many bytes are written as BigTIFF.
 BIGTIFF_ABOVE = (1 << 32) - 1
 
+#: Bytes of rows read at a time from an uncompressed strip.
+BAND_BYTES = 1 << 22
+
 #: Field types: code → (struct format of one value, its size).
 TYPES = {1: ("B", 1), 2: ("s", 1), 3: ("H", 2), 4: ("I", 4), 5: ("II", 8), 6: ("b", 1), 7: ("B", 1), 8: ("h", 2),
          9: ("i", 4), 10: ("ii", 8), 11: ("f", 4), 12: ("d", 8), 13: ("I", 4), 16: ("Q", 8), 17: ("q", 8), 18: ("Q", 8)}
 SHORT, LONG, LONG8 = 3, 4, 16
 WIDTH, LENGTH, BITS, COMPRESSION, PHOTOMETRIC = 256, 257, 258, 259, 262
 STRIP_OFFSETS, ORIENTATION, SAMPLES, ROWS_PER_STRIP, STRIP_BYTE_COUNTS = 273, 274, 277, 278, 279
-PLANAR, PREDICTOR, TILE_WIDTH, EXTRA_SAMPLES, SAMPLE_FORMAT = 284, 317, 322, 338, 339
+FILL_ORDER, PLANAR, PREDICTOR, TILE_WIDTH, TILE_LENGTH, TILE_OFFSETS, TILE_BYTE_COUNTS = 266, 284, 317, 322, 323, 324, 325
+EXTRA_SAMPLES, SAMPLE_FORMAT = 338, 339
 #: SampleFormat values ↔ NumPy dtype kinds.
 SAMPLE_FORMATS = {"u": 1, "i": 2, "f": 3}
 KINDS = {value: kind for kind, value in SAMPLE_FORMATS.items()}
@@ -66,8 +75,10 @@ class Entry:
         return struct.unpack(f"{order}{self.count * len(code)}{code[0]}", self.data[:self.count * size])
 
 
-def read_directory(raw: bytes) -> tuple[str, bool, dict[int, Entry], int]:
+def read_directory(raw: bytes, skipped: list | None = None) -> tuple[str, bool, dict[int, Entry], int]:
     """The first directory of TIFF file ``raw``: byte order, BigTIFF or not, its fields, the next one's offset.
+
+    Fields of a type not in :data:`TYPES` are left out (their tags appended to ``skipped``).
 
     Raises ``ValueError`` for a file that is not TIFF or is cut inside its directory.
     """
@@ -90,6 +101,8 @@ def read_directory(raw: bytes) -> tuple[str, bool, dict[int, Entry], int]:
         (number,) = struct.unpack_from(order + offset_code, raw, start + 4)
         value_at = start + 4 + struct.calcsize(offset_code)
         if kind not in TYPES:
+            if skipped is not None:
+                skipped.append(tag)
             continue  # a type this reader has no use for: its field is not one it reads
         length = number * TYPES[kind][1]
         if length > inline:
@@ -185,7 +198,171 @@ def _values(entries: dict, order: str, tag: int, default: tuple) -> tuple:
     return entries[tag].values(order) if tag in entries else default
 
 
-class TiffSamples:
+class TiffStrips:
+    """The layout of a TIFF file's first page and the bytes of its rows, a band at a time.
+
+    ``raw`` is the file's bytes or a read-only ``mmap`` of it (whose pages
+    are let go once their rows are read, so a file larger than memory is
+    read in the memory of a band). :attr:`problem` says why the rows cannot
+    be read here (``None`` when they can); :meth:`bands` yields the bytes of
+    consecutive rows, unpacked and with the horizontal predictor undone.
+
+    Raises ``ValueError`` for a directory without the image's width or length.
+    """
+
+    def __init__(self, raw):
+        self.raw = raw
+        self._skipped: list[int] = []
+        order, _, entries, following = read_directory(raw, self._skipped)
+        self.order = order
+        self._entries = entries
+
+        self.width, self.height, self.channels = self.one(WIDTH), self.one(LENGTH), self.one(SAMPLES, 1)
+        self.bits = _values(entries, order, BITS, (1,))
+        self.compression = self.one(COMPRESSION, 1)
+        self.predictor = self.one(PREDICTOR, 1)
+        self.orientation = self.one(ORIENTATION, 1)
+        self.tiled = TILE_WIDTH in entries
+        if self.tiled:  # a band is a row of tiles; the tiles' columns are pieces of its rows
+            self.tile_width, self.rows_per_strip = self.one(TILE_WIDTH), self.one(TILE_LENGTH, 0)
+            self.offsets, self.counts = self.values(TILE_OFFSETS), self.values(TILE_BYTE_COUNTS)
+        else:
+            self.tile_width = self.width
+            self.rows_per_strip = min(self.one(ROWS_PER_STRIP, self.height), self.height) or self.height
+            self.offsets, self.counts = self.values(STRIP_OFFSETS), self.values(STRIP_BYTE_COUNTS)
+        self.row_bytes = self._bytes_of(self.width)
+        self.problem = self._problem(following)
+
+    def one(self, tag: int, default=None):
+        """The first value of field ``tag`` (``default`` when absent; ``ValueError`` when required)."""
+        value = _values(self._entries, self.order, tag, (default,))[0]
+        if value is None:
+            raise ValueError(f"field {tag} is missing")
+        return value
+
+    def has(self, tag: int) -> bool:
+        return tag in self._entries
+
+    def values(self, tag: int, default: tuple = ()) -> tuple:
+        return _values(self._entries, self.order, tag, default)
+
+    def _bytes_of(self, width: int) -> int:
+        """Bytes of a row of ``width`` pixels."""
+        return (width * self.bits[0] * self.channels + 7) // 8
+
+    @property
+    def _tiles_across(self) -> int:
+        return -(-self.width // self.tile_width)
+
+    def _problem(self, following: int) -> str | None:
+        if following:
+            return "several pages are not read here (write one page per file)"
+        if self.tiled and (not self.tile_width or not self.rows_per_strip or self.tile_width % 16 or self.rows_per_strip % 16):
+            return "tiles whose sides are not multiples of 16 are not read"
+        if self.one(PLANAR, 1) != 1:
+            return "separate colour planes are not read (write the channels interleaved)"
+        if self.one(FILL_ORDER, 1) != 1:
+            return "bits filled from the lowest are not read"
+        if self.compression not in COMPRESSIONS:
+            return f"compression {self.compression} is not read here (none, LZW, deflate, PackBits are)"
+        if self.predictor not in (1, 2) or (self.predictor == 2 and self.bits[0] not in (8, 16, 32, 64)):
+            return f"predictor {self.predictor} is not read for {self.bits[0]}-bit samples (none and horizontal differencing of whole bytes are)"
+        if len(self.offsets) != len(self.counts) or len(self.offsets) < self._pieces():
+            return "the strips do not cover the image"
+        return None
+
+    def _pieces(self) -> int:
+        """Strips, or tiles, that cover the image."""
+        return -(-self.height // self.rows_per_strip) * self._tiles_across
+
+    def doubtful(self) -> str | None:
+        """Why libtiff might refuse a directory this reader would read (a field with the wrong number
+        of values or of no known type, strips not one per band of rows), or ``None``: such files are
+        better decoded whole."""
+        if self._skipped:
+            return f"field {self._skipped[0]} is of no known type"
+        for tag in (WIDTH, LENGTH, COMPRESSION, PHOTOMETRIC, SAMPLES, ROWS_PER_STRIP, PLANAR, PREDICTOR, ORIENTATION,
+                    FILL_ORDER, TILE_WIDTH, TILE_LENGTH):
+            if tag in self._entries and self._entries[tag].count != 1:
+                return f"field {tag} has {self._entries[tag].count} values"
+        if len(self.bits) not in (1, self.channels) or len(set(self.bits)) != 1:
+            return "the bits per sample do not match the samples per pixel"
+        if len(self.offsets) != self._pieces() or len(self.counts) != self._pieces():
+            return "the strips (or tiles) do not cover the image once"
+        return None
+
+    def bands(self) -> Iterator[tuple[int, bytes]]:
+        """``(rows, data)`` of consecutive bands of rows, top to bottom.
+
+        An uncompressed strip is cut into bands of about :data:`BAND_BYTES`; a
+        compressed one is unpacked whole. Raises ``ValueError`` for a strip
+        past the end of the file or shorter than its rows.
+        """
+        if self.problem is not None:
+            raise ValueError(self.problem)
+        if self.tiled:
+            yield from self._tile_rows()
+            return
+        height, row_bytes = self.height, self.row_bytes
+        for index, low in enumerate(range(0, height, self.rows_per_strip)):
+            rows = min(self.rows_per_strip, height - low)
+            start, count = self.offsets[index], self.counts[index]
+            if start + count > len(self.raw):
+                raise ValueError(f"strip {index} lies past the end of the file: the file is cut short or damaged")
+            if self.compression == 1:
+                if count < rows * row_bytes:
+                    raise ValueError(f"strip {index} ends early: the file is cut short")
+                step = max(1, BAND_BYTES // max(row_bytes, 1))
+                for first in range(0, rows, step):
+                    taken = min(step, rows - first)
+                    at = start + first * row_bytes
+                    yield taken, self._predicted(self._read(at, taken * row_bytes), taken)
+                continue
+            data = _unpacked(self._read(start, count), self.compression, row_bytes, rows)
+            if len(data) < rows * row_bytes:
+                raise ValueError(f"strip {index} ends early: the file is cut short")
+            yield rows, self._predicted(data[:rows * row_bytes], rows)
+
+    def _tile_rows(self) -> Iterator[tuple[int, bytes]]:
+        """``(rows, data)`` of each row of tiles: every tile unpacked whole (the bottom ones too, which
+        pass the image's last row), its rows put side by side and cut to the image."""
+        tile_bytes, length = self._bytes_of(self.tile_width), self.rows_per_strip
+        for down, low in enumerate(range(0, self.height, length)):
+            pieces = []
+            for index in range(down * self._tiles_across, (down + 1) * self._tiles_across):
+                start, count = self.offsets[index], self.counts[index]
+                if start + count > len(self.raw):
+                    raise ValueError(f"tile {index} lies past the end of the file: the file is cut short or damaged")
+                data = self._read(start, count)
+                if self.compression != 1:
+                    data = _unpacked(data, self.compression, tile_bytes, length)
+                if len(data) < length * tile_bytes:
+                    raise ValueError(f"tile {index} ends early: the file is cut short")
+                data = self._predicted(data[:length * tile_bytes], length, self.tile_width)
+                pieces.append(np.frombuffer(data, np.uint8).reshape(length, tile_bytes))
+            rows = min(length, self.height - low)
+            yield rows, np.hstack(pieces)[:rows, :self.row_bytes].tobytes()
+
+    def _read(self, start: int, count: int) -> bytes:
+        data = self.raw[start:start + count]
+        if hasattr(self.raw, "madvise"):  # an mmap: its pages just read are not needed again
+            page = mmap.PAGESIZE
+            first = start // page * page
+            self.raw.madvise(mmap.MADV_DONTNEED, first, min(len(self.raw), start + count) - first)
+        return data
+
+    def _predicted(self, data: bytes, rows: int, width: int | None = None) -> bytes:
+        """``data`` (rows of ``width`` pixels, the image's by default) with the horizontal predictor
+        undone: each sample stored as its difference from the one to its left."""
+        if self.predictor != 2:
+            return data
+        unsigned = np.dtype(f"{self.order}u{self.bits[0] // 8}")
+        band = np.frombuffer(data, unsigned).reshape(rows, width or self.width, self.channels)
+        native = unsigned.newbyteorder("=")
+        return np.cumsum(band.astype(native), axis=1, dtype=native).astype(unsigned).tobytes()
+
+
+class TiffSamples(TiffStrips):
     """The samples of a TIFF file's first (and only) page, read strip by strip.
 
     ``shape`` is ``(height, width)`` or ``(height, width, channels)``,
@@ -199,72 +376,35 @@ class TiffSamples:
     Raises ``ValueError`` with the reason for a layout read nowhere here.
     """
 
-    def __init__(self, raw: bytes):
-        self.raw = raw
-        order, _, entries, following = read_directory(raw)
-        self.order = order
-
-        def one(tag, default=None):
-            values = _values(entries, order, tag, (default,))
-            if values[0] is None:
-                raise ValueError(f"field {tag} is missing")
-            return values[0]
-
-        if following:
-            raise ValueError("several pages of samples Pillow cannot hold are not read (write one page per file)")
-        if TILE_WIDTH in entries:
+    def __init__(self, raw):
+        super().__init__(raw)
+        if self.tiled:
             raise ValueError("tiled TIFF of samples Pillow cannot hold is not read (write it in strips)")
-        if one(PLANAR, 1) != 1:
-            raise ValueError("separate colour planes are not read (write the channels interleaved)")
-        self.compression = one(COMPRESSION, 1)
-        if self.compression not in COMPRESSIONS:
-            raise ValueError(f"compression {self.compression} is not read for these samples (none, LZW, deflate, PackBits are)")
-        self.predictor = one(PREDICTOR, 1)
-        if self.predictor not in (1, 2):
-            raise ValueError(f"predictor {self.predictor} is not read (none and horizontal differencing are)")
-        width, height, channels = one(WIDTH), one(LENGTH), one(SAMPLES, 1)
-        bits, formats = set(_values(entries, order, BITS, (1,))), set(_values(entries, order, SAMPLE_FORMAT, (1,)))
-        if len(bits) != 1 or len(formats) != 1:
+        if self.problem is not None:
+            raise ValueError(self.problem)
+        formats = set(self.values(SAMPLE_FORMAT, (1,)))
+        if len(set(self.bits)) != 1 or len(formats) != 1:
             raise ValueError("channels of different depths or sample formats are not read")
-        depth, kind = bits.pop(), KINDS.get(formats.pop())
+        depth, kind = self.bits[0], KINDS.get(formats.pop())
         if kind is None or depth not in (8, 16, 32, 64) or (kind == "f" and depth == 8):
             raise ValueError(f"{depth}-bit samples of sample format {sorted(formats) or '?'} are not read")
         if kind == "f" and self.predictor != 1:
             raise ValueError("a predictor on float samples is not read")
-        photometric = one(PHOTOMETRIC)
+        photometric = self.one(PHOTOMETRIC)
         if photometric not in (MIN_IS_BLACK, RGB):
             raise ValueError(f"photometric interpretation {photometric} is not read for these samples (grey and RGB are)")
         # 16-bit colour whose extra sample, if any, is straight alpha; other channels are an array's
-        alpha = _values(entries, order, EXTRA_SAMPLES, ()) == (UNASSOCIATED_ALPHA,)
-        mode = SIXTEEN_BIT_MODES.get((photometric, channels)) if (depth, kind) == (16, "u") else None
+        alpha = self.values(EXTRA_SAMPLES) == (UNASSOCIATED_ALPHA,)
+        mode = SIXTEEN_BIT_MODES.get((photometric, self.channels)) if (depth, kind) == (16, "u") else None
         self.mode = mode if mode is not None and alpha == (mode != "RGB;16") else None
-        self.file_dtype = np.dtype(f"{order}{kind}{depth // 8}")
+        self.file_dtype = np.dtype(f"{self.order}{kind}{depth // 8}")
         self.dtype = self.file_dtype.newbyteorder("=")
-        self.shape = (height, width) + ((channels,) if channels > 1 else ())
-        self.orientation = one(ORIENTATION, 1)
-        self.rows_per_strip = min(one(ROWS_PER_STRIP, height), height) or height
-        self.offsets = _values(entries, order, STRIP_OFFSETS, ())
-        self.counts = _values(entries, order, STRIP_BYTE_COUNTS, ())
-        if len(self.offsets) != len(self.counts) or len(self.offsets) < -(-height // self.rows_per_strip):
-            raise ValueError("the strips do not cover the image")
-        self.row_bytes = width * channels * self.file_dtype.itemsize
+        self.shape = (self.height, self.width) + ((self.channels,) if self.channels > 1 else ())
 
     def __iter__(self) -> Iterator[np.ndarray]:
-        height = self.shape[0]
-        for index, low in enumerate(range(0, height, self.rows_per_strip)):
-            rows = min(self.rows_per_strip, height - low)
-            if self.offsets[index] + self.counts[index] > len(self.raw):
-                raise ValueError(f"strip {index} lies past the end of the file: the file is cut short or damaged")
-            stored = self.raw[self.offsets[index]:self.offsets[index] + self.counts[index]]
-            data = stored if self.compression == 1 else _unpacked(stored, self.compression, self.row_bytes, rows)
-            if len(data) < rows * self.row_bytes:
-                raise ValueError(f"strip {index} ends early: the file is cut short")
+        for rows, data in self.bands():
             band = np.frombuffer(data, self.file_dtype, rows * self.row_bytes // self.file_dtype.itemsize)
-            band = band.reshape((rows,) + self.shape[1:])
-            if self.predictor == 2:  # each sample stored as its difference from the one to its left
-                unsigned = np.dtype(f"u{self.dtype.itemsize}")
-                band = np.cumsum(band.astype(self.dtype).view(unsigned), axis=1, dtype=unsigned).view(self.dtype)
-            yield band.astype(self.dtype)
+            yield band.reshape((rows,) + self.shape[1:]).astype(self.dtype)
 
     def read(self) -> np.ndarray:
         """Every row."""
