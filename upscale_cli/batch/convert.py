@@ -323,8 +323,11 @@ def _read_in_bands(path: str, request: ResizeRequest, options: ImageOptions) -> 
     no palette or bilevel image that nearest neighbour keeps in its mode
     (resized through Pillow). The samples a band of the image gives are
     those of :func:`~upscale_cli.api.resizable`, band by band (a palette
-    made colour, bits made bytes: each pixel by itself).
+    made colour, bits made bytes: each pixel by itself). The learned modes
+    run in tiles of their own over the whole decoded image.
     """
+    if request.mode in LEARNED_MODES:
+        return None
     loaded = open_streamed(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
     if loaded is None:
         return None
