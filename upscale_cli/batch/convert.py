@@ -30,12 +30,12 @@ from ..io.images import (
     DEFAULT_MAX_PIXELS,
     STDIO,
     Frame,
-    ImageRows,
     Loaded,
     Samples,
     check_pixels,
 )
 from ..io.modes import WHITE
+from ..io.pixels import image_samples, single_block
 
 
 @dataclass(frozen=True)
@@ -204,10 +204,10 @@ def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -
     mode, kwargs = image.mode, request.resize_kwargs()
     if not keep_source:
         loaded.data = None  # the image's rows are read out a band at a time, never copied whole
-        rows = image.array if isinstance(image, Samples) else ImageRows(image)
+        rows = image_samples(image, whole=False)
         plan, bands, alpha_max = banded_samples(rows, mode, linear=request.linear, **kwargs)
         return Conversion(loaded, plan, None, None, Samples(bands, mode), alpha_max=alpha_max)
-    array = np.asarray(image)
+    array = image_samples(image)
     plan, bands, alpha_max = banded_samples(array, mode, linear=request.linear, **kwargs)
     resized = bands.whole()
     return Conversion(loaded, plan, array, resized, Samples(resized, mode), alpha_max=alpha_max)
@@ -314,7 +314,8 @@ def convert_file(
     samples (``Conversion.source_array``) are kept only with
     ``keep_source`` (see :func:`resize_loaded`).
     """
-    loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
+    with single_block():  # the decoded image is then shared with the engine, not copied (io/pixels.py)
+        loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
     conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
     if before_write is not None:
         before_write(conversion)

@@ -39,7 +39,8 @@ def in_strips(
     :data:`THREAD_THRESHOLD`).
     """
     batch = math.prod(array.shape[:lead])
-    items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
+    # a view where NumPy can make one: a decoded image's samples are read where they lie (io/pixels.py)
+    items = array.reshape((batch,) + array.shape[lead:])
     out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
     row_bytes = itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
     n_rows = out.shape[1]
