@@ -36,6 +36,7 @@ from ..io.images import (
 )
 from ..io.modes import WHITE
 from ..io.pixels import image_samples, single_block
+from .shrink import ShrinkOnLoad
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,9 @@ class ImageOptions:
         :mod:`upscale_cli.io.encode`.
     background : tuple of int
         RGB colour that alpha is flattened over for formats without alpha.
+    shrink_on_load : bool
+        Decode JPEGs reduced enough at 1/2, 1/4 or 1/8 of their size
+        (:mod:`upscale_cli.batch.shrink`); not the exact definition.
     """
 
     auto_orient: bool = True
@@ -110,6 +114,7 @@ class ImageOptions:
     quality: int | None = None
     compress_level: int | None = None
     background: tuple[int, int, int] = WHITE
+    shrink_on_load: bool = False
 
 
 @dataclass
@@ -314,9 +319,11 @@ def convert_file(
     samples (``Conversion.source_array``) are kept only with
     ``keep_source`` (see :func:`resize_loaded`).
     """
+    shrink = ShrinkOnLoad(request, options.auto_orient) if options.shrink_on_load else None
     with single_block():  # the decoded image is then shared with the engine, not copied (io/pixels.py)
-        loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
-    conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
+        loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels, draft=shrink)
+    conversion = resize_loaded(loaded, shrink.request if shrink else request, max_pixels=options.max_output_pixels,
+                               keep_source=keep_source)
     if before_write is not None:
         before_write(conversion)
     if output is None:
