@@ -323,6 +323,24 @@ def test_non_contiguous_and_empty_inputs(strips):
             assert apply_plan(no_channels, plan_for(no_channels.shape, size=(4, 5), mode=mode)).shape == (5, 4, 0)
 
 
+def test_views_are_read_where_they_lie(strips, monkeypatch):
+    """A decoded image's samples (RGB or LA in 4 bytes a pixel, a view), flipped views: as defined,
+    the outputs recomputed at ties read from the view itself."""
+    recomputed = []
+
+    def counting(self, item, start, where):
+        recomputed.append(item.flags.c_contiguous)
+        return points(self, item, start, where)
+
+    points = Definition.points
+    monkeypatch.setattr(Definition, "points", counting)
+    wide = random_array(np.random.default_rng(11), (40, 66, 4), np.uint8)
+    for view in (wide[..., :3], wide[..., ::3], wide[::-1, :, :3], wide[:, ::-2]):
+        for size, mode in (((99, 60), "bilinear"), ((20, 13), "lanczos")):
+            assert_same(view, plan_for(view.shape, size=size, mode=mode))
+    assert recomputed and not all(recomputed)
+
+
 def test_non_finite_floats_and_huge_integers_follow_the_definition(strips):
     array = random_array(np.random.default_rng(2), (12, 10), np.float64)
     array[3, 4], array[7, 1] = np.inf, np.nan

@@ -31,7 +31,6 @@ from ..io.images import (
     DEFAULT_MAX_PIXELS,
     STDIO,
     Frame,
-    ImageRows,
     Loaded,
     Samples,
     Streamed,
@@ -40,6 +39,8 @@ from ..io.images import (
 from ..io.modes import WHITE
 from ..io.window import RowWindow
 from .learned import learned_image, learned_scale
+from ..io.pixels import image_samples, single_block
+from .shrink import ShrinkOnLoad
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class ImageOptions:
         :mod:`upscale_cli.io.encode`.
     background : tuple of int
         RGB colour that alpha is flattened over for formats without alpha.
+    shrink_on_load : bool
+        Decode JPEGs reduced enough at 1/2, 1/4 or 1/8 of their size
+        (:mod:`upscale_cli.batch.shrink`); not the exact definition.
     """
 
     auto_orient: bool = True
@@ -117,6 +121,7 @@ class ImageOptions:
     quality: int | None = None
     compress_level: int | None = None
     background: tuple[int, int, int] = WHITE
+    shrink_on_load: bool = False
 
 
 @dataclass
@@ -226,10 +231,10 @@ def _resize_samples(loaded: Loaded, request: ResizeRequest, keep_source: bool) -
     mode, kwargs = image.mode, request.resize_kwargs()
     if not keep_source:
         loaded.data = None  # the image's rows are read out a band at a time, never copied whole
-        rows = image.array if isinstance(image, Samples) else ImageRows(image)
+        rows = image_samples(image, whole=False)
         plan, bands, alpha_max = banded_samples(rows, mode, linear=request.linear, **kwargs)
         return Conversion(loaded, plan, None, None, Samples(bands, mode), alpha_max=alpha_max)
-    array = np.asarray(image)
+    array = image_samples(image)
     plan, bands, alpha_max = banded_samples(array, mode, linear=request.linear, **kwargs)
     resized = bands.whole()
     return Conversion(loaded, plan, array, resized, Samples(resized, mode), alpha_max=alpha_max)
@@ -401,13 +406,21 @@ def convert_file(
     samples (``Conversion.source_array``) are kept only with
     ``keep_source`` (see :func:`resize_loaded`).
     """
+    shrink = ShrinkOnLoad(request, options.auto_orient) if options.shrink_on_load else None
+
+    def read_whole() -> Loaded:
+        with single_block():  # the decoded image is then shared with the engine, not copied (io/pixels.py)
+            return read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels, draft=shrink)
+
+    # only JPEGs shrink on load, and they are never read in bands: the request is settled before resizing
     loaded = None if keep_source else _read_in_bands(path, request, options)
     if loaded is None:
-        loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
-    conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
+        loaded = read_whole()
+    resized_by = shrink.request if shrink else request
+    conversion = resize_loaded(loaded, resized_by, max_pixels=options.max_output_pixels, keep_source=keep_source)
     if _read_in_bands_of(conversion) and not _reads_in_order(conversion.plan):
-        loaded = read_input(path, auto_orient=options.auto_orient, max_pixels=options.max_pixels)
-        conversion = resize_loaded(loaded, request, max_pixels=options.max_output_pixels, keep_source=keep_source)
+        loaded = read_whole()
+        conversion = resize_loaded(loaded, resized_by, max_pixels=options.max_output_pixels, keep_source=keep_source)
     _size_bands_by_input(conversion)
     if before_write is not None:
         before_write(conversion)

@@ -17,7 +17,7 @@ import click
 #: Section title → the long option names it holds, in the order printed.
 SECTIONS: dict[str, tuple[str, ...]] = {
     "Size": ("scale", "size", "width", "height", "fit"),
-    "Method": ("mode", "align", "rounding", "antialias", "cubic-a", "linear", "layout"),
+    "Method": ("mode", "align", "rounding", "antialias", "cubic-a", "linear", "layout", "shrink-on-load"),
     "Output": ("output", "name", "suffix", "format", "quality", "compress-level", "strip", "auto-orient",
                "max-pixels", "overwrite", "background"),
     "Many files": ("recursive", "jobs", "cluster", "skip-existing", "dry-run", "quiet"),

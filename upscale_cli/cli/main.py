@@ -178,6 +178,9 @@ def main():
               help="Colour alpha is flattened over for formats without alpha (JPEG, BMP; GIF's partial alpha).")
 @click.option("--auto-orient/--no-auto-orient", default=True, show_default=True,
               help="Turn photos upright by their EXIF orientation (and reset the tag).")
+@click.option("--shrink-on-load", is_flag=True,
+              help="Decode JPEGs reduced 4× or more at 1/2, 1/4 or 1/8 of their size, then resize: faster, "
+                   "not the exact definition (see docs/performance.md).")
 @_max_pixels_option("Refuse inputs and outputs with more pixels, all frames counted (k, M, G suffixes; 0: no limit). "
                     "Inputs read in bands (PNG, TIFF in strips, PPM, .npy) are limited only by the rows held at once: "
                     "their width counts, not their height. "
@@ -205,7 +208,7 @@ def main():
 @nn_options
 @click.version_option(__version__, prog_name="upscale")
 def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality, compress_level, strip, background, auto_orient,
-                   max_pixels, workers, cluster, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
+                   shrink_on_load, max_pixels, workers, cluster, overwrite, skip_existing, dry_run, quiet, explain, explain_pixels, explain_limit,
                    explain_matrix_limit, explain_format, debug, **resize_options):
     """Resize INPUTS: images, .npy arrays, folders, glob patterns, or - for stdin.
 
@@ -223,12 +226,15 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     from ..batch.convert import ImageOptions
     from ..batch.jobs import BatchSettings, plan_jobs, run_jobs
     from ..batch.progress import make_reporter
+    from ..batch.shrink import check_shrink_on_load
     from ..io.modes import parse_colour
 
     check_nn_options(click.get_current_context(), resize_options["mode"])
     if resize_options["mode"] in NN_MODES:
         if len(inputs) > 1:
             raise UsageError(f"--mode {resize_options['mode']} takes one input file")
+        if shrink_on_load:
+            raise UsageError(f"--shrink-on-load applies to resizing, not to --mode {resize_options['mode']}")
         return run_nn_command(inputs[0], resize_options, output=output, fmt=fmt, overwrite=overwrite,
                               explain=explain, explain_pixels=explain_pixels, explain_limit=explain_limit,
                               max_pixels=max_pixels)
@@ -250,10 +256,13 @@ def resize_command(inputs, output, name, suffix, recursive, linear, fmt, quality
     settings = BatchSettings(
         request=replace(build_request(**resize_options), linear=linear),
         image=ImageOptions(auto_orient=auto_orient, strip=strip, max_pixels=max_pixels, **_output_limit(max_pixels),
-                           quality=quality, compress_level=compress_level, background=parse_colour(background)),
+                           quality=quality, compress_level=compress_level, background=parse_colour(background),
+                           shrink_on_load=shrink_on_load),
         output=output, name=name, fmt=None if fmt in (None, "same") else fmt,
         overwrite=overwrite, skip_existing=skip_existing, recursive=recursive, debug=debug,
     )
+    if shrink_on_load:
+        check_shrink_on_load(settings.request)
     jobs = plan_jobs(inputs, settings)
     if dry_run:
         return _dry_run(jobs, settings)

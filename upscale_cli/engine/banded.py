@@ -211,7 +211,7 @@ def strip(samples: np.ndarray, low: int, steps: list[Step], start: int, stop: in
     Passes along other axes commute with slicing axis 0, so they run on just
     the input rows this strip needs.
     """
-    data = samples
+    data = samples if samples.flags.c_contiguous else _contiguous(samples, steps[0].matrix.dtype)
     for step in steps:
         if step.axis == 0:
             rows = step.matrix.rows(data.reshape(data.shape[0], -1), start, stop, low)
@@ -219,6 +219,23 @@ def strip(samples: np.ndarray, low: int, steps: list[Step], start: int, stop: in
         else:
             data = _resample_inner(data, step)
     return data
+
+
+def _contiguous(samples: np.ndarray, dtype) -> np.ndarray:
+    """A contiguous copy of ``samples`` in ``dtype``, as the first pass would convert them (a decoded
+    image's samples are a view that skips a byte a pixel, see docs/performance.md).
+
+    Converting first costs nothing extra: the pass converts its input anyway, and reshaping the
+    strided view would copy it once more. Channels are converted one at a time: NumPy converts a
+    long strided run several times faster than runs of three samples.
+    """
+    out = np.empty(samples.shape, dtype)
+    if samples.ndim > 2 and samples.shape[-1] <= 4:
+        for channel in range(samples.shape[-1]):
+            out[..., channel] = samples[..., channel]
+    else:
+        out[...] = samples
+    return out
 
 
 def _resample_inner(data: np.ndarray, step: Step) -> np.ndarray:

@@ -114,7 +114,7 @@ class Definition:
         :meth:`rows`, for just these outputs.
         """
         coords = [where[0] + start, *where[1:]]
-        strides = [stride // item.itemsize for stride in item.strides]
+        memory, strides = _memory(item)
         tapped = {axis for axis, _ in self.passes}
         flat = np.zeros(len(coords[0]), np.intp)
         for axis, (index, stride) in enumerate(zip(coords, strides)):
@@ -125,10 +125,26 @@ class Definition:
             index = coords[axis]
             weights.append(np.take(weights_by_tap, index, axis=1))
             flat = np.expand_dims(flat, -2) + np.take(taps_by_tap, index, axis=1) * strides[axis]
-        values = np.take(item.reshape(-1), flat).astype(np.float64)
+        values = np.take(memory, flat).astype(np.float64)
         for w in reversed(weights):
             total = values[..., 0, :] * w[0]
             for k in range(1, len(w)):
                 total += values[..., k, :] * w[k]
             values = total
         return values
+
+
+def _memory(item: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """The memory ``item`` lies in, as a 1-D array, and ``item``'s strides in its elements.
+
+    A view where ``item`` steps forward by whole elements (a decoded
+    image's samples skip the unused fourth byte of each pixel, see
+    docs/performance.md), so a few points never copy the whole item; a
+    contiguous copy otherwise.
+    """
+    size = item.itemsize
+    if item.size and all(stride >= 0 and stride % size == 0 for stride in item.strides):
+        extent = sum((n - 1) * stride for n, stride in zip(item.shape, item.strides)) // size + 1
+        return np.lib.stride_tricks.as_strided(item, (extent,), (size,)), [stride // size for stride in item.strides]
+    item = np.ascontiguousarray(item)
+    return item.reshape(-1), [stride // size for stride in item.strides]

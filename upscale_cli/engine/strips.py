@@ -39,15 +39,16 @@ def in_strips(
     :data:`THREAD_THRESHOLD`).
     """
     batch = math.prod(array.shape[:lead])
-    items = np.ascontiguousarray(array).reshape((batch,) + array.shape[lead:])
+    # a view where NumPy can make one: a decoded image's samples are read where they lie (io/pixels.py)
+    items = array.reshape((batch,) + array.shape[lead:])
     out = np.empty((batch,) + tuple(out_shape[lead:]), array.dtype)
     row_bytes = itemsize * max(math.prod(items.shape[2:]), math.prod(out.shape[2:]))
     n_rows = out.shape[1]
     threshold = THREAD_THRESHOLD if thread_threshold is None else thread_threshold
     workers = cpu_count() if out.size >= threshold else 1
-    # at least two strips per worker, so that none waits long for the last one
-    strip = min((STRIP_BYTES if strip_bytes is None else strip_bytes) // max(row_bytes, 1),
-                -(-batch * n_rows // (2 * workers)))
+    strip = (STRIP_BYTES if strip_bytes is None else strip_bytes) // max(row_bytes, 1)
+    if workers > 1:  # at least two strips per worker, so that none waits long for the last one
+        strip = min(strip, -(-batch * n_rows // (2 * workers)))
     strip = -(-max(strip, rows if min_rows is None else min_rows) // rows) * rows
     jobs = [(b, start, min(start + strip, n_rows)) for b in range(batch) for start in range(0, n_rows, strip)]
 

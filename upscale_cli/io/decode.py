@@ -246,7 +246,8 @@ def _try(function: Callable[[], Any], name: str):
         raise InputError(f"{name}: corrupt or truncated image: {error}") from None
 
 
-def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> Loaded:
+def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = DEFAULT_MAX_PIXELS,
+               draft: Callable[[Any], None] | None = None) -> Loaded:
     """Load an image or a ``.npy`` array; the content decides, not the name.
 
     Images are turned upright by their EXIF orientation unless
@@ -255,6 +256,8 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     of a TIFF is read. Nothing over ``max_pixels`` pixels (all frames) is
     decoded. A file that does not decode completely is an
     :class:`~upscale_cli.core.errors.InputError`, never a partial image.
+    ``draft`` sees the opened image before it is decoded (to ask Pillow for
+    a smaller decode, :mod:`upscale_cli.batch.shrink`).
     """
     raw = _read_bytes(path)
     name = "<stdin>" if path == STDIO else path
@@ -278,6 +281,8 @@ def read_input(path: str, *, auto_orient: bool = True, max_pixels: int | None = 
     cut = truncation(raw)
     if cut:
         raise InputError(f"{name}: corrupt or truncated image: {cut}")
+    if draft is not None:
+        _try(lambda: draft(image), name)
     frames, stored, metadata = _try(lambda: _decode(image, name, max_pixels), name)
     if is_sixteen_bit_colour(raw):
         # Pillow has decoded the file (so it is whole) and its metadata, but kept 8 of the 16 bits

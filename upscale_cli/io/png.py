@@ -42,6 +42,7 @@ import math
 import struct
 import zlib
 from collections import deque
+from concurrent.futures import Future
 from typing import IO, Iterable, Iterator
 
 import numpy as np
@@ -206,16 +207,24 @@ def _zlib_stream(strips: Iterator[np.ndarray], count: int, level: int, threads: 
     checksum = 1
     window = None
     pending: deque = deque()
-    pool = shared_pool()
+    # one strip (a small image) or one thread: handing it to the pool would only add a wait for a thread
+    submit = shared_pool().submit if threads > 1 else _done
     for index, strip in enumerate(strips):
         checksum = zlib.adler32(strip, checksum)
-        pending.append(pool.submit(_deflate, strip, level, window, index == count - 1))
+        pending.append(submit(_deflate, strip, level, window, index == count - 1))
         window = ((window or b"") + strip.reshape(-1)[-WINDOW:].tobytes())[-WINDOW:]
         if len(pending) > 2 * threads:
             yield pending.popleft().result()
     while len(pending) > 1:
         yield pending.popleft().result()
     yield pending.popleft().result() + struct.pack(">I", checksum)
+
+
+def _done(function, *args) -> Future:
+    """``function(*args)`` computed now, as a finished future."""
+    future = Future()
+    future.set_result(function(*args))
+    return future
 
 
 def _deflate(data: np.ndarray, level: int, window: bytes | None, last: bool) -> bytes:
