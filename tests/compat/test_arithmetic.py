@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -11,6 +13,8 @@ from upscale_cli import plan_for, resize, resize_image
 from upscale_cli.cli.main import main
 from upscale_cli.compat.arithmetic import apply_library_arithmetic, pillow_fixed_weights, torch_fixed_weights
 from upscale_cli.core.errors import UsageError
+from upscale_cli.core.weights import TableKind
+from upscale_cli.engine.apply import apply_plan
 
 
 def test_pillow_weights_round_half_away_from_zero_on_22_bits():
@@ -312,3 +316,20 @@ def test_pillow_nearest_on_i16_multiplies_each_position_out():
         0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13]
     assert resize(row.astype(np.uint8), size=(13, 1), mode="nearest", compat="pillow")[0].tolist() == [
         0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_pillow_block_means_are_known_by_their_kind_not_their_words(dtype):
+    x = np.random.default_rng(5).integers(0, 256, (13, 11)).astype(dtype)
+    plan = plan_for(x.shape, size=(3, 2), mode="bilinear", compat="pillow", reducing_gap=1.0, dtype=x.dtype)
+    kinds = [p.weights.kind for p in plan.axes]
+    assert kinds == [TableKind.BLOCK_MEAN] * 2 + [TableKind.WEIGHTED] * 2
+    reworded = replace(plan, axes=tuple(replace(p, weights=replace(p.weights, description="reworded")) for p in plan.axes))
+    np.testing.assert_array_equal(apply_plan(x, reworded), apply_plan(x, plan))
+
+
+def test_a_plan_defined_drops_the_library_arithmetic():
+    plan = plan_for((4, 5), size=(3, 2), mode="bilinear", compat="opencv", dtype=np.uint8)
+    defined = plan.defined()
+    assert (plan.arithmetic, defined.arithmetic, defined.executor) == ("opencv-linear", "exact", None)
+    assert defined.axes == plan.axes and defined.fill is None

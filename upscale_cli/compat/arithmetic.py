@@ -47,7 +47,7 @@ import numpy as np
 
 from ..core.errors import UsageError
 from ..core.plan import ResizePlan
-from ..core.weights import AxisWeights
+from ..core.weights import AxisWeights, TableKind
 from ..engine.apply import apply_plan
 from ..engine.banded import BandedSum
 from ..engine.certify import IntegerCertificate, near_midpoints, row_bits, row_gain, sample_quantum, smallest_magnitude
@@ -59,8 +59,6 @@ WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-li
 #: Pillow's ``Image.reduce`` refuses ``I;16``; so does the preset (also at planning, where the dtype is known).
 PILLOW_REDUCE_16_BIT = ("--compat pillow cannot reduce 16-bit images: Pillow's Image.reduce refuses mode I;16 "
                         "(\"image has wrong mode\"); leave out --reducing-gap")
-#: How the descriptions of Pillow's ``Image.reduce`` passes begin.
-PILLOW_REDUCE = "pillow reduce"
 
 
 def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
@@ -77,14 +75,14 @@ def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         return _pillow_float32(array, plan)
     if plan.arithmetic == "pillow" and array.dtype == np.float32 and plan.options.mode != "nearest" and plan.axes:
         # Pillow's filters sum even a box enlargement's one tap, ``0.0 + x·1.0``: −0.0 comes out +0.0
-        copied = apply_plan(array, replace(plan, arithmetic="exact", executor=None))
+        copied = apply_plan(array, plan.defined())
         copied += np.float32(0.0)
         return copied
     if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
         return _pillow_wide(array, plan)
     if plan.fill is None:
         # float64 sums pass after pass, converted once: the engine's own definition, in strips on its pool
-        return apply_plan(array, replace(plan, arithmetic="exact", executor=None))
+        return apply_plan(array, plan.defined())
     return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype, plan.ties)
 
 
@@ -193,7 +191,7 @@ def _read_taps_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndar
 
 def _pillow_reduced(array: np.ndarray, plan: ResizePlan) -> tuple[np.ndarray, ResizePlan]:
     """``I``, ``I;16`` and ``F`` samples after the plan's leading ``Image.reduce`` passes, and the passes left."""
-    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
     if not reduces:
         return array, plan
     if array.dtype == np.uint16:
@@ -582,7 +580,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     every sum far below 2⁵³, so the banded products are Pillow's integer
     accumulator exactly, in any order, with nothing to check.
     """
-    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
     if reduces:
         array = _pillow_reduce(array.astype(np.int64), reduces).astype(np.uint8)
     passes = _fixed(plan.axes[len(reduces):], lambda w: pillow_fixed_weights(w) * 2.0**-22)
@@ -725,7 +723,7 @@ def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     if plan.arithmetic != "opencv-linear" and not cubic:
         # one rounding of the exact sum: the engine's own definition, with the weights scaled back
         scaled = [replace(p, weights=replace(p.weights, weights=p.weights.weights * 2.0**-bits)) for p in fixed]
-        return apply_plan(array, replace(plan, axes=tuple(scaled), arithmetic="exact", executor=None))
+        return apply_plan(array, plan.defined(axes=tuple(scaled)))
     *first, last = fixed
     lead = min(p.axis for p in fixed)
     if last.axis != lead:

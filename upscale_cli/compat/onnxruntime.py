@@ -638,10 +638,10 @@ def _antialias(array: np.ndarray, kernel: IntegerKernel, options: ResizeOptions,
 def integer_resize(array: np.ndarray, plan: ResizePlan, kernel: IntegerKernel) -> np.ndarray:
     """Resize an integer ``array`` as onnxruntime's kernel ``kernel`` does (floats: the preset's float plan)."""
     if array.dtype.kind not in "ui":
-        return apply_library_arithmetic(array, replace(plan, arithmetic="exact"))
+        return apply_library_arithmetic(array, plan.defined())
     kernel, offset = kernel.band(plan)
     if kernel.name == "nearest":
-        result = apply_plan(array, replace(plan, arithmetic="exact", fill=None, executor=None))
+        result = apply_plan(array, plan.defined(fill=None))
     elif kernel.name == "nhwc-fixed":
         result = _nhwc_fixed(array, kernel)
     elif kernel.name == "antialias":

@@ -32,8 +32,8 @@ from ..core.errors import UsageError
 from ..core.kernels import BOX, HAMMING, TRIANGLE, Kernel
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize
-from ..core.weights import AxisWeights
-from .arithmetic import PILLOW_REDUCE, PILLOW_REDUCE_16_BIT
+from ..core.weights import AxisWeights, TableKind
+from .arithmetic import PILLOW_REDUCE_16_BIT
 from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
 from .opencv import running_sum_index
 
@@ -158,7 +158,7 @@ def reduce_weights(n_in: int, factor: int) -> AxisWeights:
     weights = (np.arange(factor) < count[:, None]) / count[:, None]
     return AxisWeights(
         n_in, n_out, np.minimum(window, n_in - 1), weights, start + (count - 1) / 2,
-        f"{PILLOW_REDUCE} ×{factor}: mean of each block of {factor}",
+        f"pillow reduce ×{factor}: mean of each block of {factor}", kind=TableKind.BLOCK_MEAN,
     )
 
 
