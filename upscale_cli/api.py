@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .compat.base import Knobs, Request
+from .compat.base.planning import Knobs, Request
 from .core.errors import UsageError
 from .core.layouts import spatial_axes
 from .core.plan import ResizeOptions, ResizePlan, plan_resize
@@ -49,7 +49,7 @@ def library_knobs(
     reducing_gap: float | None = None,
     linear_exact: bool | None = None,
 ) -> Knobs:
-    """The library-only options as :class:`~upscale_cli.compat.base.Knobs`.
+    """The library-only options as :class:`~upscale_cli.compat.base.planning.Knobs`.
 
     Without a ``compat`` preset only ``exclude_outside`` has a native
     meaning; the others are a usage error.
@@ -359,7 +359,7 @@ def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> n
     alpha = mode in STRAIGHT_ALPHA_MODES
     if plan.compat is not None:
         if alpha and plan.compat == "pillow":
-            from .compat.arithmetic import pillow_premultiplied
+            from .compat.pillow.arithmetic import pillow_premultiplied
 
             return pillow_premultiplied(array, plan)
         return apply_plan(array, plan)  # PyTorch, OpenCV and ONNX treat alpha as one more channel

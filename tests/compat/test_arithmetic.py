@@ -11,7 +11,8 @@ from PIL import Image
 
 from upscale_cli import plan_for, resize, resize_image
 from upscale_cli.cli.main import main
-from upscale_cli.compat.arithmetic import apply_library_arithmetic, pillow_fixed_weights, torch_fixed_weights
+from upscale_cli.compat.pillow.arithmetic import pillow_fixed_weights
+from upscale_cli.compat.torch.arithmetic import torch_fixed_weights
 from upscale_cli.core.errors import UsageError
 from upscale_cli.core.weights import TableKind
 from upscale_cli.engine.apply import apply_plan
@@ -57,7 +58,7 @@ def test_fill_marks_all_zero_rows():
                     roi=(-1 / 3, 0, 2 / 3, 1), extrapolation_value=9, compat="onnx")
     x = np.arange(4, dtype=np.float32).reshape(1, 1, 1, 4)
     assert plan.fill == 9
-    assert apply_library_arithmetic(x, plan).ravel().tolist() == [9, 9, 0, 1, 2]
+    assert apply_plan(x, plan).ravel().tolist() == [9, 9, 0, 1, 2]
 
 
 def test_cli_compat_torch(tmp_path):
@@ -129,7 +130,7 @@ def test_fixed_point_paths_equal_the_tap_by_tap_integer_definition():
                 values = np.clip((values + (1 << 21)) >> 22, 0, 255)
         if compat == "opencv":
             values = np.clip((values + (1 << 21)) >> 22, 0, 255)
-        out = apply_library_arithmetic(x, plan).astype(np.int64)
+        out = apply_plan(x, plan).astype(np.int64)
         if compat == "pillow":
             np.testing.assert_array_equal(out, values)
         else:  # OpenCV's vertical steps floor or round in float32 on their own: within 1 of one rounding
@@ -184,7 +185,7 @@ def test_torch_8bit_passes_equal_the_tap_by_tap_integer_definition(size, mode, a
         values = sum(np.take(values, table.taps[:, k], axis=axis_plan.axis) * fixed[:, k].reshape(broadcast)
                      for k in range(table.taps.shape[1]))
         values = np.clip((values + (1 << 21)) >> 22, 0, 255)
-    np.testing.assert_array_equal(apply_library_arithmetic(x, plan), values)
+    np.testing.assert_array_equal(apply_plan(x, plan), values)
 
 
 def pillow_float_recipe(x: np.ndarray, plan) -> np.ndarray:
@@ -231,7 +232,7 @@ def test_pillow_float_passes_equal_pillows_recipe_bit_for_bit():
         if not plan.axes:
             continue
         expected = pillow_float_recipe(x, plan)
-        np.testing.assert_array_equal(apply_library_arithmetic(x, plan).view(np.int32), expected.view(np.int32),
+        np.testing.assert_array_equal(apply_plan(x, plan).view(np.int32), expected.view(np.int32),
                                       err_msg=f"{mode} {x.shape} -> {size}")
 
 
@@ -247,7 +248,7 @@ def test_pillow_float_box_halving_equals_pillows_recipe(kind):
         x = rng.choice(np.array([-0.0, 0.0, 1.5, -1.5, 2.0**-99, 3.0e37], np.float32), (34, 58))
     for size in ((29, 17), (58, 17), (29, 34)):
         plan = plan_for(x.shape, size=size, mode="box", compat="pillow", dtype=x.dtype)
-        np.testing.assert_array_equal(apply_library_arithmetic(x, plan).view(np.int32),
+        np.testing.assert_array_equal(apply_plan(x, plan).view(np.int32),
                                       pillow_float_recipe(x, plan).view(np.int32), err_msg=f"{kind} {size}")
 
 
@@ -257,7 +258,7 @@ def test_pillow_float_strips_and_threads_change_nothing():
     x = float_samples(rng, (700, 300), 0)
     for mode, size in (("bilinear", (450, 1050)), ("lanczos", (641, 233)), ("bicubic", (150, 350))):
         plan = plan_for(x.shape, size=size, mode=mode, compat="pillow", dtype=x.dtype)
-        np.testing.assert_array_equal(apply_library_arithmetic(x, plan), pillow_float_recipe(x, plan))
+        np.testing.assert_array_equal(apply_plan(x, plan), pillow_float_recipe(x, plan))
 
 
 def test_pillow_float_reduce_adds_pairs_of_columns_in_float32():

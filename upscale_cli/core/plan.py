@@ -118,7 +118,8 @@ class ResizePlan:
         The library preset that made the plan (``--compat``), if any.
     arithmetic : str
         How samples are combined: ``exact`` (float64, rounded once) or a
-        library's own arithmetic (see :mod:`upscale_cli.compat.arithmetic`).
+        library's own arithmetic (each library's ``arithmetic`` module under
+        :mod:`upscale_cli.compat`).
     fill : float or None
         Value of outputs whose source lies outside the input (ONNX
         ``extrapolation_value``); their weight rows are all zero.
