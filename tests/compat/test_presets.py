@@ -398,3 +398,27 @@ def test_onnxruntime_hwc_channels_are_an_axis_of_scale_1(dtype):
     if dtype == np.uint8:  # the last channel's two halves matter: summed over rows and columns alone, some differ
         alone = (np.array([2]), np.array([2]), np.ones(1, F32), np.zeros(1, F32))
         assert np.count_nonzero(ort.c_cast(onnxruntime_corner_recipe(x, [*params[:2], alone])[..., 0], dtype) != out[..., 2])
+
+
+def test_resize_keywords_are_the_fields_of_one_dataclass():
+    """``resize`` and ``plan_for`` take exactly :class:`ResizeArguments`' fields, by keyword, shown as such."""
+    import inspect
+    from dataclasses import fields
+
+    from upscale_cli.api import ResizeArguments
+    from upscale_cli.engine.apply import apply_plan
+
+    names = [f.name for f in fields(ResizeArguments)]
+    assert list(inspect.signature(resize).parameters) == ["array", *names]
+    assert list(inspect.signature(plan_for).parameters) == ["shape", "dtype", *names]
+    with pytest.raises(TypeError, match="resize\\(\\) got an unexpected keyword argument 'sise'"):
+        resize(np.zeros((2, 2)), sise=(3, 3))
+    with pytest.raises(TypeError, match="positional"):
+        resize(np.zeros((2, 2)), (3, 3))
+    arguments = ResizeArguments(size=(5, 3), mode="bicubic", compat="opencv")
+    x = np.arange(20, dtype=np.uint8).reshape(4, 5)
+    plan = arguments.plan(x.shape, x.dtype)
+    assert (plan.out_shape, plan.arithmetic) == ((3, 5), "opencv-fixed")
+    np.testing.assert_array_equal(apply_plan(x, plan), resize(x, size=(5, 3), mode="bicubic", compat="opencv"))
+    with pytest.raises(UsageError, match="--linear-exact belongs to a library preset: add --compat"):
+        ResizeArguments(scale=2, linear_exact=True).plan((4, 4))
