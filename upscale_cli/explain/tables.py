@@ -207,6 +207,10 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
         parts.append(Text(f"  {prefix}source values around output {label} (used ones in brackets)", style="dim"))
         parts.append(matrix_table(_as_sheet(channel.neighbourhood, depth), rows=rows, columns=columns, limit=limit,
                                   marked=lambda i, j, w=weights: w[i, j] != 0))
+    if channel.library:
+        parts.extend(_library_lines(channel))
+        parts.append(Text.assemble("  written: ", (value_text(channel.written), "bold green")))
+        return Group(*parts)
     terms = channel.terms
     sum_text = ""
     for position, k in enumerate(visible_rows(len(terms), limit)):
@@ -223,6 +227,20 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
     parts.append(line)
     parts.append(Text.assemble("  written: ", (value_text(channel.written), "bold green")))
     return Group(*parts)
+
+
+def _library_lines(channel: ChannelTrace) -> list[Text]:
+    """The library's own passes of one output sample: integer weights times samples, its rounding and clip."""
+    lines = [Text(f"  the library's integers: {channel.library[0].shift}-bit weights, each pass rounded and clipped "
+                  "(at: output indices along the axes resampled so far, input indices along the others)", style="dim")]
+    for step in channel.library:
+        at = ", ".join(f"{name}={value}" for name, value in step.position.items())
+        products = "".join(f" {'−' if weight < 0 else '+'} {abs(weight)}·{value}" for weight, value in step.terms)
+        line = Text(f"  pass {step.axis} at ({at}): ({step.rounding}{products}) >> {step.shift} = "
+                    f"{step.total >> step.shift} → clip to {step.low} … {step.high} → ")
+        line.append(str(step.stored), style="bold")
+        lines.append(line)
+    return lines
 
 
 def print_trace(trace: Trace, console: Console, *, limit: int = 40, show_axes: bool = True) -> None:
@@ -315,11 +333,18 @@ def trace_dict(trace: Trace) -> dict:
                  {"index": list(c.index), "neighbourhood": _nested(np.atleast_1d(c.neighbourhood)),
                   "terms": [{"source": list(t.source), "weight": t.weight, "value": _json_value(t.value)} for t in c.terms],
                   "sum": _json_value(c.total), "steps": [{"step": s, "value": _json_value(v)} for s, v in c.steps],
-                  "written": _json_value(c.written)}
+                  "written": _json_value(c.written),
+                  **({"library": [_library_dict(step) for step in c.library]} if c.library else {})}
                  for c in p.channels]}
             for p in trace.pixels
         ],
     }
+
+
+def _library_dict(step) -> dict:
+    return {"axis": step.axis, "position": dict(step.position), "terms": [list(t) for t in step.terms],
+            "rounding": step.rounding, "shift": step.shift, "sum": step.total, "clip": [step.low, step.high],
+            "stored": step.stored}
 
 
 def trace_json(trace: Trace) -> str:

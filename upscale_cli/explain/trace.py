@@ -22,7 +22,8 @@ from ..api import premultiply, unpremultiply
 from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
 from ..core.plan import AxisPlan, ResizePlan
-from ..core.weights import AxisWeights
+from ..compat.pillow.arithmetic import pillow_fixed_weights
+from ..core.weights import AxisWeights, TableKind
 from ..engine.reference import apply_axis, to_dtype
 
 SCHEMA = "upscale-explain/1"
@@ -105,11 +106,33 @@ class Term:
 
 
 @dataclass(frozen=True)
+class FixedPass:
+    """One sample of one pass of a library's fixed-point arithmetic, in the library's own integers.
+
+    The sample at ``position`` (every spatial axis, the ones not yet
+    resampled in input indices) is ``clip((rounding + Σ weight·sample) >> shift)``
+    over ``terms``, each ``(integer weight, sample)``.
+    """
+
+    axis: str
+    position: dict[str, int]
+    terms: tuple[tuple[int, int], ...]
+    rounding: int
+    shift: int
+    total: int
+    low: int
+    high: int
+    stored: int
+
+
+@dataclass(frozen=True)
 class ChannelTrace:
     """One output sample: its neighbourhood, the weighted sum and the value written.
 
     ``total`` is the engine's own value before conversion to the output
     dtype; ``steps`` the conversions that follow, each ``(what, value)``.
+    ``library`` holds, for a preset whose integer arithmetic is its own,
+    the passes as the library computes them (the last one is the output).
     """
 
     index: tuple[int, ...]
@@ -118,6 +141,7 @@ class ChannelTrace:
     total: float
     steps: tuple[tuple[str, float], ...]
     written: float
+    library: tuple[FixedPass, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -352,13 +376,17 @@ def pixel_trace(
         if alpha_max is not None and channel[-1] != source.shape[-1] - 1:
             alpha = float(totals[channel[:-1] + (source.shape[-1] - 1,)].reshape(-1)[0])
         steps = conversion_steps(total, source.dtype, alpha, alpha_max, plan.ties) if arithmetic else ()
+        library = ()
+        if library_traced(plan, source, alpha_max):
+            library = pillow_passes(plan, source, tuple(index))
+            final = library[-1].stored
         if final != written and not (np.isnan(final) and np.isnan(written)):
             raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
         terms = tuple(
             Term(tuple(int(w[0] + o) for w, o in zip(window, offset)), float(combined[offset]), _scalar(neighbourhood[offset]))
             for offset in zip(*np.nonzero(combined))
         )
-        channels.append(ChannelTrace(tuple(index), neighbourhood, terms, total, steps, _scalar(written)))
+        channels.append(ChannelTrace(tuple(index), neighbourhood, terms, total, steps, _scalar(written), library))
     note = None
     if alpha_max is not None:
         note = (
@@ -366,6 +394,53 @@ def pixel_trace(
             f"and the sum is divided by the resized alpha/{number(alpha_max)} afterwards"
         )
     return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), note)
+
+
+#: Fractional bits of Pillow's 8-bit weights (``PRECISION_BITS``, 32 − 8 − 2).
+PILLOW_BITS = 22
+
+
+def pillow_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...]) -> tuple[FixedPass, ...]:
+    """Output sample ``index`` of Pillow's 8-bit ``ImagingResample``, pass by pass in its own integers.
+
+    Each pass starts its sum at ``2²¹``, adds ``sample · weight`` with the
+    22-bit weights, shifts right by 22 and clips to 0…255 (``clip8``); the
+    samples of the first pass that the second one reads are traced first.
+    """
+    passes = [p for p in plan.axes if not p.weights.is_identity]
+    traced: list[FixedPass] = []
+
+    def sample(count: int, at: tuple[int, ...]) -> int:
+        if count == 0:
+            return int(source[at])
+        axis_plan = passes[count - 1]
+        table = axis_plan.weights
+        d = at[axis_plan.axis]
+        fixed = pillow_fixed_weights(table.weights[d])
+        terms = []
+        for tap, weight in zip(table.taps[d], fixed):
+            if weight:
+                moved = list(at)
+                moved[axis_plan.axis] = int(tap)
+                terms.append((int(weight), sample(count - 1, tuple(moved))))
+        rounding = 1 << (PILLOW_BITS - 1)
+        total = rounding + sum(w * x for w, x in terms)
+        stored = min(max(total >> PILLOW_BITS, 0), 255)
+        position = {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
+        traced.append(FixedPass(axis_plan.name, position, tuple(terms), rounding, PILLOW_BITS, total, 0, 255, stored))
+        return stored
+
+    sample(len(passes), index)
+    return tuple(traced)
+
+
+def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float | None) -> bool:
+    """Whether pixel traces of this plan follow the library's own integers (Pillow's 8-bit filters)."""
+    return (
+        plan.arithmetic == "pillow" and source is not None and source.dtype == np.uint8 and alpha_max is None
+        and not all(p.weights.is_selection for p in plan.axes)
+        and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
+    )
 
 
 def _resample_window(values: np.ndarray, plan: ResizePlan, position: dict[str, int], starts: dict[str, int]):
@@ -463,7 +538,9 @@ def build_trace(
     options = plan.options
     if pixels and plan.compat is not None and (
         plan.fill is not None or len({p.name for p in plan.axes}) < len(plan.axes)
-        or (plan.arithmetic != "exact" and source is not None and source.dtype.kind in "ui")
+        or (plan.arithmetic != "exact" and source is not None and source.dtype.kind in "ui"
+            and not all(p.weights.is_selection for p in plan.axes)  # copies are copies in every arithmetic
+            and not library_traced(plan, source, alpha_max))
     ):
         raise UsageError(f"pixel traces follow exact arithmetic; --compat {plan.compat} computes these samples its own way")
     axes = tuple(axis_trace(p, plan) for p in sorted(plan.axes, key=lambda p: p.name))
