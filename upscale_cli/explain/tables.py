@@ -230,14 +230,24 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
 
 
 def _library_lines(channel: ChannelTrace) -> list[Text]:
-    """The library's own passes of one output sample: integer weights times samples, its rounding and clip."""
-    lines = [Text(f"  the library's integers: {channel.library[0].shift}-bit weights, each pass rounded and clipped "
+    """The library's own passes of one output sample: integer weights times samples, its shifts and clip."""
+    lines = [Text("  the library's integers: its integer weights, each pass as it rounds, shifts and clips "
                   "(at: output indices along the axes resampled so far, input indices along the others)", style="dim")]
     for step in channel.library:
         at = ", ".join(f"{name}={value}" for name, value in step.position.items())
-        products = "".join(f" {'−' if weight < 0 else '+'} {abs(weight)}·{value}" for weight, value in step.terms)
-        line = Text(f"  pass {step.axis} at ({at}): ({step.rounding}{products}) >> {step.shift} = "
-                    f"{step.total >> step.shift} → clip to {step.low} … {step.high} → ")
+        if step.tap_shifts is None:
+            terms = [(w < 0, f"{abs(w)}·{x}") for w, x in step.terms]
+        else:
+            pre, post = step.tap_shifts
+            terms = [(False, f"(({w}·({x} >> {pre})) >> {post})") for w, x in step.terms]
+        if step.rounding:
+            terms.insert(0, (False, str(step.rounding)))
+        expression = "".join(("−" if negative else "") + term if k == 0 else f" {'−' if negative else '+'} {term}"
+                             for k, (negative, term) in enumerate(terms))
+        text = f"({expression}) >> {step.shift} = " if step.shift else f"{expression} = "
+        if step.low is not None:
+            text += f"{step.total >> step.shift} → clip to {step.low} … {step.high} → "
+        line = Text(f"  pass {step.axis} at ({at}): {text}")
         line.append(str(step.stored), style="bold")
         lines.append(line)
     return lines
@@ -343,8 +353,9 @@ def trace_dict(trace: Trace) -> dict:
 
 def _library_dict(step) -> dict:
     return {"axis": step.axis, "position": dict(step.position), "terms": [list(t) for t in step.terms],
-            "rounding": step.rounding, "shift": step.shift, "sum": step.total, "clip": [step.low, step.high],
-            "stored": step.stored}
+            "rounding": step.rounding, "shift": step.shift, "sum": step.total,
+            "clip": None if step.low is None else [step.low, step.high],
+            "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "stored": step.stored}
 
 
 def trace_json(trace: Trace) -> str:

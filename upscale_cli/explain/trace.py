@@ -15,6 +15,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Callable
 
 import numpy as np
 
@@ -110,8 +111,10 @@ class FixedPass:
     """One sample of one pass of a library's fixed-point arithmetic, in the library's own integers.
 
     The sample at ``position`` (every spatial axis, the ones not yet
-    resampled in input indices) is ``clip((rounding + Σ weight·sample) >> shift)``
-    over ``terms``, each ``(integer weight, sample)``.
+    resampled in input indices) is ``(rounding + Σ term) >> shift``, clipped
+    to ``low … high`` where the library clips (``None``: kept as it is), over
+    ``terms``, each ``(integer weight, sample)``: a term is ``weight·sample``,
+    or ``(weight·(sample >> t₁)) >> t₂`` with ``tap_shifts = (t₁, t₂)``.
     """
 
     axis: str
@@ -120,9 +123,10 @@ class FixedPass:
     rounding: int
     shift: int
     total: int
-    low: int
-    high: int
+    low: int | None
+    high: int | None
     stored: int
+    tap_shifts: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -378,7 +382,7 @@ def pixel_trace(
         steps = conversion_steps(total, source.dtype, alpha, alpha_max, plan.ties) if arithmetic else ()
         library = ()
         if library_traced(plan, source, alpha_max):
-            library = pillow_passes(plan, source, tuple(index))
+            library = library_passes(plan, source, tuple(index))
             final = library[-1].stored
         if final != written and not (np.isnan(final) and np.isnan(written)):
             raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
@@ -396,51 +400,86 @@ def pixel_trace(
     return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), note)
 
 
-#: Fractional bits of Pillow's 8-bit weights (``PRECISION_BITS``, 32 − 8 − 2).
-PILLOW_BITS = 22
+@dataclass(frozen=True)
+class FixedRule:
+    """How a library computes one pass of 8-bit samples: its integer weights and what it does with their sum."""
+
+    weights: Callable[[np.ndarray], np.ndarray]
+    rounding: int
+    shift: int
+    clip: bool = True
+    tap_shifts: tuple[int, int] | None = None
+
+    def apply(self, terms: list[tuple[int, int]]) -> tuple[int, int]:
+        """The sum before the final shift and the sample stored."""
+        if self.tap_shifts is None:
+            total = self.rounding + sum(w * x for w, x in terms)
+        else:
+            pre, post = self.tap_shifts
+            total = self.rounding + sum((w * (x >> pre)) >> post for w, x in terms)
+        stored = total >> self.shift
+        return total, min(max(stored, 0), 255) if self.clip else stored
 
 
-def pillow_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...]) -> tuple[FixedPass, ...]:
-    """Output sample ``index`` of Pillow's 8-bit ``ImagingResample``, pass by pass in its own integers.
+#: Pillow's ``ImagingResample`` on 8 bits: 22-bit weights (``PRECISION_BITS``), every pass ``clip8``.
+PILLOW_RULE = FixedRule(pillow_fixed_weights, 1 << 21, 22)
+def opencv_fixed_weights(weights: np.ndarray) -> np.ndarray:
+    """``cvRound(w·2¹¹)``: OpenCV's 11-bit weights, halves to even."""
+    return np.rint(weights * 2048).astype(np.int64)
 
-    Each pass starts its sum at ``2²¹``, adds ``sample · weight`` with the
-    22-bit weights, shifts right by 22 and clips to 0…255 (``clip8``); the
-    samples of the first pass that the second one reads are traced first.
-    """
-    passes = [p for p in plan.axes if not p.weights.is_identity]
+
+#: OpenCV's ``INTER_LINEAR`` on 8 bits: the horizontal sums kept whole, then the vertical step of
+#: ``VResizeLinear``, which shifts each tap on its own.
+OPENCV_HORIZONTAL = FixedRule(opencv_fixed_weights, 0, 0, clip=False)
+OPENCV_VERTICAL = FixedRule(opencv_fixed_weights, 2, 2, tap_shifts=(4, 16))
+
+
+def _rules(plan: ResizePlan) -> list[FixedRule]:
+    """The rule of each pass of ``plan``, in order."""
+    if plan.arithmetic == "pillow":
+        return [PILLOW_RULE] * len(plan.axes)
+    return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [OPENCV_VERTICAL]
+
+
+def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...]) -> tuple[FixedPass, ...]:
+    """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``), in its
+    own integers; the samples of an earlier pass that a later one reads are traced first."""
+    rules = _rules(plan)
     traced: list[FixedPass] = []
 
     def sample(count: int, at: tuple[int, ...]) -> int:
         if count == 0:
             return int(source[at])
-        axis_plan = passes[count - 1]
+        axis_plan, rule = plan.axes[count - 1], rules[count - 1]
         table = axis_plan.weights
         d = at[axis_plan.axis]
-        fixed = pillow_fixed_weights(table.weights[d])
         terms = []
-        for tap, weight in zip(table.taps[d], fixed):
+        for tap, weight in zip(table.taps[d], rule.weights(table.weights[d])):
             if weight:
                 moved = list(at)
                 moved[axis_plan.axis] = int(tap)
                 terms.append((int(weight), sample(count - 1, tuple(moved))))
-        rounding = 1 << (PILLOW_BITS - 1)
-        total = rounding + sum(w * x for w, x in terms)
-        stored = min(max(total >> PILLOW_BITS, 0), 255)
+        total, stored = rule.apply(terms)
         position = {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
-        traced.append(FixedPass(axis_plan.name, position, tuple(terms), rounding, PILLOW_BITS, total, 0, 255, stored))
+        low, high = (0, 255) if rule.clip else (None, None)
+        traced.append(FixedPass(axis_plan.name, position, tuple(terms), rule.rounding, rule.shift, total, low, high,
+                                stored, rule.tap_shifts))
         return stored
 
-    sample(len(passes), index)
+    sample(len(plan.axes), index)
     return tuple(traced)
 
 
 def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float | None) -> bool:
-    """Whether pixel traces of this plan follow the library's own integers (Pillow's 8-bit filters)."""
-    return (
-        plan.arithmetic == "pillow" and source is not None and source.dtype == np.uint8 and alpha_max is None
-        and not all(p.weights.is_selection for p in plan.axes)
-        and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
-    )
+    """Whether pixel traces of this plan follow the library's own integers: Pillow's 8-bit filters and
+    OpenCV's 8-bit ``INTER_LINEAR`` (its vertical step on the first array axis)."""
+    if source is None or source.dtype != np.uint8 or alpha_max is not None or not plan.axes:
+        return False
+    if all(p.weights.is_selection for p in plan.axes):
+        return False
+    if plan.arithmetic == "opencv-linear":
+        return plan.axes[-1].axis == min(p.axis for p in plan.axes)
+    return plan.arithmetic == "pillow" and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
 
 
 def _resample_window(values: np.ndarray, plan: ResizePlan, position: dict[str, int], starts: dict[str, int]):
