@@ -6,13 +6,14 @@ Both functions validate and normalise their arguments, build one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, fields
 from functools import partial
 from typing import Any, Sequence
 
 import numpy as np
 
-from .compat.base import Knobs, Request
+from .compat.base.planning import Knobs, Request
 from .core.errors import UsageError
 from .core.layouts import spatial_axes
 from .core.plan import ResizeOptions, ResizePlan, plan_resize
@@ -20,6 +21,91 @@ from .core.sizes import ScaleSpec, SizeSpec
 from .engine.apply import apply_plan, check_dtype, to_dtype
 from .engine.bands import Bands
 from .io.images import image_of
+
+
+@dataclass(frozen=True)
+class ResizeArguments:
+    """The keyword arguments of :func:`resize` and :func:`plan_for`, as given (see :func:`resize`).
+
+    ``None`` means "the default for this mode", or the preset's with ``compat``.
+    """
+
+    size: SizeSpec | None = None
+    scale: ScaleSpec | None = None
+    mode: str = "bicubic"
+    align: str | None = None
+    rounding: str | None = None
+    antialias: bool | None = None
+    cubic_a: float | None = None
+    layout: str | None = None
+    fit: str = "stretch"
+    compat: str | None = None
+    exclude_outside: bool | None = None
+    extrapolation_value: float | None = None
+    roi: Sequence[float] | None = None
+    reducing_gap: float | None = None
+    linear_exact: bool | None = None
+
+    @classmethod
+    def given(cls, function: str, arguments: dict[str, Any]) -> ResizeArguments:
+        """The arguments ``function`` was called with, refused as Python refuses an unknown keyword."""
+        unknown = sorted(set(arguments) - {f.name for f in fields(cls)})
+        if unknown:
+            raise TypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")
+        return cls(**arguments)
+
+    def options(self) -> ResizeOptions:
+        """The native resize options, defaults filled in."""
+        return ResizeOptions(
+            mode=self.mode,
+            align=self.align or "half-pixel",
+            rounding=self.rounding or "round",
+            antialias=self.antialias,
+            cubic_a=-0.5 if self.cubic_a is None else self.cubic_a,
+            exclude_outside=bool(self.exclude_outside),
+        )
+
+    def knobs(self) -> Knobs:
+        """The library-only options as :class:`~upscale_cli.compat.base.planning.Knobs`.
+
+        Without a ``compat`` preset only ``exclude_outside`` has a native
+        meaning; the others are a usage error.
+        """
+        knobs = Knobs(
+            exclude_outside=self.exclude_outside, extrapolation_value=self.extrapolation_value,
+            roi=None if self.roi is None else tuple(float(v) for v in self.roi),
+            reducing_gap=self.reducing_gap, linear_exact=self.linear_exact,
+        )
+        foreign = [name for name in knobs.given() if name != "--exclude-outside"]
+        if self.compat is None and foreign:
+            raise UsageError(f"{', '.join(foreign)} belongs to a library preset: add --compat")
+        return knobs
+
+    def plan(self, shape: tuple[int, ...], dtype: Any = None) -> ResizePlan:
+        """The plan for an array of ``shape`` (and ``dtype``, which some presets choose their arithmetic by)."""
+        shape = tuple(shape)
+        knobs = self.knobs()
+        if self.compat is not None:
+            from .compat import plan_compat
+
+            request = Request(
+                shape, spatial_axes(len(shape), self.layout), self.size, self.scale, self.fit, self.mode, self.align,
+                self.rounding, self.antialias, self.cubic_a, knobs,
+                # the presets choose their arithmetic by the samples' type, whatever their byte order
+                None if dtype is None else np.dtype(dtype).newbyteorder("="),
+            )
+            return plan_compat(self.compat, request)
+        return plan_resize(shape, size=self.size, scale=self.scale, fit=self.fit, layout=self.layout, options=self.options())
+
+
+def _with_arguments(function):
+    """Show ``function``'s ``**arguments`` as the keywords of :class:`ResizeArguments` (``help``, ``inspect``)."""
+    signature = inspect.signature(function)
+    keywords = [inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default, annotation=f.type)
+                for f in fields(ResizeArguments)]
+    parameters = [p for p in signature.parameters.values() if p.kind != inspect.Parameter.VAR_KEYWORD]
+    function.__signature__ = signature.replace(parameters=parameters + keywords)
+    return function
 
 
 def make_options(
@@ -30,15 +116,9 @@ def make_options(
     cubic_a: float | None = None,
     exclude_outside: bool | None = None,
 ) -> ResizeOptions:
-    """Resize options with ``None`` meaning "the default for this mode"."""
-    return ResizeOptions(
-        mode=mode,
-        align=align or "half-pixel",
-        rounding=rounding or "round",
-        antialias=antialias,
-        cubic_a=-0.5 if cubic_a is None else cubic_a,
-        exclude_outside=bool(exclude_outside),
-    )
+    """Resize options with ``None`` meaning "the default for this mode" (:meth:`ResizeArguments.options`)."""
+    return ResizeArguments(mode=mode, align=align, rounding=rounding, antialias=antialias, cubic_a=cubic_a,
+                           exclude_outside=exclude_outside).options()
 
 
 def library_knobs(
@@ -49,77 +129,19 @@ def library_knobs(
     reducing_gap: float | None = None,
     linear_exact: bool | None = None,
 ) -> Knobs:
-    """The library-only options as :class:`~upscale_cli.compat.base.Knobs`.
-
-    Without a ``compat`` preset only ``exclude_outside`` has a native
-    meaning; the others are a usage error.
-    """
-    knobs = Knobs(
-        exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
-        roi=None if roi is None else tuple(float(v) for v in roi),
-        reducing_gap=reducing_gap, linear_exact=linear_exact,
-    )
-    foreign = [name for name in knobs.given() if name != "--exclude-outside"]
-    if compat is None and foreign:
-        raise UsageError(f"{', '.join(foreign)} belongs to a library preset: add --compat")
-    return knobs
+    """The library-only options (:meth:`ResizeArguments.knobs`)."""
+    return ResizeArguments(compat=compat, exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
+                           roi=roi, reducing_gap=reducing_gap, linear_exact=linear_exact).knobs()
 
 
-def plan_for(
-    shape: tuple[int, ...],
-    *,
-    size: SizeSpec | None = None,
-    scale: ScaleSpec | None = None,
-    mode: str = "bicubic",
-    align: str | None = None,
-    rounding: str | None = None,
-    antialias: bool | None = None,
-    cubic_a: float | None = None,
-    layout: str | None = None,
-    fit: str = "stretch",
-    compat: str | None = None,
-    exclude_outside: bool | None = None,
-    extrapolation_value: float | None = None,
-    roi: Sequence[float] | None = None,
-    reducing_gap: float | None = None,
-    linear_exact: bool | None = None,
-    dtype: Any = None,
-) -> ResizePlan:
-    """The plan :func:`resize` would follow for an array of ``shape`` (and ``dtype``)."""
-    shape = tuple(shape)
-    knobs = library_knobs(compat, exclude_outside, extrapolation_value, roi, reducing_gap, linear_exact)
-    if compat is not None:
-        from .compat import plan_compat
-
-        request = Request(
-            shape, spatial_axes(len(shape), layout), size, scale, fit, mode, align, rounding,
-            # the presets choose their arithmetic by the samples' type, whatever their byte order
-            antialias, cubic_a, knobs, None if dtype is None else np.dtype(dtype).newbyteorder("="),
-        )
-        return plan_compat(compat, request)
-    options = make_options(mode, align, rounding, antialias, cubic_a, exclude_outside)
-    return plan_resize(shape, size=size, scale=scale, fit=fit, layout=layout, options=options)
+@_with_arguments
+def plan_for(shape: tuple[int, ...], *, dtype: Any = None, **arguments) -> ResizePlan:
+    """The plan :func:`resize` would follow for an array of ``shape`` (and ``dtype``); keywords as for :func:`resize`."""
+    return ResizeArguments.given("plan_for", arguments).plan(shape, dtype)
 
 
-def resize(
-    array,
-    *,
-    size: SizeSpec | None = None,
-    scale: ScaleSpec | None = None,
-    mode: str = "bicubic",
-    align: str | None = None,
-    rounding: str | None = None,
-    antialias: bool | None = None,
-    cubic_a: float | None = None,
-    layout: str | None = None,
-    fit: str = "stretch",
-    compat: str | None = None,
-    exclude_outside: bool | None = None,
-    extrapolation_value: float | None = None,
-    roi: Sequence[float] | None = None,
-    reducing_gap: float | None = None,
-    linear_exact: bool | None = None,
-) -> np.ndarray:
+@_with_arguments
+def resize(array, **arguments) -> np.ndarray:
     """Resize the spatial axes of an array.
 
     Parameters
@@ -189,13 +211,7 @@ def resize(
     """
     array = np.asarray(array)
     check_dtype(array)
-    plan = plan_for(
-        array.shape, size=size, scale=scale, mode=mode, align=align, rounding=rounding,
-        antialias=antialias, cubic_a=cubic_a, layout=layout, fit=fit, compat=compat,
-        exclude_outside=exclude_outside, extrapolation_value=extrapolation_value, roi=roi,
-        reducing_gap=reducing_gap, linear_exact=linear_exact, dtype=array.dtype,
-    )
-    return apply_plan(array, plan)
+    return apply_plan(array, ResizeArguments.given("resize", arguments).plan(array.shape, array.dtype))
 
 
 def needs_premultiplication(plan: ResizePlan) -> bool:
@@ -359,7 +375,7 @@ def _resample(array: np.ndarray, plan: ResizePlan, mode: str, linear: bool) -> n
     alpha = mode in STRAIGHT_ALPHA_MODES
     if plan.compat is not None:
         if alpha and plan.compat == "pillow":
-            from .compat.arithmetic import pillow_premultiplied
+            from .compat.pillow.arithmetic import pillow_premultiplied
 
             return pillow_premultiplied(array, plan)
         return apply_plan(array, plan)  # PyTorch, OpenCV and ONNX treat alpha as one more channel

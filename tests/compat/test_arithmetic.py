@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -9,8 +11,11 @@ from PIL import Image
 
 from upscale_cli import plan_for, resize, resize_image
 from upscale_cli.cli.main import main
-from upscale_cli.compat.arithmetic import apply_library_arithmetic, pillow_fixed_weights, torch_fixed_weights
+from upscale_cli.compat.pillow.arithmetic import pillow_fixed_weights
+from upscale_cli.compat.torch.arithmetic import torch_fixed_weights
 from upscale_cli.core.errors import UsageError
+from upscale_cli.core.weights import TableKind
+from upscale_cli.engine.apply import apply_plan
 
 
 def test_pillow_weights_round_half_away_from_zero_on_22_bits():
@@ -53,7 +58,7 @@ def test_fill_marks_all_zero_rows():
                     roi=(-1 / 3, 0, 2 / 3, 1), extrapolation_value=9, compat="onnx")
     x = np.arange(4, dtype=np.float32).reshape(1, 1, 1, 4)
     assert plan.fill == 9
-    assert apply_library_arithmetic(x, plan).ravel().tolist() == [9, 9, 0, 1, 2]
+    assert apply_plan(x, plan).ravel().tolist() == [9, 9, 0, 1, 2]
 
 
 def test_cli_compat_torch(tmp_path):
@@ -125,7 +130,7 @@ def test_fixed_point_paths_equal_the_tap_by_tap_integer_definition():
                 values = np.clip((values + (1 << 21)) >> 22, 0, 255)
         if compat == "opencv":
             values = np.clip((values + (1 << 21)) >> 22, 0, 255)
-        out = apply_library_arithmetic(x, plan).astype(np.int64)
+        out = apply_plan(x, plan).astype(np.int64)
         if compat == "pillow":
             np.testing.assert_array_equal(out, values)
         else:  # OpenCV's vertical steps floor or round in float32 on their own: within 1 of one rounding
@@ -180,7 +185,7 @@ def test_torch_8bit_passes_equal_the_tap_by_tap_integer_definition(size, mode, a
         values = sum(np.take(values, table.taps[:, k], axis=axis_plan.axis) * fixed[:, k].reshape(broadcast)
                      for k in range(table.taps.shape[1]))
         values = np.clip((values + (1 << 21)) >> 22, 0, 255)
-    np.testing.assert_array_equal(apply_library_arithmetic(x, plan), values)
+    np.testing.assert_array_equal(apply_plan(x, plan), values)
 
 
 def pillow_float_recipe(x: np.ndarray, plan) -> np.ndarray:
@@ -227,7 +232,7 @@ def test_pillow_float_passes_equal_pillows_recipe_bit_for_bit():
         if not plan.axes:
             continue
         expected = pillow_float_recipe(x, plan)
-        np.testing.assert_array_equal(apply_library_arithmetic(x, plan).view(np.int32), expected.view(np.int32),
+        np.testing.assert_array_equal(apply_plan(x, plan).view(np.int32), expected.view(np.int32),
                                       err_msg=f"{mode} {x.shape} -> {size}")
 
 
@@ -243,7 +248,7 @@ def test_pillow_float_box_halving_equals_pillows_recipe(kind):
         x = rng.choice(np.array([-0.0, 0.0, 1.5, -1.5, 2.0**-99, 3.0e37], np.float32), (34, 58))
     for size in ((29, 17), (58, 17), (29, 34)):
         plan = plan_for(x.shape, size=size, mode="box", compat="pillow", dtype=x.dtype)
-        np.testing.assert_array_equal(apply_library_arithmetic(x, plan).view(np.int32),
+        np.testing.assert_array_equal(apply_plan(x, plan).view(np.int32),
                                       pillow_float_recipe(x, plan).view(np.int32), err_msg=f"{kind} {size}")
 
 
@@ -253,7 +258,7 @@ def test_pillow_float_strips_and_threads_change_nothing():
     x = float_samples(rng, (700, 300), 0)
     for mode, size in (("bilinear", (450, 1050)), ("lanczos", (641, 233)), ("bicubic", (150, 350))):
         plan = plan_for(x.shape, size=size, mode=mode, compat="pillow", dtype=x.dtype)
-        np.testing.assert_array_equal(apply_library_arithmetic(x, plan), pillow_float_recipe(x, plan))
+        np.testing.assert_array_equal(apply_plan(x, plan), pillow_float_recipe(x, plan))
 
 
 def test_pillow_float_reduce_adds_pairs_of_columns_in_float32():
@@ -312,3 +317,20 @@ def test_pillow_nearest_on_i16_multiplies_each_position_out():
         0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 12, 13]
     assert resize(row.astype(np.uint8), size=(13, 1), mode="nearest", compat="pillow")[0].tolist() == [
         0, 1, 2, 3, 4, 5, 6, 8, 9, 10, 11, 12, 13]
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_pillow_block_means_are_known_by_their_kind_not_their_words(dtype):
+    x = np.random.default_rng(5).integers(0, 256, (13, 11)).astype(dtype)
+    plan = plan_for(x.shape, size=(3, 2), mode="bilinear", compat="pillow", reducing_gap=1.0, dtype=x.dtype)
+    kinds = [p.weights.kind for p in plan.axes]
+    assert kinds == [TableKind.BLOCK_MEAN] * 2 + [TableKind.WEIGHTED] * 2
+    reworded = replace(plan, axes=tuple(replace(p, weights=replace(p.weights, description="reworded")) for p in plan.axes))
+    np.testing.assert_array_equal(apply_plan(x, reworded), apply_plan(x, plan))
+
+
+def test_a_plan_defined_drops_the_library_arithmetic():
+    plan = plan_for((4, 5), size=(3, 2), mode="bilinear", compat="opencv", dtype=np.uint8)
+    defined = plan.defined()
+    assert (plan.arithmetic, defined.arithmetic, defined.executor) == ("opencv-linear", "exact", None)
+    assert defined.axes == plan.axes and defined.fill is None

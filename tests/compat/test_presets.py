@@ -353,13 +353,14 @@ def test_onnxruntime_has_no_resize_for_other_integer_types():
 ])
 def test_onnxruntime_8bit_linear_shortcut_is_the_float32_corner_sum(n_in, n_out, align, monkeypatch):
     """Where every weight has few fractional bits, banded sums replace the corner terms: the same bits."""
-    import upscale_cli.compat.onnxruntime as ort
-    from upscale_cli.compat.arithmetic import truncated_sums
+    import upscale_cli.compat.onnxruntime.arithmetic as ort
+    from upscale_cli.compat.onnxruntime.planning import coordinates
+    truncated_sums = ort.truncated_sums
     calls = []
     monkeypatch.setattr(ort, "truncated_sums", lambda *args: calls.append(args) or truncated_sums(*args))
     x = np.random.default_rng(n_in * n_out).integers(0, 256, (2, n_in, n_in)).astype(np.uint8)
     out = resize(x, size=(n_out, n_out), mode="linear", compat="onnxruntime", layout="chw", align=align)
-    axis = ort._linear_params(ort.coordinates(n_in, n_out, F32(n_out) / F32(n_in), align, (0.0, 1.0)), n_in)
+    axis = ort._linear_params(coordinates(n_in, n_out, F32(n_out) / F32(n_in), align, (0.0, 1.0)), n_in)
     expected = ort._corner_sum(x, [ort._linear_params(np.arange(2, dtype=F32), 2), axis, axis], (0, 1, 2))
     np.testing.assert_array_equal(out, expected.astype(np.uint8))
     assert len(calls) == 1
@@ -384,11 +385,12 @@ def onnxruntime_corner_recipe(x: np.ndarray, params: list) -> np.ndarray:
 def test_onnxruntime_hwc_channels_are_an_axis_of_scale_1(dtype):
     """A 3-D tensor is resized along all three axes: the last channel's taps are itself twice, at 0.5 each,
     and its running sum is rounded after each half (the other channels: one tap of weight 1, one of 0)."""
-    import upscale_cli.compat.onnxruntime as ort
+    import upscale_cli.compat.onnxruntime.arithmetic as ort
+    from upscale_cli.compat.onnxruntime.planning import coordinates
     info = np.iinfo(dtype)
     x = np.random.default_rng(3).integers(info.min, info.max + 1, (37, 41, 3)).astype(dtype)
     size = (97, 53)
-    params = [ort._linear_params(ort.coordinates(n_in, n_out, F32(n_out) / F32(n_in), "half-pixel", (0.0, 1.0)), n_in)
+    params = [ort._linear_params(coordinates(n_in, n_out, F32(n_out) / F32(n_in), "half-pixel", (0.0, 1.0)), n_in)
               for n_in, n_out in ((37, size[1]), (41, size[0]), (3, 3))]
     expected = onnxruntime_corner_recipe(x, params)
     out = resize(x, size=size, mode="linear", compat="onnxruntime", layout="hwc")
@@ -396,3 +398,27 @@ def test_onnxruntime_hwc_channels_are_an_axis_of_scale_1(dtype):
     if dtype == np.uint8:  # the last channel's two halves matter: summed over rows and columns alone, some differ
         alone = (np.array([2]), np.array([2]), np.ones(1, F32), np.zeros(1, F32))
         assert np.count_nonzero(ort.c_cast(onnxruntime_corner_recipe(x, [*params[:2], alone])[..., 0], dtype) != out[..., 2])
+
+
+def test_resize_keywords_are_the_fields_of_one_dataclass():
+    """``resize`` and ``plan_for`` take exactly :class:`ResizeArguments`' fields, by keyword, shown as such."""
+    import inspect
+    from dataclasses import fields
+
+    from upscale_cli.api import ResizeArguments
+    from upscale_cli.engine.apply import apply_plan
+
+    names = [f.name for f in fields(ResizeArguments)]
+    assert list(inspect.signature(resize).parameters) == ["array", *names]
+    assert list(inspect.signature(plan_for).parameters) == ["shape", "dtype", *names]
+    with pytest.raises(TypeError, match="resize\\(\\) got an unexpected keyword argument 'sise'"):
+        resize(np.zeros((2, 2)), sise=(3, 3))
+    with pytest.raises(TypeError, match="positional"):
+        resize(np.zeros((2, 2)), (3, 3))
+    arguments = ResizeArguments(size=(5, 3), mode="bicubic", compat="opencv")
+    x = np.arange(20, dtype=np.uint8).reshape(4, 5)
+    plan = arguments.plan(x.shape, x.dtype)
+    assert (plan.out_shape, plan.arithmetic) == ((3, 5), "opencv-fixed")
+    np.testing.assert_array_equal(apply_plan(x, plan), resize(x, size=(5, 3), mode="bicubic", compat="opencv"))
+    with pytest.raises(UsageError, match="--linear-exact belongs to a library preset: add --compat"):
+        ResizeArguments(scale=2, linear_exact=True).plan((4, 4))

@@ -1,6 +1,7 @@
 """Library presets (``--compat``): reproduce PyTorch, OpenCV, Pillow, the ONNX standard and onnxruntime.
 
-Each preset module turns a :class:`~upscale_cli.compat.base.Request` into an
+Each library has its folder (``onnx``, which has no arithmetic of its own,
+a module): its ``planning`` turns a :class:`~upscale_cli.compat.base.planning.Request` into an
 ordinary :class:`~upscale_cli.core.plan.ResizePlan` whose sizes, ratios, weight
 tables, pass order and arithmetic are the library's own, so the engine and
 ``--explain`` work on it unchanged.
@@ -12,7 +13,7 @@ from ..core.choices import COMPATS
 from ..core.coords import check_choice
 from ..core.plan import ResizePlan
 from . import onnx, onnxruntime, opencv, pillow, torch
-from .base import Knobs, Request
+from .base.planning import Knobs, Request
 
 PRESETS = {
     "torch": torch.plan, "opencv": opencv.plan, "pillow": pillow.plan,

@@ -60,7 +60,7 @@ from ..core.errors import UsageError
 from ..core.plan import ResizeOptions, ResizePlan
 from ..core.sizes import AxisSize, match_axes, parse_size
 from ..core.weights import AxisWeights
-from .base import Request, build_plan, check_knobs, selection, unsupported
+from .base.planning import Request, build_plan, check_knobs, selection, unsupported
 
 LIBRARY = "onnx"
 MODES = ("nearest", "linear", "bilinear", "trilinear", "bicubic")

@@ -7,7 +7,7 @@ Planning is separate from applying so that one plan serves the engine, the
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Callable
 
@@ -118,7 +118,8 @@ class ResizePlan:
         The library preset that made the plan (``--compat``), if any.
     arithmetic : str
         How samples are combined: ``exact`` (float64, rounded once) or a
-        library's own arithmetic (see :mod:`upscale_cli.compat.arithmetic`).
+        library's own arithmetic (each library's ``arithmetic`` module under
+        :mod:`upscale_cli.compat`).
     fill : float or None
         Value of outputs whose source lies outside the input (ONNX
         ``extrapolation_value``); their weight rows are all zero.
@@ -148,6 +149,14 @@ class ResizePlan:
     ties: str = "up"
     bands: bool = True
     executor: Callable[[np.ndarray, ResizePlan], np.ndarray] | None = field(default=None, compare=False, repr=False)
+
+    def defined(self, **changes) -> ResizePlan:
+        """The same resize in the engine's own arithmetic (docs/definition.md), which needs no executor.
+
+        ``changes`` replace other fields as :func:`dataclasses.replace` does
+        (a library's fixed-point weights as ``axes``, no ``fill``).
+        """
+        return replace(self, arithmetic="exact", executor=None, **changes)
 
 
 def plan_resize(

@@ -9,6 +9,7 @@ engine only multiplies and adds; ``--explain`` prints these very tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import Enum
 from fractions import Fraction
 
 import numpy as np
@@ -17,6 +18,20 @@ from .coords import check_choice, source_coordinates
 from .kernels import Kernel
 
 BORDERS = ("clamp", "renormalize")
+
+
+class TableKind(Enum):
+    """What a weight table stands for, where the arithmetic that applies it depends on it.
+
+    ``WEIGHTED``: each output is its row's weighted sum, whatever the
+    weights are (every native table, and the libraries' filters).
+    ``BLOCK_MEAN``: each output is the mean of one block of inputs, which a
+    library computes as a block sum divided once (Pillow's ``Image.reduce``),
+    not as a sum of weighted samples.
+    """
+
+    WEIGHTED = "weighted"
+    BLOCK_MEAN = "block-mean"
 
 
 @dataclass(frozen=True)
@@ -41,6 +56,9 @@ class AxisWeights:
         The taps a library really reads per row (the rest are padding), where
         that matters: a padding tap multiplies its sample by 0, which is not
         0 for an infinite or NaN sample.
+    kind : TableKind
+        What the table stands for (the arithmetic is chosen by it, never by
+        the description's words).
     """
 
     n_in: int
@@ -50,6 +68,7 @@ class AxisWeights:
     coordinates: np.ndarray
     description: str
     counts: np.ndarray | None = None
+    kind: TableKind = TableKind.WEIGHTED
 
     def cut(self, start: int, stop: int, first: int = 0, n_in: int | None = None) -> AxisWeights:
         """The table of outputs ``start:stop`` alone, reading inputs from ``first`` on (``n_in`` of them)."""

@@ -207,6 +207,10 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
         parts.append(Text(f"  {prefix}source values around output {label} (used ones in brackets)", style="dim"))
         parts.append(matrix_table(_as_sheet(channel.neighbourhood, depth), rows=rows, columns=columns, limit=limit,
                                   marked=lambda i, j, w=weights: w[i, j] != 0))
+    if channel.library:
+        parts.extend(_library_lines(channel))
+        parts.append(Text.assemble("  written: ", (value_text(channel.written), "bold green")))
+        return Group(*parts)
     terms = channel.terms
     sum_text = ""
     for position, k in enumerate(visible_rows(len(terms), limit)):
@@ -223,6 +227,30 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
     parts.append(line)
     parts.append(Text.assemble("  written: ", (value_text(channel.written), "bold green")))
     return Group(*parts)
+
+
+def _library_lines(channel: ChannelTrace) -> list[Text]:
+    """The library's own passes of one output sample: integer weights times samples, its shifts and clip."""
+    lines = [Text("  the library's integers: its integer weights, each pass as it rounds, shifts and clips "
+                  "(at: output indices along the axes resampled so far, input indices along the others)", style="dim")]
+    for step in channel.library:
+        at = ", ".join(f"{name}={value}" for name, value in step.position.items())
+        if step.tap_shifts is None:
+            terms = [(w < 0, f"{abs(w)}·{x}") for w, x in step.terms]
+        else:
+            pre, post = step.tap_shifts
+            terms = [(False, f"(({w}·({x} >> {pre})) >> {post})") for w, x in step.terms]
+        if step.rounding:
+            terms.insert(0, (False, str(step.rounding)))
+        expression = "".join(("−" if negative else "") + term if k == 0 else f" {'−' if negative else '+'} {term}"
+                             for k, (negative, term) in enumerate(terms))
+        text = f"({expression}) >> {step.shift} = " if step.shift else f"{expression} = "
+        if step.low is not None:
+            text += f"{step.total >> step.shift} → clip to {step.low} … {step.high} → "
+        line = Text(f"  pass {step.axis} at ({at}): {text}")
+        line.append(str(step.stored), style="bold")
+        lines.append(line)
+    return lines
 
 
 def print_trace(trace: Trace, console: Console, *, limit: int = 40, show_axes: bool = True) -> None:
@@ -315,11 +343,19 @@ def trace_dict(trace: Trace) -> dict:
                  {"index": list(c.index), "neighbourhood": _nested(np.atleast_1d(c.neighbourhood)),
                   "terms": [{"source": list(t.source), "weight": t.weight, "value": _json_value(t.value)} for t in c.terms],
                   "sum": _json_value(c.total), "steps": [{"step": s, "value": _json_value(v)} for s, v in c.steps],
-                  "written": _json_value(c.written)}
+                  "written": _json_value(c.written),
+                  **({"library": [_library_dict(step) for step in c.library]} if c.library else {})}
                  for c in p.channels]}
             for p in trace.pixels
         ],
     }
+
+
+def _library_dict(step) -> dict:
+    return {"axis": step.axis, "position": dict(step.position), "terms": [list(t) for t in step.terms],
+            "rounding": step.rounding, "shift": step.shift, "sum": step.total,
+            "clip": None if step.low is None else [step.low, step.high],
+            "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "stored": step.stored}
 
 
 def trace_json(trace: Trace) -> str:

@@ -15,6 +15,7 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Callable
 
 import numpy as np
 
@@ -22,7 +23,8 @@ from ..api import premultiply, unpremultiply
 from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
 from ..core.plan import AxisPlan, ResizePlan
-from ..core.weights import AxisWeights
+from ..compat.pillow.arithmetic import pillow_fixed_weights
+from ..core.weights import AxisWeights, TableKind
 from ..engine.reference import apply_axis, to_dtype
 
 SCHEMA = "upscale-explain/1"
@@ -105,11 +107,36 @@ class Term:
 
 
 @dataclass(frozen=True)
+class FixedPass:
+    """One sample of one pass of a library's fixed-point arithmetic, in the library's own integers.
+
+    The sample at ``position`` (every spatial axis, the ones not yet
+    resampled in input indices) is ``(rounding + Σ term) >> shift``, clipped
+    to ``low … high`` where the library clips (``None``: kept as it is), over
+    ``terms``, each ``(integer weight, sample)``: a term is ``weight·sample``,
+    or ``(weight·(sample >> t₁)) >> t₂`` with ``tap_shifts = (t₁, t₂)``.
+    """
+
+    axis: str
+    position: dict[str, int]
+    terms: tuple[tuple[int, int], ...]
+    rounding: int
+    shift: int
+    total: int
+    low: int | None
+    high: int | None
+    stored: int
+    tap_shifts: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
 class ChannelTrace:
     """One output sample: its neighbourhood, the weighted sum and the value written.
 
     ``total`` is the engine's own value before conversion to the output
     dtype; ``steps`` the conversions that follow, each ``(what, value)``.
+    ``library`` holds, for a preset whose integer arithmetic is its own,
+    the passes as the library computes them (the last one is the output).
     """
 
     index: tuple[int, ...]
@@ -118,6 +145,7 @@ class ChannelTrace:
     total: float
     steps: tuple[tuple[str, float], ...]
     written: float
+    library: tuple[FixedPass, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -352,13 +380,17 @@ def pixel_trace(
         if alpha_max is not None and channel[-1] != source.shape[-1] - 1:
             alpha = float(totals[channel[:-1] + (source.shape[-1] - 1,)].reshape(-1)[0])
         steps = conversion_steps(total, source.dtype, alpha, alpha_max, plan.ties) if arithmetic else ()
+        library = ()
+        if library_traced(plan, source, alpha_max):
+            library = library_passes(plan, source, tuple(index))
+            final = library[-1].stored
         if final != written and not (np.isnan(final) and np.isnan(written)):
             raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
         terms = tuple(
             Term(tuple(int(w[0] + o) for w, o in zip(window, offset)), float(combined[offset]), _scalar(neighbourhood[offset]))
             for offset in zip(*np.nonzero(combined))
         )
-        channels.append(ChannelTrace(tuple(index), neighbourhood, terms, total, steps, _scalar(written)))
+        channels.append(ChannelTrace(tuple(index), neighbourhood, terms, total, steps, _scalar(written), library))
     note = None
     if alpha_max is not None:
         note = (
@@ -366,6 +398,88 @@ def pixel_trace(
             f"and the sum is divided by the resized alpha/{number(alpha_max)} afterwards"
         )
     return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), note)
+
+
+@dataclass(frozen=True)
+class FixedRule:
+    """How a library computes one pass of 8-bit samples: its integer weights and what it does with their sum."""
+
+    weights: Callable[[np.ndarray], np.ndarray]
+    rounding: int
+    shift: int
+    clip: bool = True
+    tap_shifts: tuple[int, int] | None = None
+
+    def apply(self, terms: list[tuple[int, int]]) -> tuple[int, int]:
+        """The sum before the final shift and the sample stored."""
+        if self.tap_shifts is None:
+            total = self.rounding + sum(w * x for w, x in terms)
+        else:
+            pre, post = self.tap_shifts
+            total = self.rounding + sum((w * (x >> pre)) >> post for w, x in terms)
+        stored = total >> self.shift
+        return total, min(max(stored, 0), 255) if self.clip else stored
+
+
+#: Pillow's ``ImagingResample`` on 8 bits: 22-bit weights (``PRECISION_BITS``), every pass ``clip8``.
+PILLOW_RULE = FixedRule(pillow_fixed_weights, 1 << 21, 22)
+def opencv_fixed_weights(weights: np.ndarray) -> np.ndarray:
+    """``cvRound(w·2¹¹)``: OpenCV's 11-bit weights, halves to even."""
+    return np.rint(weights * 2048).astype(np.int64)
+
+
+#: OpenCV's ``INTER_LINEAR`` on 8 bits: the horizontal sums kept whole, then the vertical step of
+#: ``VResizeLinear``, which shifts each tap on its own.
+OPENCV_HORIZONTAL = FixedRule(opencv_fixed_weights, 0, 0, clip=False)
+OPENCV_VERTICAL = FixedRule(opencv_fixed_weights, 2, 2, tap_shifts=(4, 16))
+
+
+def _rules(plan: ResizePlan) -> list[FixedRule]:
+    """The rule of each pass of ``plan``, in order."""
+    if plan.arithmetic == "pillow":
+        return [PILLOW_RULE] * len(plan.axes)
+    return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [OPENCV_VERTICAL]
+
+
+def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...]) -> tuple[FixedPass, ...]:
+    """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``), in its
+    own integers; the samples of an earlier pass that a later one reads are traced first."""
+    rules = _rules(plan)
+    traced: list[FixedPass] = []
+
+    def sample(count: int, at: tuple[int, ...]) -> int:
+        if count == 0:
+            return int(source[at])
+        axis_plan, rule = plan.axes[count - 1], rules[count - 1]
+        table = axis_plan.weights
+        d = at[axis_plan.axis]
+        terms = []
+        for tap, weight in zip(table.taps[d], rule.weights(table.weights[d])):
+            if weight:
+                moved = list(at)
+                moved[axis_plan.axis] = int(tap)
+                terms.append((int(weight), sample(count - 1, tuple(moved))))
+        total, stored = rule.apply(terms)
+        position = {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
+        low, high = (0, 255) if rule.clip else (None, None)
+        traced.append(FixedPass(axis_plan.name, position, tuple(terms), rule.rounding, rule.shift, total, low, high,
+                                stored, rule.tap_shifts))
+        return stored
+
+    sample(len(plan.axes), index)
+    return tuple(traced)
+
+
+def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float | None) -> bool:
+    """Whether pixel traces of this plan follow the library's own integers: Pillow's 8-bit filters and
+    OpenCV's 8-bit ``INTER_LINEAR`` (its vertical step on the first array axis)."""
+    if source is None or source.dtype != np.uint8 or alpha_max is not None or not plan.axes:
+        return False
+    if all(p.weights.is_selection for p in plan.axes):
+        return False
+    if plan.arithmetic == "opencv-linear":
+        return plan.axes[-1].axis == min(p.axis for p in plan.axes)
+    return plan.arithmetic == "pillow" and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
 
 
 def _resample_window(values: np.ndarray, plan: ResizePlan, position: dict[str, int], starts: dict[str, int]):
@@ -463,7 +577,9 @@ def build_trace(
     options = plan.options
     if pixels and plan.compat is not None and (
         plan.fill is not None or len({p.name for p in plan.axes}) < len(plan.axes)
-        or (plan.arithmetic != "exact" and source is not None and source.dtype.kind in "ui")
+        or (plan.arithmetic != "exact" and source is not None and source.dtype.kind in "ui"
+            and not all(p.weights.is_selection for p in plan.axes)  # copies are copies in every arithmetic
+            and not library_traced(plan, source, alpha_max))
     ):
         raise UsageError(f"pixel traces follow exact arithmetic; --compat {plan.compat} computes these samples its own way")
     axes = tuple(axis_trace(p, plan) for p in sorted(plan.axes, key=lambda p: p.name))

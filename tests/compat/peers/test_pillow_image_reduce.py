@@ -35,7 +35,7 @@ from PIL import Image
 
 import upscale_cli
 from upscale_cli.api import _resample
-from upscale_cli.compat.arithmetic import PILLOW_REDUCE
+from upscale_cli.core.weights import TableKind
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 REMARKABLE_FACTORS = [1, 2, 3, 4, 5, 6, (1, 2), (1, 3), (1, 4), (1, 7), (2, 1), (3, 1), (4, 1), (7, 1),
@@ -90,7 +90,7 @@ def reduce(image: Image.Image, factor) -> Image.Image:
     out, gap = reducing_call(image.size, factor)
     plan = upscale_cli.plan_for(array.shape, layout=layout, dtype=array.dtype, size=out, mode="box",
                                 compat="pillow", reducing_gap=gap)
-    passes = tuple(p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE))
+    passes = tuple(p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN)
     out_shape = list(array.shape)
     for p in passes:
         out_shape[p.axis] = p.weights.n_out

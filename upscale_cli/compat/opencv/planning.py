@@ -27,19 +27,18 @@
 
 from __future__ import annotations
 
-import functools
-import itertools
 import math
 
 import numpy as np
 
-from ..core.errors import UsageError
-from ..core.kernels import TRIANGLE, keys_cubic, lanczos
-from ..core.plan import ResizeOptions, ResizePlan
-from ..core.sizes import AxisSize
-from ..core.weights import AxisWeights, filter_weights
-from .arithmetic import apply_library_arithmetic
-from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+from ...core.errors import UsageError
+from ...core.kernels import TRIANGLE, keys_cubic, lanczos
+from ...core.plan import ResizeOptions, ResizePlan
+from ...core.sizes import AxisSize
+from ...core.weights import AxisWeights, filter_weights
+from ..base.planning import (Request, build_plan, check_knobs, round_coordinates, running_sum_index, selection,
+                             unsupported)
+from .arithmetic import FLOAT_CODE, execute
 
 LIBRARY = "opencv"
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "lanczos", "area")
@@ -63,17 +62,6 @@ def _sizes(request: Request) -> list[AxisSize]:
             1.0 / factor,
         ))
     return sizes
-
-
-def running_sum_index(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pillow's and OpenCV's nearest: ``f = r/2``, then ``f += r`` in double.
-
-    Returns the indices and the coordinates ``f − 0.5`` they were taken from.
-    """
-    ratio = n_in / n_out
-    # np.cumsum adds left to right in double, the same sums as the C loop
-    centres = np.cumsum(np.concatenate(([ratio / 2], np.full(n_out - 1, ratio))))
-    return np.floor(centres).astype(np.int64), centres - 0.5
 
 
 def _float32_coordinates(n_out: int, ratio: float, align: str) -> np.ndarray:
@@ -315,146 +303,3 @@ def plan(request: Request) -> ResizePlan:
     else:
         arithmetic = "opencv-fixed"
     return build_plan(request, LIBRARY, options, passes, arithmetic=arithmetic, executor=execute)
-
-
-#: The arithmetics of reducing ``INTER_AREA``: OpenCV's float code for every integer type.
-AREA_ARITHMETICS = ("opencv-area", "opencv-area-fast", "opencv-area-2x2")
-#: The arithmetic of a plan made for 16-bit samples (a plan made without a dtype finds out when applied).
-FLOAT_CODE = "opencv-float32"
-
-
-def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """Apply a ``cv2.resize`` plan: reducing ``INTER_AREA`` and 16-bit samples by :func:`float_code`, the
-    other integer samples by :mod:`.arithmetic`."""
-    filtered = array.dtype.kind in "ui" and not all(p.weights.is_selection for p in plan.axes)
-    sixteen = array.dtype.itemsize == 2 and plan.arithmetic != "opencv-linear-exact"
-    if filtered and (sixteen or plan.arithmetic in AREA_ARITHMETICS + (FLOAT_CODE,)):
-        return float_code(array, plan)
-    return apply_library_arithmetic(array, plan)
-
-
-#: Samples of a row that OpenCV's vertical vector steps take at a time (eight 16-bit lanes of SSE).
-VECTOR_SAMPLES = 8
-#: Blocks of ``INTER_AREA``'s whole-number reductions are summed this many samples at a time in integers.
-AREA_GROUP = 4
-#: Blocks of at most this many 8- or 16-bit samples are summed in 32-bit integers.
-SUMS_IN_32_BITS = 1 << 15
-
-
-def float_code(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """``cv2.resize``'s float code on integer samples: ``uint16`` and ``int16`` (``CV_16U``, ``CV_16S``), and
-    reducing ``INTER_AREA`` on every integer type.
-
-    OpenCV resizes 16-bit images with its float code (no fixed point):
-    the horizontal pass sums ``S[x₀]·α₀ + S[x₁]·α₁ + …`` in float32, left
-    to right, into a float32 row; the vertical pass sums the rows the same
-    way, except that ``INTER_CUBIC`` (and ``INTER_LANCZOS4`` on ``int16``)
-    takes the first ``8·⌊n/8⌋`` samples of each output row (``n`` = width ×
-    channels) in vectors, ``S₀β₀ + (S₁β₁ + (… + S₇β₇))``; ``uint16``
-    Lanczos4's vector code (SSE4.1) adds left to right like the scalar
-    code. Each output is rounded half to even and saturated. With Intel
-    IPP on (the wheels' default) ``cv2.resize`` hands 16-bit
-    ``INTER_LINEAR`` and ``INTER_CUBIC`` to IPP, whose rounding differs.
-
-    ``INTER_AREA`` reductions sum float32 weights in the same order, or, by
-    whole numbers, sum each block (in integers four samples at a time, those
-    added in float32) times ``1.f/n``; the 2×2 reduction of 1, 3 or 4
-    channels is ``(a + b + c + d + 2) >> 2``; a block cut short by the bottom
-    or right edge is its sum over its count. 8-bit ``INTER_AREA`` reductions
-    take the same code (their block sums are integers, exact in float32
-    below 2²⁴).
-    """
-    info = np.iinfo(array.dtype)
-    if plan.arithmetic in ("opencv-area-fast", "opencv-area-2x2"):
-        values = _area_blocks(array, plan)
-    else:
-        values = array.astype(np.float32)
-        lead = min(p.axis for p in plan.axes)
-        vectors = plan.options.mode == "bicubic" or (plan.options.mode == "lanczos" and array.dtype.kind == "i")
-        for axis_plan in plan.axes:
-            table = axis_plan.weights
-            if vectors and axis_plan.axis == lead:
-                values = _vertical_vectors(values, lead, table)
-            else:
-                values = _float32_sum(values, axis_plan.axis, table.taps, table.weights.astype(np.float32))
-        values = np.rint(values)
-    return np.clip(values, info.min, info.max).astype(array.dtype)
-
-
-def _float32_sum(values: np.ndarray, axis: int, taps: np.ndarray, weights: np.ndarray, order=None) -> np.ndarray:
-    """``Σ_k weights[d, k]·values[taps[d, k]]`` along ``axis`` in float32, taps added in ``order`` (left to right)."""
-    broadcast = [1] * values.ndim
-    broadcast[axis] = taps.shape[0]
-    total = None
-    for k in range(taps.shape[1]) if order is None else order:
-        term = np.take(values, taps[:, k], axis=axis) * weights[:, k].reshape(broadcast)
-        total = term if total is None else total + term
-    return total
-
-
-def _vertical_vectors(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndarray:
-    """The cubic and Lanczos vertical pass: vectors from the last tap inward on each row's head, the tail in order."""
-    shape = values.shape
-    rows = values.reshape(shape[:axis + 1] + (-1,))
-    head = rows.shape[-1] // VECTOR_SAMPLES * VECTOR_SAMPLES
-    weights = table.weights.astype(np.float32)
-    last = rows.ndim - 2
-    out = np.concatenate([
-        _float32_sum(rows[..., :head], last, table.taps, weights, order=reversed(range(table.taps.shape[1]))),
-        _float32_sum(rows[..., head:], last, table.taps, weights),
-    ], axis=-1)
-    return out.reshape(shape[:axis] + (table.n_out,) + shape[axis + 1:])
-
-
-def _area_blocks(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """``resizeAreaFast``: whole blocks summed four samples at a time then times ``1.f/n``, cut blocks ``sum/count``.
-
-    A block's samples are taken row by row (the first array axis outermost),
-    as OpenCV's offsets list them.
-    """
-    passes = sorted(plan.axes, key=lambda p: p.axis)
-    offsets = list(itertools.product(*(range(p.weights.taps.shape[1]) for p in passes)))
-    area = len(offsets)
-    channels = math.prod(array.shape[passes[-1].axis + 1:])
-
-    def along(mask: np.ndarray, axis: int) -> np.ndarray:
-        shape = [1] * array.ndim
-        shape[axis] = len(mask)
-        return mask.reshape(shape)
-
-    def sample(offset) -> np.ndarray:  # 8- and 16-bit samples: sums of up to 32,768 fit 32 bits
-        values = array
-        for p, k in zip(passes, offset):
-            values = np.take(values, p.weights.taps[:, k], axis=p.axis)
-        return values.astype(np.int32 if area <= SUMS_IN_32_BITS else np.int64)
-
-    def present(offset) -> np.ndarray:
-        return functools.reduce(np.logical_and, (along(p.weights.weights[:, k] != 0, p.axis)
-                                                 for p, k in zip(passes, offset)))
-
-    # one pass over the block's samples, keeping four at a time: a block of n samples would be n arrays
-    whole = functools.reduce(np.logical_and, (along((p.weights.weights != 0).all(axis=1), p.axis) for p in passes))
-    shape = tuple(plan.out_shape)
-    two_by_two = plan.arithmetic == "opencv-area-2x2" and channels in (1, 3, 4)
-    exact, grouped = np.zeros(shape, np.int64), np.zeros(shape, np.float32)
-    # blocks cut short by the bottom or right edge: their samples one at a time, divided by their count
-    cut = not whole.all()
-    partial, count = np.zeros(shape if cut else (), np.float32), np.zeros(shape if cut else (), np.float32)
-    group = []
-    for offset in offsets:
-        value = sample(offset)
-        if cut:
-            inside = present(offset)
-            partial += np.where(inside, value, 0).astype(np.float32)
-            count += inside
-        if two_by_two:
-            exact += value
-            continue
-        group.append(value)
-        if len(group) == AREA_GROUP:
-            grouped += sum(group).astype(np.float32)
-            group = []
-    for value in group:
-        grouped += value.astype(np.float32)
-    means = ((exact + 2) >> 2).astype(np.float64) if two_by_two else np.rint(grouped * np.float32(1 / area))
-    return np.where(whole, means, np.rint(partial / np.maximum(count, 1))) if cut else means

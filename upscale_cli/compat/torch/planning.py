@@ -59,13 +59,13 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..core.errors import UsageError
-from ..core.kernels import TRIANGLE, Kernel, keys_cubic
-from ..core.plan import ResizeOptions, ResizePlan
-from ..core.sizes import AxisSize
-from ..core.weights import AxisWeights, filter_weights
-from .arithmetic import torch_fixed_weights
-from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+from ...core.errors import UsageError
+from ...core.kernels import TRIANGLE, Kernel, keys_cubic
+from ...core.plan import ResizeOptions, ResizePlan
+from ...core.sizes import AxisSize
+from ...core.weights import AxisWeights, filter_weights
+from ..base.planning import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
+from .arithmetic import TORCH_8BIT, execute, torch_fixed_weights
 
 LIBRARY = "torch"
 MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area")
@@ -279,7 +279,7 @@ def _uint8_plan(request: Request, options: ResizeOptions) -> ResizePlan:
             if i == 1 and passes[0][1].n_out == 1 and _generic_uint8_kernel(request):
                 table = _first_row_repeated(table)
         passes.append((i, size, table))
-    return build_plan(request, LIBRARY, options, passes, arithmetic="torch-8bit")
+    return build_plan(request, LIBRARY, options, passes, arithmetic=TORCH_8BIT, executor=execute)
 
 
 #: The most channels PyTorch's vector 8-bit kernel takes; more go to the generic kernel.

@@ -1,41 +1,16 @@
-"""The libraries' own arithmetic, selected by ``ResizePlan.arithmetic``: their integer results bit for bit
-(OpenCV's own code; with Intel IPP on, ``cv2.resize`` hands 8-bit bicubic to IPP, which rounds otherwise).
+"""Pillow's own arithmetic (``Image.resize`` 13.x), bit for bit, on the fast path.
 
-Float samples are summed in float64 and converted once (the engine's own
-definition), which reproduces the libraries' float32 results to about
-1e-7, except Pillow's, whose passes are reproduced exactly. Integer samples
-follow each library's fixed point, which decides the last level of every
-output:
-
-* ``pillow``: weights rounded half away from zero to 22 fractional bits;
-  **every pass** rounds half up and clips to 0…255 (so a clipped
-  intermediate row can change the result by tens of levels). ``I;16`` and
-  ``I`` sum in double and round half away from zero after every pass
-  (``I;16`` clipped to 0…65535), ``F`` stores float32 after every pass.
-  Leading ``Image.reduce`` passes (``reducing_gap``) sum whole blocks and
-  round once, ``((sum + area/2) · ⌊2³²/(256·area)⌋) >> 24``.
-* ``opencv-fixed``: weights ``cvRound(w · 2¹¹)`` of OpenCV's float32
-  coefficients, exact integer sums; ``INTER_LANCZOS4`` rounds the sum of
-  both passes once, ``(acc + 2²¹) >> 22``; ``INTER_CUBIC``'s vertical step
-  is OpenCV's float32 vector code on the first ``8·⌊n/8⌋`` samples of a
-  row and the integer rounding on the rest.
-* ``opencv-linear`` (``INTER_LINEAR``, enlarging ``INTER_AREA``): the same
-  horizontal pass, then the vertical step of OpenCV's code, which floors
-  each tap: ``((b₀·(S₀ >> 4)) >> 16 + (b₁·(S₁ >> 4)) >> 16 + 2) >> 2``.
-* ``opencv-linear-exact`` (``INTER_LINEAR_EXACT``): weights rounded half to
-  even to 8 bits, exact integer sums, ``(acc + 2¹⁵) >> 16``.
-* ``opencv-area-2x2``, ``opencv-area-fast``, ``opencv-area`` (reducing
-  ``INTER_AREA``), and OpenCV on 16-bit samples: OpenCV's float code, in
-  :func:`upscale_cli.compat.opencv.float_code`.
-
-The integer sums run on the engine's fast path: banded matrix products
-(:class:`~upscale_cli.engine.banded.BandedSum`), exact because every
-product and partial sum is an integer that the float type holds, in strips
-on the engine's thread pool; arithmetics that round once are the engine's
-own definition with the fixed-point weights.
-
-A plan with a ``fill`` value (ONNX ``extrapolation_value``) marks outputs
-whose source lies outside the input by an all-zero weight row.
+* 8-bit samples: weights rounded half away from zero to 22 fractional
+  bits; **every pass** rounds half up and clips to 0…255 (so a clipped
+  intermediate row can change the result by tens of levels).
+* ``I;16`` and ``I``: sums in double, rounded half away from zero after
+  every pass (``I;16`` clipped to 0…65535); ``F`` stores float32 after
+  every pass.
+* Leading ``Image.reduce`` passes (``reducing_gap``, tables of kind
+  :attr:`~upscale_cli.core.weights.TableKind.BLOCK_MEAN`) sum whole blocks
+  and round once, ``((sum + area/2) · ⌊2³²/(256·area)⌋) >> 24`` on 8 bits.
+* ``RGBA``/``LA``: premultiplied around the resize
+  (:func:`pillow_premultiplied`).
 """
 
 from __future__ import annotations
@@ -45,62 +20,44 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..core.errors import UsageError
-from ..core.plan import ResizePlan
-from ..core.weights import AxisWeights
-from ..engine.apply import apply_plan
-from ..engine.banded import BandedSum
-from ..engine.certify import IntegerCertificate, near_midpoints, row_bits, row_gain, sample_quantum, smallest_magnitude
-from ..engine.reference import apply_axis, to_dtype
-from ..engine.strips import in_strips
+from ...core.errors import UsageError
+from ...core.plan import ResizePlan
+from ...core.weights import AxisWeights, TableKind
+from ...engine.apply import apply_plan
+from ...engine.banded import BandedSum
+from ...engine.certify import IntegerCertificate, near_midpoints, row_bits, row_gain, sample_quantum, smallest_magnitude
+from ...engine.reference import apply_axis
+from ...engine.strips import in_strips
+from ..base.arithmetic import (banded, execute as shared_execute, fixed_passes, fixed_weights, round_half_away,
+                               rounded_strip, selects_only, strip_rows, strip_table, strips)
 
-#: Fractional bits of each fixed-point arithmetic's weights.
-WEIGHT_BITS = {"pillow": 22, "opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}
+
+def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """Apply an ``Image.resize`` plan with the arithmetic of the samples' Pillow mode."""
+    if selects_only(plan):
+        if array.dtype == np.float32 and plan.options.mode != "nearest" and plan.axes:
+            # Pillow's filters sum even a box enlargement's one tap, ``0.0 + x·1.0``: −0.0 comes out +0.0
+            copied = apply_plan(array, plan.defined())
+            copied += np.float32(0.0)
+            return copied
+        return shared_execute(array, plan)
+    if array.dtype == np.uint8:
+        return _pillow_8bit(array, plan)
+    if array.dtype == np.float32:
+        return _pillow_float32(array, plan)
+    if array.dtype in PILLOW_STORES:
+        return _pillow_wide(array, plan)
+    return shared_execute(array, plan)
+
+
 #: Pillow's ``Image.reduce`` refuses ``I;16``; so does the preset (also at planning, where the dtype is known).
 PILLOW_REDUCE_16_BIT = ("--compat pillow cannot reduce 16-bit images: Pillow's Image.reduce refuses mode I;16 "
                         "(\"image has wrong mode\"); leave out --reducing-gap")
-#: How the descriptions of Pillow's ``Image.reduce`` passes begin.
-PILLOW_REDUCE = "pillow reduce"
 
 
-def apply_library_arithmetic(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """Resize ``array`` by ``plan`` with the arithmetic the plan names."""
-    selections_only = all(p.weights.is_selection for p in plan.axes)
-    if array.dtype == np.uint8 and not selections_only:
-        if plan.arithmetic == "pillow":
-            return _pillow_8bit(array, plan)
-        if plan.arithmetic in ("opencv-linear", "opencv-fixed", "opencv-linear-exact"):
-            return _opencv_8bit(array, plan)
-        if plan.arithmetic == "torch-8bit":
-            return _torch_8bit(array, plan)
-    if plan.arithmetic == "pillow" and array.dtype == np.float32 and not selections_only:
-        return _pillow_float32(array, plan)
-    if plan.arithmetic == "pillow" and array.dtype == np.float32 and plan.options.mode != "nearest" and plan.axes:
-        # Pillow's filters sum even a box enlargement's one tap, ``0.0 + x·1.0``: −0.0 comes out +0.0
-        copied = apply_plan(array, replace(plan, arithmetic="exact", executor=None))
-        copied += np.float32(0.0)
-        return copied
-    if plan.arithmetic == "pillow" and array.dtype in PILLOW_STORES and not selections_only:
-        return _pillow_wide(array, plan)
-    if plan.fill is None:
-        # float64 sums pass after pass, converted once: the engine's own definition, in strips on its pool
-        return apply_plan(array, replace(plan, arithmetic="exact", executor=None))
-    return to_dtype(_float_passes(array.astype(np.float64), plan), array.dtype, plan.ties)
-
-
-def _outside(weights: AxisWeights) -> np.ndarray:
-    return ~np.any(weights.weights != 0, axis=1)
-
-
-def _float_passes(values: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """Every pass in turn; outputs outside the input take the plan's fill value."""
-    for axis_plan in plan.axes:
-        values = apply_axis(values, axis_plan.axis, axis_plan.weights)
-        if plan.fill is not None:
-            index = [slice(None)] * values.ndim
-            index[axis_plan.axis] = _outside(axis_plan.weights)
-            values[tuple(index)] = plan.fill
-    return values
+def pillow_fixed_weights(weights: np.ndarray) -> np.ndarray:
+    """Pillow's ``normalize_coeffs_8bpc``: ``(int)(w·2²² ± 0.5)``, truncated toward zero."""
+    return fixed_weights(weights, 22)
 
 
 def _weighted_sum(values: np.ndarray, axis: int, taps: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -116,17 +73,6 @@ def _weighted_sum(values: np.ndarray, axis: int, taps: np.ndarray, weights: np.n
     for k in range(taps.shape[1]):
         total = total + np.take(values, taps[:, k], axis=axis) * weights[:, k].reshape(broadcast)
     return total
-
-
-def round_half_away(values: np.ndarray) -> np.ndarray:
-    """C's ``(int)(v ± 0.5)`` with the sign of ``v`` (Pillow's ``ROUND_UP``, the libraries' weight
-    quantisation): halves away from zero, as floats."""
-    return np.trunc(values + np.where(values < 0, -0.5, 0.5))
-
-
-def pillow_fixed_weights(weights: np.ndarray) -> np.ndarray:
-    """Pillow's ``normalize_coeffs_8bpc``: ``(int)(w·2²² ± 0.5)``, truncated toward zero."""
-    return round_half_away(weights * (1 << 22)).astype(np.int64)
 
 
 def _block_sums(values: np.ndarray, passes) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +139,7 @@ def _read_taps_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndar
 
 def _pillow_reduced(array: np.ndarray, plan: ResizePlan) -> tuple[np.ndarray, ResizePlan]:
     """``I``, ``I;16`` and ``F`` samples after the plan's leading ``Image.reduce`` passes, and the passes left."""
-    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
     if not reduces:
         return array, plan
     if array.dtype == np.uint16:
@@ -283,12 +229,20 @@ def _pillow_wide(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
 #: last place (of the double) of a float32 rounding boundary are summed again in Pillow's order (about
 #: one output in 4,000; without, the bound itself, a few units).
 SIGNED_ULPS = 1 << 16
+
+
 #: Below this magnitude an output's float32 rounding is not judged by its dropped bits (float32 subnormals).
 FLOAT32_TINY = 2.0**-100
+
+
 #: Proven passes sum their unproven rows and columns again outright while they are at most this share.
 BORDER_SHARE = 1 / 16
+
+
 #: Passes of at most this many taps are summed in Pillow's order directly.
 DIRECT_TAPS = 2
+
+
 #: Beyond this share of a strip's outputs on a rounding boundary (or near 0), they are sorted out further.
 MANY_TIES = 1 / 128
 
@@ -359,11 +313,11 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         for axis_plan in passes:
             axis = axis_plan.axis - lead
             check = checks[axis]
-            table = _strip_table(axis_plan.weights, axis, start, stop, low)
+            table = strip_table(axis_plan.weights, axis, start, stop, low)
             if check.direct:
                 values = _tap_sums(values, axis, table, out if axis_plan is passes[-1] else None)
                 continue
-            summed = _banded(values, sums, axis, start, stop, low)
+            summed = banded(values, sums, axis, start, stop, low)
             target = out if axis_plan is passes[-1] else np.empty(summed.shape, np.float32)
             np.copyto(target, summed, casting="same_kind")
             near = check.uncertain(summed, target, values, start, stop, low)
@@ -371,7 +325,7 @@ def _pillow_float32(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
                 np.put(target, near, _exact_sums(values, axis, table, near, summed.shape))
             values = target
 
-    return _strips(array, passes, plan.out_shape, compute)
+    return strips(array, passes, plan.out_shape, compute)
 
 
 def _halves(table: AxisWeights) -> bool:
@@ -539,36 +493,6 @@ def _provably_exact(bits: np.ndarray, gains: np.ndarray, largest: float, quantum
     return (bits <= 53) & (gains * largest * 2.0 ** np.minimum(bits, 53) < 2.0**53 * quantum)
 
 
-def _strips(array: np.ndarray, axis_plans, out_shape, compute, dtype=np.float64, itemsize: int = 8) -> np.ndarray:
-    """``compute(item, start, stop, out, sums)`` over strips of the first resized axis, on the thread pool.
-
-    ``sums`` maps each pass's axis, counted from the first resized one, to
-    its :class:`~upscale_cli.engine.banded.BandedSum` in ``dtype``, built
-    once for all strips. Strips are sized as if each output sample took
-    ``itemsize`` bytes of the computation's temporaries.
-    """
-    lead = min(p.axis for p in axis_plans)
-    sums = {p.axis - lead: BandedSum(p.weights, p.axis - lead, dtype) for p in axis_plans}
-    return in_strips(array, lead, out_shape, lambda item, start, stop, out: compute(item, start, stop, out, sums),
-                     rows=sums[0].block, itemsize=itemsize)
-
-
-def _strip_rows(item: np.ndarray, sums: dict, start: int, stop: int) -> tuple[np.ndarray, int]:
-    """The input rows that outputs ``start:stop`` of the first resized axis read, and the first one's index."""
-    low, high = sums[0].span(start, stop)
-    return item[low:high].astype(sums[0].step.matrix.dtype), low
-
-
-def _banded(values: np.ndarray, sums: dict, axis: int, start: int, stop: int, low: int) -> np.ndarray:
-    """One exact pass of a strip: outputs ``start:stop`` along the first axis, every output along another."""
-    return sums[axis](values, start, stop, low) if axis == 0 else sums[axis](values)
-
-
-def _fixed(axis_plans, weights) -> list:
-    """The passes with their weights replaced by ``weights(w)`` (the fixed-point integers)."""
-    return [replace(p, weights=replace(p.weights, weights=weights(p.weights.weights).astype(np.float64))) for p in axis_plans]
-
-
 def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """``ImagingResample`` on 8-bit samples: every pass rounds half up and clips to 0…255.
 
@@ -582,10 +506,10 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     every sum far below 2⁵³, so the banded products are Pillow's integer
     accumulator exactly, in any order, with nothing to check.
     """
-    reduces = [p for p in plan.axes if p.weights.description.startswith(PILLOW_REDUCE)]
+    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
     if reduces:
         array = _pillow_reduce(array.astype(np.int64), reduces).astype(np.uint8)
-    passes = _fixed(plan.axes[len(reduces):], lambda w: pillow_fixed_weights(w) * 2.0**-22)
+    passes = fixed_passes(plan.axes[len(reduces):], lambda w: pillow_fixed_weights(w) * 2.0**-22)
     if not passes:
         return array
     out_shape = list(array.shape)
@@ -606,16 +530,16 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             exact = arithmetic.exact_rows[axis] = (np.log2(lowest.min(axis=1)) >= 22 - 15) & small
             if not exact.mean() > 0.5:
                 # measured: the float64 products cost less than checking most outputs of a pass
-                return _strips(array, passes, tuple(out_shape), _rounded_strip(passes, lead))
+                return strips(array, passes, tuple(out_shape), rounded_strip(passes, lead))
             if axis:  # the rows of a strip that another axis's pass crosses have no inexact index
                 arithmetic.exact_rows[0] = np.ones(max(array.shape[lead], out_shape[lead]), bool)
 
     def compute(item, start, stop, out, sums):
-        values, low = _strip_rows(item, sums, start, stop)
+        values, low = strip_rows(item, sums, start, stop)
         for axis_plan in passes:
             axis = axis_plan.axis - lead
-            summed = _banded(values, sums, axis, start, stop, low)
-            table = _strip_table(axis_plan.weights, axis, start, stop, low)
+            summed = banded(values, sums, axis, start, stop, low)
+            table = strip_table(axis_plan.weights, axis, start, stop, low)
             target = out if axis_plan is passes[-1] else np.empty(summed.shape, np.uint8)
             rounding[axis].store(summed, target, 0 if axis else start,
                                  lambda where, v=values, shape=summed.shape: _exact_sums(v, axis, table, where, shape))
@@ -623,68 +547,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
 
     # float32 sums stored as 8-bit samples: strips twice as long as for float64 work (measured: 20 % faster at
     # bicubic ×2, where OpenCV's passes, with their wider temporaries, are faster in the shorter ones)
-    return _strips(array, passes, tuple(out_shape), compute, np.float32, itemsize=4)
-
-
-def _rounded_strip(passes, lead: int):
-    """The ``compute`` of :func:`_strips` for 8-bit fixed-point passes (Pillow's, PyTorch's): exact sums of
-    8-bit samples times the integer weights over ``2^bits``, each pass rounded half up and clipped to 0…255."""
-
-    # without negative weights a pass mostly stays within 0…255: rounded weights sum to 1 within half a
-    # unit per tap, usually far less than the half level the rounding leaves
-    signed = {p.axis: bool((p.weights.weights < 0).any()) or 255 * row_gain(p.weights) + 0.5 >= 256 for p in passes}
-
-    def compute(item, start, stop, out, sums):
-        values, low = _strip_rows(item, sums, start, stop)
-        for axis_plan in passes:
-            values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
-            values += 0.5
-            np.floor(values, out=values)
-            if signed[axis_plan.axis]:
-                np.clip(values, 0, 255, out=values)
-        np.copyto(out, values, casting="unsafe")
-
-    return compute
-
-
-def torch_fixed_weights(weights: np.ndarray, largest: float) -> tuple[np.ndarray, int]:
-    """PyTorch's ``_compute_index_ranges_int16_weights``: 16-bit integer weights and their fractional bits.
-
-    The precision is the first ``p`` (at most 22) for which ``largest``, the
-    table's largest weight, would reach ``2¹⁵`` at ``p + 1`` bits,
-    ``(int)(0.5 + largest·2^(p+1)) >= 2¹⁵``; every weight becomes
-    ``(int)(w·2^p ± 0.5)``, rounded half away from zero.
-    """
-    precision = 0
-    while precision < 22 and int(0.5 + largest * (1 << (precision + 1))) < 1 << 15:
-        precision += 1
-    return round_half_away(weights * (1 << precision)).astype(np.int64), precision
-
-
-def _torch_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """PyTorch's uint8 ``bilinear``/``bicubic`` passes: ``clamp((Σ x·w + 2^(p−1)) >> p, 0, 255)`` each.
-
-    The plan's weights are the 16-bit integers over ``2^p``, so a pass is
-    ``floor(Σ x·w + 0.5)`` of its own weights, clipped: banded products in
-    float32 when every sum and the added half stay below ``2²⁴`` units of
-    ``2^-p`` (``255·Σ|w|·2^p``, interpolation and antialiased reductions up
-    to about ×2), in float64 otherwise; exact in any order either way.
-    """
-    passes = [p for p in plan.axes if not p.weights.is_identity]
-    if not passes:
-        return array.copy()
-    lead = min(p.axis for p in passes)
-    units = [(255 * row_gain(p.weights) + 0.5) * 2.0 ** max(int(row_bits(p.weights.weights).max()), 1) for p in passes]
-    dtype = np.float32 if max(units) <= 2.0**24 else np.float64
-    compute = _rounded_strip(passes, lead)
-    return _strips(array, passes, plan.out_shape, compute, dtype, itemsize=np.dtype(dtype).itemsize)
-
-
-def _strip_table(table: AxisWeights, axis: int, start: int, stop: int, low: int) -> AxisWeights:
-    """``table`` as a strip sees it: along axis 0, outputs ``start:stop`` of the inputs from ``low``."""
-    if axis:
-        return table
-    return table.cut(start, stop, low)
+    return strips(array, passes, tuple(out_shape), compute, np.float32, itemsize=4)
 
 
 def _exact_sums(values: np.ndarray, axis: int, table: AxisWeights, where, shape: tuple) -> np.ndarray:
@@ -706,79 +569,6 @@ def _exact_sums(values: np.ndarray, axis: int, table: AxisWeights, where, shape:
     return total
 
 
-def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
-    """OpenCV's 8-bit ``resizeGeneric``: exact integer passes, then the library's own vertical step.
-
-    Every pass sums integers with ``cvRound(w · 2^bits)`` weights exactly.
-    ``INTER_LANCZOS4`` and ``INTER_LINEAR_EXACT`` round the exact sum of
-    both passes once. ``INTER_LINEAR`` (and enlarging ``INTER_AREA``)
-    floors each vertical tap on its own, ``(b·(S >> 4)) >> 16``, and rounds
-    the pair with ``(… + 2) >> 2``. ``INTER_CUBIC`` computes the first
-    ``8·⌊n/8⌋`` samples of each row (128-bit vectors of eight 16-bit lanes)
-    in float32, ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))`` with ``b = beta/2²²``,
-    separate multiplies and adds, rounded half to even, and the rest of the
-    row in integers, ``(Σ Sₖbₖ + 2²¹) >> 22``.
-    """
-    bits = WEIGHT_BITS[plan.arithmetic]
-    fixed = _fixed(plan.axes, lambda w: np.rint(w * (1 << bits)))
-    cubic = plan.arithmetic == "opencv-fixed" and plan.options.mode == "bicubic"
-    if plan.arithmetic != "opencv-linear" and not cubic:
-        # one rounding of the exact sum: the engine's own definition, with the weights scaled back
-        scaled = [replace(p, weights=replace(p.weights, weights=p.weights.weights * 2.0**-bits)) for p in fixed]
-        return apply_plan(array, replace(plan, axes=tuple(scaled), arithmetic="exact", executor=None))
-    *first, last = fixed
-    lead = min(p.axis for p in fixed)
-    if last.axis != lead:
-        raise ValueError("OpenCV's vertical step runs on the first array axis it resizes")
-    step = _opencv_linear_step if plan.arithmetic == "opencv-linear" else _opencv_cubic_step
-
-    def compute(item, start, stop, out, sums):
-        values, low = _strip_rows(item, sums, start, stop)
-        for axis_plan in first:
-            values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
-        step(values, _strip_table(last.weights, 0, start, stop, low), out)
-
-    # 8-bit samples times 11-bit weights: every horizontal sum is an integer below 2**24, exact in float32
-    return _strips(array, fixed, plan.out_shape, compute, np.float32)
-
-
-def _opencv_linear_step(values: np.ndarray, table: AxisWeights, out: np.ndarray) -> None:
-    """``INTER_LINEAR``'s vertical step along axis 0 into the 8-bit ``out``: ``(Σ (bₖ·(Sₖ >> 4)) >> 16 + 2) >> 2``."""
-    shifted = values.astype(np.int32) >> 4
-    broadcast = (-1,) + (1,) * (values.ndim - 1)
-    total = None
-    for k in range(table.taps.shape[1]):
-        product = np.take(shifted, table.taps[:, k], axis=0)
-        product *= table.weights[:, k].astype(np.int32).reshape(broadcast)
-        product >>= 16
-        total = product if total is None else np.add(total, product, out=total)
-    total += 2
-    total >>= 2
-    np.clip(total, 0, 255, out=out, casting="unsafe")
-
-
-def _opencv_cubic_step(values: np.ndarray, table: AxisWeights, out: np.ndarray) -> None:
-    """``INTER_CUBIC``'s vertical step along axis 0 into the 8-bit ``out``: float32 vectors, then each row's integer tail."""
-    row = math.prod(values.shape[1:])
-    flat = values.reshape(len(values), row)
-    target = out.reshape(table.n_out, row)
-    vectorised = row // 8 * 8
-    broadcast = (-1, 1)
-    head = flat[:, :vectorised].astype(np.float32)
-    beta = (table.weights * 2.0**-22).astype(np.float32)
-    total = None
-    for k in reversed(range(table.taps.shape[1])):
-        term = np.take(head, table.taps[:, k], axis=0)
-        term *= beta[:, k].reshape(broadcast)
-        total = term if total is None else np.add(term, total, out=total)
-    np.rint(total, out=total)
-    np.clip(total, 0, 255, out=target[:, :vectorised], casting="unsafe")
-    tail = flat[:, vectorised:].astype(np.int64)
-    exact = sum(np.take(tail, table.taps[:, k], axis=0) * table.weights[:, k].astype(np.int64).reshape(broadcast)
-                for k in range(table.taps.shape[1]))
-    target[:, vectorised:] = np.clip((exact + (1 << 21)) >> 22, 0, 255)
-
-
 def pillow_premultiplied(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Pillow's RGBA resize: ``RGBA → RGBa``, resize every channel, ``RGBa → RGBA``.
 
@@ -788,33 +578,15 @@ def pillow_premultiplied(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     resized to its own size is copied as it is.
     """
     if plan.options.mode == "nearest" or not plan.axes:
-        return apply_library_arithmetic(array, plan)
+        return execute(array, plan)
     values = array.astype(np.int64)
     alpha = values[..., -1:]
     product = values[..., :-1] * alpha + 128
     values[..., :-1] = (product + (product >> 8)) >> 8
-    resized = apply_library_arithmetic(values.astype(array.dtype), plan).astype(np.int64)
+    resized = execute(values.astype(array.dtype), plan).astype(np.int64)
     alpha = resized[..., -1:]
     colour = np.minimum(resized[..., :-1] * 255 // np.maximum(alpha, 1), 255)
     colour = np.where(alpha > 0, colour, resized[..., :-1])
     resized[..., :-1] = colour
     return resized.astype(array.dtype)
 
-
-def truncated_sums(array: np.ndarray, passes, out_shape: tuple[int, ...]) -> np.ndarray:
-    """The passes' banded sums in float32, truncated toward zero once (C's ``static_cast`` of a float).
-
-    For callers that have proven every sum exact in float32 (8-bit samples,
-    weights with few fractional bits): then the order of the additions
-    does not matter and the result is the library's bit for bit.
-    """
-    lead = min(p.axis for p in passes)
-
-    def compute(item, start, stop, out, sums):
-        values, low = _strip_rows(item, sums, start, stop)
-        for axis_plan in passes:
-            values = _banded(values, sums, axis_plan.axis - lead, start, stop, low)
-        np.trunc(values, out=values)
-        np.copyto(out, values, casting="unsafe")
-
-    return _strips(array, passes, out_shape, compute, np.float32)

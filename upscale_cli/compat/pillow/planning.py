@@ -28,14 +28,13 @@ import math
 
 import numpy as np
 
-from ..core.errors import UsageError
-from ..core.kernels import BOX, HAMMING, TRIANGLE, Kernel
-from ..core.plan import ResizeOptions, ResizePlan
-from ..core.sizes import AxisSize
-from ..core.weights import AxisWeights
-from .arithmetic import PILLOW_REDUCE, PILLOW_REDUCE_16_BIT
-from .base import Request, build_plan, check_knobs, round_coordinates, selection, unsupported
-from .opencv import running_sum_index
+from ...core.errors import UsageError
+from ...core.kernels import BOX, HAMMING, TRIANGLE, Kernel
+from ...core.plan import ResizeOptions, ResizePlan
+from ...core.sizes import AxisSize
+from ...core.weights import AxisWeights, TableKind
+from .arithmetic import PILLOW_REDUCE_16_BIT, execute
+from ..base.planning import Request, build_plan, check_knobs, round_coordinates, running_sum_index, selection, unsupported
 
 LIBRARY = "pillow"
 MODES = ("nearest", "box", "bilinear", "linear", "hamming", "bicubic", "lanczos")
@@ -158,7 +157,7 @@ def reduce_weights(n_in: int, factor: int) -> AxisWeights:
     weights = (np.arange(factor) < count[:, None]) / count[:, None]
     return AxisWeights(
         n_in, n_out, np.minimum(window, n_in - 1), weights, start + (count - 1) / 2,
-        f"{PILLOW_REDUCE} ×{factor}: mean of each block of {factor}",
+        f"pillow reduce ×{factor}: mean of each block of {factor}", kind=TableKind.BLOCK_MEAN,
     )
 
 
@@ -201,7 +200,7 @@ def plan(request: Request) -> ResizePlan:
             if options.rounding != "round":
                 index = round_coordinates(x, options.rounding)
             passes.append((i, s, selection(s.n_in, index, x, how)))
-        return build_plan(request, LIBRARY, options, passes, arithmetic="pillow")
+        return build_plan(request, LIBRARY, options, passes, arithmetic="pillow", executor=execute)
     passes = []
     lengths = [s.n_in for s in sizes]
     stops = [float(n) for n in lengths]
@@ -228,4 +227,4 @@ def plan(request: Request) -> ResizePlan:
     (w, h), (out_w, out_h) = lengths, (sizes[0].n_out, sizes[1].n_out)
     if len(resample) == 2 and vertical_first(w, h, out_w, out_h):
         resample.reverse()
-    return build_plan(request, LIBRARY, options, passes + resample, arithmetic="pillow")
+    return build_plan(request, LIBRARY, options, passes + resample, arithmetic="pillow", executor=execute)

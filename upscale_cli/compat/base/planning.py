@@ -15,12 +15,12 @@ from typing import Sequence
 
 import numpy as np
 
-from ..core.errors import UsageError
-from ..core.layouts import AXIS_NAMES
-from ..core.plan import AxisPlan, ResizeOptions, ResizePlan
-from ..core.sizes import AxisSize, ScaleSpec, SizeSpec, match_axes, output_sizes, parse_scale
-from ..core.weights import AxisWeights
-from .arithmetic import apply_library_arithmetic
+from ...core.errors import UsageError
+from ...core.layouts import AXIS_NAMES
+from ...core.plan import AxisPlan, ResizeOptions, ResizePlan
+from ...core.sizes import AxisSize, ScaleSpec, SizeSpec, match_axes, output_sizes, parse_scale
+from ...core.weights import AxisWeights
+from .arithmetic import execute
 
 
 @dataclass(frozen=True)
@@ -141,6 +141,17 @@ def round_coordinates(x: np.ndarray, rounding: str) -> np.ndarray:
     return np.rint(x)
 
 
+def running_sum_index(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pillow's and OpenCV's nearest: ``f = r/2``, then ``f += r`` in double.
+
+    Returns the indices and the coordinates ``f − 0.5`` they were taken from.
+    """
+    ratio = n_in / n_out
+    # np.cumsum adds left to right in double, the same sums as the C loop
+    centres = np.cumsum(np.concatenate(([ratio / 2], np.full(n_out - 1, ratio))))
+    return np.floor(centres).astype(np.int64), centres - 0.5
+
+
 def build_plan(
     request: Request,
     library: str,
@@ -150,7 +161,7 @@ def build_plan(
     arithmetic: str = "exact",
     fill: float | None = None,
     ties: str = "up",
-    executor=apply_library_arithmetic,
+    executor=execute,
 ) -> ResizePlan:
     """Assemble a plan from passes ``(spatial index, size, weights)`` in application order.
 

@@ -1,0 +1,157 @@
+"""``--explain-pixel`` in a library's own integers: Pillow's 8-bit passes and OpenCV's 8-bit ``INTER_LINEAR``,
+checked against the libraries themselves."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from upscale_cli import api
+from upscale_cli.cli.main import main
+from upscale_cli.core.errors import UsageError
+from upscale_cli.engine.apply import apply_plan
+from upscale_cli.explain.tables import trace_json
+from upscale_cli.explain.trace import build_trace
+
+FILTERS = {"box": Image.BOX, "bilinear": Image.BILINEAR, "hamming": Image.HAMMING, "bicubic": Image.BICUBIC,
+           "lanczos": Image.LANCZOS}
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(sorted(FILTERS)), channels=st.sampled_from([None, 3]),
+       width=st.integers(1, 24), height=st.integers(1, 24), out_width=st.integers(1, 30), out_height=st.integers(1, 30),
+       data=st.data())
+def test_printed_pillow_passes_reach_pillows_own_value(seed, mode, channels, width, height, out_width, out_height, data):
+    """Read only the JSON: every pass is ``clip((2²¹ + Σ w·x) >> 22)`` of the samples shown, each later pass reads
+    the values the earlier ones stored, and the last one is what ``Image.resize`` itself stores there.
+
+    Both axes change length: Pillow skips a pass whose axis keeps it, and a pixel of such a plan is named
+    by the resized axis alone."""
+    assume(width != out_width and height != out_height)
+    shape = (height, width) if channels is None else (height, width, channels)
+    array = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    image = Image.fromarray(array)
+    traced = api.resize_image_traced(image, size=(out_width, out_height), mode=mode, compat="pillow")
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(traced.plan, traced.source, traced.result, pixels=(f"{x},{y}",))
+    pillow = np.asarray(image.resize((out_width, out_height), FILTERS[mode]))
+    check_printed_passes(trace, lambda index: pillow[(y, x, *index[2:])], traced.plan)
+
+
+def check_printed_passes(trace, expected, plan):
+    """Recompute every printed pass from the JSON alone, each later pass from the samples the earlier ones stored,
+    and compare the last with the library's own output (``expected(index)``)."""
+    for channel in json.loads(trace_json(trace))["pixels"][0]["channels"]:
+        if "library" not in channel:  # one tap per output (a 1-pixel input): copied, traced as such
+            assert all(p.weights.is_selection for p in plan.axes) and channel["written"] == expected(channel["index"])
+            continue
+        assert set(channel) == {"index", "neighbourhood", "terms", "sum", "steps", "written", "library"}
+        for step in channel["library"]:
+            assert set(step) == {"axis", "position", "terms", "rounding", "shift", "sum", "clip", "tap_shifts", "stored"}
+            if step["tap_shifts"] is None:
+                total = step["rounding"] + sum(w * v for w, v in step["terms"])
+            else:
+                pre, post = step["tap_shifts"]
+                total = step["rounding"] + sum((w * (v >> pre)) >> post for w, v in step["terms"])
+            stored = total >> step["shift"]
+            if step["clip"] is not None:
+                stored = min(max(stored, step["clip"][0]), step["clip"][1])
+            assert total == step["sum"] and step["stored"] == stored
+        *first, last = channel["library"]
+        if first:  # the last pass reads exactly the samples the first pass stored
+            assert [v for _, v in last["terms"]] == [step["stored"] for step in first]
+        assert channel["written"] == last["stored"] == expected(channel["index"])
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), channels=st.sampled_from([None, 1, 3, 4]),
+       width=st.integers(1, 24), height=st.integers(1, 24), out_width=st.integers(1, 40), out_height=st.integers(1, 40),
+       data=st.data())
+def test_printed_opencv_linear_passes_reach_opencvs_own_value(seed, channels, width, height, out_width, out_height,
+                                                              data):
+    """``cv2.resize`` with ``INTER_LINEAR`` (IPP off) on 8 bits: 11-bit weights, the horizontal sums kept whole,
+    the vertical step's ``(b·(S >> 4)) >> 16`` per tap and ``(… + 2) >> 2``."""
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)  # IPP's own arithmetic: see docs/compat.md
+    shape = (height, width) if channels is None else (height, width, channels)
+    array = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
+    plan = api.plan_for(shape, size=(out_width, out_height), mode="bilinear", compat="opencv", dtype=array.dtype,
+                        layout="hw" if channels is None else "hwc")
+    assume(plan.arithmetic == "opencv-linear")  # halving both axes is INTER_AREA in cv2.resize
+    result = apply_plan(array, plan)
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(plan, array, result, pixels=(f"{x},{y}",))
+    native = cv2.resize(array, (out_width, out_height), interpolation=cv2.INTER_LINEAR).reshape(result.shape)
+    check_printed_passes(trace, lambda index: native[tuple(index)], plan)
+
+
+LIBRARY_LINES = """\
+  pass x at (x=3, y=0): (2097152 − 98304·0 + 950272·37 + 3637248·74 − 294912·111) >> 22 = 65 → clip to 0 … 255 → 65
+  pass x at (x=3, y=1): (2097152 − 98304·77 + 950272·114 + 3637248·151 − 294912·188) >> 22 = 142 → clip to 0 … 255 → 142
+  pass x at (x=3, y=2): (2097152 − 98304·154 + 950272·191 + 3637248·228 − 294912·9) >> 22 = 237 → clip to 0 … 255 → 237
+  pass x at (x=3, y=3): (2097152 − 98304·231 + 950272·12 + 3637248·49 − 294912·86) >> 22 = 34 → clip to 0 … 255 → 34
+  pass y at (x=3, y=2): (2097152 − 157562·65 + 4112372·142 + 255251·237 − 15756·34) >> 22 = 151 → clip to 0 … 255 → 151
+  written: 151"""
+
+
+def gradient(tmp_path, mode="L"):
+    values = (np.arange(7 * 9).reshape(7, 9) * 37 % 256).astype(np.uint8)
+    path = tmp_path / "g.png"
+    Image.fromarray(values).convert(mode).save(path)
+    return path
+
+
+def test_cli_explains_pillows_integers(tmp_path):
+    """Pillow's bicubic 9×7 → 14×11 stores 151 at (3, 2): its 22-bit weights, four rows of the x pass, one y pass."""
+    source = gradient(tmp_path)
+    result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--size", "14x11",
+                                       "--mode", "bicubic", "--compat", "pillow", "--explain-pixel", "3,2"],
+                                env={"NO_COLOR": "1"}, catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == ""
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    assert "\n".join(lines[-6:]) == LIBRARY_LINES
+    assert np.asarray(Image.open(source).resize((14, 11), Image.BICUBIC))[2, 3] == 151
+
+
+@pytest.mark.parametrize("args, image_mode", [
+    (["--compat", "opencv", "--mode", "bicubic"], "L"),
+    (["--compat", "pillow", "--mode", "bilinear"], "RGBA"),  # premultiplied first: not traced in Pillow's terms yet
+])
+def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
+    source = gradient(tmp_path, image_mode)
+    result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--scale", "1.5", *args,
+                                       "--explain-pixel", "3,2"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"upscale: pixel traces follow exact arithmetic; --compat {args[1]} computes these samples "
+                             "its own way\n")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_refusal_is_a_usage_error_in_the_api():
+    x = np.zeros((4, 4), np.uint8)
+    plan = api.plan_for(x.shape, scale=1.5, mode="bilinear", compat="torch", dtype=x.dtype)
+    with pytest.raises(UsageError, match="--compat torch computes these samples its own way"):
+        build_trace(plan, x, api.resize(x, scale=1.5, mode="bilinear", compat="torch"), pixels=("1,1",))
+
+
+def test_cli_explains_opencvs_linear_integers(tmp_path):
+    """OpenCV's bilinear ×1.5 stores 157 at (3, 2): two horizontal sums with 11-bit weights, then the vertical
+    step that shifts each tap on its own."""
+    source = gradient(tmp_path)
+    result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--scale", "1.5",
+                                       "--mode", "bilinear", "--compat", "opencv", "--explain-pixel", "3,2"],
+                                env={"NO_COLOR": "1"}, catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert [line.rstrip() for line in result.stdout.splitlines()][-4:] == [
+        "  pass x at (x=3, y=1): 341·114 + 1707·151 = 296631",
+        "  pass x at (x=3, y=2): 341·191 + 1707·228 = 454327",
+        "  pass y at (x=3, y=2): (2 + ((1707·(296631 >> 4)) >> 16) + ((341·(454327 >> 4)) >> 16)) >> 2 = 157"
+        " → clip to 0 … 255 → 157",
+        "  written: 157",
+    ]

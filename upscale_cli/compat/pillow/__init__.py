@@ -1,0 +1,5 @@
+"""``--compat pillow``: Pillow's plans (:mod:`.planning`) and its arithmetic (:mod:`.arithmetic`)."""
+
+from .planning import plan
+
+__all__ = ["plan"]
