@@ -332,5 +332,5 @@ def test_pillow_block_means_are_known_by_their_kind_not_their_words(dtype):
 def test_a_plan_defined_drops_the_library_arithmetic():
     plan = plan_for((4, 5), size=(3, 2), mode="bilinear", compat="opencv", dtype=np.uint8)
     defined = plan.defined()
-    assert (plan.arithmetic, defined.arithmetic, defined.executor) == ("opencv-linear", "exact", None)
+    assert (plan.arithmetic, defined.arithmetic, defined.executor) == ("opencv-linear", "defined", None)
     assert defined.axes == plan.axes and defined.fill is None

@@ -128,7 +128,7 @@ def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
     result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--scale", "1.5", *args,
                                        "--explain-pixel", "3,2"])
     assert result.exit_code == 2
-    assert result.stderr == (f"upscale: pixel traces follow exact arithmetic; --compat {args[1]} computes these samples "
+    assert result.stderr == (f"upscale: pixel traces follow the definition; --compat {args[1]} computes these samples "
                              "its own way\n")
     assert not (tmp_path / "out.png").exists()
 

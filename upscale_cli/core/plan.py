@@ -29,6 +29,10 @@ from .weights import AxisWeights, area_weights, kernel_weights, nearest_weights
 MAX_CUBIC_A = 1000.0
 
 
+#: The arithmetic of a plan computed as defined (docs/definition.md), by the engine itself.
+DEFINED = "defined"
+
+
 @dataclass(frozen=True)
 class ResizeOptions:
     """How to resample, independent of sizes.
@@ -117,7 +121,8 @@ class ResizePlan:
     compat : str or None
         The library preset that made the plan (``--compat``), if any.
     arithmetic : str
-        How samples are combined: ``exact`` (float64, rounded once) or a
+        How samples are combined: :data:`DEFINED` (the definition,
+        docs/definition.md: float64 sums in tap order, converted once) or a
         library's own arithmetic (each library's ``arithmetic`` module under
         :mod:`upscale_cli.compat`).
     fill : float or None
@@ -134,7 +139,7 @@ class ResizePlan:
         of the engine) or ``even`` (the ONNX reference's ``np.round``).
     executor : callable or None
         ``executor(array, plan)`` applies a plan whose ``arithmetic`` is not
-        ``exact`` or that has a ``fill``. Whoever makes such a plan supplies
+        :data:`DEFINED` or that has a ``fill``. Whoever makes such a plan supplies
         it, so that the engine, which sits below the presets, never needs to
         know one.
     """
@@ -144,7 +149,7 @@ class ResizePlan:
     options: ResizeOptions
     axes: tuple[AxisPlan, ...] = field(default_factory=tuple)
     compat: str | None = None
-    arithmetic: str = "exact"
+    arithmetic: str = DEFINED
     fill: float | None = None
     ties: str = "up"
     bands: bool = True
@@ -156,7 +161,7 @@ class ResizePlan:
         ``changes`` replace other fields as :func:`dataclasses.replace` does
         (a library's fixed-point weights as ``axes``, no ``fill``).
         """
-        return replace(self, arithmetic="exact", executor=None, **changes)
+        return replace(self, arithmetic=DEFINED, executor=None, **changes)
 
 
 def plan_resize(

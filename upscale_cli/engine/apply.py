@@ -23,7 +23,7 @@ import math
 import numpy as np
 
 from ..core.errors import UsageError
-from ..core.plan import AxisPlan, ResizePlan
+from ..core.plan import DEFINED, AxisPlan, ResizePlan
 from .banded import Step, strip
 from .certify import EXACT_INTEGERS, FloatCertificate, IntegerCertificate, integer_bound, largest_magnitude
 from .phases import phased_axis
@@ -52,7 +52,7 @@ def apply_plan(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         raise ValueError(f"plan is for shape {plan.in_shape}, array has shape {array.shape}")
     if array.size == 0:  # no samples to move (a batch or channel axis of length 0), in any arithmetic
         return np.empty(plan.out_shape, array.dtype)
-    if plan.arithmetic != "exact" or plan.fill is not None:
+    if plan.arithmetic != DEFINED or plan.fill is not None:
         if plan.executor is None:
             raise ValueError(f"a plan with {plan.arithmetic} arithmetic or a fill value needs an executor")
         return plan.executor(array, plan)

@@ -17,6 +17,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from ..core.plan import DEFINED
 from .trace import SCHEMA, AxisTrace, ChannelTrace, PixelTrace, Plane, Trace, number
 
 ELLIPSIS = "…"
@@ -286,7 +287,7 @@ def print_trace(trace: Trace, console: Console, *, limit: int = 40, show_axes: b
 def header(trace: Trace) -> Text:
     details = [f"mode {trace.mode}", f"align {trace.align}"]
     if trace.compat:
-        details.insert(0, f"compat {trace.compat}" + ("" if trace.arithmetic == "exact" else f" ({trace.arithmetic} arithmetic)"))
+        details.insert(0, f"compat {trace.compat}" + ("" if trace.arithmetic == DEFINED else f" ({trace.arithmetic} arithmetic)"))
     if trace.rounding:
         details.append(f"rounding {trace.rounding}")
     if trace.cubic_a is not None:

@@ -22,7 +22,7 @@ import numpy as np
 from ..api import premultiply, unpremultiply
 from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
-from ..core.plan import AxisPlan, ResizePlan
+from ..core.plan import DEFINED, AxisPlan, ResizePlan
 from ..compat.pillow.arithmetic import pillow_fixed_weights
 from ..core.weights import AxisWeights, TableKind
 from ..engine.reference import apply_axis, to_dtype
@@ -185,7 +185,7 @@ class Trace:
     alpha_max: float | None = None
     #: The library preset (``--compat``) and its arithmetic, if any.
     compat: str | None = None
-    arithmetic: str = "exact"
+    arithmetic: str = DEFINED
 
 
 def mapping_formula(axis_plan: AxisPlan, mode: str, align: str) -> str:
@@ -577,11 +577,11 @@ def build_trace(
     options = plan.options
     if pixels and plan.compat is not None and (
         plan.fill is not None or len({p.name for p in plan.axes}) < len(plan.axes)
-        or (plan.arithmetic != "exact" and source is not None and source.dtype.kind in "ui"
+        or (plan.arithmetic != DEFINED and source is not None and source.dtype.kind in "ui"
             and not all(p.weights.is_selection for p in plan.axes)  # copies are copies in every arithmetic
             and not library_traced(plan, source, alpha_max))
     ):
-        raise UsageError(f"pixel traces follow exact arithmetic; --compat {plan.compat} computes these samples its own way")
+        raise UsageError(f"pixel traces follow the definition; --compat {plan.compat} computes these samples its own way")
     axes = tuple(axis_trace(p, plan) for p in sorted(plan.axes, key=lambda p: p.name))
     rows = {a.name: a.rows for a in axes}
     inputs = outputs = None

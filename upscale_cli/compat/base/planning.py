@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core.errors import UsageError
 from ...core.layouts import AXIS_NAMES
-from ...core.plan import AxisPlan, ResizeOptions, ResizePlan
+from ...core.plan import DEFINED, AxisPlan, ResizeOptions, ResizePlan
 from ...core.sizes import AxisSize, ScaleSpec, SizeSpec, match_axes, output_sizes, parse_scale
 from ...core.weights import AxisWeights
 from .arithmetic import execute
@@ -158,7 +158,7 @@ def build_plan(
     options: ResizeOptions,
     passes: Sequence[tuple[int, AxisSize, AxisWeights]],
     *,
-    arithmetic: str = "exact",
+    arithmetic: str = DEFINED,
     fill: float | None = None,
     ties: str = "up",
     executor=execute,
@@ -173,7 +173,7 @@ def build_plan(
         axis = request.spatial[index]
         out_shape[axis] = weights.n_out
         axes.append(AxisPlan(axis, AXIS_NAMES[index], size, weights))
-    executor = None if arithmetic == "exact" and fill is None else executor
+    executor = None if arithmetic == DEFINED and fill is None else executor
     return ResizePlan(
         tuple(request.shape), tuple(out_shape), options, tuple(axes),
         compat=library, arithmetic=arithmetic, fill=fill, ties=ties, executor=executor,
