@@ -251,3 +251,15 @@ def test_shipped_models_record_their_provenance():
             assert provenance["script"] == "training/train_sr.py" and len(provenance["script_sha256"]) == 64
             assert "coffee" not in provenance["train_images"] + provenance["validation_images"]
             assert provenance["validation_psnr_y"] > provenance["validation_psnr_y_bicubic"]
+
+
+def test_warm_started_models_name_the_shipped_weights_they_started_from():
+    # FSRCNN ×3 starts from the ×2 body and ×4 from the ×3 one (training/train_sr.py): retraining a smaller
+    # scale without the larger ones would leave their provenance pointing at weights no longer shipped.
+    for family in LEARNED_MODES:
+        for scale in LEARNED_SCALES:
+            start = load_model(family, scale).provenance.get("initial_body")
+            if start is not None:
+                path = model_path(family, scale).parent / start["weights"]
+                assert start["weights"] == f"{family}_x{scale - 1}.npz"
+                assert hashlib.sha256(path.read_bytes()).hexdigest() == start["sha256"]
