@@ -10,14 +10,23 @@ from __future__ import annotations
 import os
 import re
 import string
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from fractions import Fraction
 from itertools import chain
 from typing import Any, Callable
 
 import numpy as np
 
-from ..api import KEPT_MODES, banded_samples, library_knobs, make_options, plan_for, resizable, resize_image_traced
+from ..api import (
+    KEPT_MODES,
+    ResizeArguments,
+    banded_samples,
+    library_knobs,
+    make_options,
+    plan_for,
+    resizable,
+    resize_image_traced,
+)
 from ..core.choices import LEARNED_MODES, NN_MODES
 from ..core.errors import InputError, UpscaleError, UsageError
 from ..core.plan import ResizePlan
@@ -37,33 +46,19 @@ from ..io.images import (
     check_pixels,
 )
 from ..io.modes import WHITE
+from ..io.pixels import image_samples, single_block
 from ..io.window import RowWindow
 from .learned import learned_image, learned_scale
-from ..io.pixels import image_samples, single_block
 from .shrink import ShrinkOnLoad
 
 
 @dataclass(frozen=True)
-class ResizeRequest:
+class ResizeRequest(ResizeArguments):
     """Everything about a resize except the files: the keyword arguments of
-    :func:`upscale_cli.resize` (``layout`` applies to arrays only)."""
+    :func:`upscale_cli.resize` (``layout`` applies to arrays only), and
+    ``linear`` (resize images in linear light)."""
 
-    size: Any = None
-    scale: Any = None
-    fit: str = "stretch"
-    mode: str = "bicubic"
-    align: str | None = None
-    rounding: str | None = None
-    antialias: bool | None = None
-    cubic_a: float | None = None
-    layout: str | None = None
     linear: bool = False
-    compat: str | None = None
-    exclude_outside: bool | None = None
-    extrapolation_value: float | None = None
-    roi: tuple[float, ...] | None = None
-    reducing_gap: float | None = None
-    linear_exact: bool | None = None
 
     def __post_init__(self):
         # Mistakes in the options themselves are found once, before any file is read.
@@ -83,13 +78,8 @@ class ResizeRequest:
         return tuple(s.n_out for s in output_sizes(in_lengths, size=self.size, scale=self.scale, fit=self.fit))
 
     def resize_kwargs(self) -> dict:
-        return {
-            "size": self.size, "scale": self.scale, "fit": self.fit, "mode": self.mode,
-            "align": self.align, "rounding": self.rounding, "antialias": self.antialias,
-            "cubic_a": self.cubic_a, "compat": self.compat, "exclude_outside": self.exclude_outside,
-            "extrapolation_value": self.extrapolation_value, "roi": self.roi,
-            "reducing_gap": self.reducing_gap, "linear_exact": self.linear_exact,
-        }
+        """The keyword arguments of :func:`upscale_cli.resize_image` (no ``layout``: images have theirs)."""
+        return {f.name: getattr(self, f.name) for f in fields(ResizeArguments) if f.name != "layout"}
 
 
 @dataclass(frozen=True)
