@@ -272,7 +272,8 @@ def onnxruntime_run(mode: str, size: tuple[int, int], array: np.ndarray, options
     """
     import onnxruntime
     from onnx import helper, numpy_helper
-    from onnxruntime.capi.onnxruntime_pybind11_state import Fail, NotImplemented as Unimplemented
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail
+    from onnxruntime.capi.onnxruntime_pybind11_state import NotImplemented as Unimplemented
 
     batch = nchw(array)
     out_shape = [*batch.shape[:2], size[1], size[0]]

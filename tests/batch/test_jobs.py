@@ -5,8 +5,8 @@ import signal
 
 import pytest
 
-from upscale_cli.batch.convert import ResizeRequest
 from upscale_cli.batch import jobs as batch_jobs
+from upscale_cli.batch.convert import ResizeRequest
 from upscale_cli.batch.jobs import (
     BatchSettings,
     check_template,

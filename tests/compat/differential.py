@@ -25,11 +25,10 @@ import sys
 from dataclasses import dataclass, field
 
 import numpy as np
+from test_golden import onnx_call, opencv_call, pillow_call, torch_call  # tests/compat is on sys.path
 
 import upscale_cli
 from upscale_cli.core.errors import UsageError
-
-from test_golden import onnx_call, opencv_call, pillow_call, torch_call  # tests/compat is on sys.path
 
 #: Tolerance for float results as docs/compat.md states it: absolute up to 1, relative beyond (samples are
 #: drawn from [-1, 2), Pillow's F from [-1000, 2000)). PyTorch float64 computes in float64; OpenCV's float64

@@ -14,7 +14,6 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-
 from differential import CHUNK, COUNTS, LIBRARIES, MODULES, jobs, run_job
 
 #: Where the preset accepts calls its library refuses, by design.

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from upscale_cli.nn.operation import NNRequest, apply_nn
 from upscale_cli.explain.nn_tables import contributions, print_nn_explanation
+from upscale_cli.nn.operation import NNRequest, apply_nn
 
 SEED_INDICES = np.array([[9, 11, 13, 15], [25, 27, 29, 31], [41, 43, 45, 47], [57, 59, 61, 63]])
 

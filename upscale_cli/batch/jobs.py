@@ -29,8 +29,8 @@ from typing import Callable, Sequence
 from ..core.errors import ExitStatus, InputError, UpscaleError, UsageError, out_of_memory
 from ..io.atomic import remove_stale_temporaries
 from ..io.decode import has_signature, probe, read_input
-from ..io.heif import HEIF_EXTENSIONS
 from ..io.encode import format_for, output_format
+from ..io.heif import HEIF_EXTENSIONS
 from ..io.images import STDIO, check_pixels
 from . import memory
 from .convert import (

@@ -15,7 +15,15 @@ import click
 
 from .. import __version__
 from ..core.choices import (
-    ALIGNS, COMPATS, EXPLAIN_FORMATS, FITS, LEARNED_MODES, LEARNED_SCALES, MODES, NN_MODES, ROUNDINGS,
+    ALIGNS,
+    COMPATS,
+    EXPLAIN_FORMATS,
+    FITS,
+    LEARNED_MODES,
+    LEARNED_SCALES,
+    MODES,
+    NN_MODES,
+    ROUNDINGS,
 )
 from ..core.errors import ExitStatus, UpscaleError, UsageError, out_of_memory
 from ..core.layouts import LAYOUTS

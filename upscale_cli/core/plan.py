@@ -21,7 +21,6 @@ from .layouts import AXIS_NAMES, spatial_axes
 from .sizes import AxisSize, ScaleSpec, SizeSpec, output_sizes
 from .weights import AxisWeights, area_weights, kernel_weights, nearest_weights
 
-
 #: Largest ``|a|`` of Keys' cubic. Its weights reach about 8·|a| and cancel
 #: to rows summing to 1, which float arithmetic does only to about
 #: ``|a|·ε``: at 1000 that is 6e-5 in float32, past about 2e307 the values

@@ -16,8 +16,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from .. import nn
-from ..nn.operation import NNOperation
 from ..core.errors import UsageError
+from ..nn.operation import NNOperation
 from .tables import ELLIPSIS, visible_rows
 from .trace import number
 

@@ -20,10 +20,10 @@ from typing import Callable
 import numpy as np
 
 from ..api import premultiply, unpremultiply
+from ..compat.pillow.arithmetic import pillow_fixed_weights
 from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
 from ..core.plan import DEFINED, AxisPlan, ResizePlan
-from ..compat.pillow.arithmetic import pillow_fixed_weights
 from ..core.weights import AxisWeights, TableKind
 from ..engine.reference import apply_axis, to_dtype
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..core.errors import InputError, UsageError
+from . import heif
 from .images import (
     ANIMATED_FORMATS,
     DEFAULT_MAX_PIXELS,
@@ -35,7 +36,6 @@ from .images import (
     same_bytes,
     unpacked,
 )
-from . import heif
 from .integrity import PNG_SIGNATURE, truncation
 from .metadata import ORIENTATION, Metadata, orientation, upright, upright_size
 from .png_samples import PngSamples, is_sixteen_bit_colour

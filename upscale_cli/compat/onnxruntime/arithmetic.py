@@ -15,7 +15,8 @@ from ...core.weights import AxisWeights
 from ...engine.apply import apply_plan
 from ...engine.certify import row_bits
 from ...engine.strips import in_strips
-from ..base.arithmetic import banded, execute as shared_execute, fixed_weights, round_half_away, strip_rows, strips
+from ..base.arithmetic import banded, fixed_weights, round_half_away, strip_rows, strips
+from ..base.arithmetic import execute as shared_execute
 
 F32 = np.float32
 #: Output samples per chunk of an antialiased pass on integers (its int64 sums: 4 MiB).

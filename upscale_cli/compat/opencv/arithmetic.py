@@ -28,8 +28,8 @@ import numpy as np
 from ...core.plan import ResizePlan
 from ...core.weights import AxisWeights
 from ...engine.apply import apply_plan
-from ..base.arithmetic import (banded, execute as shared_execute, fixed_passes, selects_only, strip_rows,
-                               strip_table, strips)
+from ..base.arithmetic import banded, fixed_passes, selects_only, strip_rows, strip_table, strips
+from ..base.arithmetic import execute as shared_execute
 
 #: Fractional bits of the weights of each 8-bit fixed-point arithmetic.
 WEIGHT_BITS = {"opencv-fixed": 11, "opencv-linear": 11, "opencv-linear-exact": 8}

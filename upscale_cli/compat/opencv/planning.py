@@ -36,8 +36,15 @@ from ...core.kernels import TRIANGLE, keys_cubic, lanczos
 from ...core.plan import ResizeOptions, ResizePlan
 from ...core.sizes import AxisSize
 from ...core.weights import AxisWeights, filter_weights
-from ..base.planning import (Request, build_plan, check_knobs, round_coordinates, running_sum_index, selection,
-                             unsupported)
+from ..base.planning import (
+    Request,
+    build_plan,
+    check_knobs,
+    round_coordinates,
+    running_sum_index,
+    selection,
+    unsupported,
+)
 from .arithmetic import FLOAT_CODE, execute
 
 LIBRARY = "opencv"

@@ -28,8 +28,18 @@ from ...engine.banded import BandedSum
 from ...engine.certify import IntegerCertificate, near_midpoints, row_bits, row_gain, sample_quantum, smallest_magnitude
 from ...engine.reference import apply_axis
 from ...engine.strips import in_strips
-from ..base.arithmetic import (banded, execute as shared_execute, fixed_passes, fixed_weights, round_half_away,
-                               rounded_strip, selects_only, strip_rows, strip_table, strips)
+from ..base.arithmetic import (
+    banded,
+    fixed_passes,
+    fixed_weights,
+    round_half_away,
+    rounded_strip,
+    selects_only,
+    strip_rows,
+    strip_table,
+    strips,
+)
+from ..base.arithmetic import execute as shared_execute
 
 
 def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:

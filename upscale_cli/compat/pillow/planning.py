@@ -33,8 +33,16 @@ from ...core.kernels import BOX, HAMMING, TRIANGLE, Kernel
 from ...core.plan import ResizeOptions, ResizePlan
 from ...core.sizes import AxisSize
 from ...core.weights import AxisWeights, TableKind
+from ..base.planning import (
+    Request,
+    build_plan,
+    check_knobs,
+    round_coordinates,
+    running_sum_index,
+    selection,
+    unsupported,
+)
 from .arithmetic import PILLOW_REDUCE_16_BIT, execute
-from ..base.planning import Request, build_plan, check_knobs, round_coordinates, running_sum_index, selection, unsupported
 
 LIBRARY = "pillow"
 MODES = ("nearest", "box", "bilinear", "linear", "hamming", "bicubic", "lanczos")

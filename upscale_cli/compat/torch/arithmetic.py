@@ -4,12 +4,12 @@ arithmetic (:mod:`upscale_cli.compat.base.arithmetic`)."""
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ...core.plan import ResizePlan
 from ...engine.certify import row_bits, row_gain
-from ..base.arithmetic import execute as shared_execute, fixed_weights, rounded_strip, selects_only, strips
+from ..base.arithmetic import execute as shared_execute
+from ..base.arithmetic import fixed_weights, rounded_strip, selects_only, strips
 
 #: The arithmetic of PyTorch's separable uint8 kernels.
 TORCH_8BIT = "torch-8bit"
