@@ -20,6 +20,7 @@ JOBS = r"""
 import hashlib
 import numpy as np
 import upscale_cli
+from upscale_cli.nn import conv_transpose
 
 rng = np.random.default_rng(20)
 spread = (rng.standard_normal((150, 230, 3)) * 10.0 ** rng.integers(-6, 7, (150, 230, 3)))
@@ -38,6 +39,11 @@ for name, array in arrays.items():
         for size in ((460, 300), (115, 75), (345, 225), (161, 107)):
             result = upscale_cli.resize(array, size=size, mode=mode)
             print(name, mode, size, hashlib.sha256(result.tobytes()).hexdigest()[:16])
+features = rng.standard_normal((2, 16, 40, 50)).astype(np.float32)
+weight = rng.standard_normal((16, 8, 4, 4)).astype(np.float32)
+for groups in (1, 2):
+    result = conv_transpose(features, weight[:, : 8 // groups], stride=2, padding=1, groups=groups)
+    print("conv_transpose", groups, hashlib.sha256(result.tobytes()).hexdigest()[:16])
 """
 
 #: OpenBLAS kernels and the CPU flag each needs, from the oldest.
@@ -79,7 +85,7 @@ def test_every_kernel_and_thread_count_gives_the_same_bytes():
     chosen = [kernels[0], *kernels[-2:]]  # the oldest and the two newest: the most different sums
     runs = {(kernel, threads): digests(kernel, threads) for kernel in chosen for threads in (1, 2)}
     first = next(iter(runs.values()))
-    assert first.count("\n") == 7 * 4 * 4
+    assert first.count("\n") == 7 * 4 * 4 + 2
     for (kernel, threads), output in runs.items():
         different = [a for a, b in zip(first.splitlines(), output.splitlines()) if a != b]
         assert not different, f"{kernel} on {threads} threads differs: {different[:3]}"

@@ -67,8 +67,10 @@ def conv_transpose(
 
     Notes
     -----
-    One matrix product over the channels per kernel tap, added into the
-    output with a strided slice: no loop over pixels.
+    Per kernel tap, the channels' products are summed in channel order with
+    elementwise NumPy operations (BLAS would add them in an order that
+    depends on the CPU), then added into the output with a strided slice,
+    taps in order: the same bits on every machine. No loop over pixels.
     """
     x = np.asarray(x)
     weight = np.asarray(weight)
@@ -126,10 +128,7 @@ def conv_transpose(
         ]
         if None in ranges:
             continue
-        # With one input channel per group (depthwise, e.g. the FCN kernel) the
-        # product is a broadcast multiply, much faster than tiny matrix products.
-        product = taps[tap] * columns if c_in_group == 1 else np.matmul(taps[tap], columns)
-        product = product.reshape(groups, c_out_group, batch, *spatial)
+        product = _in_channel_order(taps[tap], columns).reshape(groups, c_out_group, batch, *spatial)
         source = tuple(slice(first, last + 1) for first, last in ranges)
         target = tuple(
             slice(first * s + k * d - p, last * s + k * d - p + 1, s)
@@ -223,6 +222,17 @@ def bilinear_deconv(x, factor: IntOrTuple) -> np.ndarray:
     Computed in float32 for float32 input, otherwise float64.
     """
     return conv_transpose(x, **bilinear_deconv_arguments(x, factor))
+
+
+def _in_channel_order(weights: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """``Σ_c weights[g, o, c] · columns[g, c, :]`` for every group ``g`` and output channel ``o``, the input
+    channels ``c`` added in order, each product and sum rounded in the arrays' dtype."""
+    total = weights[:, :, 0, None] * columns[:, None, 0, :]
+    term = None
+    for c in range(1, weights.shape[2]):
+        term = np.multiply(weights[:, :, c, None], columns[:, None, c, :], out=term)
+        total += term
+    return total
 
 
 def conv_transpose2d_in_order(x, weight, bias=None, stride: int = 1) -> np.ndarray:
