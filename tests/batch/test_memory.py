@@ -38,3 +38,24 @@ def test_fit_workers_takes_the_largest_jobs_together():
 def test_available_memory_is_read_from_the_system():
     available = memory.available_memory()
     assert available is None or available > 0
+
+
+def test_an_input_read_in_bands_counts_only_the_rows_it_holds():
+    """A 16000×12000 TIFF read in bands holds about a thousand of its rows, not 192 million pixels."""
+    whole = estimate(16000 * 12000, 1600 * 1200, True)
+    in_bands = estimate(16000 * 12000, 1600 * 1200, True, in_width=16000)
+    assert whole - in_bands == memory.INPUT_BYTES * 16000 * (12000 - memory.HELD_ROWS)
+    assert estimate(100 * 50, 10, True, in_width=100) == estimate(100 * 50, 10, True)  # fewer rows than held
+
+
+def test_batch_plans_know_which_inputs_are_read_in_bands(tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    from upscale_cli.io.decode import probe
+
+    image = Image.fromarray(np.zeros((40, 30, 3), np.uint8))
+    image.save(tmp_path / "a.png")
+    image.save(tmp_path / "a.jpg")
+    assert probe(str(tmp_path / "a.png")).in_bands
+    assert not probe(str(tmp_path / "a.jpg")).in_bands

@@ -407,7 +407,8 @@ def plan_job(source: Source, settings: BatchSettings, folder: bool) -> Job:
     except UpscaleError as error:
         return Job(source.path, error=str(error), exit_status=error.exit_status)
     in_pixels = header.frames * math.prod(header.lengths)
-    need = memory.estimate(in_pixels, pixels, memory.streamed_by_name(output, settings.fmt, header.frames))
+    streamed = memory.streamed_by_name(output, settings.fmt, header.frames)
+    need = memory.estimate(in_pixels, pixels, streamed, header.lengths[0] if header.in_bands else None)
     return Job(source.path, output, _shape_text(header.lengths, out_lengths), pixels=pixels, memory=need)
 
 

@@ -1,6 +1,7 @@
 """How much memory one conversion needs, and how many fit in memory at once.
 
-A worker process holds the decoded input and, for outputs written band by
+A worker process holds the decoded input (a few of its rows when it is read
+band by band) and, for outputs written band by
 band (PNG, TIFF, PPM, ``.npy``: :mod:`upscale_cli.io.stream`), a few bands
 and the encoder's blocks; other outputs (JPEG, WebP, animations) are whole
 in memory, twice (the samples and Pillow's image for the encoder). The
@@ -18,16 +19,21 @@ BASE_BYTES = 40 * MB
 BAND_BYTES = 96 * MB
 #: A decoded input pixel: Pillow keeps 8-bit RGB as 4 bytes.
 INPUT_BYTES = 4
+#: Input rows held at once by an input read in bands (docs/streaming.md), rounded up: a band's own rows and
+#: the rows its taps reach, for reductions of up to about 50 times.
+HELD_ROWS = 1024
 #: An output pixel kept whole: the samples and Pillow's copy for the encoder.
 WHOLE_OUTPUT_BYTES = 8
 #: Output extensions written band by band.
 STREAMED_EXTENSIONS = (".png", ".tif", ".tiff", ".ppm", ".pgm", ".npy")
 
 
-def estimate(in_pixels: int, out_pixels: int, streamed: bool) -> int:
-    """Peak bytes of converting ``in_pixels`` (all frames) into ``out_pixels``."""
+def estimate(in_pixels: int, out_pixels: int, streamed: bool, in_width: int | None = None) -> int:
+    """Peak bytes of converting ``in_pixels`` (all frames) into ``out_pixels``; an input read in bands
+    (``in_width`` pixels wide) holds :data:`HELD_ROWS` rows of it at most."""
     output = BAND_BYTES if streamed else BAND_BYTES + WHOLE_OUTPUT_BYTES * out_pixels
-    return BASE_BYTES + INPUT_BYTES * in_pixels + output
+    held = in_pixels if in_width is None else min(in_pixels, in_width * HELD_ROWS)
+    return BASE_BYTES + INPUT_BYTES * held + output
 
 
 def streamed_by_name(output: str | None, fmt: str | None, frames: int) -> bool:

@@ -17,7 +17,7 @@ import struct
 import sys
 import tokenize
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from ..core.errors import InputError, UsageError
@@ -49,11 +49,13 @@ TIFF_SIGNATURES = (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
 
 @dataclass(frozen=True)
 class Probe:
-    """What an input's header says: spatial lengths (x first, upright) and frames."""
+    """What an input's header says: spatial lengths (x first, upright) and frames, and whether the input
+    can be read in bands (:func:`open_streamed`: then only a few of its rows are in memory at once)."""
 
     lengths: tuple
     frames: int
     format: str
+    in_bands: bool = False
 
 
 
@@ -145,11 +147,13 @@ def probe(path: str, *, auto_orient: bool = True, layout: str | None = None, max
         max_pixels = None
     with open_header(path) as header:
         if header is None:
-            return _probe_array(path, layout, max_pixels)
-        if isinstance(header, TiffSamples):
+            found = _probe_array(path, layout, max_pixels)
+        elif isinstance(header, TiffSamples):
             check_pixels(path, header.shape[0] * header.shape[1], max_pixels, "the image")
-            return Probe(upright_size(header.shape[1::-1], header.orientation), 1, "TIFF")
-        return _image_probe(header, path, auto_orient, max_pixels)
+            found = Probe(upright_size(header.shape[1::-1], header.orientation), 1, "TIFF")
+        else:
+            found = _image_probe(header, path, auto_orient, max_pixels)
+    return replace(found, in_bands=streamed is not None)
 
 
 @contextlib.contextmanager
