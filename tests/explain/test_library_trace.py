@@ -1,4 +1,4 @@
-"""``--explain-pixel`` in a library's own integers: Pillow's 8-bit passes and OpenCV's 8-bit ``INTER_LINEAR``,
+"""``--explain-pixel`` in a library's own integers: Pillow's 8-bit passes, OpenCV's 8-bit ``INTER_LINEAR`` and PyTorch's uint8 kernels,
 checked against the libraries themselves."""
 
 from __future__ import annotations
@@ -135,9 +135,9 @@ def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
 
 def test_refusal_is_a_usage_error_in_the_api():
     x = np.zeros((4, 4), np.uint8)
-    plan = api.plan_for(x.shape, scale=1.5, mode="bilinear", compat="torch", dtype=x.dtype)
-    with pytest.raises(UsageError, match="--compat torch computes these samples its own way"):
-        build_trace(plan, x, api.resize(x, scale=1.5, mode="bilinear", compat="torch"), pixels=("1,1",))
+    plan = api.plan_for(x.shape, scale=1.5, mode="bicubic", compat="opencv", dtype=x.dtype)
+    with pytest.raises(UsageError, match="--compat opencv computes these samples its own way"):
+        build_trace(plan, x, api.resize(x, scale=1.5, mode="bicubic", compat="opencv"), pixels=("1,1",))
 
 
 def test_cli_explains_opencvs_linear_integers(tmp_path):
@@ -155,3 +155,53 @@ def test_cli_explains_opencvs_linear_integers(tmp_path):
         " → clip to 0 … 255 → 157",
         "  written: 157",
     ]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(["bilinear", "bicubic"]), antialias=st.booleans(),
+       corners=st.booleans(), channels=st.sampled_from([1, 3, 5]), last=st.booleans(),
+       width=st.integers(1, 20), height=st.integers(1, 20), out_width=st.integers(1, 30), out_height=st.integers(1, 30),
+       data=st.data())
+def test_printed_torch_passes_reach_torchs_own_value(seed, mode, antialias, corners, channels, last, width, height,
+                                                     out_width, out_height, data):
+    """``F.interpolate`` on uint8 (``bilinear``/``bicubic``, antialiased or not, either memory format): 16-bit weights
+    over ``2^p``, each pass ``clamp((2^(p−1) + Σ w·x) >> p, 0, 255)``; an axis that keeps its length is skipped."""
+    torch = pytest.importorskip("torch")
+    array = np.random.default_rng(seed).integers(0, 256, (1, channels, height, width), dtype=np.uint8)
+    layout = "nhwc" if last else "nchw"
+    laid = array.transpose(0, 2, 3, 1).copy() if last else array
+    align = "align-corners" if corners else "half-pixel"
+    plan = api.plan_for(laid.shape, size=(out_width, out_height), mode=mode, compat="torch", dtype=laid.dtype,
+                        layout=layout, antialias=antialias, align=align)
+    result = apply_plan(laid, plan)
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(plan, laid, result, pixels=(f"{x},{y}",))
+    tensor = torch.from_numpy(array)
+    if last:
+        tensor = tensor.contiguous(memory_format=torch.channels_last)
+    native = torch.nn.functional.interpolate(tensor, size=(out_height, out_width), mode=mode, antialias=antialias,
+                                             align_corners=corners).numpy()
+    if last:
+        native = native.transpose(0, 2, 3, 1)
+    check_printed_passes(trace, lambda index: native[tuple(index)], plan)
+
+
+def test_cli_explains_torchs_uint8_integers(tmp_path):
+    """PyTorch's uint8 bicubic 9×7 → 14×11 stores 153 at (3, 2): its 16-bit weights over 2¹⁴ (a = −0.75), four rows
+    of the x pass, one y pass, each rounded half up and clipped."""
+    source = gradient(tmp_path)
+    result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--size", "14x11",
+                                       "--mode", "bicubic", "--compat", "torch", "--explain-pixel", "3,2"],
+                                env={"NO_COLOR": "1"}, catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert [line.rstrip() for line in result.stdout.splitlines()][-6:] == [
+        "  pass x at (x=3, y=0): (8192 − 576·0 + 4288·37 + 14400·74 − 1728·111) >> 14 = 63 → clip to 0 … 255 → 63",
+        "  pass x at (x=3, y=1): (8192 − 576·77 + 4288·114 + 14400·151 − 1728·188) >> 14 = 140 → clip to 0 … 255 → 140",
+        "  pass x at (x=3, y=2): (8192 − 576·154 + 4288·191 + 14400·228 − 1728·9) >> 14 = 244 → clip to 0 … 255 → 244",
+        "  pass x at (x=3, y=3): (8192 − 576·231 + 4288·12 + 14400·49 − 1728·86) >> 14 = 29 → clip to 0 … 255 → 29",
+        "  pass y at (x=3, y=2): (8192 − 923·63 + 16095·140 + 1305·244 − 92·29) >> 14 = 153 → clip to 0 … 255 → 153",
+        "  written: 153",
+    ]
+    torch = pytest.importorskip("torch")
+    pixels = torch.from_numpy(np.array(Image.open(source)))[None, None]
+    assert torch.nn.functional.interpolate(pixels, size=(11, 14), mode="bicubic")[0, 0, 2, 3] == 153

@@ -20,10 +20,13 @@ from typing import Callable
 import numpy as np
 
 from ..api import premultiply, unpremultiply
+from ..compat.base.arithmetic import fixed_weights
 from ..compat.pillow.arithmetic import pillow_fixed_weights
+from ..compat.torch.arithmetic import TORCH_8BIT
+from ..compat.torch.planning import uint8_precision
 from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
-from ..core.plan import DEFINED, AxisPlan, ResizePlan
+from ..core.plan import DEFINED, AxisPlan, ResizeOptions, ResizePlan
 from ..core.weights import AxisWeights, TableKind
 from ..engine.reference import apply_axis, to_dtype
 
@@ -434,15 +437,26 @@ OPENCV_HORIZONTAL = FixedRule(opencv_fixed_weights, 0, 0, clip=False)
 OPENCV_VERTICAL = FixedRule(opencv_fixed_weights, 2, 2, tap_shifts=(4, 16))
 
 
-def _rules(plan: ResizePlan) -> list[FixedRule]:
-    """The rule of each pass of ``plan``, in order."""
+def torch_rule(axis_plan: AxisPlan, options: ResizeOptions) -> FixedRule:
+    """PyTorch's uint8 pass (``ImagingResampleHorizontal``/``Vertical`` ported): 16-bit weights over ``2^p``,
+    ``p`` chosen per axis, ``(2^(p−1) + Σ w·x) >> p`` saturated to 0…255."""
+    precision = uint8_precision(axis_plan.size, options)
+    return FixedRule(lambda weights: fixed_weights(weights, precision), (1 << precision) >> 1, precision)
+
+
+def _rules(plan: ResizePlan) -> list[FixedRule | None]:
+    """The rule of each pass of ``plan``, in order; ``None`` for a pass the library skips (PyTorch's
+    same-length axis; OpenCV computes such a pass with weight 2¹¹ all the same)."""
     if plan.arithmetic == "pillow":
         return [PILLOW_RULE] * len(plan.axes)
+    if plan.arithmetic == TORCH_8BIT:
+        return [None if p.weights.is_identity else torch_rule(p, plan.options) for p in plan.axes]
     return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [OPENCV_VERTICAL]
 
 
 def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...]) -> tuple[FixedPass, ...]:
-    """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``), in its
+    """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``,
+    PyTorch's uint8 kernels), in its
     own integers; the samples of an earlier pass that a later one reads are traced first."""
     rules = _rules(plan)
     traced: list[FixedPass] = []
@@ -452,6 +466,8 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
             return int(source[at])
         axis_plan, rule = plan.axes[count - 1], rules[count - 1]
         table = axis_plan.weights
+        if rule is None:  # a pass the library skips
+            return sample(count - 1, at)
         d = at[axis_plan.axis]
         terms = []
         for tap, weight in zip(table.taps[d], rule.weights(table.weights[d])):
@@ -471,14 +487,16 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
 
 
 def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float | None) -> bool:
-    """Whether pixel traces of this plan follow the library's own integers: Pillow's 8-bit filters and
-    OpenCV's 8-bit ``INTER_LINEAR`` (its vertical step on the first array axis)."""
+    """Whether pixel traces of this plan follow the library's own integers: Pillow's 8-bit filters,
+    OpenCV's 8-bit ``INTER_LINEAR`` (its vertical step on the first array axis) and PyTorch's uint8 kernels."""
     if source is None or source.dtype != np.uint8 or alpha_max is not None or not plan.axes:
         return False
     if all(p.weights.is_selection for p in plan.axes):
         return False
     if plan.arithmetic == "opencv-linear":
         return plan.axes[-1].axis == min(p.axis for p in plan.axes)
+    if plan.arithmetic == TORCH_8BIT:
+        return True
     return plan.arithmetic == "pillow" and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
 
 
