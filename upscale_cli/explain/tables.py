@@ -236,8 +236,11 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
                   "(at: output indices along the axes resampled so far, input indices along the others)", style="dim")]
     for step in channel.library:
         at = ", ".join(f"{name}={value}" for name, value in step.position.items())
+        if step.float32:
+            lines.append(_float32_line(step, at))
+            continue
         if step.tap_shifts is None:
-            terms = [(w < 0, f"{abs(w)}·{x}") for w, x in step.terms]
+            terms = [(w < 0, f"{abs(w)}·{_signed(x)}") for w, x in step.terms]
         else:
             pre, post = step.tap_shifts
             terms = [(False, f"(({w}·({x} >> {pre})) >> {post})") for w, x in step.terms]
@@ -252,6 +255,21 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
         line.append(str(step.stored), style="bold")
         lines.append(line)
     return lines
+
+
+def _signed(value: int) -> str:
+    """An integer that follows an operator: a negative one in brackets, with a true minus sign."""
+    return f"(−{-value})" if value < 0 else str(value)
+
+
+def _float32_line(step, at: str) -> Text:
+    """A float32 pass: each sample times its weight over ``2^shift`` (a float32), summed from the last term inward."""
+    expression = " + (".join(f"{_signed(x)}·({w}/2^{step.shift})".replace("-", "−") for w, x in step.terms)
+    expression += ")" * (len(step.terms) - 1)
+    line = Text(f"  pass {step.axis} at ({at}): float32 {expression} = {step.total!r} → round half to even, "
+                f"clip to {step.low} … {step.high} → ")
+    line.append(str(step.stored), style="bold")
+    return line
 
 
 def print_trace(trace: Trace, console: Console, *, limit: int = 40, show_axes: bool = True) -> None:
@@ -356,7 +374,8 @@ def _library_dict(step) -> dict:
     return {"axis": step.axis, "position": dict(step.position), "terms": [list(t) for t in step.terms],
             "rounding": step.rounding, "shift": step.shift, "sum": step.total,
             "clip": None if step.low is None else [step.low, step.high],
-            "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "stored": step.stored}
+            "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "float32": step.float32,
+            "stored": step.stored}
 
 
 def trace_json(trace: Trace) -> str:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..api import premultiply, unpremultiply
 from ..compat.base.arithmetic import fixed_weights
+from ..compat.opencv.arithmetic import VECTOR_SAMPLES
 from ..compat.pillow.arithmetic import pillow_fixed_weights
 from ..compat.torch.arithmetic import TORCH_8BIT
 from ..compat.torch.planning import uint8_precision
@@ -118,6 +119,10 @@ class FixedPass:
     to ``low … high`` where the library clips (``None``: kept as it is), over
     ``terms``, each ``(integer weight, sample)``: a term is ``weight·sample``,
     or ``(weight·(sample >> t₁)) >> t₂`` with ``tap_shifts = (t₁, t₂)``.
+    With ``float32`` the pass is a float32 one instead: ``total`` is the
+    float32 sum of ``sample·float32(weight/2^shift)`` from the last term
+    inward, ``rounding`` 0, and ``stored`` that sum rounded half to even,
+    clipped.
     """
 
     axis: str
@@ -130,6 +135,7 @@ class FixedPass:
     high: int | None
     stored: int
     tap_shifts: tuple[int, int] | None = None
+    float32: bool = False
 
 
 @dataclass(frozen=True)
@@ -412,9 +418,12 @@ class FixedRule:
     shift: int
     clip: bool = True
     tap_shifts: tuple[int, int] | None = None
+    float32: bool = False
 
-    def apply(self, terms: list[tuple[int, int]]) -> tuple[int, int]:
+    def apply(self, terms: list[tuple[int, int]]) -> tuple[int | float, int]:
         """The sum before the final shift and the sample stored."""
+        if self.float32:
+            return float32_pass(terms, self.shift)
         if self.tap_shifts is None:
             total = self.rounding + sum(w * x for w, x in terms)
         else:
@@ -444,21 +453,53 @@ def torch_rule(axis_plan: AxisPlan, options: ResizeOptions) -> FixedRule:
     return FixedRule(lambda weights: fixed_weights(weights, precision), (1 << precision) >> 1, precision)
 
 
-def _rules(plan: ResizePlan) -> list[FixedRule | None]:
-    """The rule of each pass of ``plan``, in order; ``None`` for a pass the library skips (PyTorch's
-    same-length axis; OpenCV computes such a pass with weight 2¹¹ all the same)."""
+#: OpenCV's ``INTER_LANCZOS4`` (and ``INTER_CUBIC`` on a row's tail) on 8 bits: the exact sum of both passes,
+#: ``(acc + 2²¹) >> 22``, saturated.
+OPENCV_ROUNDED = FixedRule(opencv_fixed_weights, 1 << 21, 22)
+#: OpenCV's ``INTER_CUBIC`` vertical step on a row's first ``8·⌊n/8⌋`` samples: float32 vectors.
+OPENCV_CUBIC_VECTORS = FixedRule(opencv_fixed_weights, 0, 22, float32=True)
+
+
+def float32_pass(terms: list[tuple[int, int]], shift: int) -> tuple[float, int]:
+    """OpenCV's ``VResizeCubicVec_32s8u``: ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))`` in float32 with
+    ``b = float32(β/2^shift)``, separate multiplies and adds, rounded half to even and saturated."""
+    total = None
+    for weight, sample in reversed(terms):
+        term = np.float32(sample) * np.float32(weight * 2.0**-shift)
+        total = term if total is None else np.float32(term + total)
+    total = np.float32(0) if total is None else total
+    return float(total), int(min(max(np.rint(total), 0), 255))
+
+
+def _opencv_last_rule(plan: ResizePlan, index: tuple[int, ...]) -> FixedRule:
+    """The vertical step that computes output ``index``: ``INTER_CUBIC`` takes the first ``8·⌊n/8⌋`` samples of
+    each output row (``n`` = every sample after the first resized axis) in float32 vectors, the rest in
+    integers (:func:`upscale_cli.compat.opencv.arithmetic._opencv_cubic_step`)."""
+    if plan.arithmetic == "opencv-linear":
+        return OPENCV_VERTICAL
+    if plan.options.mode != "bicubic":
+        return OPENCV_ROUNDED
+    lead = min(p.axis for p in plan.axes)
+    row = plan.out_shape[lead + 1:]
+    within = int(np.ravel_multi_index(index[lead + 1:], row)) if row else 0
+    return OPENCV_CUBIC_VECTORS if within < math.prod(row) // VECTOR_SAMPLES * VECTOR_SAMPLES else OPENCV_ROUNDED
+
+
+def _rules(plan: ResizePlan, index: tuple[int, ...]) -> list[FixedRule | None]:
+    """The rule of each pass of ``plan`` for output ``index``, in order; ``None`` for a pass the library skips
+    (PyTorch's same-length axis; OpenCV computes such a pass with weight 2¹¹ all the same)."""
     if plan.arithmetic == "pillow":
         return [PILLOW_RULE] * len(plan.axes)
     if plan.arithmetic == TORCH_8BIT:
         return [None if p.weights.is_identity else torch_rule(p, plan.options) for p in plan.axes]
-    return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [OPENCV_VERTICAL]
+    return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [_opencv_last_rule(plan, index)]
 
 
 def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...]) -> tuple[FixedPass, ...]:
     """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``,
     PyTorch's uint8 kernels), in its
     own integers; the samples of an earlier pass that a later one reads are traced first."""
-    rules = _rules(plan)
+    rules = _rules(plan, index)
     traced: list[FixedPass] = []
 
     def sample(count: int, at: tuple[int, ...]) -> int:
@@ -479,7 +520,7 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
         position = {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
         low, high = (0, 255) if rule.clip else (None, None)
         traced.append(FixedPass(axis_plan.name, position, tuple(terms), rule.rounding, rule.shift, total, low, high,
-                                stored, rule.tap_shifts))
+                                stored, rule.tap_shifts, rule.float32))
         return stored
 
     sample(len(plan.axes), index)
@@ -493,7 +534,7 @@ def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float
         return False
     if all(p.weights.is_selection for p in plan.axes):
         return False
-    if plan.arithmetic == "opencv-linear":
+    if plan.arithmetic in ("opencv-linear", "opencv-fixed"):
         return plan.axes[-1].axis == min(p.axis for p in plan.axes)
     if plan.arithmetic == TORCH_8BIT:
         return True
