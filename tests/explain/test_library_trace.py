@@ -55,13 +55,17 @@ def check_printed_passes(trace, expected, plan):
         for step in channel["library"]:
             assert set(step) == {"axis", "position", "terms", "rounding", "shift", "sum", "clip", "tap_shifts",
                                  "float32", "stored"}
-            if step["float32"]:  # float32 products sample·(weight/2^shift), summed from the last term inward
-                total = None
-                for w, v in reversed(step["terms"]):
-                    term = np.float32(v) * np.float32(w / 2 ** step["shift"])
-                    total = term if total is None else np.float32(term + total)
-                assert step["rounding"] == 0 and step["sum"] == float(total)
-                assert step["stored"] == min(max(int(np.rint(total)), step["clip"][0]), step["clip"][1])
+            if step["float32"] is not None:  # float32 products sample·(weight/2^shift), summed in the given order
+                assert step["float32"] in ("last first", "in order") and step["rounding"] == 0
+                terms = step["terms"][::-1] if step["float32"] == "last first" else step["terms"]
+                total = np.float32(terms[0][1]) * np.float32(terms[0][0] / 2 ** step["shift"])
+                for w, v in terms[1:]:
+                    total = np.float32(total + np.float32(v) * np.float32(w / 2 ** step["shift"]))
+                assert step["sum"] == float(total)
+                if step["clip"] is None:
+                    assert step["stored"] == step["sum"]
+                else:
+                    assert step["stored"] == min(max(int(np.rint(total)), step["clip"][0]), step["clip"][1])
                 continue
             if step["tap_shifts"] is None:
                 total = step["rounding"] + sum(w * v for w, v in step["terms"])
@@ -108,6 +112,37 @@ def test_printed_opencv_passes_reach_opencvs_own_value(mode, seed, channels, wid
     check_printed_passes(trace, lambda index: native[tuple(index)], plan)
 
 
+OPENCV_FLOAT_MODES = {"bilinear": "INTER_LINEAR", "bicubic": "INTER_CUBIC", "lanczos": "INTER_LANCZOS4",
+                      "area": "INTER_AREA"}
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(sorted(OPENCV_FLOAT_MODES)),
+       channels=st.sampled_from([None, 1, 2, 3, 4]), width=st.integers(1, 24), height=st.integers(1, 24),
+       out_width=st.integers(1, 40), out_height=st.integers(1, 40), data=st.data())
+def test_printed_opencv_float_code_reaches_opencvs_own_value(dtype, seed, mode, channels, width, height, out_width,
+                                                            out_height, data):
+    """``cv2.resize``'s float code (IPP off): 16-bit samples in every mode and 8-bit ``INTER_AREA`` reductions by
+    fractions; float32 weights and sums, left to right but for the cubic (and ``int16`` Lanczos4) vertical
+    vectors, the last pass rounded half to even and saturated."""
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)
+    shape = (height, width) if channels is None else (height, width, channels)
+    info = np.iinfo(dtype)
+    array = np.random.default_rng(seed).integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+    plan = api.plan_for(shape, size=(out_width, out_height), mode=mode, compat="opencv", dtype=array.dtype,
+                        layout="hw" if channels is None else "hwc")
+    # 8 bits: only INTER_AREA's reductions by fractions; whole-number block sums are not traced
+    assume(plan.arithmetic == "opencv-area" or (dtype != np.uint8 and plan.arithmetic != "opencv-linear-exact"
+                                                and plan.arithmetic not in ("opencv-area-fast", "opencv-area-2x2")))
+    result = apply_plan(array, plan)
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(plan, array, result, pixels=(f"{x},{y}",))
+    native = cv2.resize(array, (out_width, out_height), interpolation=getattr(cv2, OPENCV_FLOAT_MODES[mode]))
+    check_printed_passes(trace, lambda index: native.reshape(result.shape)[tuple(index)], plan)
+
+
 LIBRARY_LINES = """\
   pass x at (x=3, y=0): (2097152 − 98304·0 + 950272·37 + 3637248·74 − 294912·111) >> 22 = 65 → clip to 0 … 255 → 65
   pass x at (x=3, y=1): (2097152 − 98304·77 + 950272·114 + 3637248·151 − 294912·188) >> 22 = 142 → clip to 0 … 255 → 142
@@ -137,10 +172,9 @@ def test_cli_explains_pillows_integers(tmp_path):
 
 
 @pytest.mark.parametrize("args, image_mode", [
-    (["--compat", "opencv", "--mode", "area", "--scale", "0.7"], "L"),  # reducing INTER_AREA: its float code
-    (["--compat", "opencv", "--mode", "area", "--scale", "0.5"], "L"),
+    (["--compat", "opencv", "--mode", "area", "--scale", "0.5"], "L"),  # whole-number INTER_AREA: block sums
+    (["--compat", "opencv", "--mode", "area", "--scale", "0.5"], "I;16"),
     (["--compat", "opencv", "--mode", "bilinear", "--linear-exact"], "L"),
-    (["--compat", "opencv", "--mode", "bicubic"], "I;16"),  # 16 bits: its float code
     (["--compat", "pillow", "--mode", "bilinear"], "RGBA"),  # premultiplied first: not traced in Pillow's terms yet
     (["--compat", "pillow", "--mode", "bilinear"], "I;16"),
     (["--compat", "onnxruntime", "--mode", "bilinear"], "L"),
@@ -157,9 +191,9 @@ def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
 
 def test_refusal_is_a_usage_error_in_the_api():
     x = np.zeros((4, 4), np.uint8)
-    plan = api.plan_for(x.shape, scale=0.7, mode="area", compat="opencv", dtype=x.dtype)
+    plan = api.plan_for(x.shape, scale=0.5, mode="area", compat="opencv", dtype=x.dtype)
     with pytest.raises(UsageError, match="--compat opencv computes these samples its own way"):
-        build_trace(plan, x, api.resize(x, scale=0.7, mode="area", compat="opencv"), pixels=("1,1",))
+        build_trace(plan, x, api.resize(x, scale=0.5, mode="area", compat="opencv"), pixels=("1,1",))
 
 
 def test_cli_explains_opencvs_linear_integers(tmp_path):
@@ -263,3 +297,34 @@ def test_cli_explains_opencvs_cubic_and_lanczos_integers(tmp_path):
     pixels = np.asarray(Image.open(source))
     assert list(cv2.resize(pixels, (14, 11), interpolation=cv2.INTER_CUBIC)[2, [3, 12]]) == [153, 115]
     assert cv2.resize(pixels, (14, 11), interpolation=cv2.INTER_LANCZOS4)[2, 3] == 163
+
+
+def test_cli_explains_opencvs_float_code(tmp_path):
+    """OpenCV's float code: a 16-bit bicubic 9×7 → 14×11 keeps float32 rows, sums the vertical vector from the last
+    tap inward and rounds half to even (32694 at (3, 2)); an 8-bit INTER_AREA ×0.7 sums float32 fractions."""
+    wide = tmp_path / "g16.png"
+    Image.fromarray((np.arange(7 * 9).reshape(7, 9) * 9001 % 65536).astype(np.uint16)).save(wide)
+
+    def last_lines(source, *args):
+        result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--overwrite", *args,
+                                           "--compat", "opencv", "--explain-pixel", "3,2"],
+                                    env={"NO_COLOR": "1"}, catch_exceptions=False)
+        assert result.exit_code == 0 and result.stderr == ""
+        return [line.rstrip() for line in result.stdout.splitlines()][-2:]
+
+    assert last_lines(wide, "--size", "14x11", "--mode", "bicubic") == [
+        "  pass y at (x=3, y=2): float32 15329.828125·(−0.05634880065917969) + (30802.828125·0.9823440909385681"
+        " + (46275.828125·0.07963937520980835 + (68660.828125·(−0.005634665489196777)))) = 32693.654296875"
+        " → round half to even, clip to 0 … 65535 → 32694",
+        "  written: 32694",
+    ]
+    assert last_lines(gradient(tmp_path), "--scale", "0.7", "--mode", "area") == [
+        "  pass y at (x=3, y=2): float32 64.5·0.10000000149011612 + 141.5·0.699999988079071"
+        " + 218.5·0.20000000298023224 = 149.1999969482422 → round half to even, clip to 0 … 255 → 149",
+        "  written: 149",
+    ]
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)
+    assert cv2.resize(np.asarray(Image.open(wide)), (14, 11), interpolation=cv2.INTER_CUBIC)[2, 3] == 32694
+    grey = np.asarray(Image.open(gradient(tmp_path)))
+    assert cv2.resize(grey, (0, 0), fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)[2, 3] == 149

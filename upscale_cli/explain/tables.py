@@ -232,8 +232,11 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
 
 def _library_lines(channel: ChannelTrace) -> list[Text]:
     """The library's own passes of one output sample: integer weights times samples, its shifts and clip."""
-    lines = [Text("  the library's integers: its integer weights, each pass as it rounds, shifts and clips "
-                  "(at: output indices along the axes resampled so far, input indices along the others)", style="dim")]
+    what = ("the library's float32 steps: its float32 weights, each pass as it sums and rounds"
+            if all(step.float32 for step in channel.library) and not any(step.shift for step in channel.library)
+            else "the library's integers: its integer weights, each pass as it rounds, shifts and clips")
+    lines = [Text(f"  {what} (at: output indices along the axes resampled so far, input indices along the others)",
+                  style="dim")]
     for step in channel.library:
         at = ", ".join(f"{name}={value}" for name, value in step.position.items())
         if step.float32:
@@ -257,17 +260,23 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
     return lines
 
 
-def _signed(value: int) -> str:
+def _signed(value: int | float) -> str:
     """An integer that follows an operator: a negative one in brackets, with a true minus sign."""
     return f"(−{-value})" if value < 0 else str(value)
 
 
 def _float32_line(step, at: str) -> Text:
-    """A float32 pass: each sample times its weight over ``2^shift`` (a float32), summed from the last term inward."""
-    expression = " + (".join(f"{_signed(x)}·({w}/2^{step.shift})".replace("-", "−") for w, x in step.terms)
-    expression += ")" * (len(step.terms) - 1)
-    line = Text(f"  pass {step.axis} at ({at}): float32 {expression} = {step.total!r} → round half to even, "
-                f"clip to {step.low} … {step.high} → ")
+    """A float32 pass: each sample times its float32 weight (over ``2^shift``), summed in the library's order."""
+    weights = [f"({w}/2^{step.shift})" if step.shift else _signed(w) for w, _ in step.terms]
+    products = [f"{_signed(x)}·{w}".replace("-", "−") for w, (_, x) in zip(weights, step.terms)]
+    if step.float32 == "last first":
+        expression = " + (".join(products) + ")" * (len(products) - 1)
+    else:
+        expression = " + ".join(products)
+    text = f"  pass {step.axis} at ({at}): float32 {expression} = {step.total!r}"
+    if step.low is None:
+        return Text(text + " (kept in float32)")
+    line = Text(f"{text} → round half to even, clip to {step.low} … {step.high} → ")
     line.append(str(step.stored), style="bold")
     return line
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..api import premultiply, unpremultiply
 from ..compat.base.arithmetic import fixed_weights
+from ..compat.opencv.arithmetic import FLOAT_CODE as OPENCV_FLOAT_CODE
 from ..compat.opencv.arithmetic import VECTOR_SAMPLES
 from ..compat.pillow.arithmetic import pillow_fixed_weights
 from ..compat.torch.arithmetic import TORCH_8BIT
@@ -119,10 +120,11 @@ class FixedPass:
     to ``low … high`` where the library clips (``None``: kept as it is), over
     ``terms``, each ``(integer weight, sample)``: a term is ``weight·sample``,
     or ``(weight·(sample >> t₁)) >> t₂`` with ``tap_shifts = (t₁, t₂)``.
-    With ``float32`` the pass is a float32 one instead: ``total`` is the
-    float32 sum of ``sample·float32(weight/2^shift)`` from the last term
-    inward, ``rounding`` 0, and ``stored`` that sum rounded half to even,
-    clipped.
+    With ``float32`` (:data:`LAST_FIRST` or :data:`IN_ORDER`) the pass is a
+    float32 one instead: ``total`` is the float32 sum of
+    ``sample·float32(weight/2^shift)`` in that order, ``rounding`` 0, and
+    ``stored`` that sum rounded half to even and clipped, or the sum itself
+    where the library does not clip (a float32 row a later pass reads).
     """
 
     axis: str
@@ -133,9 +135,9 @@ class FixedPass:
     total: int
     low: int | None
     high: int | None
-    stored: int
+    stored: int | float
     tap_shifts: tuple[int, int] | None = None
-    float32: bool = False
+    float32: str | None = None
 
 
 @dataclass(frozen=True)
@@ -416,21 +418,21 @@ class FixedRule:
     weights: Callable[[np.ndarray], np.ndarray]
     rounding: int
     shift: int
-    clip: bool = True
+    clip: tuple[int, int] | None = (0, 255)
     tap_shifts: tuple[int, int] | None = None
-    float32: bool = False
+    float32: str | None = None
 
-    def apply(self, terms: list[tuple[int, int]]) -> tuple[int | float, int]:
+    def apply(self, terms: list[tuple]) -> tuple[int | float, int | float]:
         """The sum before the final shift and the sample stored."""
-        if self.float32:
-            return float32_pass(terms, self.shift)
+        if self.float32 is not None:
+            return float32_pass(terms, self.shift, self.float32, self.clip)
         if self.tap_shifts is None:
             total = self.rounding + sum(w * x for w, x in terms)
         else:
             pre, post = self.tap_shifts
             total = self.rounding + sum((w * (x >> pre)) >> post for w, x in terms)
         stored = total >> self.shift
-        return total, min(max(stored, 0), 255) if self.clip else stored
+        return total, stored if self.clip is None else min(max(stored, self.clip[0]), self.clip[1])
 
 
 #: Pillow's ``ImagingResample`` on 8 bits: 22-bit weights (``PRECISION_BITS``), every pass ``clip8``.
@@ -442,7 +444,7 @@ def opencv_fixed_weights(weights: np.ndarray) -> np.ndarray:
 
 #: OpenCV's ``INTER_LINEAR`` on 8 bits: the horizontal sums kept whole, then the vertical step of
 #: ``VResizeLinear``, which shifts each tap on its own.
-OPENCV_HORIZONTAL = FixedRule(opencv_fixed_weights, 0, 0, clip=False)
+OPENCV_HORIZONTAL = FixedRule(opencv_fixed_weights, 0, 0, clip=None)
 OPENCV_VERTICAL = FixedRule(opencv_fixed_weights, 2, 2, tap_shifts=(4, 16))
 
 
@@ -456,42 +458,85 @@ def torch_rule(axis_plan: AxisPlan, options: ResizeOptions) -> FixedRule:
 #: OpenCV's ``INTER_LANCZOS4`` (and ``INTER_CUBIC`` on a row's tail) on 8 bits: the exact sum of both passes,
 #: ``(acc + 2²¹) >> 22``, saturated.
 OPENCV_ROUNDED = FixedRule(opencv_fixed_weights, 1 << 21, 22)
+#: Orders of a float32 pass's sum: OpenCV's vectors, ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))``, and its scalar code.
+LAST_FIRST, IN_ORDER = "last first", "in order"
 #: OpenCV's ``INTER_CUBIC`` vertical step on a row's first ``8·⌊n/8⌋`` samples: float32 vectors.
-OPENCV_CUBIC_VECTORS = FixedRule(opencv_fixed_weights, 0, 22, float32=True)
+OPENCV_CUBIC_VECTORS = FixedRule(opencv_fixed_weights, 0, 22, float32=LAST_FIRST)
 
 
-def float32_pass(terms: list[tuple[int, int]], shift: int) -> tuple[float, int]:
-    """OpenCV's ``VResizeCubicVec_32s8u``: ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))`` in float32 with
-    ``b = float32(β/2^shift)``, separate multiplies and adds, rounded half to even and saturated."""
-    total = None
-    for weight, sample in reversed(terms):
+def float32_pass(terms: list[tuple], shift: int, order: str, clip: tuple[int, int] | None):
+    """A float32 pass: the sum of ``sample·float32(weight/2^shift)``, separate multiplies and adds, in
+    ``order``; rounded half to even and saturated to ``clip`` (kept as a float32 without)."""
+    total = np.float32(0)
+    for k, (weight, sample) in enumerate(reversed(terms) if order == LAST_FIRST else terms):
         term = np.float32(sample) * np.float32(weight * 2.0**-shift)
-        total = term if total is None else np.float32(term + total)
-    total = np.float32(0) if total is None else total
-    return float(total), int(min(max(np.rint(total), 0), 255))
+        total = term if k == 0 else np.float32(total + term)
+    if clip is None:
+        return float(total), float(total)
+    return float(total), int(min(max(np.rint(total), clip[0]), clip[1]))
 
 
-def _opencv_last_rule(plan: ResizePlan, index: tuple[int, ...]) -> FixedRule:
-    """The vertical step that computes output ``index``: ``INTER_CUBIC`` takes the first ``8·⌊n/8⌋`` samples of
-    each output row (``n`` = every sample after the first resized axis) in float32 vectors, the rest in
-    integers (:func:`upscale_cli.compat.opencv.arithmetic._opencv_cubic_step`)."""
-    if plan.arithmetic == "opencv-linear":
-        return OPENCV_VERTICAL
-    if plan.options.mode != "bicubic":
-        return OPENCV_ROUNDED
+def _vector_head(plan: ResizePlan, index: tuple[int, ...]) -> bool:
+    """Whether OpenCV's vertical vector code computes output ``index``: the first ``8·⌊n/8⌋`` samples of each
+    output row (``n`` = every sample after the first resized axis) take vectors, the rest the scalar code
+    (:func:`upscale_cli.compat.opencv.arithmetic._opencv_cubic_step`, ``_vertical_vectors``)."""
     lead = min(p.axis for p in plan.axes)
     row = plan.out_shape[lead + 1:]
     within = int(np.ravel_multi_index(index[lead + 1:], row)) if row else 0
-    return OPENCV_CUBIC_VECTORS if within < math.prod(row) // VECTOR_SAMPLES * VECTOR_SAMPLES else OPENCV_ROUNDED
+    return within < math.prod(row) // VECTOR_SAMPLES * VECTOR_SAMPLES
 
 
-def _rules(plan: ResizePlan, index: tuple[int, ...]) -> list[FixedRule | None]:
+def _opencv_last_rule(plan: ResizePlan, index: tuple[int, ...]) -> FixedRule:
+    """The 8-bit vertical step that computes output ``index``."""
+    if plan.arithmetic == "opencv-linear":
+        return OPENCV_VERTICAL
+    if plan.options.mode == "bicubic" and _vector_head(plan, index):
+        return OPENCV_CUBIC_VECTORS
+    return OPENCV_ROUNDED
+
+
+def opencv_float_code(plan: ResizePlan, dtype: np.dtype) -> bool:
+    """Whether ``cv2.resize`` computes these integer samples with its float code (as
+    :func:`upscale_cli.compat.opencv.arithmetic.execute` decides): 16-bit samples, and reducing ``INTER_AREA``
+    by fractions. Whole-number ``INTER_AREA`` reductions (block sums) are not passes and not traced."""
+    if not plan.arithmetic.startswith("opencv") or dtype.kind not in "ui":
+        return False
+    if plan.arithmetic in ("opencv-area-fast", "opencv-area-2x2"):
+        return False
+    sixteen = dtype.itemsize == 2 and plan.arithmetic != "opencv-linear-exact"
+    return sixteen or plan.arithmetic in ("opencv-area", OPENCV_FLOAT_CODE)
+
+
+def _opencv_float_rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...]) -> list[FixedRule]:
+    """``float_code``'s passes: float32 sums of float32 weights, left to right, except the vertical pass of
+    ``INTER_CUBIC`` (and ``INTER_LANCZOS4`` on ``int16``) on a row's vector head; the last pass rounded half to
+    even and saturated to the dtype."""
+    info = np.iinfo(dtype)
+    lead = min(p.axis for p in plan.axes)
+    mode = plan.options.mode
+    vectors = (mode == "bicubic" or (mode == "lanczos" and dtype.kind == "i")) and _vector_head(plan, index)
+    rules = []
+    for k, axis_plan in enumerate(plan.axes):
+        last = k == len(plan.axes) - 1
+        order = LAST_FIRST if vectors and axis_plan.axis == lead else IN_ORDER
+        rules.append(FixedRule(float32_weights, 0, 0, (int(info.min), int(info.max)) if last else None, float32=order))
+    return rules
+
+
+def float32_weights(weights: np.ndarray) -> np.ndarray:
+    """OpenCV's float coefficients as the float code holds them."""
+    return weights.astype(np.float32)
+
+
+def _rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...]) -> list[FixedRule | None]:
     """The rule of each pass of ``plan`` for output ``index``, in order; ``None`` for a pass the library skips
     (PyTorch's same-length axis; OpenCV computes such a pass with weight 2¹¹ all the same)."""
     if plan.arithmetic == "pillow":
         return [PILLOW_RULE] * len(plan.axes)
     if plan.arithmetic == TORCH_8BIT:
         return [None if p.weights.is_identity else torch_rule(p, plan.options) for p in plan.axes]
+    if opencv_float_code(plan, dtype):
+        return _opencv_float_rules(plan, dtype, index)
     return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [_opencv_last_rule(plan, index)]
 
 
@@ -499,12 +544,12 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
     """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``,
     PyTorch's uint8 kernels), in its
     own integers; the samples of an earlier pass that a later one reads are traced first."""
-    rules = _rules(plan, index)
+    rules = _rules(plan, source.dtype, index)
     traced: list[FixedPass] = []
 
-    def sample(count: int, at: tuple[int, ...]) -> int:
+    def sample(count: int, at: tuple[int, ...]) -> int | float:
         if count == 0:
-            return int(source[at])
+            return source[at].item()
         axis_plan, rule = plan.axes[count - 1], rules[count - 1]
         table = axis_plan.weights
         if rule is None:  # a pass the library skips
@@ -515,10 +560,10 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
             if weight:
                 moved = list(at)
                 moved[axis_plan.axis] = int(tap)
-                terms.append((int(weight), sample(count - 1, tuple(moved))))
+                terms.append((weight.item(), sample(count - 1, tuple(moved))))
         total, stored = rule.apply(terms)
         position = {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
-        low, high = (0, 255) if rule.clip else (None, None)
+        low, high = rule.clip or (None, None)
         traced.append(FixedPass(axis_plan.name, position, tuple(terms), rule.rounding, rule.shift, total, low, high,
                                 stored, rule.tap_shifts, rule.float32))
         return stored
@@ -528,11 +573,17 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
 
 
 def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float | None) -> bool:
-    """Whether pixel traces of this plan follow the library's own integers: Pillow's 8-bit filters,
-    OpenCV's 8-bit ``INTER_LINEAR`` (its vertical step on the first array axis) and PyTorch's uint8 kernels."""
-    if source is None or source.dtype != np.uint8 or alpha_max is not None or not plan.axes:
+    """Whether pixel traces of this plan follow the library's own arithmetic: Pillow's 8-bit filters,
+    OpenCV's 8-bit ``INTER_LINEAR``, ``INTER_CUBIC`` and ``INTER_LANCZOS4`` and its float code (16 bits,
+    ``INTER_AREA`` by fractions), each with its vertical step on the first array axis, and PyTorch's uint8
+    kernels."""
+    if source is None or alpha_max is not None or not plan.axes:
         return False
     if all(p.weights.is_selection for p in plan.axes):
+        return False
+    if opencv_float_code(plan, source.dtype):
+        return plan.axes[-1].axis == min(p.axis for p in plan.axes)
+    if source.dtype != np.uint8:
         return False
     if plan.arithmetic in ("opencv-linear", "opencv-fixed"):
         return plan.axes[-1].axis == min(p.axis for p in plan.axes)
