@@ -44,6 +44,33 @@ def test_printed_pillow_passes_reach_pillows_own_value(seed, mode, channels, wid
     check_printed_passes(trace, lambda index: pillow[(y, x, *index[2:])], traced.plan)
 
 
+WIDE = {"I;16": (np.uint16, 0, 65535), "I": (np.int32, -2**31, 2**31 - 1), "F": (np.float32, -1e6, 1e6)}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(sorted(FILTERS)), image_mode=st.sampled_from(sorted(WIDE)),
+       width=st.integers(1, 24), height=st.integers(1, 24), out_width=st.integers(1, 30), out_height=st.integers(1, 30),
+       data=st.data())
+def test_printed_pillow_wide_passes_reach_pillows_own_value(seed, mode, image_mode, width, height, out_width,
+                                                            out_height, data):
+    """Pillow's ``I;16``, ``I`` and ``F``: double weights, a double sum tap after tap, each pass stored as its mode
+    stores (``ROUND_UP`` clipped to 16 bits; ``ROUND_UP`` to 32 bits, −2³¹ outside them; float32)."""
+    assume(width != out_width and height != out_height)
+    dtype, low, high = WIDE[image_mode]
+    rng = np.random.default_rng(seed)
+    if dtype == np.float32:
+        array = rng.uniform(low, high, (height, width)).astype(np.float32)
+    else:
+        array = rng.integers(low, high, (height, width), dtype=dtype, endpoint=True)
+    image = Image.fromarray(array)
+    assert image.mode == image_mode
+    traced = api.resize_image_traced(image, size=(out_width, out_height), mode=mode, compat="pillow")
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(traced.plan, traced.source, traced.result, pixels=(f"{x},{y}",))
+    pillow = np.asarray(image.resize((out_width, out_height), FILTERS[mode]))
+    check_printed_passes(trace, lambda index: pillow[(y, x, *index[2:])], traced.plan)
+
+
 def check_printed_passes(trace, expected, plan):
     """Recompute every printed pass from the JSON alone, each later pass from the samples the earlier ones stored,
     and compare the last with the library's own output (``expected(index)``)."""
@@ -54,18 +81,9 @@ def check_printed_passes(trace, expected, plan):
         assert set(channel) == {"index", "neighbourhood", "terms", "sum", "steps", "written", "library"}
         for step in channel["library"]:
             assert set(step) == {"axis", "position", "terms", "rounding", "shift", "sum", "clip", "tap_shifts",
-                                 "float32", "stored"}
-            if step["float32"] is not None:  # float32 products sample·(weight/2^shift), summed in the given order
-                assert step["float32"] in ("last first", "in order") and step["rounding"] == 0
-                terms = step["terms"][::-1] if step["float32"] == "last first" else step["terms"]
-                total = np.float32(terms[0][1]) * np.float32(terms[0][0] / 2 ** step["shift"])
-                for w, v in terms[1:]:
-                    total = np.float32(total + np.float32(v) * np.float32(w / 2 ** step["shift"]))
-                assert step["sum"] == float(total)
-                if step["clip"] is None:
-                    assert step["stored"] == step["sum"]
-                else:
-                    assert step["stored"] == min(max(int(np.rint(total)), step["clip"][0]), step["clip"][1])
+                                 "float", "stored"}
+            if step["float"] is not None:  # products sample·(weight/2^shift) and their sum in the given type and order
+                check_floating_pass(step)
                 continue
             if step["tap_shifts"] is None:
                 total = step["rounding"] + sum(w * v for w, v in step["terms"])
@@ -80,6 +98,31 @@ def check_printed_passes(trace, expected, plan):
         if first:  # the last pass reads exactly the samples the first pass stored
             assert [v for _, v in last["terms"]] == [step["stored"] for step in first]
         assert channel["written"] == last["stored"] == expected(channel["index"])
+
+
+def check_floating_pass(step):
+    """A floating-point pass recomputed from its JSON: terms added from 0 in their order, the sum stored."""
+    rule = step["float"]
+    assert set(rule) == {"dtype", "order", "store"} and step["rounding"] == 0
+    kind = np.dtype(rule["dtype"]).type
+    total = kind(0)
+    for w, v in step["terms"][::-1] if rule["order"] == "last first" else step["terms"]:
+        total = kind(total + kind(v) * kind(w / 2 ** step["shift"]))
+    assert step["sum"] == float(total) or (np.isnan(total) and np.isnan(step["sum"]))
+    if rule["store"] in ("kept", "float32"):
+        assert step["clip"] is None
+        assert step["stored"] == float(np.float32(total)) or (np.isnan(total) and np.isnan(step["stored"]))
+        return
+    if rule["store"] == "half to even":
+        stored = int(np.rint(total))
+    else:
+        assert rule["store"] in ("half away from zero", "int32")
+        stored = int(np.sign(total) * np.floor(abs(total) + 0.5))
+        if rule["store"] == "int32" and not -2**31 <= stored < 2**31:
+            stored = -2**31
+    if step["clip"] is not None:
+        stored = min(max(stored, step["clip"][0]), step["clip"][1])
+    assert step["stored"] == stored
 
 
 OPENCV_MODES = {"bilinear": ("opencv-linear", "INTER_LINEAR"), "bicubic": ("opencv-fixed", "INTER_CUBIC"),
@@ -176,7 +219,6 @@ def test_cli_explains_pillows_integers(tmp_path):
     (["--compat", "opencv", "--mode", "area", "--scale", "0.5"], "I;16"),
     (["--compat", "opencv", "--mode", "bilinear", "--linear-exact"], "L"),
     (["--compat", "pillow", "--mode", "bilinear"], "RGBA"),  # premultiplied first: not traced in Pillow's terms yet
-    (["--compat", "pillow", "--mode", "bilinear"], "I;16"),
     (["--compat", "onnxruntime", "--mode", "bilinear"], "L"),
 ])
 def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
@@ -328,3 +370,23 @@ def test_cli_explains_opencvs_float_code(tmp_path):
     assert cv2.resize(np.asarray(Image.open(wide)), (14, 11), interpolation=cv2.INTER_CUBIC)[2, 3] == 32694
     grey = np.asarray(Image.open(gradient(tmp_path)))
     assert cv2.resize(grey, (0, 0), fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)[2, 3] == 149
+
+
+def test_cli_explains_pillows_wide_passes(tmp_path):
+    """Pillow's ``I;16`` bicubic 9×7 → 14×11: double sums, each pass rounded half away from zero and clipped to 16
+    bits; row 3 of the x pass overshoots to 66778.75 and is stored as 65535, which the y pass reads."""
+    wide = tmp_path / "g16.png"
+    Image.fromarray((np.arange(7 * 9).reshape(7, 9) * 9001 % 65536).astype(np.uint16)).save(wide)
+    result = CliRunner().invoke(main, [str(wide), "-o", str(tmp_path / "out.png"), "--size", "14x11", "--mode", "bicubic",
+                                       "--compat", "pillow", "--explain-pixel", "3,2"],
+                                env={"NO_COLOR": "1"}, catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == ""
+    assert [line.rstrip() for line in result.stdout.splitlines()][-3:] == [
+        "  pass x at (x=3, y=3): float64 46419·(−0.0234375) + 55420·0.2265625 + 64421·0.8671875 + 7886·(−0.0703125)"
+        " = 66778.75 → round half away from zero, clip to 0 … 65535 → 65535",
+        "  pass y at (x=3, y=2): float64 15752·(−0.03756574004507883) + 31225·0.9804658151765586"
+        " + 46698·0.06085649887302777 + 65535·(−0.0037565740045075718) = 32618.999248685213"
+        " → round half away from zero, clip to 0 … 65535 → 32619",
+        "  written: 32619",
+    ]
+    assert np.asarray(Image.open(wide).resize((14, 11), Image.BICUBIC))[2, 3] == 32619

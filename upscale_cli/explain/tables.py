@@ -232,15 +232,15 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
 
 def _library_lines(channel: ChannelTrace) -> list[Text]:
     """The library's own passes of one output sample: integer weights times samples, its shifts and clip."""
-    what = ("the library's float32 steps: its float32 weights, each pass as it sums and rounds"
-            if all(step.float32 for step in channel.library) and not any(step.shift for step in channel.library)
+    what = ("the library's floating-point steps: its weights, each pass as it sums, rounds and stores"
+            if all(step.floating for step in channel.library) and not any(step.shift for step in channel.library)
             else "the library's integers: its integer weights, each pass as it rounds, shifts and clips")
     lines = [Text(f"  {what} (at: output indices along the axes resampled so far, input indices along the others)",
                   style="dim")]
     for step in channel.library:
         at = ", ".join(f"{name}={value}" for name, value in step.position.items())
-        if step.float32:
-            lines.append(_float32_line(step, at))
+        if step.floating:
+            lines.append(_floating_line(step, at))
             continue
         if step.tap_shifts is None:
             terms = [(w < 0, f"{abs(w)}·{_signed(x)}") for w, x in step.terms]
@@ -265,19 +265,28 @@ def _signed(value: int | float) -> str:
     return f"(−{-value})" if value < 0 else str(value)
 
 
-def _float32_line(step, at: str) -> Text:
-    """A float32 pass: each sample times its float32 weight (over ``2^shift``), summed in the library's order."""
+#: How each way of storing a floating-point sum reads.
+STORES = {"float32": "stored as float32", "half to even": "round half to even",
+          "half away from zero": "round half away from zero",
+          "int32": "round half away from zero (outside the 32-bit range: −2147483648)"}
+
+
+def _floating_line(step, at: str) -> Text:
+    """A floating-point pass: each sample times its weight (over ``2^shift``), summed in the library's type and
+    order, and what it stores."""
+    rule = step.floating
     weights = [f"({w}/2^{step.shift})" if step.shift else _signed(w) for w, _ in step.terms]
     products = [f"{_signed(x)}·{w}".replace("-", "−") for w, (_, x) in zip(weights, step.terms)]
-    if step.float32 == "last first":
+    if rule.order == "last first":
         expression = " + (".join(products) + ")" * (len(products) - 1)
     else:
         expression = " + ".join(products)
-    text = f"  pass {step.axis} at ({at}): float32 {expression} = {step.total!r}"
-    if step.low is None:
-        return Text(text + " (kept in float32)")
-    line = Text(f"{text} → round half to even, clip to {step.low} … {step.high} → ")
-    line.append(str(step.stored), style="bold")
+    text = f"  pass {step.axis} at ({at}): {rule.dtype} {expression} = {step.total!r}"
+    if rule.store == "kept":
+        return Text(f"{text} (kept in {rule.dtype})")
+    clip = "" if step.low is None else f", clip to {step.low} … {step.high}"
+    line = Text(f"{text} → {STORES[rule.store]}{clip} → ")
+    line.append(repr(step.stored) if isinstance(step.stored, float) else str(step.stored), style="bold")
     return line
 
 
@@ -383,8 +392,12 @@ def _library_dict(step) -> dict:
     return {"axis": step.axis, "position": dict(step.position), "terms": [list(t) for t in step.terms],
             "rounding": step.rounding, "shift": step.shift, "sum": step.total,
             "clip": None if step.low is None else [step.low, step.high],
-            "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "float32": step.float32,
+            "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "float": _float_dict(step.floating),
             "stored": step.stored}
+
+
+def _float_dict(rule) -> dict | None:
+    return None if rule is None else {"dtype": rule.dtype, "order": rule.order, "store": rule.store}
 
 
 def trace_json(trace: Trace) -> str:

@@ -120,11 +120,10 @@ class FixedPass:
     to ``low … high`` where the library clips (``None``: kept as it is), over
     ``terms``, each ``(integer weight, sample)``: a term is ``weight·sample``,
     or ``(weight·(sample >> t₁)) >> t₂`` with ``tap_shifts = (t₁, t₂)``.
-    With ``float32`` (:data:`LAST_FIRST` or :data:`IN_ORDER`) the pass is a
-    float32 one instead: ``total`` is the float32 sum of
-    ``sample·float32(weight/2^shift)`` in that order, ``rounding`` 0, and
-    ``stored`` that sum rounded half to even and clipped, or the sum itself
-    where the library does not clip (a float32 row a later pass reads).
+    With ``floating`` the pass is a floating-point one instead
+    (:class:`FloatRule`): ``total`` is the sum of ``sample·(weight/2^shift)``
+    in its type and order, starting from 0, ``rounding`` 0, and ``stored``
+    that sum as the library stores it.
     """
 
     axis: str
@@ -137,7 +136,7 @@ class FixedPass:
     high: int | None
     stored: int | float
     tap_shifts: tuple[int, int] | None = None
-    float32: str | None = None
+    floating: FloatRule | None = None
 
 
 @dataclass(frozen=True)
@@ -411,6 +410,38 @@ def pixel_trace(
     return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), note)
 
 
+#: Orders of a floating-point pass's sum: OpenCV's vectors, ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))``, and the scalar codes.
+LAST_FIRST, IN_ORDER = "last first", "in order"
+#: How a floating-point pass stores its sum: as it is in the sum's type, cast to float32, rounded half to even
+#: (OpenCV's ``saturate_cast``), rounded half away from zero (Pillow's ``ROUND_UP``), or that to a 32-bit
+#: integer, whose conversion gives ``−2³¹`` outside its range (Pillow's mode ``I`` on x86-64).
+KEEP, FLOAT32, HALF_EVEN, HALF_AWAY, INT32 = "kept", "float32", "half to even", "half away from zero", "int32"
+
+
+@dataclass(frozen=True)
+class FloatRule:
+    """A floating-point pass: products and sum in ``dtype`` (``"float32"``, ``"float64"``), terms added in
+    ``order`` from 0, the sum stored by ``store`` and clipped where the pass clips."""
+
+    dtype: str
+    order: str
+    store: str
+
+    def apply(self, terms: list[tuple], shift: int, clip: tuple[int, int] | None):
+        """The sum and the value stored."""
+        kind = np.dtype(self.dtype).type
+        total = kind(0)
+        for weight, sample in reversed(terms) if self.order == LAST_FIRST else terms:
+            total = kind(total + kind(sample) * kind(weight * 2.0**-shift))
+        if self.store in (KEEP, FLOAT32):
+            return float(total), float(np.float32(total))
+        value = float(np.rint(total)) if self.store == HALF_EVEN else math.copysign(math.floor(abs(total) + 0.5), total)
+        if self.store == INT32 and not -(2**31) <= value < 2**31:
+            value = -(2**31)
+        stored = int(value)
+        return float(total), stored if clip is None else min(max(stored, clip[0]), clip[1])
+
+
 @dataclass(frozen=True)
 class FixedRule:
     """How a library computes one pass of 8-bit samples: its integer weights and what it does with their sum."""
@@ -420,12 +451,12 @@ class FixedRule:
     shift: int
     clip: tuple[int, int] | None = (0, 255)
     tap_shifts: tuple[int, int] | None = None
-    float32: str | None = None
+    floating: FloatRule | None = None
 
     def apply(self, terms: list[tuple]) -> tuple[int | float, int | float]:
         """The sum before the final shift and the sample stored."""
-        if self.float32 is not None:
-            return float32_pass(terms, self.shift, self.float32, self.clip)
+        if self.floating is not None:
+            return self.floating.apply(terms, self.shift, self.clip)
         if self.tap_shifts is None:
             total = self.rounding + sum(w * x for w, x in terms)
         else:
@@ -458,22 +489,8 @@ def torch_rule(axis_plan: AxisPlan, options: ResizeOptions) -> FixedRule:
 #: OpenCV's ``INTER_LANCZOS4`` (and ``INTER_CUBIC`` on a row's tail) on 8 bits: the exact sum of both passes,
 #: ``(acc + 2²¹) >> 22``, saturated.
 OPENCV_ROUNDED = FixedRule(opencv_fixed_weights, 1 << 21, 22)
-#: Orders of a float32 pass's sum: OpenCV's vectors, ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))``, and its scalar code.
-LAST_FIRST, IN_ORDER = "last first", "in order"
 #: OpenCV's ``INTER_CUBIC`` vertical step on a row's first ``8·⌊n/8⌋`` samples: float32 vectors.
-OPENCV_CUBIC_VECTORS = FixedRule(opencv_fixed_weights, 0, 22, float32=LAST_FIRST)
-
-
-def float32_pass(terms: list[tuple], shift: int, order: str, clip: tuple[int, int] | None):
-    """A float32 pass: the sum of ``sample·float32(weight/2^shift)``, separate multiplies and adds, in
-    ``order``; rounded half to even and saturated to ``clip`` (kept as a float32 without)."""
-    total = np.float32(0)
-    for k, (weight, sample) in enumerate(reversed(terms) if order == LAST_FIRST else terms):
-        term = np.float32(sample) * np.float32(weight * 2.0**-shift)
-        total = term if k == 0 else np.float32(total + term)
-    if clip is None:
-        return float(total), float(total)
-    return float(total), int(min(max(np.rint(total), clip[0]), clip[1]))
+OPENCV_CUBIC_VECTORS = FixedRule(opencv_fixed_weights, 0, 22, floating=FloatRule("float32", LAST_FIRST, HALF_EVEN))
 
 
 def _vector_head(plan: ResizePlan, index: tuple[int, ...]) -> bool:
@@ -519,8 +536,19 @@ def _opencv_float_rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...
     for k, axis_plan in enumerate(plan.axes):
         last = k == len(plan.axes) - 1
         order = LAST_FIRST if vectors and axis_plan.axis == lead else IN_ORDER
-        rules.append(FixedRule(float32_weights, 0, 0, (int(info.min), int(info.max)) if last else None, float32=order))
+        floating = FloatRule("float32", order, HALF_EVEN if last else KEEP)
+        rules.append(FixedRule(float32_weights, 0, 0, (int(info.min), int(info.max)) if last else None,
+                               floating=floating))
     return rules
+
+
+#: Pillow's wider modes (``ImagingResampleHorizontal_32bpc`` and its ``I;16`` twin): double weights, a double
+#: sum tap after tap, stored after every pass.
+PILLOW_WIDE = {
+    np.dtype(np.uint16): FixedRule(np.asarray, 0, 0, (0, 65535), floating=FloatRule("float64", IN_ORDER, HALF_AWAY)),
+    np.dtype(np.int32): FixedRule(np.asarray, 0, 0, None, floating=FloatRule("float64", IN_ORDER, INT32)),
+    np.dtype(np.float32): FixedRule(np.asarray, 0, 0, None, floating=FloatRule("float64", IN_ORDER, FLOAT32)),
+}
 
 
 def float32_weights(weights: np.ndarray) -> np.ndarray:
@@ -532,7 +560,7 @@ def _rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...]) -> list[Fi
     """The rule of each pass of ``plan`` for output ``index``, in order; ``None`` for a pass the library skips
     (PyTorch's same-length axis; OpenCV computes such a pass with weight 2¹¹ all the same)."""
     if plan.arithmetic == "pillow":
-        return [PILLOW_RULE] * len(plan.axes)
+        return [PILLOW_WIDE.get(dtype, PILLOW_RULE)] * len(plan.axes)
     if plan.arithmetic == TORCH_8BIT:
         return [None if p.weights.is_identity else torch_rule(p, plan.options) for p in plan.axes]
     if opencv_float_code(plan, dtype):
@@ -556,8 +584,10 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
             return sample(count - 1, at)
         d = at[axis_plan.axis]
         terms = []
-        for tap, weight in zip(table.taps[d], rule.weights(table.weights[d])):
-            if weight:
+        # a floating-point pass reads every tap in its range, zeros too (0·inf is nan); padding adds nothing
+        reads = table.taps.shape[1] if rule.floating is None or table.counts is None else int(table.counts[d])
+        for tap, weight in zip(table.taps[d][:reads], rule.weights(table.weights[d])[:reads]):
+            if weight or rule.floating is not None:
                 moved = list(at)
                 moved[axis_plan.axis] = int(tap)
                 terms.append((weight.item(), sample(count - 1, tuple(moved))))
@@ -565,7 +595,7 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
         position = {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
         low, high = rule.clip or (None, None)
         traced.append(FixedPass(axis_plan.name, position, tuple(terms), rule.rounding, rule.shift, total, low, high,
-                                stored, rule.tap_shifts, rule.float32))
+                                stored, rule.tap_shifts, rule.floating))
         return stored
 
     sample(len(plan.axes), index)
@@ -583,6 +613,8 @@ def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float
         return False
     if opencv_float_code(plan, source.dtype):
         return plan.axes[-1].axis == min(p.axis for p in plan.axes)
+    if plan.arithmetic == "pillow" and source.dtype in PILLOW_WIDE:
+        return all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
     if source.dtype != np.uint8:
         return False
     if plan.arithmetic in ("opencv-linear", "opencv-fixed"):
