@@ -288,15 +288,19 @@ def test_printed_torch_passes_reach_torchs_own_value(seed, mode, antialias, corn
     check_printed_passes(trace, lambda index: native[tuple(index)], plan)
 
 
+def explained_lines(tmp_path, source, *args):
+    """The lines ``upscale SOURCE ARGS --explain-pixel 3,2`` prints, after checking that it succeeded."""
+    result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--overwrite", *args,
+                                       "--explain-pixel", "3,2"], env={"NO_COLOR": "1"}, catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == ""
+    return [line.rstrip() for line in result.stdout.splitlines()]
+
+
 def test_cli_explains_torchs_uint8_integers(tmp_path):
     """PyTorch's uint8 bicubic 9×7 → 14×11 stores 153 at (3, 2): its 16-bit weights over 2¹⁴ (a = −0.75), four rows
     of the x pass, one y pass, each rounded half up and clipped."""
     source = gradient(tmp_path)
-    result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--size", "14x11",
-                                       "--mode", "bicubic", "--compat", "torch", "--explain-pixel", "3,2"],
-                                env={"NO_COLOR": "1"}, catch_exceptions=False)
-    assert result.exit_code == 0 and result.stderr == ""
-    assert [line.rstrip() for line in result.stdout.splitlines()][-6:] == [
+    assert explained_lines(tmp_path, source, "--size", "14x11", "--mode", "bicubic", "--compat", "torch")[-6:] == [
         "  pass x at (x=3, y=0): (8192 − 576·0 + 4288·37 + 14400·74 − 1728·111) >> 14 = 63 → clip to 0 … 255 → 63",
         "  pass x at (x=3, y=1): (8192 − 576·77 + 4288·114 + 14400·151 − 1728·188) >> 14 = 140 → clip to 0 … 255 → 140",
         "  pass x at (x=3, y=2): (8192 − 576·154 + 4288·191 + 14400·228 − 1728·9) >> 14 = 244 → clip to 0 … 255 → 244",
@@ -314,22 +318,19 @@ def test_cli_explains_opencvs_cubic_and_lanczos_integers(tmp_path):
     tail of six (x = 12); Lanczos4 rounds the exact sum of both passes once."""
     source = gradient(tmp_path)
 
-    def last_lines(mode, *pixels):
-        args = [str(source), "-o", str(tmp_path / f"{mode}.png"), "--size", "14x11", "--mode", mode, "--compat", "opencv"]
-        result = CliRunner().invoke(main, [*args, *(a for p in pixels for a in ("--explain-pixel", p))],
-                                    env={"NO_COLOR": "1"}, catch_exceptions=False)
-        assert result.exit_code == 0 and result.stderr == ""
-        return [line.rstrip() for line in result.stdout.splitlines() if line.startswith(("  pass y", "  written"))]
+    def last_lines(mode, *more):
+        lines = explained_lines(tmp_path, source, "--size", "14x11", "--mode", mode, "--compat", "opencv", *more)
+        return [line for line in lines if line.startswith(("  pass y", "  written"))]
 
-    assert last_lines("bicubic", "3,2", "12,2") == [
-        "  pass y at (x=3, y=2): float32 129056·(−115/2^22) + (286752·(2012/2^22) + (499744·(163/2^22)"
-        " + (59424·(−12/2^22)))) = 153.26708984375 → round half to even, clip to 0 … 255 → 153",
-        "  written: 153",
+    assert last_lines("bicubic", "--explain-pixel", "12,2") == [
         "  pass y at (x=12, y=2): (2097152 − 115·8303 + 2012·211311 + 163·369007 − 12·243567) >> 22 = 115"
         " → clip to 0 … 255 → 115",
         "  written: 115",
+        "  pass y at (x=3, y=2): float32 129056·(−115/2^22) + (286752·(2012/2^22) + (499744·(163/2^22)"
+        " + (59424·(−12/2^22)))) = 153.26708984375 → round half to even, clip to 0 … 255 → 153",
+        "  written: 153",
     ]
-    assert last_lines("lanczos", "3,2") == [
+    assert last_lines("lanczos") == [
         "  pass y at (x=3, y=2): (2097152 − 16·133348 + 53·133348 − 148·133348 + 2018·298980 + 185·507364"
         " − 64·48356 + 21·239844 − 1·376292) >> 22 = 163 → clip to 0 … 255 → 163",
         "  written: 163",
@@ -348,11 +349,7 @@ def test_cli_explains_opencvs_float_code(tmp_path):
     Image.fromarray((np.arange(7 * 9).reshape(7, 9) * 9001 % 65536).astype(np.uint16)).save(wide)
 
     def last_lines(source, *args):
-        result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--overwrite", *args,
-                                           "--compat", "opencv", "--explain-pixel", "3,2"],
-                                    env={"NO_COLOR": "1"}, catch_exceptions=False)
-        assert result.exit_code == 0 and result.stderr == ""
-        return [line.rstrip() for line in result.stdout.splitlines()][-2:]
+        return explained_lines(tmp_path, source, *args, "--compat", "opencv")[-2:]
 
     assert last_lines(wide, "--size", "14x11", "--mode", "bicubic") == [
         "  pass y at (x=3, y=2): float32 15329.828125·(−0.05634880065917969) + (30802.828125·0.9823440909385681"
@@ -377,11 +374,7 @@ def test_cli_explains_pillows_wide_passes(tmp_path):
     bits; row 3 of the x pass overshoots to 66778.75 and is stored as 65535, which the y pass reads."""
     wide = tmp_path / "g16.png"
     Image.fromarray((np.arange(7 * 9).reshape(7, 9) * 9001 % 65536).astype(np.uint16)).save(wide)
-    result = CliRunner().invoke(main, [str(wide), "-o", str(tmp_path / "out.png"), "--size", "14x11", "--mode", "bicubic",
-                                       "--compat", "pillow", "--explain-pixel", "3,2"],
-                                env={"NO_COLOR": "1"}, catch_exceptions=False)
-    assert result.exit_code == 0 and result.stderr == ""
-    assert [line.rstrip() for line in result.stdout.splitlines()][-3:] == [
+    assert explained_lines(tmp_path, wide, "--size", "14x11", "--mode", "bicubic", "--compat", "pillow")[-3:] == [
         "  pass x at (x=3, y=3): float64 46419·(−0.0234375) + 55420·0.2265625 + 64421·0.8671875 + 7886·(−0.0703125)"
         " = 66778.75 → round half away from zero, clip to 0 … 65535 → 65535",
         "  pass y at (x=3, y=2): float64 15752·(−0.03756574004507883) + 31225·0.9804658151765586"
