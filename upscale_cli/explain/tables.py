@@ -239,6 +239,9 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
                   style="dim")]
     for step in channel.library:
         at = ", ".join(f"{name}={value}" for name, value in step.position.items())
+        if step.alpha:
+            lines.append(_alpha_line(step, at))
+            continue
         if step.floating:
             lines.append(_floating_line(step, at))
             continue
@@ -269,6 +272,20 @@ def _signed(value: int | float) -> str:
 STORES = {"float32": "stored as float32", "half to even": "round half to even",
           "half away from zero": "round half away from zero",
           "int32": "round half away from zero (outside the 32-bit range: −2147483648)"}
+
+
+def _alpha_line(step, at: str) -> Text:
+    """Pillow's premultiplication of one sample, or its division by the resized alpha."""
+    (weight, value), = step.terms
+    if step.alpha.operation == "premultiply":
+        text = (f"  premultiply at ({at}): t = 128 + {weight}·{value} = {step.total}, (t + (t >> 8)) >> 8 = ")
+    elif step.alpha.divisor:
+        text = f"  unpremultiply at ({at}): min(255, 255·{value} // {step.alpha.divisor}) = "
+    else:
+        text = f"  unpremultiply at ({at}): alpha 0, kept: "
+    line = Text(text)
+    line.append(str(step.stored), style="bold")
+    return line
 
 
 def _floating_line(step, at: str) -> Text:
@@ -393,6 +410,7 @@ def _library_dict(step) -> dict:
             "rounding": step.rounding, "shift": step.shift, "sum": step.total,
             "clip": None if step.low is None else [step.low, step.high],
             "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "float": _float_dict(step.floating),
+            "alpha": None if step.alpha is None else {"operation": step.alpha.operation, "divisor": step.alpha.divisor},
             "stored": step.stored}
 
 

@@ -137,6 +137,22 @@ class FixedPass:
     stored: int | float
     tap_shifts: tuple[int, int] | None = None
     floating: FloatRule | None = None
+    alpha: AlphaStep | None = None
+
+
+@dataclass(frozen=True)
+class AlphaStep:
+    """Pillow's premultiplication around an ``RGBA``/``LA`` resize, one sample at a time.
+
+    ``"premultiply"`` (``MULDIV255``): the pass's one term is ``(alpha,
+    colour)``, ``total = 128 + alpha·colour`` and ``stored = (total + (total
+    >> 8)) >> 8``. ``"unpremultiply"``: the one term is ``(255, colour)``,
+    ``total = 255·colour`` and ``stored = min(255, total // divisor)``, the
+    resized alpha; a colour whose alpha is 0 is kept as it is.
+    """
+
+    operation: str
+    divisor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -392,7 +408,7 @@ def pixel_trace(
         steps = conversion_steps(total, source.dtype, alpha, alpha_max, plan.ties) if arithmetic else ()
         library = ()
         if library_traced(plan, source, alpha_max):
-            library = library_passes(plan, source, tuple(index))
+            library = library_passes(plan, source, tuple(index), premultiplied=alpha_max is not None)
             final = library[-1].stored
         if final != written and not (np.isnan(final) and np.isnan(written)):
             raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
@@ -568,15 +584,41 @@ def _rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...]) -> list[Fi
     return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [_opencv_last_rule(plan, index)]
 
 
-def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...]) -> tuple[FixedPass, ...]:
+def _muldiv255(colour: int, alpha: int, position: dict[str, int]) -> FixedPass:
+    """Pillow's ``rgbA2rgba`` on one sample: ``MULDIV255(colour, alpha)``."""
+    total = 128 + alpha * colour
+    return FixedPass("premultiply", position, ((alpha, colour),), 128, 8, total, None, None,
+                     (total + (total >> 8)) >> 8, alpha=AlphaStep("premultiply"))
+
+
+def _unpremultiplied(colour: int, alpha: int, position: dict[str, int]) -> FixedPass:
+    """Pillow's ``rgba2rgbA`` on one sample: ``CLIP8(255·colour / alpha)``, alpha 0 kept as it is."""
+    total = 255 * colour
+    stored = min(255, total // alpha) if alpha else colour
+    return FixedPass("unpremultiply", position, ((255, colour),), 0, 0, total, None, None, stored,
+                     alpha=AlphaStep("unpremultiply", alpha))
+
+
+def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...],
+                   premultiplied: bool = False) -> tuple[FixedPass, ...]:
     """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``,
     PyTorch's uint8 kernels), in its
-    own integers; the samples of an earlier pass that a later one reads are traced first."""
+    own integers; the samples of an earlier pass that a later one reads are traced first. ``premultiplied``:
+    Pillow's ``RGBA``/``LA``, colour premultiplied by alpha (the last channel) first and divided by the resized
+    alpha last."""
     rules = _rules(plan, source.dtype, index)
     traced: list[FixedPass] = []
+    alpha = source.shape[-1] - 1
+    colour = premultiplied and index[-1] != alpha
+
+    def position_of(at: tuple[int, ...]) -> dict[str, int]:
+        return {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
 
     def sample(count: int, at: tuple[int, ...]) -> int | float:
         if count == 0:
+            if colour:
+                traced.append(_muldiv255(source[at].item(), source[at[:-1] + (alpha,)].item(), position_of(at)))
+                return traced[-1].stored
             return source[at].item()
         axis_plan, rule = plan.axes[count - 1], rules[count - 1]
         table = axis_plan.weights
@@ -592,13 +634,15 @@ def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...])
                 moved[axis_plan.axis] = int(tap)
                 terms.append((weight.item(), sample(count - 1, tuple(moved))))
         total, stored = rule.apply(terms)
-        position = {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
         low, high = rule.clip or (None, None)
-        traced.append(FixedPass(axis_plan.name, position, tuple(terms), rule.rounding, rule.shift, total, low, high,
-                                stored, rule.tap_shifts, rule.floating))
+        traced.append(FixedPass(axis_plan.name, position_of(at), tuple(terms), rule.rounding, rule.shift, total, low,
+                                high, stored, rule.tap_shifts, rule.floating))
         return stored
 
-    sample(len(plan.axes), index)
+    resized = sample(len(plan.axes), index)
+    if colour:
+        resized_alpha = library_passes(plan, source, index[:-1] + (alpha,))[-1].stored
+        traced.append(_unpremultiplied(resized, resized_alpha, position_of(index)))
     return tuple(traced)
 
 
@@ -607,8 +651,11 @@ def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float
     OpenCV's 8-bit ``INTER_LINEAR``, ``INTER_CUBIC`` and ``INTER_LANCZOS4`` and its float code (16 bits,
     ``INTER_AREA`` by fractions), each with its vertical step on the first array axis, and PyTorch's uint8
     kernels."""
-    if source is None or alpha_max is not None or not plan.axes:
+    if source is None or not plan.axes:
         return False
+    if alpha_max is not None:  # Pillow's RGBA and LA, premultiplied in its own integers
+        return (plan.arithmetic == "pillow" and source.dtype == np.uint8 and plan.options.mode != "nearest"
+                and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes))
     if all(p.weights.is_selection for p in plan.axes):
         return False
     if opencv_float_code(plan, source.dtype):
