@@ -263,7 +263,7 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
     return lines
 
 
-def _signed(value: int | float) -> str:
+def _signed(value: float) -> str:
     """An integer that follows an operator: a negative one in brackets, with a true minus sign."""
     return f"(−{-value})" if value < 0 else str(value)
 

@@ -484,6 +484,8 @@ class FixedRule:
 
 #: Pillow's ``ImagingResample`` on 8 bits: 22-bit weights (``PRECISION_BITS``), every pass ``clip8``.
 PILLOW_RULE = FixedRule(pillow_fixed_weights, 1 << 21, 22)
+
+
 def opencv_fixed_weights(weights: np.ndarray) -> np.ndarray:
     """``cvRound(w·2¹¹)``: OpenCV's 11-bit weights, halves to even."""
     return np.rint(weights * 2048).astype(np.int64)
