@@ -1,5 +1,5 @@
-"""``--explain-pixel`` in a library's own integers: Pillow's 8-bit passes, OpenCV's 8-bit ``INTER_LINEAR`` and PyTorch's uint8 kernels,
-checked against the libraries themselves."""
+"""``--explain-pixel`` in a library's own arithmetic (Pillow's 8-bit, premultiplied and wide passes, OpenCV's 8-bit
+fixed point and float code, PyTorch's uint8 kernels), recomputed from the JSON and checked against the libraries."""
 
 from __future__ import annotations
 
