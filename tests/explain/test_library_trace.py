@@ -1,5 +1,5 @@
-"""``--explain-pixel`` in a library's own integers: Pillow's 8-bit passes and OpenCV's 8-bit ``INTER_LINEAR``,
-checked against the libraries themselves."""
+"""``--explain-pixel`` in a library's own arithmetic (Pillow's 8-bit, premultiplied and wide passes, OpenCV's 8-bit
+fixed point and float code, PyTorch's uint8 kernels), recomputed from the JSON and checked against the libraries."""
 
 from __future__ import annotations
 
@@ -44,6 +44,33 @@ def test_printed_pillow_passes_reach_pillows_own_value(seed, mode, channels, wid
     check_printed_passes(trace, lambda index: pillow[(y, x, *index[2:])], traced.plan)
 
 
+WIDE = {"I;16": (np.uint16, 0, 65535), "I": (np.int32, -2**31, 2**31 - 1), "F": (np.float32, -1e6, 1e6)}
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(sorted(FILTERS)), image_mode=st.sampled_from(sorted(WIDE)),
+       width=st.integers(1, 24), height=st.integers(1, 24), out_width=st.integers(1, 30), out_height=st.integers(1, 30),
+       data=st.data())
+def test_printed_pillow_wide_passes_reach_pillows_own_value(seed, mode, image_mode, width, height, out_width,
+                                                            out_height, data):
+    """Pillow's ``I;16``, ``I`` and ``F``: double weights, a double sum tap after tap, each pass stored as its mode
+    stores (``ROUND_UP`` clipped to 16 bits; ``ROUND_UP`` to 32 bits, −2³¹ outside them; float32)."""
+    assume(width != out_width and height != out_height)
+    dtype, low, high = WIDE[image_mode]
+    rng = np.random.default_rng(seed)
+    if dtype == np.float32:
+        array = rng.uniform(low, high, (height, width)).astype(np.float32)
+    else:
+        array = rng.integers(low, high, (height, width), dtype=dtype, endpoint=True)
+    image = Image.fromarray(array)
+    assert image.mode == image_mode
+    traced = api.resize_image_traced(image, size=(out_width, out_height), mode=mode, compat="pillow")
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(traced.plan, traced.source, traced.result, pixels=(f"{x},{y}",))
+    pillow = np.asarray(image.resize((out_width, out_height), FILTERS[mode]))
+    check_printed_passes(trace, lambda index: pillow[(y, x, *index[2:])], traced.plan)
+
+
 def check_printed_passes(trace, expected, plan):
     """Recompute every printed pass from the JSON alone, each later pass from the samples the earlier ones stored,
     and compare the last with the library's own output (``expected(index)``)."""
@@ -52,8 +79,16 @@ def check_printed_passes(trace, expected, plan):
             assert all(p.weights.is_selection for p in plan.axes) and channel["written"] == expected(channel["index"])
             continue
         assert set(channel) == {"index", "neighbourhood", "terms", "sum", "steps", "written", "library"}
+        alpha_steps = [step for step in channel["library"] if step["alpha"] is not None]
         for step in channel["library"]:
-            assert set(step) == {"axis", "position", "terms", "rounding", "shift", "sum", "clip", "tap_shifts", "stored"}
+            assert set(step) == {"axis", "position", "terms", "rounding", "shift", "sum", "clip", "tap_shifts",
+                                 "float", "alpha", "stored"}
+            if step["alpha"] is not None:
+                check_alpha_step(step, expected)
+                continue
+            if step["float"] is not None:  # products sample·(weight/2^shift) and their sum in the given type and order
+                check_floating_pass(step)
+                continue
             if step["tap_shifts"] is None:
                 total = step["rounding"] + sum(w * v for w, v in step["terms"])
             else:
@@ -63,32 +98,116 @@ def check_printed_passes(trace, expected, plan):
             if step["clip"] is not None:
                 stored = min(max(stored, step["clip"][0]), step["clip"][1])
             assert total == step["sum"] and step["stored"] == stored
-        *first, last = channel["library"]
+        passes = [step for step in channel["library"] if step["alpha"] is None]
+        *first, last = passes
         if first:  # the last pass reads exactly the samples the first pass stored
             assert [v for _, v in last["terms"]] == [step["stored"] for step in first]
+        premultiplied = [step["stored"] for step in alpha_steps if step["axis"] == "premultiply"]
+        if premultiplied:  # the first pass reads exactly the premultiplied samples, and the result is divided last
+            assert premultiplied == [v for step in (first or [last]) for _, v in step["terms"]]
+            assert channel["library"][-1]["axis"] == "unpremultiply"
+            assert channel["library"][-1]["terms"] == [[255, last["stored"]]]
+            last = channel["library"][-1]
         assert channel["written"] == last["stored"] == expected(channel["index"])
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(seed=st.integers(0, 2**32 - 1), channels=st.sampled_from([None, 1, 3, 4]),
+def check_alpha_step(step, expected):
+    """Pillow's ``MULDIV255`` premultiplication, or its division by the resized alpha (``expected`` at alpha)."""
+    (weight, value), = step["terms"]
+    if step["axis"] == "premultiply":
+        assert step["alpha"] == {"operation": "premultiply", "divisor": None}
+        total = 128 + weight * value
+        assert step["sum"] == total and step["stored"] == (total + (total >> 8)) >> 8
+        return
+    divisor = step["alpha"]["divisor"]
+    assert step["axis"] == step["alpha"]["operation"] == "unpremultiply" and weight == 255 and step["sum"] == 255 * value
+    assert step["stored"] == (min(255, 255 * value // divisor) if divisor else value)
+
+
+def check_floating_pass(step):
+    """A floating-point pass recomputed from its JSON: terms added from 0 in their order, the sum stored."""
+    rule = step["float"]
+    assert set(rule) == {"dtype", "order", "store"} and step["rounding"] == 0
+    kind = np.dtype(rule["dtype"]).type
+    total = kind(0)
+    for w, v in step["terms"][::-1] if rule["order"] == "last first" else step["terms"]:
+        total = kind(total + kind(v) * kind(w / 2 ** step["shift"]))
+    assert step["sum"] == float(total) or (np.isnan(total) and np.isnan(step["sum"]))
+    if rule["store"] in ("kept", "float32"):
+        assert step["clip"] is None
+        assert step["stored"] == float(np.float32(total)) or (np.isnan(total) and np.isnan(step["stored"]))
+        return
+    if rule["store"] == "half to even":
+        stored = int(np.rint(total))
+    else:
+        assert rule["store"] in ("half away from zero", "int32")
+        stored = int(np.sign(total) * np.floor(abs(total) + 0.5))
+        if rule["store"] == "int32" and not -2**31 <= stored < 2**31:
+            stored = -2**31
+    if step["clip"] is not None:
+        stored = min(max(stored, step["clip"][0]), step["clip"][1])
+    assert step["stored"] == stored
+
+
+OPENCV_MODES = {"bilinear": ("opencv-linear", "INTER_LINEAR"), "bicubic": ("opencv-fixed", "INTER_CUBIC"),
+                "lanczos": ("opencv-fixed", "INTER_LANCZOS4")}
+
+
+@pytest.mark.parametrize("mode", sorted(OPENCV_MODES))
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), channels=st.sampled_from([None, 1, 2, 3, 4]),
        width=st.integers(1, 24), height=st.integers(1, 24), out_width=st.integers(1, 40), out_height=st.integers(1, 40),
        data=st.data())
-def test_printed_opencv_linear_passes_reach_opencvs_own_value(seed, channels, width, height, out_width, out_height,
-                                                              data):
-    """``cv2.resize`` with ``INTER_LINEAR`` (IPP off) on 8 bits: 11-bit weights, the horizontal sums kept whole,
-    the vertical step's ``(b·(S >> 4)) >> 16`` per tap and ``(… + 2) >> 2``."""
+def test_printed_opencv_passes_reach_opencvs_own_value(mode, seed, channels, width, height, out_width, out_height,
+                                                       data):
+    """``cv2.resize`` (IPP off) on 8 bits: 11-bit weights, the horizontal sums kept whole, then the vertical step:
+    ``INTER_LINEAR``'s ``(b·(S >> 4)) >> 16`` per tap and ``(… + 2) >> 2``; ``INTER_LANCZOS4``'s
+    ``(acc + 2²¹) >> 22``; ``INTER_CUBIC``'s float32 vectors on a row's first ``8·⌊n/8⌋`` samples and
+    ``(acc + 2²¹) >> 22`` on the rest (odd widths and channel counts reach both)."""
     cv2 = pytest.importorskip("cv2")
     cv2.ipp.setUseIPP(False)  # IPP's own arithmetic: see docs/compat.md
+    arithmetic, flag = OPENCV_MODES[mode]
     shape = (height, width) if channels is None else (height, width, channels)
     array = np.random.default_rng(seed).integers(0, 256, shape, dtype=np.uint8)
-    plan = api.plan_for(shape, size=(out_width, out_height), mode="bilinear", compat="opencv", dtype=array.dtype,
+    plan = api.plan_for(shape, size=(out_width, out_height), mode=mode, compat="opencv", dtype=array.dtype,
                         layout="hw" if channels is None else "hwc")
-    assume(plan.arithmetic == "opencv-linear")  # halving both axes is INTER_AREA in cv2.resize
+    assume(plan.arithmetic == arithmetic)  # halving both axes is INTER_AREA in cv2.resize
     result = apply_plan(array, plan)
     x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
     trace = build_trace(plan, array, result, pixels=(f"{x},{y}",))
-    native = cv2.resize(array, (out_width, out_height), interpolation=cv2.INTER_LINEAR).reshape(result.shape)
+    native = cv2.resize(array, (out_width, out_height), interpolation=getattr(cv2, flag)).reshape(result.shape)
     check_printed_passes(trace, lambda index: native[tuple(index)], plan)
+
+
+OPENCV_FLOAT_MODES = {"bilinear": "INTER_LINEAR", "bicubic": "INTER_CUBIC", "lanczos": "INTER_LANCZOS4",
+                      "area": "INTER_AREA"}
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(sorted(OPENCV_FLOAT_MODES)),
+       channels=st.sampled_from([None, 1, 2, 3, 4]), width=st.integers(1, 24), height=st.integers(1, 24),
+       out_width=st.integers(1, 40), out_height=st.integers(1, 40), data=st.data())
+def test_printed_opencv_float_code_reaches_opencvs_own_value(dtype, seed, mode, channels, width, height, out_width,
+                                                            out_height, data):
+    """``cv2.resize``'s float code (IPP off): 16-bit samples in every mode and 8-bit ``INTER_AREA`` reductions by
+    fractions; float32 weights and sums, left to right but for the cubic (and ``int16`` Lanczos4) vertical
+    vectors, the last pass rounded half to even and saturated."""
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)
+    shape = (height, width) if channels is None else (height, width, channels)
+    info = np.iinfo(dtype)
+    array = np.random.default_rng(seed).integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+    plan = api.plan_for(shape, size=(out_width, out_height), mode=mode, compat="opencv", dtype=array.dtype,
+                        layout="hw" if channels is None else "hwc")
+    # 8 bits: only INTER_AREA's reductions by fractions; whole-number block sums are not traced
+    assume(plan.arithmetic == "opencv-area" or (dtype != np.uint8 and plan.arithmetic != "opencv-linear-exact"
+                                                and plan.arithmetic not in ("opencv-area-fast", "opencv-area-2x2")))
+    result = apply_plan(array, plan)
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(plan, array, result, pixels=(f"{x},{y}",))
+    native = cv2.resize(array, (out_width, out_height), interpolation=getattr(cv2, OPENCV_FLOAT_MODES[mode]))
+    check_printed_passes(trace, lambda index: native.reshape(result.shape)[tuple(index)], plan)
 
 
 LIBRARY_LINES = """\
@@ -119,9 +238,34 @@ def test_cli_explains_pillows_integers(tmp_path):
     assert np.asarray(Image.open(source).resize((14, 11), Image.BICUBIC))[2, 3] == 151
 
 
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(sorted(FILTERS)), image_mode=st.sampled_from(["LA", "RGBA"]),
+       width=st.integers(1, 16), height=st.integers(1, 16), out_width=st.integers(1, 20), out_height=st.integers(1, 20),
+       data=st.data())
+def test_printed_pillow_premultiplied_passes_reach_pillows_own_value(seed, mode, image_mode, width, height, out_width,
+                                                                     out_height, data):
+    """Pillow's ``LA``/``RGBA``: every colour sample read premultiplied by ``MULDIV255``, the 8-bit passes, then
+    ``min(255, 255·c // a)`` with the resized alpha (kept where it is 0); alpha itself is resized as it is."""
+    assume(width != out_width and height != out_height)
+    rng = np.random.default_rng(seed)
+    array = rng.integers(0, 256, (height, width, len(image_mode)), dtype=np.uint8)
+    array[..., -1] *= rng.integers(0, 2, (height, width), dtype=np.uint8)  # transparent pixels, alpha 0
+    image = Image.fromarray(array, image_mode)
+    traced = api.resize_image_traced(image, size=(out_width, out_height), mode=mode, compat="pillow")
+    # a 1-pixel axis makes every output a copy, and the API then reports no premultiplication (not traced here)
+    assume(traced.alpha_max is not None)
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(traced.plan, traced.source, traced.result, pixels=(f"{x},{y}",), alpha_max=traced.alpha_max)
+    pillow = np.asarray(image.resize((out_width, out_height), FILTERS[mode]))
+    check_printed_passes(trace, lambda index: pillow[(y, x, *index[2:])], traced.plan)
+
+
 @pytest.mark.parametrize("args, image_mode", [
-    (["--compat", "opencv", "--mode", "bicubic"], "L"),
-    (["--compat", "pillow", "--mode", "bilinear"], "RGBA"),  # premultiplied first: not traced in Pillow's terms yet
+    (["--compat", "opencv", "--mode", "area", "--scale", "0.5"], "L"),  # whole-number INTER_AREA: block sums
+    (["--compat", "opencv", "--mode", "area", "--scale", "0.5"], "I;16"),
+    (["--compat", "opencv", "--mode", "bilinear", "--linear-exact"], "L"),
+    (["--compat", "pillow", "--mode", "bilinear", "--reducing-gap", "1.5", "--scale", "0.25"], "RGBA"),
+    (["--compat", "onnxruntime", "--mode", "bilinear"], "L"),
 ])
 def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
     source = gradient(tmp_path, image_mode)
@@ -135,9 +279,9 @@ def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
 
 def test_refusal_is_a_usage_error_in_the_api():
     x = np.zeros((4, 4), np.uint8)
-    plan = api.plan_for(x.shape, scale=1.5, mode="bilinear", compat="torch", dtype=x.dtype)
-    with pytest.raises(UsageError, match="--compat torch computes these samples its own way"):
-        build_trace(plan, x, api.resize(x, scale=1.5, mode="bilinear", compat="torch"), pixels=("1,1",))
+    plan = api.plan_for(x.shape, scale=0.5, mode="area", compat="opencv", dtype=x.dtype)
+    with pytest.raises(UsageError, match="--compat opencv computes these samples its own way"):
+        build_trace(plan, x, api.resize(x, scale=0.5, mode="area", compat="opencv"), pixels=("1,1",))
 
 
 def test_cli_explains_opencvs_linear_integers(tmp_path):
@@ -155,3 +299,157 @@ def test_cli_explains_opencvs_linear_integers(tmp_path):
         " → clip to 0 … 255 → 157",
         "  written: 157",
     ]
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(["bilinear", "bicubic"]), antialias=st.booleans(),
+       corners=st.booleans(), channels=st.sampled_from([1, 3, 5]), last=st.booleans(),
+       width=st.integers(1, 20), height=st.integers(1, 20), out_width=st.integers(1, 30), out_height=st.integers(1, 30),
+       data=st.data())
+def test_printed_torch_passes_reach_torchs_own_value(seed, mode, antialias, corners, channels, last, width, height,
+                                                     out_width, out_height, data):
+    """``F.interpolate`` on uint8 (``bilinear``/``bicubic``, antialiased or not, either memory format): 16-bit weights
+    over ``2^p``, each pass ``clamp((2^(p−1) + Σ w·x) >> p, 0, 255)``; an axis that keeps its length is skipped."""
+    torch = pytest.importorskip("torch")
+    array = np.random.default_rng(seed).integers(0, 256, (1, channels, height, width), dtype=np.uint8)
+    layout = "nhwc" if last else "nchw"
+    laid = array.transpose(0, 2, 3, 1).copy() if last else array
+    align = "align-corners" if corners else "half-pixel"
+    plan = api.plan_for(laid.shape, size=(out_width, out_height), mode=mode, compat="torch", dtype=laid.dtype,
+                        layout=layout, antialias=antialias, align=align)
+    result = apply_plan(laid, plan)
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(plan, laid, result, pixels=(f"{x},{y}",))
+    tensor = torch.from_numpy(array)
+    if last:
+        tensor = tensor.contiguous(memory_format=torch.channels_last)
+    try:
+        native = torch.nn.functional.interpolate(tensor, size=(out_height, out_width), mode=mode,
+                                                 antialias=antialias, align_corners=corners).numpy()
+    except RuntimeError as error:  # torch 2.13's AVX kernel asserts on some 1-pixel-wide contiguous tensors
+        assume("INTERNAL ASSERT FAILED" not in str(error))
+        raise
+    if last:
+        native = native.transpose(0, 2, 3, 1)
+    check_printed_passes(trace, lambda index: native[tuple(index)], plan)
+
+
+def explained_lines(tmp_path, source, *args):
+    """The lines ``upscale SOURCE ARGS --explain-pixel 3,2`` prints, after checking that it succeeded."""
+    result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--overwrite", *args,
+                                       "--explain-pixel", "3,2"], env={"NO_COLOR": "1"}, catch_exceptions=False)
+    assert result.exit_code == 0 and result.stderr == ""
+    return [line.rstrip() for line in result.stdout.splitlines()]
+
+
+def test_cli_explains_torchs_uint8_integers(tmp_path):
+    """PyTorch's uint8 bicubic 9×7 → 14×11 stores 153 at (3, 2): its 16-bit weights over 2¹⁴ (a = −0.75), four rows
+    of the x pass, one y pass, each rounded half up and clipped."""
+    source = gradient(tmp_path)
+    assert explained_lines(tmp_path, source, "--size", "14x11", "--mode", "bicubic", "--compat", "torch")[-6:] == [
+        "  pass x at (x=3, y=0): (8192 − 576·0 + 4288·37 + 14400·74 − 1728·111) >> 14 = 63 → clip to 0 … 255 → 63",
+        "  pass x at (x=3, y=1): (8192 − 576·77 + 4288·114 + 14400·151 − 1728·188) >> 14 = 140 → clip to 0 … 255 → 140",
+        "  pass x at (x=3, y=2): (8192 − 576·154 + 4288·191 + 14400·228 − 1728·9) >> 14 = 244 → clip to 0 … 255 → 244",
+        "  pass x at (x=3, y=3): (8192 − 576·231 + 4288·12 + 14400·49 − 1728·86) >> 14 = 29 → clip to 0 … 255 → 29",
+        "  pass y at (x=3, y=2): (8192 − 923·63 + 16095·140 + 1305·244 − 92·29) >> 14 = 153 → clip to 0 … 255 → 153",
+        "  written: 153",
+    ]
+    torch = pytest.importorskip("torch")
+    pixels = torch.from_numpy(np.array(Image.open(source)))[None, None]
+    assert torch.nn.functional.interpolate(pixels, size=(11, 14), mode="bicubic")[0, 0, 2, 3] == 153
+
+
+def test_cli_explains_opencvs_cubic_and_lanczos_integers(tmp_path):
+    """OpenCV's bicubic 9×7 → 14×11: a row of 14 samples is one vector of eight in float32 (x = 3) and an integer
+    tail of six (x = 12); Lanczos4 rounds the exact sum of both passes once."""
+    source = gradient(tmp_path)
+
+    def last_lines(mode, *more):
+        lines = explained_lines(tmp_path, source, "--size", "14x11", "--mode", mode, "--compat", "opencv", *more)
+        return [line for line in lines if line.startswith(("  pass y", "  written"))]
+
+    assert last_lines("bicubic", "--explain-pixel", "12,2") == [
+        "  pass y at (x=12, y=2): (2097152 − 115·8303 + 2012·211311 + 163·369007 − 12·243567) >> 22 = 115"
+        " → clip to 0 … 255 → 115",
+        "  written: 115",
+        "  pass y at (x=3, y=2): float32 129056·(−115/2^22) + (286752·(2012/2^22) + (499744·(163/2^22)"
+        " + (59424·(−12/2^22)))) = 153.26708984375 → round half to even, clip to 0 … 255 → 153",
+        "  written: 153",
+    ]
+    assert last_lines("lanczos") == [
+        "  pass y at (x=3, y=2): (2097152 − 16·133348 + 53·133348 − 148·133348 + 2018·298980 + 185·507364"
+        " − 64·48356 + 21·239844 − 1·376292) >> 22 = 163 → clip to 0 … 255 → 163",
+        "  written: 163",
+    ]
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)
+    pixels = np.asarray(Image.open(source))
+    assert list(cv2.resize(pixels, (14, 11), interpolation=cv2.INTER_CUBIC)[2, [3, 12]]) == [153, 115]
+    assert cv2.resize(pixels, (14, 11), interpolation=cv2.INTER_LANCZOS4)[2, 3] == 163
+
+
+def test_cli_explains_opencvs_float_code(tmp_path):
+    """OpenCV's float code: a 16-bit bicubic 9×7 → 14×11 keeps float32 rows, sums the vertical vector from the last
+    tap inward and rounds half to even (32694 at (3, 2)); an 8-bit INTER_AREA ×0.7 sums float32 fractions."""
+    wide = tmp_path / "g16.png"
+    Image.fromarray((np.arange(7 * 9).reshape(7, 9) * 9001 % 65536).astype(np.uint16)).save(wide)
+
+    def last_lines(source, *args):
+        return explained_lines(tmp_path, source, *args, "--compat", "opencv")[-2:]
+
+    assert last_lines(wide, "--size", "14x11", "--mode", "bicubic") == [
+        "  pass y at (x=3, y=2): float32 15329.828125·(−0.05634880065917969) + (30802.828125·0.9823440909385681"
+        " + (46275.828125·0.07963937520980835 + (68660.828125·(−0.005634665489196777)))) = 32693.654296875"
+        " → round half to even, clip to 0 … 65535 → 32694",
+        "  written: 32694",
+    ]
+    assert last_lines(gradient(tmp_path), "--scale", "0.7", "--mode", "area") == [
+        "  pass y at (x=3, y=2): float32 64.5·0.10000000149011612 + 141.5·0.699999988079071"
+        " + 218.5·0.20000000298023224 = 149.1999969482422 → round half to even, clip to 0 … 255 → 149",
+        "  written: 149",
+    ]
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)
+    assert cv2.resize(np.asarray(Image.open(wide)), (14, 11), interpolation=cv2.INTER_CUBIC)[2, 3] == 32694
+    grey = np.asarray(Image.open(gradient(tmp_path)))
+    assert cv2.resize(grey, (0, 0), fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)[2, 3] == 149
+
+
+def test_cli_explains_pillows_wide_passes(tmp_path):
+    """Pillow's ``I;16`` bicubic 9×7 → 14×11: double sums, each pass rounded half away from zero and clipped to 16
+    bits; row 3 of the x pass overshoots to 66778.75 and is stored as 65535, which the y pass reads."""
+    wide = tmp_path / "g16.png"
+    Image.fromarray((np.arange(7 * 9).reshape(7, 9) * 9001 % 65536).astype(np.uint16)).save(wide)
+    assert explained_lines(tmp_path, wide, "--size", "14x11", "--mode", "bicubic", "--compat", "pillow")[-3:] == [
+        "  pass x at (x=3, y=3): float64 46419·(−0.0234375) + 55420·0.2265625 + 64421·0.8671875 + 7886·(−0.0703125)"
+        " = 66778.75 → round half away from zero, clip to 0 … 65535 → 65535",
+        "  pass y at (x=3, y=2): float64 15752·(−0.03756574004507883) + 31225·0.9804658151765586"
+        " + 46698·0.06085649887302777 + 65535·(−0.0037565740045075718) = 32618.999248685213"
+        " → round half away from zero, clip to 0 … 65535 → 32619",
+        "  written: 32619",
+    ]
+    assert np.asarray(Image.open(wide).resize((14, 11), Image.BICUBIC))[2, 3] == 32619
+
+
+def test_cli_explains_pillows_premultiplied_rgba(tmp_path):
+    """Pillow's RGBA bilinear 9×7 → 14×11 stores red 154 at (3, 2): each red sample read is premultiplied by
+    ``MULDIV255``, resized in 22-bit integers, and divided by the resized alpha, 61."""
+    values = np.arange(7 * 9).reshape(7, 9)
+    pixels = np.dstack([values * 37 % 256, 255 - values * 37 % 256, values * 111 % 256, values * 53 % 256])
+    source = tmp_path / "rgba.png"
+    Image.fromarray(pixels.astype(np.uint8), "RGBA").save(source)
+    lines = explained_lines(tmp_path, source, "--size", "14x11", "--mode", "bilinear", "--compat", "pillow")
+    red = lines.index("  written: 154")
+    assert lines[red - 9:red] == [
+        "  the library's integers: its integer weights, each pass as it rounds, shifts and clips (at: output indices"
+        " along the axes resampled so far, input indices along the others)",
+        "  premultiply at (x=1, y=1): t = 128 + 18·114 = 2180, (t + (t >> 8)) >> 8 = 8",
+        "  premultiply at (x=2, y=1): t = 128 + 71·151 = 10849, (t + (t >> 8)) >> 8 = 42",
+        "  pass x at (x=3, y=1): (2097152 + 1048576·8 + 3145728·42) >> 22 = 34 → clip to 0 … 255 → 34",
+        "  premultiply at (x=1, y=2): t = 128 + 239·191 = 45777, (t + (t >> 8)) >> 8 = 179",
+        "  premultiply at (x=2, y=2): t = 128 + 36·228 = 8336, (t + (t >> 8)) >> 8 = 32",
+        "  pass x at (x=3, y=2): (2097152 + 1048576·179 + 3145728·32) >> 22 = 69 → clip to 0 … 255 → 69",
+        "  pass y at (x=3, y=2): (2097152 + 3813004·34 + 381300·69) >> 22 = 37 → clip to 0 … 255 → 37",
+        "  unpremultiply at (x=3, y=2): min(255, 255·37 // 61) = 154",
+    ]
+    assert list(np.asarray(Image.open(source).resize((14, 11), Image.BILINEAR))[2, 3]) == [154, 96, 175, 61]

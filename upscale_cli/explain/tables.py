@@ -232,12 +232,21 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
 
 def _library_lines(channel: ChannelTrace) -> list[Text]:
     """The library's own passes of one output sample: integer weights times samples, its shifts and clip."""
-    lines = [Text("  the library's integers: its integer weights, each pass as it rounds, shifts and clips "
-                  "(at: output indices along the axes resampled so far, input indices along the others)", style="dim")]
+    what = ("the library's floating-point steps: its weights, each pass as it sums, rounds and stores"
+            if all(step.floating for step in channel.library) and not any(step.shift for step in channel.library)
+            else "the library's integers: its integer weights, each pass as it rounds, shifts and clips")
+    lines = [Text(f"  {what} (at: output indices along the axes resampled so far, input indices along the others)",
+                  style="dim")]
     for step in channel.library:
         at = ", ".join(f"{name}={value}" for name, value in step.position.items())
+        if step.alpha:
+            lines.append(_alpha_line(step, at))
+            continue
+        if step.floating:
+            lines.append(_floating_line(step, at))
+            continue
         if step.tap_shifts is None:
-            terms = [(w < 0, f"{abs(w)}·{x}") for w, x in step.terms]
+            terms = [(w < 0, f"{abs(w)}·{_signed(x)}") for w, x in step.terms]
         else:
             pre, post = step.tap_shifts
             terms = [(False, f"(({w}·({x} >> {pre})) >> {post})") for w, x in step.terms]
@@ -252,6 +261,50 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
         line.append(str(step.stored), style="bold")
         lines.append(line)
     return lines
+
+
+def _signed(value: float) -> str:
+    """An integer that follows an operator: a negative one in brackets, with a true minus sign."""
+    return f"(−{-value})" if value < 0 else str(value)
+
+
+#: How each way of storing a floating-point sum reads.
+STORES = {"float32": "stored as float32", "half to even": "round half to even",
+          "half away from zero": "round half away from zero",
+          "int32": "round half away from zero (outside the 32-bit range: −2147483648)"}
+
+
+def _alpha_line(step, at: str) -> Text:
+    """Pillow's premultiplication of one sample, or its division by the resized alpha."""
+    (weight, value), = step.terms
+    if step.alpha.operation == "premultiply":
+        text = (f"  premultiply at ({at}): t = 128 + {weight}·{value} = {step.total}, (t + (t >> 8)) >> 8 = ")
+    elif step.alpha.divisor:
+        text = f"  unpremultiply at ({at}): min(255, 255·{value} // {step.alpha.divisor}) = "
+    else:
+        text = f"  unpremultiply at ({at}): alpha 0, kept: "
+    line = Text(text)
+    line.append(str(step.stored), style="bold")
+    return line
+
+
+def _floating_line(step, at: str) -> Text:
+    """A floating-point pass: each sample times its weight (over ``2^shift``), summed in the library's type and
+    order, and what it stores."""
+    rule = step.floating
+    weights = [f"({w}/2^{step.shift})" if step.shift else _signed(w) for w, _ in step.terms]
+    products = [f"{_signed(x)}·{w}".replace("-", "−") for w, (_, x) in zip(weights, step.terms)]
+    if rule.order == "last first":
+        expression = " + (".join(products) + ")" * (len(products) - 1)
+    else:
+        expression = " + ".join(products)
+    text = f"  pass {step.axis} at ({at}): {rule.dtype} {expression} = {step.total!r}"
+    if rule.store == "kept":
+        return Text(f"{text} (kept in {rule.dtype})")
+    clip = "" if step.low is None else f", clip to {step.low} … {step.high}"
+    line = Text(f"{text} → {STORES[rule.store]}{clip} → ")
+    line.append(repr(step.stored) if isinstance(step.stored, float) else str(step.stored), style="bold")
+    return line
 
 
 def print_trace(trace: Trace, console: Console, *, limit: int = 40, show_axes: bool = True) -> None:
@@ -356,7 +409,13 @@ def _library_dict(step) -> dict:
     return {"axis": step.axis, "position": dict(step.position), "terms": [list(t) for t in step.terms],
             "rounding": step.rounding, "shift": step.shift, "sum": step.total,
             "clip": None if step.low is None else [step.low, step.high],
-            "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "stored": step.stored}
+            "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "float": _float_dict(step.floating),
+            "alpha": None if step.alpha is None else {"operation": step.alpha.operation, "divisor": step.alpha.divisor},
+            "stored": step.stored}
+
+
+def _float_dict(rule) -> dict | None:
+    return None if rule is None else {"dtype": rule.dtype, "order": rule.order, "store": rule.store}
 
 
 def trace_json(trace: Trace) -> str:

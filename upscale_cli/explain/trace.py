@@ -20,10 +20,15 @@ from typing import Callable
 import numpy as np
 
 from ..api import premultiply, unpremultiply
+from ..compat.base.arithmetic import fixed_weights
+from ..compat.opencv.arithmetic import FLOAT_CODE as OPENCV_FLOAT_CODE
+from ..compat.opencv.arithmetic import VECTOR_SAMPLES
 from ..compat.pillow.arithmetic import pillow_fixed_weights
+from ..compat.torch.arithmetic import TORCH_8BIT
+from ..compat.torch.planning import uint8_precision
 from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
-from ..core.plan import DEFINED, AxisPlan, ResizePlan
+from ..core.plan import DEFINED, AxisPlan, ResizeOptions, ResizePlan
 from ..core.weights import AxisWeights, TableKind
 from ..engine.reference import apply_axis, to_dtype
 
@@ -115,6 +120,10 @@ class FixedPass:
     to ``low … high`` where the library clips (``None``: kept as it is), over
     ``terms``, each ``(integer weight, sample)``: a term is ``weight·sample``,
     or ``(weight·(sample >> t₁)) >> t₂`` with ``tap_shifts = (t₁, t₂)``.
+    With ``floating`` the pass is a floating-point one instead
+    (:class:`FloatRule`): ``total`` is the sum of ``sample·(weight/2^shift)``
+    in its type and order, starting from 0, ``rounding`` 0, and ``stored``
+    that sum as the library stores it.
     """
 
     axis: str
@@ -125,8 +134,25 @@ class FixedPass:
     total: int
     low: int | None
     high: int | None
-    stored: int
+    stored: int | float
     tap_shifts: tuple[int, int] | None = None
+    floating: FloatRule | None = None
+    alpha: AlphaStep | None = None
+
+
+@dataclass(frozen=True)
+class AlphaStep:
+    """Pillow's premultiplication around an ``RGBA``/``LA`` resize, one sample at a time.
+
+    ``"premultiply"`` (``MULDIV255``): the pass's one term is ``(alpha,
+    colour)``, ``total = 128 + alpha·colour`` and ``stored = (total + (total
+    >> 8)) >> 8``. ``"unpremultiply"``: the one term is ``(255, colour)``,
+    ``total = 255·colour`` and ``stored = min(255, total // divisor)``, the
+    resized alpha; a colour whose alpha is 0 is kept as it is.
+    """
+
+    operation: str
+    divisor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -382,7 +408,7 @@ def pixel_trace(
         steps = conversion_steps(total, source.dtype, alpha, alpha_max, plan.ties) if arithmetic else ()
         library = ()
         if library_traced(plan, source, alpha_max):
-            library = library_passes(plan, source, tuple(index))
+            library = library_passes(plan, source, tuple(index), premultiplied=alpha_max is not None)
             final = library[-1].stored
         if final != written and not (np.isnan(final) and np.isnan(written)):
             raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
@@ -400,6 +426,38 @@ def pixel_trace(
     return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), note)
 
 
+#: Orders of a floating-point pass's sum: OpenCV's vectors, ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))``, and the scalar codes.
+LAST_FIRST, IN_ORDER = "last first", "in order"
+#: How a floating-point pass stores its sum: as it is in the sum's type, cast to float32, rounded half to even
+#: (OpenCV's ``saturate_cast``), rounded half away from zero (Pillow's ``ROUND_UP``), or that to a 32-bit
+#: integer, whose conversion gives ``−2³¹`` outside its range (Pillow's mode ``I`` on x86-64).
+KEEP, FLOAT32, HALF_EVEN, HALF_AWAY, INT32 = "kept", "float32", "half to even", "half away from zero", "int32"
+
+
+@dataclass(frozen=True)
+class FloatRule:
+    """A floating-point pass: products and sum in ``dtype`` (``"float32"``, ``"float64"``), terms added in
+    ``order`` from 0, the sum stored by ``store`` and clipped where the pass clips."""
+
+    dtype: str
+    order: str
+    store: str
+
+    def apply(self, terms: list[tuple], shift: int, clip: tuple[int, int] | None):
+        """The sum and the value stored."""
+        kind = np.dtype(self.dtype).type
+        total = kind(0)
+        for weight, sample in reversed(terms) if self.order == LAST_FIRST else terms:
+            total = kind(total + kind(sample) * kind(weight * 2.0**-shift))
+        if self.store in (KEEP, FLOAT32):
+            return float(total), float(np.float32(total))
+        value = float(np.rint(total)) if self.store == HALF_EVEN else math.copysign(math.floor(abs(total) + 0.5), total)
+        if self.store == INT32 and not -(2**31) <= value < 2**31:
+            value = -(2**31)
+        stored = int(value)
+        return float(total), stored if clip is None else min(max(stored, clip[0]), clip[1])
+
+
 @dataclass(frozen=True)
 class FixedRule:
     """How a library computes one pass of 8-bit samples: its integer weights and what it does with their sum."""
@@ -407,22 +465,27 @@ class FixedRule:
     weights: Callable[[np.ndarray], np.ndarray]
     rounding: int
     shift: int
-    clip: bool = True
+    clip: tuple[int, int] | None = (0, 255)
     tap_shifts: tuple[int, int] | None = None
+    floating: FloatRule | None = None
 
-    def apply(self, terms: list[tuple[int, int]]) -> tuple[int, int]:
+    def apply(self, terms: list[tuple]) -> tuple[int | float, int | float]:
         """The sum before the final shift and the sample stored."""
+        if self.floating is not None:
+            return self.floating.apply(terms, self.shift, self.clip)
         if self.tap_shifts is None:
             total = self.rounding + sum(w * x for w, x in terms)
         else:
             pre, post = self.tap_shifts
             total = self.rounding + sum((w * (x >> pre)) >> post for w, x in terms)
         stored = total >> self.shift
-        return total, min(max(stored, 0), 255) if self.clip else stored
+        return total, stored if self.clip is None else min(max(stored, self.clip[0]), self.clip[1])
 
 
 #: Pillow's ``ImagingResample`` on 8 bits: 22-bit weights (``PRECISION_BITS``), every pass ``clip8``.
 PILLOW_RULE = FixedRule(pillow_fixed_weights, 1 << 21, 22)
+
+
 def opencv_fixed_weights(weights: np.ndarray) -> np.ndarray:
     """``cvRound(w·2¹¹)``: OpenCV's 11-bit weights, halves to even."""
     return np.rint(weights * 2048).astype(np.int64)
@@ -430,55 +493,183 @@ def opencv_fixed_weights(weights: np.ndarray) -> np.ndarray:
 
 #: OpenCV's ``INTER_LINEAR`` on 8 bits: the horizontal sums kept whole, then the vertical step of
 #: ``VResizeLinear``, which shifts each tap on its own.
-OPENCV_HORIZONTAL = FixedRule(opencv_fixed_weights, 0, 0, clip=False)
+OPENCV_HORIZONTAL = FixedRule(opencv_fixed_weights, 0, 0, clip=None)
 OPENCV_VERTICAL = FixedRule(opencv_fixed_weights, 2, 2, tap_shifts=(4, 16))
 
 
-def _rules(plan: ResizePlan) -> list[FixedRule]:
-    """The rule of each pass of ``plan``, in order."""
+def torch_rule(axis_plan: AxisPlan, options: ResizeOptions) -> FixedRule:
+    """PyTorch's uint8 pass (``ImagingResampleHorizontal``/``Vertical`` ported): 16-bit weights over ``2^p``,
+    ``p`` chosen per axis, ``(2^(p−1) + Σ w·x) >> p`` saturated to 0…255."""
+    precision = uint8_precision(axis_plan.size, options)
+    return FixedRule(lambda weights: fixed_weights(weights, precision), (1 << precision) >> 1, precision)
+
+
+#: OpenCV's ``INTER_LANCZOS4`` (and ``INTER_CUBIC`` on a row's tail) on 8 bits: the exact sum of both passes,
+#: ``(acc + 2²¹) >> 22``, saturated.
+OPENCV_ROUNDED = FixedRule(opencv_fixed_weights, 1 << 21, 22)
+#: OpenCV's ``INTER_CUBIC`` vertical step on a row's first ``8·⌊n/8⌋`` samples: float32 vectors.
+OPENCV_CUBIC_VECTORS = FixedRule(opencv_fixed_weights, 0, 22, floating=FloatRule("float32", LAST_FIRST, HALF_EVEN))
+
+
+def _vector_head(plan: ResizePlan, index: tuple[int, ...]) -> bool:
+    """Whether OpenCV's vertical vector code computes output ``index``: the first ``8·⌊n/8⌋`` samples of each
+    output row (``n`` = every sample after the first resized axis) take vectors, the rest the scalar code
+    (:func:`upscale_cli.compat.opencv.arithmetic._opencv_cubic_step`, ``_vertical_vectors``)."""
+    lead = min(p.axis for p in plan.axes)
+    row = plan.out_shape[lead + 1:]
+    within = int(np.ravel_multi_index(index[lead + 1:], row)) if row else 0
+    return within < math.prod(row) // VECTOR_SAMPLES * VECTOR_SAMPLES
+
+
+def _opencv_last_rule(plan: ResizePlan, index: tuple[int, ...]) -> FixedRule:
+    """The 8-bit vertical step that computes output ``index``."""
+    if plan.arithmetic == "opencv-linear":
+        return OPENCV_VERTICAL
+    if plan.options.mode == "bicubic" and _vector_head(plan, index):
+        return OPENCV_CUBIC_VECTORS
+    return OPENCV_ROUNDED
+
+
+def opencv_float_code(plan: ResizePlan, dtype: np.dtype) -> bool:
+    """Whether ``cv2.resize`` computes these integer samples with its float code (as
+    :func:`upscale_cli.compat.opencv.arithmetic.execute` decides): 16-bit samples, and reducing ``INTER_AREA``
+    by fractions. Whole-number ``INTER_AREA`` reductions (block sums) are not passes and not traced."""
+    if not plan.arithmetic.startswith("opencv") or dtype.kind not in "ui":
+        return False
+    if plan.arithmetic in ("opencv-area-fast", "opencv-area-2x2"):
+        return False
+    sixteen = dtype.itemsize == 2 and plan.arithmetic != "opencv-linear-exact"
+    return sixteen or plan.arithmetic in ("opencv-area", OPENCV_FLOAT_CODE)
+
+
+def _opencv_float_rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...]) -> list[FixedRule]:
+    """``float_code``'s passes: float32 sums of float32 weights, left to right, except the vertical pass of
+    ``INTER_CUBIC`` (and ``INTER_LANCZOS4`` on ``int16``) on a row's vector head; the last pass rounded half to
+    even and saturated to the dtype."""
+    info = np.iinfo(dtype)
+    lead = min(p.axis for p in plan.axes)
+    mode = plan.options.mode
+    vectors = (mode == "bicubic" or (mode == "lanczos" and dtype.kind == "i")) and _vector_head(plan, index)
+    rules = []
+    for k, axis_plan in enumerate(plan.axes):
+        last = k == len(plan.axes) - 1
+        order = LAST_FIRST if vectors and axis_plan.axis == lead else IN_ORDER
+        floating = FloatRule("float32", order, HALF_EVEN if last else KEEP)
+        rules.append(FixedRule(float32_weights, 0, 0, (int(info.min), int(info.max)) if last else None,
+                               floating=floating))
+    return rules
+
+
+#: Pillow's wider modes (``ImagingResampleHorizontal_32bpc`` and its ``I;16`` twin): double weights, a double
+#: sum tap after tap, stored after every pass.
+PILLOW_WIDE = {
+    np.dtype(np.uint16): FixedRule(np.asarray, 0, 0, (0, 65535), floating=FloatRule("float64", IN_ORDER, HALF_AWAY)),
+    np.dtype(np.int32): FixedRule(np.asarray, 0, 0, None, floating=FloatRule("float64", IN_ORDER, INT32)),
+    np.dtype(np.float32): FixedRule(np.asarray, 0, 0, None, floating=FloatRule("float64", IN_ORDER, FLOAT32)),
+}
+
+
+def float32_weights(weights: np.ndarray) -> np.ndarray:
+    """OpenCV's float coefficients as the float code holds them."""
+    return weights.astype(np.float32)
+
+
+def _rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...]) -> list[FixedRule | None]:
+    """The rule of each pass of ``plan`` for output ``index``, in order; ``None`` for a pass the library skips
+    (PyTorch's same-length axis; OpenCV computes such a pass with weight 2¹¹ all the same)."""
     if plan.arithmetic == "pillow":
-        return [PILLOW_RULE] * len(plan.axes)
-    return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [OPENCV_VERTICAL]
+        return [PILLOW_WIDE.get(dtype, PILLOW_RULE)] * len(plan.axes)
+    if plan.arithmetic == TORCH_8BIT:
+        return [None if p.weights.is_identity else torch_rule(p, plan.options) for p in plan.axes]
+    if opencv_float_code(plan, dtype):
+        return _opencv_float_rules(plan, dtype, index)
+    return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [_opencv_last_rule(plan, index)]
 
 
-def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...]) -> tuple[FixedPass, ...]:
-    """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``), in its
-    own integers; the samples of an earlier pass that a later one reads are traced first."""
-    rules = _rules(plan)
+def _muldiv255(colour: int, alpha: int, position: dict[str, int]) -> FixedPass:
+    """Pillow's ``rgbA2rgba`` on one sample: ``MULDIV255(colour, alpha)``."""
+    total = 128 + alpha * colour
+    return FixedPass("premultiply", position, ((alpha, colour),), 128, 8, total, None, None,
+                     (total + (total >> 8)) >> 8, alpha=AlphaStep("premultiply"))
+
+
+def _unpremultiplied(colour: int, alpha: int, position: dict[str, int]) -> FixedPass:
+    """Pillow's ``rgba2rgbA`` on one sample: ``CLIP8(255·colour / alpha)``, alpha 0 kept as it is."""
+    total = 255 * colour
+    stored = min(255, total // alpha) if alpha else colour
+    return FixedPass("unpremultiply", position, ((255, colour),), 0, 0, total, None, None, stored,
+                     alpha=AlphaStep("unpremultiply", alpha))
+
+
+def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...],
+                   premultiplied: bool = False) -> tuple[FixedPass, ...]:
+    """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``,
+    PyTorch's uint8 kernels), in its
+    own integers; the samples of an earlier pass that a later one reads are traced first. ``premultiplied``:
+    Pillow's ``RGBA``/``LA``, colour premultiplied by alpha (the last channel) first and divided by the resized
+    alpha last."""
+    rules = _rules(plan, source.dtype, index)
     traced: list[FixedPass] = []
+    alpha = source.shape[-1] - 1
+    colour = premultiplied and index[-1] != alpha
 
-    def sample(count: int, at: tuple[int, ...]) -> int:
+    def position_of(at: tuple[int, ...]) -> dict[str, int]:
+        return {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
+
+    def sample(count: int, at: tuple[int, ...]) -> int | float:
         if count == 0:
-            return int(source[at])
+            if colour:
+                traced.append(_muldiv255(source[at].item(), source[at[:-1] + (alpha,)].item(), position_of(at)))
+                return traced[-1].stored
+            return source[at].item()
         axis_plan, rule = plan.axes[count - 1], rules[count - 1]
         table = axis_plan.weights
+        if rule is None:  # a pass the library skips
+            return sample(count - 1, at)
         d = at[axis_plan.axis]
         terms = []
-        for tap, weight in zip(table.taps[d], rule.weights(table.weights[d])):
-            if weight:
+        # a floating-point pass reads every tap in its range, zeros too (0·inf is nan); padding adds nothing
+        reads = table.taps.shape[1] if rule.floating is None or table.counts is None else int(table.counts[d])
+        for tap, weight in zip(table.taps[d][:reads], rule.weights(table.weights[d])[:reads]):
+            if weight or rule.floating is not None:
                 moved = list(at)
                 moved[axis_plan.axis] = int(tap)
-                terms.append((int(weight), sample(count - 1, tuple(moved))))
+                terms.append((weight.item(), sample(count - 1, tuple(moved))))
         total, stored = rule.apply(terms)
-        position = {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
-        low, high = (0, 255) if rule.clip else (None, None)
-        traced.append(FixedPass(axis_plan.name, position, tuple(terms), rule.rounding, rule.shift, total, low, high,
-                                stored, rule.tap_shifts))
+        low, high = rule.clip or (None, None)
+        traced.append(FixedPass(axis_plan.name, position_of(at), tuple(terms), rule.rounding, rule.shift, total, low,
+                                high, stored, rule.tap_shifts, rule.floating))
         return stored
 
-    sample(len(plan.axes), index)
+    resized = sample(len(plan.axes), index)
+    if colour:
+        resized_alpha = library_passes(plan, source, index[:-1] + (alpha,))[-1].stored
+        traced.append(_unpremultiplied(resized, resized_alpha, position_of(index)))
     return tuple(traced)
 
 
 def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float | None) -> bool:
-    """Whether pixel traces of this plan follow the library's own integers: Pillow's 8-bit filters and
-    OpenCV's 8-bit ``INTER_LINEAR`` (its vertical step on the first array axis)."""
-    if source is None or source.dtype != np.uint8 or alpha_max is not None or not plan.axes:
+    """Whether pixel traces of this plan follow the library's own arithmetic: Pillow's 8-bit filters,
+    OpenCV's 8-bit ``INTER_LINEAR``, ``INTER_CUBIC`` and ``INTER_LANCZOS4`` and its float code (16 bits,
+    ``INTER_AREA`` by fractions), each with its vertical step on the first array axis, and PyTorch's uint8
+    kernels."""
+    if source is None or not plan.axes:
         return False
+    if alpha_max is not None:  # Pillow's RGBA and LA, premultiplied in its own integers
+        return (plan.arithmetic == "pillow" and source.dtype == np.uint8 and plan.options.mode != "nearest"
+                and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes))
     if all(p.weights.is_selection for p in plan.axes):
         return False
-    if plan.arithmetic == "opencv-linear":
+    if opencv_float_code(plan, source.dtype):
         return plan.axes[-1].axis == min(p.axis for p in plan.axes)
+    if plan.arithmetic == "pillow" and source.dtype in PILLOW_WIDE:
+        return all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
+    if source.dtype != np.uint8:
+        return False
+    if plan.arithmetic in ("opencv-linear", "opencv-fixed"):
+        return plan.axes[-1].axis == min(p.axis for p in plan.axes)
+    if plan.arithmetic == TORCH_8BIT:
+        return True
     return plan.arithmetic == "pillow" and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
 
 

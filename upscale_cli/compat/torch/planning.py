@@ -310,16 +310,10 @@ def uint8_weights(size: AxisSize, options: ResizeOptions) -> AxisWeights:
     dyadic fractions; rows sum to 1 within half a unit per tap.
     """
     n_in, n_out = size.n_in, size.n_out
-    if options.align == "align-corners":
-        ratio = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
-    else:
-        ratio = size.ratio
-    kernel = _kernel(options.mode, options.cubic_a)
+    ratio, kernel, (first, weights, largest, x) = _uint8_rows(size, options)
     if options.antialias:
-        first, weights, largest, x = _antialias_rows(n_in, n_out, ratio, kernel)
         how = "antialias: centre (d + 0.5)·r, taps by Pillow's bounds, normalised"
     else:
-        first, weights, largest, x = _interpolation_rows(n_in, n_out, ratio, kernel, options.align == "align-corners")
         how = "taps outside the input added into the edge tap"
     fixed, precision = torch_fixed_weights(weights, largest)
     taps = np.minimum(first[:, None] + np.arange(weights.shape[1]), n_in - 1)
@@ -328,6 +322,26 @@ def uint8_weights(size: AxisSize, options: ResizeOptions) -> AxisWeights:
         f"torch uint8 {options.mode} ({kernel.formula}), r = {ratio:.17g} in double, {how}; "
         f"weights rounded to 16-bit integers over 2^{precision}, every pass rounded and clipped to 8 bits",
     )
+
+
+def uint8_precision(size: AxisSize, options: ResizeOptions) -> int:
+    """The fractional bits of :func:`uint8_weights`' integers (``--explain-pixel`` shows them): the table
+    alone cannot tell them, since rows of dyadic weights would read as fewer bits."""
+    _, _, (_, weights, largest, _) = _uint8_rows(size, options)
+    return torch_fixed_weights(weights, largest)[1]
+
+
+def _uint8_rows(size: AxisSize, options: ResizeOptions):
+    """torch's double ratio, its kernel, and its rows (first taps, double weights, largest, coordinates)."""
+    n_in, n_out = size.n_in, size.n_out
+    if options.align == "align-corners":
+        ratio = (n_in - 1) / (n_out - 1) if n_out > 1 else 0.0
+    else:
+        ratio = size.ratio
+    kernel = _kernel(options.mode, options.cubic_a)
+    if options.antialias:
+        return ratio, kernel, _antialias_rows(n_in, n_out, ratio, kernel)
+    return ratio, kernel, _interpolation_rows(n_in, n_out, ratio, kernel, options.align == "align-corners")
 
 
 def _antialias_rows(n_in: int, n_out: int, ratio: float, kernel: Kernel):
