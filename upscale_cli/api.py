@@ -217,8 +217,13 @@ def resize(array, **arguments) -> np.ndarray:
 def needs_premultiplication(plan: ResizePlan) -> bool:
     """True when ``plan`` mixes samples, so alpha must be premultiplied.
 
-    Selections (nearest) move whole pixels and need none of it.
+    Selections (nearest) move whole pixels and need none of it, except
+    with ``compat="pillow"``, whose filters premultiply whatever their taps.
     """
+    if plan.compat == "pillow":
+        from .compat.pillow.arithmetic import premultiplies
+
+        return premultiplies(plan)
     return not all(p.weights.is_selection for p in plan.axes)
 
 

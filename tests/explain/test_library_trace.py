@@ -252,8 +252,7 @@ def test_printed_pillow_premultiplied_passes_reach_pillows_own_value(seed, mode,
     array[..., -1] *= rng.integers(0, 2, (height, width), dtype=np.uint8)  # transparent pixels, alpha 0
     image = Image.fromarray(array, image_mode)
     traced = api.resize_image_traced(image, size=(out_width, out_height), mode=mode, compat="pillow")
-    # a 1-pixel axis makes every output a copy, and the API then reports no premultiplication (not traced here)
-    assume(traced.alpha_max is not None)
+    assert traced.alpha_max == 255  # premultiplied even where every output copies one pixel (a 1-pixel input)
     x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
     trace = build_trace(traced.plan, traced.source, traced.result, pixels=(f"{x},{y}",), alpha_max=traced.alpha_max)
     pillow = np.asarray(image.resize((out_width, out_height), FILTERS[mode]))
@@ -453,3 +452,14 @@ def test_cli_explains_pillows_premultiplied_rgba(tmp_path):
         "  unpremultiply at (x=3, y=2): min(255, 255·37 // 61) = 154",
     ]
     assert list(np.asarray(Image.open(source).resize((14, 11), Image.BILINEAR))[2, 3]) == [154, 96, 175, 61]
+
+
+def test_a_one_pixel_rgba_image_is_traced_premultiplied(tmp_path):
+    """1×1 → 2×2: every output copies the one pixel, yet Pillow premultiplies around it (200 at alpha 128
+    comes back 199); the trace shows that instead of failing on the difference."""
+    Image.fromarray(np.array([[[200, 100, 50, 128]]], np.uint8), "RGBA").save(tmp_path / "one.png")
+    result = CliRunner().invoke(main, [str(tmp_path / "one.png"), "-o", str(tmp_path / "out.png"), "--size", "2x2",
+                                       "--mode", "bicubic", "--compat", "pillow", "--explain-pixel", "0,0"])
+    assert result.exit_code == 0, result.output
+    assert np.asarray(Image.open(tmp_path / "out.png"))[0, 0].tolist() == [199, 99, 49, 128]
+    assert "written: 199" in result.output

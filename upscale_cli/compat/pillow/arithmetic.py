@@ -579,6 +579,12 @@ def _exact_sums(values: np.ndarray, axis: int, table: AxisWeights, where, shape:
     return total
 
 
+def premultiplies(plan: ResizePlan) -> bool:
+    """Whether Pillow's RGBA resize premultiplies for ``plan``: every filter does, even where each output
+    copies one pixel (a 1-pixel input); ``NEAREST`` and an image resized to its own size do not."""
+    return plan.options.mode != "nearest" and bool(plan.axes)
+
+
 def pillow_premultiplied(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Pillow's RGBA resize: ``RGBA → RGBa``, resize every channel, ``RGBa → RGBA``.
 
@@ -587,7 +593,7 @@ def pillow_premultiplied(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     ``NEAREST`` moves whole pixels and skips both conversions, and an image
     resized to its own size is copied as it is.
     """
-    if plan.options.mode == "nearest" or not plan.axes:
+    if not premultiplies(plan):
         return execute(array, plan)
     values = array.astype(np.int64)
     alpha = values[..., -1:]
