@@ -121,6 +121,20 @@ def strips(request, monkeypatch):
     return request.param
 
 
+@pytest.fixture
+def recomputed(monkeypatch):
+    """The calls of :meth:`Definition.points` (outputs recomputed as defined): ``(item, where)`` each."""
+    calls = []
+    points = Definition.points
+
+    def recording(self, item, start, where):
+        calls.append((item, where))
+        return points(self, item, start, where)
+
+    monkeypatch.setattr(Definition, "points", recording)
+    return calls
+
+
 def assert_same(array: np.ndarray, plan: ResizePlan) -> None:
     """Every output exactly the reference's, bit for bit, for every dtype."""
     expected = reference(array, plan)
@@ -194,20 +208,12 @@ def test_photo_sized_lanczos_is_exact():
 
 
 @pytest.mark.parametrize("channels", [None, 3])
-def test_ties_at_one_and_a_half_are_recomputed_as_defined(strips, monkeypatch, channels):
+def test_ties_at_one_and_a_half_are_recomputed_as_defined(strips, recomputed, channels):
     """Bilinear ×1.5 (weights 1/6, 5/6, 1/2): a few % of outputs lie on a tie and are recomputed; all as defined."""
-    recomputed = []
-
-    def counting(self, item, start, where):
-        recomputed.append(len(where[0]))
-        return points(self, item, start, where)
-
-    points = Definition.points
-    monkeypatch.setattr(Definition, "points", counting)
     array = random_array(np.random.default_rng(5), (40, 66) + ((channels,) if channels else ()), np.uint8)
     plan = plan_for(array.shape, size=(99, 60), mode="bilinear")
     assert_same(array, plan)
-    assert 0.01 < sum(recomputed) / math.prod(plan.out_shape) < 0.1
+    assert 0.01 < sum(len(where[0]) for _, where in recomputed) / math.prod(plan.out_shape) < 0.1
 
 
 def test_clipping_only_where_values_can_leave_the_range():
@@ -323,22 +329,14 @@ def test_non_contiguous_and_empty_inputs(strips):
             assert apply_plan(no_channels, plan_for(no_channels.shape, size=(4, 5), mode=mode)).shape == (5, 4, 0)
 
 
-def test_views_are_read_where_they_lie(strips, monkeypatch):
+def test_views_are_read_where_they_lie(strips, recomputed):
     """A decoded image's samples (RGB or LA in 4 bytes a pixel, a view), flipped views: as defined,
     the outputs recomputed at ties read from the view itself."""
-    recomputed = []
-
-    def counting(self, item, start, where):
-        recomputed.append(item.flags.c_contiguous)
-        return points(self, item, start, where)
-
-    points = Definition.points
-    monkeypatch.setattr(Definition, "points", counting)
     wide = random_array(np.random.default_rng(11), (40, 66, 4), np.uint8)
     for view in (wide[..., :3], wide[..., ::3], wide[::-1, :, :3], wide[:, ::-2]):
         for size, mode in (((99, 60), "bilinear"), ((20, 13), "lanczos")):
             assert_same(view, plan_for(view.shape, size=size, mode=mode))
-    assert recomputed and not all(recomputed)
+    assert recomputed and not all(item.flags.c_contiguous for item, _ in recomputed)
 
 
 def test_non_finite_floats_and_huge_integers_follow_the_definition(strips):
@@ -464,18 +462,10 @@ def test_float32_overflow_is_recomputed_as_defined():
     assert apply_plan(samples, plan).tolist() == [np.float32(3e38), np.float32(3e38)]
 
 
-def test_exact_float_ties_and_zeros_need_no_recomputation(monkeypatch):
+def test_exact_float_ties_and_zeros_need_no_recomputation(recomputed):
     """Weights of ½ on float32 samples of few binades: every sum is exact in float64 in any order, so sums
     that land on a float32 midpoint (half of them, averaging neighbours) are the definition's as they are,
     rounded to even, and zeros are +0 as the definition's are."""
-    recomputed = []
-    points = Definition.points
-
-    def counting(self, item, start, where):
-        recomputed.append(len(where[0]))
-        return points(self, item, start, where)
-
-    monkeypatch.setattr(Definition, "points", counting)
     samples = np.linspace(3.0, 7.0, 64, dtype=np.float32)
     samples[:2] = [1.0, 1 + 2.0**-23]  # float32's 1 and its successor: their mean is the midpoint
     samples[2:6] = [0.0, 0.0, 0.5, -0.5]

@@ -18,6 +18,7 @@ A plan with a library's own arithmetic goes to the executor it carries.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -96,12 +97,16 @@ def _filter_floats(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[i
         return _defined(array, passes, out_shape)
     lead = min(p.axis for p in passes)
     definition = _definition(passes, lead)
-    certificate = FloatCertificate([(p.axis - lead, p.weights) for p in passes], array.dtype)
+    certificate = FloatCertificate(definition.passes, array.dtype)
     order = _fast_order(passes, lead)
     steps = [Step(p.axis - lead, p.weights, certificate.dtype) for p in order]
-    # the magnitudes ``A`` of the certificate: the same sums of |w|·|x|, made only for strips that need them
-    magnitude_steps = [Step(p.axis - lead, p.weights.magnitudes(), certificate.dtype) for p in order]
     first = next(step for step in steps if step.axis == 0)
+
+    @functools.cache
+    def magnitude_steps() -> list[Step]:
+        """The certificate's magnitudes ``A``, the same sums of |w|·|x|: built for the few strips that need them
+        (two strips on two threads may build them both, which changes nothing)."""
+        return [Step(p.axis - lead, p.weights.magnitudes(), certificate.dtype) for p in order]
 
     def compute(item, start, stop, out):
         low, high = first.matrix.span(start, stop)
@@ -115,7 +120,7 @@ def _filter_floats(array: np.ndarray, passes: list[AxisPlan], out_shape: tuple[i
                 if certificate.store(
                     values, out, start, samples, largest,
                     recompute=lambda where: definition.points(item, start, where),
-                    magnitudes=lambda: strip(np.abs(samples), low, magnitude_steps, start, stop),
+                    magnitudes=lambda: strip(np.abs(samples), low, magnitude_steps(), start, stop),
                 ):
                     return
         out[...] = to_dtype(definition.rows(item, start, stop, phased_axis), out.dtype)
