@@ -98,17 +98,31 @@ def check_printed_passes(trace, expected, plan):
             if step["clip"] is not None:
                 stored = min(max(stored, step["clip"][0]), step["clip"][1])
             assert total == step["sum"] and step["stored"] == stored
-        passes = [step for step in channel["library"] if step["alpha"] is None]
-        *first, last = passes
-        if first:  # the last pass reads exactly the samples the first pass stored
-            assert [v for _, v in last["terms"]] == [step["stored"] for step in first]
-        premultiplied = [step["stored"] for step in alpha_steps if step["axis"] == "premultiply"]
-        if premultiplied:  # the first pass reads exactly the premultiplied samples, and the result is divided last
-            assert premultiplied == [v for step in (first or [last]) for _, v in step["terms"]]
-            assert channel["library"][-1]["axis"] == "unpremultiply"
-            assert channel["library"][-1]["terms"] == [[255, last["stored"]]]
-            last = channel["library"][-1]
+        check_data_flow(channel["library"])
+        last = channel["library"][-1]
+        if alpha_steps:  # the result is divided by the resized alpha last
+            assert last["axis"] == "unpremultiply"
         assert channel["written"] == last["stored"] == expected(channel["index"])
+
+
+def check_data_flow(steps):
+    """Each pass reads exactly what the passes before it stored: the steps are listed as computed, every pass
+    after the samples it reads, so a pass of the k-th kind (kinds by first appearance: the first pass's,
+    then the pass that reads it, ...) takes its inputs from the last values of kind k − 1 (of premultiplied
+    samples, for the first kind of an RGBA trace)."""
+    kinds = list(dict.fromkeys(step["axis"] for step in steps if step["alpha"] is None))
+    stacks = {kind: [] for kind in ["premultiply", *kinds]}
+    for step in steps:
+        if step["axis"] == "unpremultiply":
+            assert step["terms"][0][1] == steps[-2]["stored"]
+            continue
+        level = -1 if step["axis"] == "premultiply" else kinds.index(step["axis"])
+        below = "premultiply" if level == 0 else kinds[level - 1] if level > 0 else None
+        if below is not None and stacks[below]:
+            read = stacks[below][-len(step["terms"]):]
+            del stacks[below][-len(step["terms"]):]
+            assert [v for _, v in step["terms"]] == read
+        stacks[step["axis"]].append(step["stored"])
 
 
 def check_alpha_step(step, expected):
@@ -125,14 +139,29 @@ def check_alpha_step(step, expected):
 
 
 def check_floating_pass(step):
-    """A floating-point pass recomputed from its JSON: terms added from 0 in their order, the sum stored."""
+    """A floating-point pass recomputed from its JSON: terms added from 0 in their order (or in groups, each
+    summed in its own type first), scaled, the sum stored."""
     rule = step["float"]
-    assert set(rule) == {"dtype", "order", "store"} and step["rounding"] == 0
+    assert set(rule) == {"dtype", "order", "store", "groups", "group_dtype", "scale"} and step["rounding"] == 0
     kind = np.dtype(rule["dtype"]).type
     total = kind(0)
-    for w, v in step["terms"][::-1] if rule["order"] == "last first" else step["terms"]:
-        total = kind(total + kind(v) * kind(w / 2 ** step["shift"]))
+    if rule["groups"]:
+        samples = [v for _, v in step["terms"]]
+        assert sum(rule["groups"]) == len(samples) and all(w == 1 for w, _ in step["terms"])
+        for length in rule["groups"]:
+            group, samples = samples[:length], samples[length:]
+            if rule["group_dtype"] == "int64":
+                part = sum(group)
+            else:
+                part = np.array(group, rule["group_dtype"]).cumsum(dtype=rule["group_dtype"])[-1]
+            total = kind(total + kind(part))
+    else:
+        for w, v in step["terms"][::-1] if rule["order"] == "last first" else step["terms"]:
+            total = kind(total + kind(v) * kind(w / 2 ** step["shift"]))
     assert step["sum"] == float(total) or (np.isnan(total) and np.isnan(step["sum"]))
+    if rule["scale"] is not None:
+        how, number = rule["scale"]
+        total = kind(total * kind(number)) if how == "×" else kind(total / kind(number))
     if rule["store"] in ("kept", "float32"):
         assert step["clip"] is None
         assert step["stored"] == float(np.float32(total)) or (np.isnan(total) and np.isnan(step["stored"]))
@@ -260,10 +289,6 @@ def test_printed_pillow_premultiplied_passes_reach_pillows_own_value(seed, mode,
 
 
 @pytest.mark.parametrize("args, image_mode", [
-    (["--compat", "opencv", "--mode", "area", "--scale", "0.5"], "L"),  # whole-number INTER_AREA: block sums
-    (["--compat", "opencv", "--mode", "area", "--scale", "0.5"], "I;16"),
-    (["--compat", "opencv", "--mode", "bilinear", "--linear-exact"], "L"),
-    (["--compat", "pillow", "--mode", "bilinear", "--reducing-gap", "1.5", "--scale", "0.25"], "RGBA"),
     (["--compat", "onnxruntime", "--mode", "bilinear"], "L"),
 ])
 def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
@@ -278,9 +303,9 @@ def test_other_integer_presets_still_refuse(tmp_path, args, image_mode):
 
 def test_refusal_is_a_usage_error_in_the_api():
     x = np.zeros((4, 4), np.uint8)
-    plan = api.plan_for(x.shape, scale=0.5, mode="area", compat="opencv", dtype=x.dtype)
-    with pytest.raises(UsageError, match="--compat opencv computes these samples its own way"):
-        build_trace(plan, x, api.resize(x, scale=0.5, mode="area", compat="opencv"), pixels=("1,1",))
+    plan = api.plan_for(x.shape, scale=1.5, mode="bilinear", compat="onnxruntime", dtype=x.dtype)
+    with pytest.raises(UsageError, match="--compat onnxruntime computes these samples its own way"):
+        build_trace(plan, x, api.resize(x, scale=1.5, mode="bilinear", compat="onnxruntime"), pixels=("1,1",))
 
 
 def test_cli_explains_opencvs_linear_integers(tmp_path):

@@ -289,22 +289,40 @@ def _alpha_line(step, at: str) -> Text:
 
 
 def _floating_line(step, at: str) -> Text:
-    """A floating-point pass: each sample times its weight (over ``2^shift``), summed in the library's type and
-    order, and what it stores."""
+    """A floating-point pass: each sample times its weight (over ``2^shift``), or groups of samples, summed in the
+    library's type and order, scaled, and what it stores."""
     rule = step.floating
-    weights = [f"({w}/2^{step.shift})" if step.shift else _signed(w) for w, _ in step.terms]
-    products = [f"{_signed(x)}·{w}".replace("-", "−") for w, (_, x) in zip(weights, step.terms)]
-    if rule.order == "last first":
-        expression = " + (".join(products) + ")" * (len(products) - 1)
+    if rule.groups:
+        expression = _grouped_sum(step)
     else:
-        expression = " + ".join(products)
+        weights = [f"({w}/2^{step.shift})" if step.shift else _signed(w) for w, _ in step.terms]
+        products = [f"{_signed(x)}·{w}".replace("-", "−") for w, (_, x) in zip(weights, step.terms)]
+        if rule.order == "last first":
+            expression = " + (".join(products) + ")" * (len(products) - 1)
+        else:
+            expression = " + ".join(products)
     text = f"  pass {step.axis} at ({at}): {rule.dtype} {expression} = {step.total!r}"
+    if rule.scale is not None:
+        how, number = rule.scale
+        text += f" {how} {number!r} = {float(rule.scaled(np.dtype(rule.dtype).type(step.total)))!r}"
     if rule.store == "kept":
         return Text(f"{text} (kept in {rule.dtype})")
     clip = "" if step.low is None else f", clip to {step.low} … {step.high}"
     line = Text(f"{text} → {STORES[rule.store]}{clip} → ")
     line.append(repr(step.stored) if isinstance(step.stored, float) else str(step.stored), style="bold")
     return line
+
+
+def _grouped_sum(step) -> str:
+    """Samples added in groups, each group summed in its own type first: ``(int64 a + b) + (c + d)``."""
+    rule = step.floating
+    samples = [_signed(x).replace("-", "−") for _, x in step.terms]
+    groups, start = [], 0
+    for length in rule.groups:
+        group = " + ".join(samples[start:start + length])
+        groups.append(f"({group})" if length > 1 else group)
+        start += length
+    return f"[groups in {rule.group_dtype}] " + " + ".join(groups)
 
 
 def print_trace(trace: Trace, console: Console, *, limit: int = 40, show_axes: bool = True) -> None:
@@ -415,7 +433,10 @@ def _library_dict(step) -> dict:
 
 
 def _float_dict(rule) -> dict | None:
-    return None if rule is None else {"dtype": rule.dtype, "order": rule.order, "store": rule.store}
+    if rule is None:
+        return None
+    return {"dtype": rule.dtype, "order": rule.order, "store": rule.store, "groups": list(rule.groups) or None,
+            "group_dtype": rule.group_dtype, "scale": None if rule.scale is None else list(rule.scale)}
 
 
 def trace_json(trace: Trace) -> str:

@@ -13,24 +13,20 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from typing import Callable
 
 import numpy as np
 
 from ..api import premultiply, unpremultiply
-from ..compat.base.arithmetic import fixed_weights
-from ..compat.opencv.arithmetic import FLOAT_CODE as OPENCV_FLOAT_CODE
-from ..compat.opencv.arithmetic import VECTOR_SAMPLES
-from ..compat.pillow.arithmetic import pillow_fixed_weights
-from ..compat.torch.arithmetic import TORCH_8BIT
-from ..compat.torch.planning import uint8_precision
 from ..core.coords import ALIGN_FORMULAS, source_coordinates
 from ..core.errors import UsageError
-from ..core.plan import DEFINED, AxisPlan, ResizeOptions, ResizePlan
-from ..core.weights import AxisWeights, TableKind
+from ..core.plan import DEFINED, AxisPlan, ResizePlan
+from ..core.sizes import AxisSize
+from ..core.weights import AxisWeights
 from ..engine.reference import apply_axis, to_dtype
+from .arithmetic import FixedPass, library_passes
+from .libraries import library_plan_passes
 
 SCHEMA = "upscale-explain/1"
 
@@ -109,50 +105,6 @@ class Term:
     source: tuple[int, ...]
     weight: float
     value: float
-
-
-@dataclass(frozen=True)
-class FixedPass:
-    """One sample of one pass of a library's fixed-point arithmetic, in the library's own integers.
-
-    The sample at ``position`` (every spatial axis, the ones not yet
-    resampled in input indices) is ``(rounding + Σ term) >> shift``, clipped
-    to ``low … high`` where the library clips (``None``: kept as it is), over
-    ``terms``, each ``(integer weight, sample)``: a term is ``weight·sample``,
-    or ``(weight·(sample >> t₁)) >> t₂`` with ``tap_shifts = (t₁, t₂)``.
-    With ``floating`` the pass is a floating-point one instead
-    (:class:`FloatRule`): ``total`` is the sum of ``sample·(weight/2^shift)``
-    in its type and order, starting from 0, ``rounding`` 0, and ``stored``
-    that sum as the library stores it.
-    """
-
-    axis: str
-    position: dict[str, int]
-    terms: tuple[tuple[int, int], ...]
-    rounding: int
-    shift: int
-    total: int
-    low: int | None
-    high: int | None
-    stored: int | float
-    tap_shifts: tuple[int, int] | None = None
-    floating: FloatRule | None = None
-    alpha: AlphaStep | None = None
-
-
-@dataclass(frozen=True)
-class AlphaStep:
-    """Pillow's premultiplication around an ``RGBA``/``LA`` resize, one sample at a time.
-
-    ``"premultiply"`` (``MULDIV255``): the pass's one term is ``(alpha,
-    colour)``, ``total = 128 + alpha·colour`` and ``stored = (total + (total
-    >> 8)) >> 8``. ``"unpremultiply"``: the one term is ``(255, colour)``,
-    ``total = 255·colour`` and ``stored = min(255, total // divisor)``, the
-    resized alpha; a colour whose alpha is 0 is kept as it is.
-    """
-
-    operation: str
-    divisor: int | None = None
 
 
 @dataclass(frozen=True)
@@ -329,7 +281,7 @@ def planes(array: np.ndarray, plan: ResizePlan, sources: list[np.ndarray] | None
 
 def parse_pixel(spec: str, plan: ResizePlan) -> dict[str, int]:
     """``"X,Y"`` (``X,Y,Z`` for volumes, ``X`` for 1-D) → ``{"x": X, "y": Y}``, checked against the output."""
-    names = sorted(p.name for p in plan.axes)
+    names = sorted({p.name for p in plan.axes})
     try:
         values = [int(part) for part in spec.split(",")]
     except ValueError:
@@ -341,6 +293,48 @@ def parse_pixel(spec: str, plan: ResizePlan) -> dict[str, int]:
         if not 0 <= value < lengths[name]:
             raise UsageError(f"pixel {spec!r} is outside the output: {name} must be 0 … {lengths[name] - 1}")
     return dict(zip(names, values))
+
+
+def composed(plan: ResizePlan) -> ResizePlan:
+    """``plan`` with the passes along each axis composed into one table (Pillow's ``Image.reduce`` and the
+    filter after it): the weight of every source sample in every output, which is what a pixel's trace in
+    the definition's terms shows. A plan with one pass per axis is returned as it is."""
+    if len({p.name for p in plan.axes}) == len(plan.axes):
+        return plan
+    runs: dict[str, AxisPlan] = {}
+    for p in plan.axes:
+        first = runs.get(p.name)
+        runs[p.name] = p if first is None else AxisPlan(
+            p.axis, p.name, AxisSize(first.size.n_in, p.size.n_out, p.size.reason), _compose(first.weights, p.weights))
+    return replace(plan, axes=tuple(runs.values()))
+
+
+def _compose(first: AxisWeights, then: AxisWeights) -> AxisWeights:
+    """The table of ``first`` followed by ``then``: each output's weight on every source sample it reaches."""
+    taps = first.taps[then.taps].reshape(then.n_out, -1)
+    weights = (then.weights[:, :, None] * first.weights[then.taps]).reshape(then.n_out, -1)
+    rows = []
+    for row_taps, row_weights in zip(taps, weights):
+        used = row_weights != 0
+        unique, where = np.unique(row_taps[used], return_inverse=True)
+        rows.append((unique, np.bincount(where, row_weights[used], minlength=len(unique))))
+    width = max(max(len(unique) for unique, _ in rows), 1)
+    merged_taps = np.zeros((then.n_out, width), np.int64)
+    merged_weights = np.zeros((then.n_out, width))
+    for d, (unique, summed) in enumerate(rows):
+        merged_taps[d, :len(unique)], merged_weights[d, :len(unique)] = unique, summed
+    merged_taps[:, 1:] = np.where(merged_weights[:, 1:] == 0, merged_taps[:, :1], merged_taps[:, 1:])
+    # where the output sits in the source: its weights' centre
+    centres = (merged_weights * merged_taps).sum(axis=1)
+    return AxisWeights(first.n_in, then.n_out, merged_taps, merged_weights, centres,
+                       f"{first.description}, then {then.description}")
+
+
+def _row(weights: AxisWeights, d: int) -> AxisRow:
+    """Row ``d`` of a weight table that no axis trace shows (a composed one)."""
+    used = weights.weights[d] != 0
+    return AxisRow(d, float(weights.coordinates[d]), tuple(int(t) for t in weights.taps[d][used]),
+                   tuple(float(w) for w in weights.weights[d][used]))
 
 
 def _window(weights: AxisWeights, d: int) -> tuple[int, int]:
@@ -373,8 +367,12 @@ def pixel_trace(
     is bit for bit the definition's, and must equal ``result`` at that
     position, for every dtype.
     """
-    axes = _by_name(plan)
-    pixel_rows = {p.name: rows[p.name][position[p.name]] for p in axes}
+    passes = library_plan_passes(plan, source.dtype, premultiplied=alpha_max is not None)
+    names = {p.axis: p.name for p in plan.axes}
+    definition = composed(plan)
+    axes = _by_name(definition)
+    pixel_rows = {p.name: rows[p.name][position[p.name]] if any(p is q for q in plan.axes) else _row(p.weights, position[p.name])
+                  for p in axes}
     window = tuple(_window(p.weights, position[p.name]) for p in axes)
     cut = [slice(None)] * source.ndim
     for p, (first, last) in zip(axes, window):
@@ -382,7 +380,7 @@ def pixel_trace(
     shown = source[tuple(cut)]
     values = shown if alpha_max is None else premultiply(shown, alpha_max)
     starts = {p.name: first for p, (first, _) in zip(axes, window)}
-    computed, arithmetic = _resample_window(values, plan, position, starts)
+    computed, arithmetic = _resample_window(values, definition, position, starts)
     combined = _combined_weights(axes, pixel_rows, window)
     spatial = [p.axis for p in axes]
     neighbourhoods, totals = _spatial_last(values, spatial), _spatial_last(computed, spatial)
@@ -407,8 +405,8 @@ def pixel_trace(
             alpha = float(totals[channel[:-1] + (source.shape[-1] - 1,)].reshape(-1)[0])
         steps = conversion_steps(total, source.dtype, alpha, alpha_max, plan.ties) if arithmetic else ()
         library = ()
-        if library_traced(plan, source, alpha_max):
-            library = library_passes(plan, source, tuple(index), premultiplied=alpha_max is not None)
+        if passes is not None:
+            library = library_passes(passes, source, tuple(index), names, premultiplied=alpha_max is not None)
             final = library[-1].stored
         if final != written and not (np.isnan(final) and np.isnan(written)):
             raise AssertionError(f"trace of output {tuple(index)} reached {final}, the engine wrote {written}")
@@ -424,253 +422,6 @@ def pixel_trace(
             f"and the sum is divided by the resized alpha/{number(alpha_max)} afterwards"
         )
     return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), note)
-
-
-#: Orders of a floating-point pass's sum: OpenCV's vectors, ``S₀b₀ + (S₁b₁ + (S₂b₂ + S₃b₃))``, and the scalar codes.
-LAST_FIRST, IN_ORDER = "last first", "in order"
-#: How a floating-point pass stores its sum: as it is in the sum's type, cast to float32, rounded half to even
-#: (OpenCV's ``saturate_cast``), rounded half away from zero (Pillow's ``ROUND_UP``), or that to a 32-bit
-#: integer, whose conversion gives ``−2³¹`` outside its range (Pillow's mode ``I`` on x86-64).
-KEEP, FLOAT32, HALF_EVEN, HALF_AWAY, INT32 = "kept", "float32", "half to even", "half away from zero", "int32"
-
-
-@dataclass(frozen=True)
-class FloatRule:
-    """A floating-point pass: products and sum in ``dtype`` (``"float32"``, ``"float64"``), terms added in
-    ``order`` from 0, the sum stored by ``store`` and clipped where the pass clips."""
-
-    dtype: str
-    order: str
-    store: str
-
-    def apply(self, terms: list[tuple], shift: int, clip: tuple[int, int] | None):
-        """The sum and the value stored."""
-        kind = np.dtype(self.dtype).type
-        total = kind(0)
-        for weight, sample in reversed(terms) if self.order == LAST_FIRST else terms:
-            total = kind(total + kind(sample) * kind(weight * 2.0**-shift))
-        if self.store in (KEEP, FLOAT32):
-            return float(total), float(np.float32(total))
-        value = float(np.rint(total)) if self.store == HALF_EVEN else math.copysign(math.floor(abs(total) + 0.5), total)
-        if self.store == INT32 and not -(2**31) <= value < 2**31:
-            value = -(2**31)
-        stored = int(value)
-        return float(total), stored if clip is None else min(max(stored, clip[0]), clip[1])
-
-
-@dataclass(frozen=True)
-class FixedRule:
-    """How a library computes one pass of 8-bit samples: its integer weights and what it does with their sum."""
-
-    weights: Callable[[np.ndarray], np.ndarray]
-    rounding: int
-    shift: int
-    clip: tuple[int, int] | None = (0, 255)
-    tap_shifts: tuple[int, int] | None = None
-    floating: FloatRule | None = None
-
-    def apply(self, terms: list[tuple]) -> tuple[int | float, int | float]:
-        """The sum before the final shift and the sample stored."""
-        if self.floating is not None:
-            return self.floating.apply(terms, self.shift, self.clip)
-        if self.tap_shifts is None:
-            total = self.rounding + sum(w * x for w, x in terms)
-        else:
-            pre, post = self.tap_shifts
-            total = self.rounding + sum((w * (x >> pre)) >> post for w, x in terms)
-        stored = total >> self.shift
-        return total, stored if self.clip is None else min(max(stored, self.clip[0]), self.clip[1])
-
-
-#: Pillow's ``ImagingResample`` on 8 bits: 22-bit weights (``PRECISION_BITS``), every pass ``clip8``.
-PILLOW_RULE = FixedRule(pillow_fixed_weights, 1 << 21, 22)
-
-
-def opencv_fixed_weights(weights: np.ndarray) -> np.ndarray:
-    """``cvRound(w·2¹¹)``: OpenCV's 11-bit weights, halves to even."""
-    return np.rint(weights * 2048).astype(np.int64)
-
-
-#: OpenCV's ``INTER_LINEAR`` on 8 bits: the horizontal sums kept whole, then the vertical step of
-#: ``VResizeLinear``, which shifts each tap on its own.
-OPENCV_HORIZONTAL = FixedRule(opencv_fixed_weights, 0, 0, clip=None)
-OPENCV_VERTICAL = FixedRule(opencv_fixed_weights, 2, 2, tap_shifts=(4, 16))
-
-
-def torch_rule(axis_plan: AxisPlan, options: ResizeOptions) -> FixedRule:
-    """PyTorch's uint8 pass (``ImagingResampleHorizontal``/``Vertical`` ported): 16-bit weights over ``2^p``,
-    ``p`` chosen per axis, ``(2^(p−1) + Σ w·x) >> p`` saturated to 0…255."""
-    precision = uint8_precision(axis_plan.size, options)
-    return FixedRule(lambda weights: fixed_weights(weights, precision), (1 << precision) >> 1, precision)
-
-
-#: OpenCV's ``INTER_LANCZOS4`` (and ``INTER_CUBIC`` on a row's tail) on 8 bits: the exact sum of both passes,
-#: ``(acc + 2²¹) >> 22``, saturated.
-OPENCV_ROUNDED = FixedRule(opencv_fixed_weights, 1 << 21, 22)
-#: OpenCV's ``INTER_CUBIC`` vertical step on a row's first ``8·⌊n/8⌋`` samples: float32 vectors.
-OPENCV_CUBIC_VECTORS = FixedRule(opencv_fixed_weights, 0, 22, floating=FloatRule("float32", LAST_FIRST, HALF_EVEN))
-
-
-def _vector_head(plan: ResizePlan, index: tuple[int, ...]) -> bool:
-    """Whether OpenCV's vertical vector code computes output ``index``: the first ``8·⌊n/8⌋`` samples of each
-    output row (``n`` = every sample after the first resized axis) take vectors, the rest the scalar code
-    (:func:`upscale_cli.compat.opencv.arithmetic._opencv_cubic_step`, ``_vertical_vectors``)."""
-    lead = min(p.axis for p in plan.axes)
-    row = plan.out_shape[lead + 1:]
-    within = int(np.ravel_multi_index(index[lead + 1:], row)) if row else 0
-    return within < math.prod(row) // VECTOR_SAMPLES * VECTOR_SAMPLES
-
-
-def _opencv_last_rule(plan: ResizePlan, index: tuple[int, ...]) -> FixedRule:
-    """The 8-bit vertical step that computes output ``index``."""
-    if plan.arithmetic == "opencv-linear":
-        return OPENCV_VERTICAL
-    if plan.options.mode == "bicubic" and _vector_head(plan, index):
-        return OPENCV_CUBIC_VECTORS
-    return OPENCV_ROUNDED
-
-
-def opencv_float_code(plan: ResizePlan, dtype: np.dtype) -> bool:
-    """Whether ``cv2.resize`` computes these integer samples with its float code (as
-    :func:`upscale_cli.compat.opencv.arithmetic.execute` decides): 16-bit samples, and reducing ``INTER_AREA``
-    by fractions. Whole-number ``INTER_AREA`` reductions (block sums) are not passes and not traced."""
-    if not plan.arithmetic.startswith("opencv") or dtype.kind not in "ui":
-        return False
-    if plan.arithmetic in ("opencv-area-fast", "opencv-area-2x2"):
-        return False
-    sixteen = dtype.itemsize == 2 and plan.arithmetic != "opencv-linear-exact"
-    return sixteen or plan.arithmetic in ("opencv-area", OPENCV_FLOAT_CODE)
-
-
-def _opencv_float_rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...]) -> list[FixedRule]:
-    """``float_code``'s passes: float32 sums of float32 weights, left to right, except the vertical pass of
-    ``INTER_CUBIC`` (and ``INTER_LANCZOS4`` on ``int16``) on a row's vector head; the last pass rounded half to
-    even and saturated to the dtype."""
-    info = np.iinfo(dtype)
-    lead = min(p.axis for p in plan.axes)
-    mode = plan.options.mode
-    vectors = (mode == "bicubic" or (mode == "lanczos" and dtype.kind == "i")) and _vector_head(plan, index)
-    rules = []
-    for k, axis_plan in enumerate(plan.axes):
-        last = k == len(plan.axes) - 1
-        order = LAST_FIRST if vectors and axis_plan.axis == lead else IN_ORDER
-        floating = FloatRule("float32", order, HALF_EVEN if last else KEEP)
-        rules.append(FixedRule(float32_weights, 0, 0, (int(info.min), int(info.max)) if last else None,
-                               floating=floating))
-    return rules
-
-
-#: Pillow's wider modes (``ImagingResampleHorizontal_32bpc`` and its ``I;16`` twin): double weights, a double
-#: sum tap after tap, stored after every pass.
-PILLOW_WIDE = {
-    np.dtype(np.uint16): FixedRule(np.asarray, 0, 0, (0, 65535), floating=FloatRule("float64", IN_ORDER, HALF_AWAY)),
-    np.dtype(np.int32): FixedRule(np.asarray, 0, 0, None, floating=FloatRule("float64", IN_ORDER, INT32)),
-    np.dtype(np.float32): FixedRule(np.asarray, 0, 0, None, floating=FloatRule("float64", IN_ORDER, FLOAT32)),
-}
-
-
-def float32_weights(weights: np.ndarray) -> np.ndarray:
-    """OpenCV's float coefficients as the float code holds them."""
-    return weights.astype(np.float32)
-
-
-def _rules(plan: ResizePlan, dtype: np.dtype, index: tuple[int, ...]) -> list[FixedRule | None]:
-    """The rule of each pass of ``plan`` for output ``index``, in order; ``None`` for a pass the library skips
-    (PyTorch's same-length axis; OpenCV computes such a pass with weight 2¹¹ all the same)."""
-    if plan.arithmetic == "pillow":
-        return [PILLOW_WIDE.get(dtype, PILLOW_RULE)] * len(plan.axes)
-    if plan.arithmetic == TORCH_8BIT:
-        return [None if p.weights.is_identity else torch_rule(p, plan.options) for p in plan.axes]
-    if opencv_float_code(plan, dtype):
-        return _opencv_float_rules(plan, dtype, index)
-    return [OPENCV_HORIZONTAL] * (len(plan.axes) - 1) + [_opencv_last_rule(plan, index)]
-
-
-def _muldiv255(colour: int, alpha: int, position: dict[str, int]) -> FixedPass:
-    """Pillow's ``rgbA2rgba`` on one sample: ``MULDIV255(colour, alpha)``."""
-    total = 128 + alpha * colour
-    return FixedPass("premultiply", position, ((alpha, colour),), 128, 8, total, None, None,
-                     (total + (total >> 8)) >> 8, alpha=AlphaStep("premultiply"))
-
-
-def _unpremultiplied(colour: int, alpha: int, position: dict[str, int]) -> FixedPass:
-    """Pillow's ``rgba2rgbA`` on one sample: ``CLIP8(255·colour / alpha)``, alpha 0 kept as it is."""
-    total = 255 * colour
-    stored = min(255, total // alpha) if alpha else colour
-    return FixedPass("unpremultiply", position, ((255, colour),), 0, 0, total, None, None, stored,
-                     alpha=AlphaStep("unpremultiply", alpha))
-
-
-def library_passes(plan: ResizePlan, source: np.ndarray, index: tuple[int, ...],
-                   premultiplied: bool = False) -> tuple[FixedPass, ...]:
-    """Output sample ``index`` of a library's 8-bit passes (Pillow's filters, OpenCV's ``INTER_LINEAR``,
-    PyTorch's uint8 kernels), in its
-    own integers; the samples of an earlier pass that a later one reads are traced first. ``premultiplied``:
-    Pillow's ``RGBA``/``LA``, colour premultiplied by alpha (the last channel) first and divided by the resized
-    alpha last."""
-    rules = _rules(plan, source.dtype, index)
-    traced: list[FixedPass] = []
-    alpha = source.shape[-1] - 1
-    colour = premultiplied and index[-1] != alpha
-
-    def position_of(at: tuple[int, ...]) -> dict[str, int]:
-        return {p.name: int(at[p.axis]) for p in sorted(plan.axes, key=lambda p: p.name)}
-
-    def sample(count: int, at: tuple[int, ...]) -> int | float:
-        if count == 0:
-            if colour:
-                traced.append(_muldiv255(source[at].item(), source[at[:-1] + (alpha,)].item(), position_of(at)))
-                return traced[-1].stored
-            return source[at].item()
-        axis_plan, rule = plan.axes[count - 1], rules[count - 1]
-        table = axis_plan.weights
-        if rule is None:  # a pass the library skips
-            return sample(count - 1, at)
-        d = at[axis_plan.axis]
-        terms = []
-        # a floating-point pass reads every tap in its range, zeros too (0·inf is nan); padding adds nothing
-        reads = table.taps.shape[1] if rule.floating is None or table.counts is None else int(table.counts[d])
-        for tap, weight in zip(table.taps[d][:reads], rule.weights(table.weights[d])[:reads]):
-            if weight or rule.floating is not None:
-                moved = list(at)
-                moved[axis_plan.axis] = int(tap)
-                terms.append((weight.item(), sample(count - 1, tuple(moved))))
-        total, stored = rule.apply(terms)
-        low, high = rule.clip or (None, None)
-        traced.append(FixedPass(axis_plan.name, position_of(at), tuple(terms), rule.rounding, rule.shift, total, low,
-                                high, stored, rule.tap_shifts, rule.floating))
-        return stored
-
-    resized = sample(len(plan.axes), index)
-    if colour:
-        resized_alpha = library_passes(plan, source, index[:-1] + (alpha,))[-1].stored
-        traced.append(_unpremultiplied(resized, resized_alpha, position_of(index)))
-    return tuple(traced)
-
-
-def library_traced(plan: ResizePlan, source: np.ndarray | None, alpha_max: float | None) -> bool:
-    """Whether pixel traces of this plan follow the library's own arithmetic: Pillow's 8-bit filters,
-    OpenCV's 8-bit ``INTER_LINEAR``, ``INTER_CUBIC`` and ``INTER_LANCZOS4`` and its float code (16 bits,
-    ``INTER_AREA`` by fractions), each with its vertical step on the first array axis, and PyTorch's uint8
-    kernels."""
-    if source is None or not plan.axes:
-        return False
-    if alpha_max is not None:  # Pillow's RGBA and LA, premultiplied in its own integers
-        return (plan.arithmetic == "pillow" and source.dtype == np.uint8 and plan.options.mode != "nearest"
-                and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes))
-    if all(p.weights.is_selection for p in plan.axes):
-        return False
-    if opencv_float_code(plan, source.dtype):
-        return plan.axes[-1].axis == min(p.axis for p in plan.axes)
-    if plan.arithmetic == "pillow" and source.dtype in PILLOW_WIDE:
-        return all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
-    if source.dtype != np.uint8:
-        return False
-    if plan.arithmetic in ("opencv-linear", "opencv-fixed"):
-        return plan.axes[-1].axis == min(p.axis for p in plan.axes)
-    if plan.arithmetic == TORCH_8BIT:
-        return True
-    return plan.arithmetic == "pillow" and all(p.weights.kind is TableKind.WEIGHTED for p in plan.axes)
 
 
 def _resample_window(values: np.ndarray, plan: ResizePlan, position: dict[str, int], starts: dict[str, int]):
@@ -766,11 +517,11 @@ def build_trace(
     Trace
     """
     options = plan.options
-    if pixels and plan.compat is not None and (
+    library = None if source is None else library_plan_passes(plan, source.dtype, alpha_max is not None)
+    if pixels and plan.compat is not None and library is None and (
         plan.fill is not None or len({p.name for p in plan.axes}) < len(plan.axes)
-        or (plan.arithmetic != DEFINED and source is not None and source.dtype.kind in "ui"
-            and not all(p.weights.is_selection for p in plan.axes)  # copies are copies in every arithmetic
-            and not library_traced(plan, source, alpha_max))
+        or (plan.arithmetic != DEFINED and source.dtype.kind in "ui"
+            and not all(p.weights.is_selection for p in plan.axes))  # copies are copies in every arithmetic
     ):
         raise UsageError(f"pixel traces follow the definition; --compat {plan.compat} computes these samples its own way")
     axes = tuple(axis_trace(p, plan) for p in sorted(plan.axes, key=lambda p: p.name))
@@ -778,7 +529,7 @@ def build_trace(
     inputs = outputs = None
     if source is not None and 0 < matrix_limit and all(p.size.n_in <= matrix_limit for p in plan.axes):
         sources = [p.weights.taps[:, 0] for p in _by_name(plan)] if is_nearest(plan) else None
-        inputs, outputs = planes(source, plan), planes(result, plan, sources)
+        inputs, outputs = planes(source, composed(plan)), planes(result, composed(plan), sources)
     traced = tuple(pixel_trace(parse_pixel(s, plan), plan, source, result, rows, alpha_max) for s in pixels)
     return Trace(
         in_shape=plan.in_shape,
