@@ -358,10 +358,10 @@ def test_printed_torch_passes_reach_torchs_own_value(seed, mode, antialias, corn
     check_printed_passes(trace, lambda index: native[tuple(index)], plan)
 
 
-def explained_lines(tmp_path, source, *args):
-    """The lines ``upscale SOURCE ARGS --explain-pixel 3,2`` prints, after checking that it succeeded."""
+def explained_lines(tmp_path, source, *args, pixel="3,2"):
+    """The lines ``upscale SOURCE ARGS --explain-pixel PIXEL`` prints, after checking that it succeeded."""
     result = CliRunner().invoke(main, [str(source), "-o", str(tmp_path / "out.png"), "--overwrite", *args,
-                                       "--explain-pixel", "3,2"], env={"NO_COLOR": "1"}, catch_exceptions=False)
+                                       "--explain-pixel", pixel], env={"NO_COLOR": "1"}, catch_exceptions=False)
     assert result.exit_code == 0 and result.stderr == ""
     return [line.rstrip() for line in result.stdout.splitlines()]
 
@@ -488,3 +488,128 @@ def test_a_one_pixel_rgba_image_is_traced_premultiplied(tmp_path):
     assert result.exit_code == 0, result.output
     assert np.asarray(Image.open(tmp_path / "out.png"))[0, 0].tolist() == [199, 99, 49, 128]
     assert "written: 199" in result.output
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(seed=st.integers(0, 2**32 - 1), channels=st.sampled_from([None, 1, 2, 3, 4]), width=st.integers(1, 24),
+       height=st.integers(1, 24), out_width=st.integers(1, 40), out_height=st.integers(1, 40), data=st.data())
+def test_printed_opencv_linear_exact_reaches_opencvs_own_value(dtype, seed, channels, width, height, out_width,
+                                                              out_height, data):
+    """``INTER_LINEAR_EXACT``: weights rounded half to even to 8 bits (16 on 16-bit samples), the horizontal sums
+    kept whole, one rounding ``(acc + 2^(2b−1)) >> 2b`` of the vertical sum, saturated."""
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)
+    shape = (height, width) if channels is None else (height, width, channels)
+    info = np.iinfo(dtype)
+    array = np.random.default_rng(seed).integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+    plan = api.plan_for(shape, size=(out_width, out_height), mode="bilinear", compat="opencv", dtype=array.dtype,
+                        layout="hw" if channels is None else "hwc", linear_exact=True)
+    assume(plan.arithmetic == "opencv-linear-exact")  # halving both axes is INTER_AREA's block sums
+    result = apply_plan(array, plan)
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(plan, array, result, pixels=(f"{x},{y}",))
+    native = cv2.resize(array, (out_width, out_height), interpolation=cv2.INTER_LINEAR_EXACT)
+    check_printed_passes(trace, lambda index: native.reshape(result.shape)[tuple(index)], plan)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), channels=st.sampled_from([None, 1, 2, 3, 4]), fx=st.integers(1, 5),
+       fy=st.integers(1, 5), out_width=st.integers(1, 8), out_height=st.integers(1, 8), extra=st.integers(0, 4),
+       data=st.data())
+def test_printed_opencv_area_blocks_reach_opencvs_own_value(dtype, seed, channels, fx, fy, out_width, out_height,
+                                                           extra, data):
+    """``INTER_AREA`` by whole numbers (``resizeAreaFast``): ``(a + b + c + d + 2) >> 2`` for 2×2 on 1, 3 or 4
+    channels, otherwise the block summed four samples at a time in integers, those sums added in float32, times
+    ``1.f/n``; with ``fx`` given, a size that leaves a partial block at the right and bottom edges, whose samples
+    are added in float32 and divided by their count."""
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)
+    assume(fx * fy > 1)
+    width, height = out_width * fx + extra % fx, out_height * fy + extra % fy
+    shape = (height, width) if channels is None else (height, width, channels)
+    info = np.iinfo(dtype)
+    array = np.random.default_rng(seed).integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+    plan = api.plan_for(shape, scale=(1 / fx, 1 / fy), mode="area", compat="opencv", dtype=array.dtype,
+                        layout="hw" if channels is None else "hwc")
+    assume(plan.arithmetic in ("opencv-area-fast", "opencv-area-2x2"))
+    result = apply_plan(array, plan)
+    out_height, out_width = result.shape[:2]
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(plan, array, result, pixels=(f"{x},{y}",))
+    native = cv2.resize(array, (0, 0), fx=1 / fx, fy=1 / fy, interpolation=cv2.INTER_AREA)
+    check_printed_passes(trace, lambda index: native.reshape(result.shape)[tuple(index)], plan)
+
+
+REDUCED_MODES = {"L": (np.uint8, 0, 255), "RGB": (np.uint8, 0, 255), "LA": (np.uint8, 0, 255),
+                 "RGBA": (np.uint8, 0, 255), "I": (np.int32, -2**31, 2**31 - 1), "F": (np.float32, -1e6, 1e6)}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**32 - 1), mode=st.sampled_from(sorted(FILTERS)), image_mode=st.sampled_from(sorted(REDUCED_MODES)),
+       width=st.integers(1, 40), height=st.integers(1, 40), out_width=st.integers(1, 12), out_height=st.integers(1, 12),
+       gap=st.sampled_from([1.0, 1.1, 1.5, 2.0, 3.0]), data=st.data())
+def test_printed_pillow_reduced_passes_reach_pillows_own_value(seed, mode, image_mode, width, height, out_width,
+                                                              out_height, gap, data):
+    """``reducing_gap``: ``Image.reduce``'s block means first (8 bits: ``((Σ + ⌊n/2⌋)·m) >> 24``; ``I`` and ``F``:
+    groups of two rows by two columns added in the sample type, a double sum times ``1.0/n``), then the filter's
+    passes on the reduced samples; ``LA``/``RGBA`` premultiplied around both."""
+    assume(width != out_width and height != out_height)
+    dtype, low, high = REDUCED_MODES[image_mode]
+    rng = np.random.default_rng(seed)
+    channels = {"L": (), "I": (), "F": (), "LA": (2,), "RGB": (3,), "RGBA": (4,)}[image_mode]
+    if dtype == np.float32:
+        array = rng.uniform(low, high, (height, width)).astype(np.float32)
+    else:
+        array = rng.integers(low, high, (height, width, *channels), dtype=dtype, endpoint=True)
+    image = Image.fromarray(array, image_mode if channels else None)
+    assert image.mode == image_mode
+    traced = api.resize_image_traced(image, size=(out_width, out_height), mode=mode, compat="pillow", reducing_gap=gap)
+    x, y = data.draw(st.integers(0, out_width - 1)), data.draw(st.integers(0, out_height - 1))
+    trace = build_trace(traced.plan, traced.source, traced.result, pixels=(f"{x},{y}",), alpha_max=traced.alpha_max)
+    pillow = np.asarray(image.resize((out_width, out_height), FILTERS[mode], reducing_gap=gap))
+    check_printed_passes(trace, lambda index: pillow[(y, x, *index[2:])], traced.plan)
+
+
+def test_cli_explains_the_block_sums(tmp_path):
+    """Whole-number reductions sum blocks: OpenCV's 2×2 ``INTER_AREA`` ``(a + b + c + d + 2) >> 2`` (75) and its
+    ×⅓ groups of four added in float32 times ``1.f/9`` (143); ``INTER_LINEAR_EXACT``'s 8-bit weights and one
+    rounding by 2¹⁶ (158); Pillow's ``reducing_gap`` block means of six samples, each times
+    ``m = ⌊2³²/(256·6)⌋``, then its bilinear passes on the reduced samples (116)."""
+    source = gradient(tmp_path)
+
+    def opencv(*args, pixel="3,2"):
+        return explained_lines(tmp_path, source, "--compat", "opencv", *args, pixel=pixel)
+
+    assert opencv("--mode", "area", "--scale", "0.5")[-2:] == [
+        "  pass area y·x at (x=3, y=2): (2 + 1·18 + 1·55 + 1·95 + 1·132) >> 2 = 75 → clip to 0 … 255 → 75",
+        "  written: 75",
+    ]
+    assert opencv("--mode", "area", "--scale", "0.3333333333333333", pixel="1,1")[-2:] == [
+        "  pass area y·x at (x=1, y=1): float32 [groups in int64] (86 + 123 + 160 + 163) + (200 + 237 + 240 + 21) + 58"
+        " = 1288.0 × 0.1111111119389534 = 143.11111450195312 → round half to even, clip to 0 … 255 → 143",
+        "  written: 143",
+    ]
+    assert opencv("--mode", "bilinear", "--linear-exact", "--scale", "1.5")[-4:] == [
+        "  pass x at (x=3, y=1): 43·114 + 213·151 = 37065",
+        "  pass x at (x=3, y=2): 43·191 + 213·228 = 56777",
+        "  pass y at (x=3, y=2): (32768 + 213·37065 + 43·56777) >> 16 = 158 → clip to 0 … 255 → 158",
+        "  written: 158",
+    ]
+    pillow = explained_lines(tmp_path, source, "--compat", "pillow", "--mode", "bilinear", "--reducing-gap", "1.5",
+                             "--scale", "0.25", pixel="1,0")
+    assert pillow[-4:] == [
+        "  pass reduce y·x at (x=2, y=2): (2796202·(3 + 18 + 55 + 92 + 95 + 132 + 169)) >> 24 = 93",
+        "  pass x at (x=1, y=2): (2097152 + 1572864·153 + 2621440·93) >> 22 = 116 → clip to 0 … 255 → 116",
+        "  pass y at (x=1, y=0): (2097152 + 2197016·107 + 1797559·127 + 199729·116) >> 22 = 116"
+        " → clip to 0 … 255 → 116",
+        "  written: 116",
+    ]
+    grey = np.asarray(Image.open(source))
+    assert np.asarray(Image.open(source).resize((2, 2), Image.BILINEAR, reducing_gap=1.5))[0, 1] == 116
+    cv2 = pytest.importorskip("cv2")
+    cv2.ipp.setUseIPP(False)
+    assert cv2.resize(grey, (0, 0), fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)[2, 3] == 75
+    assert cv2.resize(grey, (0, 0), fx=1 / 3, fy=1 / 3, interpolation=cv2.INTER_AREA)[1, 1] == 143
+    assert cv2.resize(grey, (0, 0), fx=1.5, fy=1.5, interpolation=cv2.INTER_LINEAR_EXACT)[2, 3] == 158

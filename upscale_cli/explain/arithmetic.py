@@ -192,7 +192,7 @@ def axis_pass(axis_plan: AxisPlan, rule: FixedRule | Callable[[tuple[int, ...]],
     table = axis_plan.weights
 
     def reads(at: tuple[int, ...]) -> Reads:
-        chosen = rule(at) if callable(rule) and not isinstance(rule, FixedRule) else rule
+        chosen = rule(at) if callable(rule) else rule
         d = at[axis_plan.axis]
         count = table.taps.shape[1] if chosen.floating is None or table.counts is None else int(table.counts[d])
         terms = []
@@ -220,9 +220,9 @@ def block_positions(axis_plans: list[AxisPlan], at: tuple[int, ...]) -> list[tup
     return positions
 
 
-def block_name(axis_plans: list[AxisPlan]) -> str:
-    """``"y·x"``: a pass over several axes at once, the first array axis first."""
-    return "·".join(p.name for p in sorted(axis_plans, key=lambda p: p.axis))
+def block_name(what: str, axis_plans: list[AxisPlan]) -> str:
+    """``"reduce y·x"``: a pass over blocks of one or more axes, the first array axis first."""
+    return f"{what} " + "·".join(p.name for p in sorted(axis_plans, key=lambda p: p.axis))
 
 
 def _muldiv255(colour: int, alpha: int, position: dict[str, int]) -> FixedPass:

@@ -122,7 +122,7 @@ def _opencv_float_passes(plan: ResizePlan, dtype: np.dtype) -> list[LibraryPass]
 
 
 def _opencv_area_blocks(plan: ResizePlan, dtype: np.dtype) -> LibraryPass:
-    """``resizeAreaFast`` on one block: the 2×2 reduction of 1, 3 or 4 channels ``(a + b + c + d + 2) >> 2``;
+    """``resizeAreaFast`` on one block: a whole 2×2 block of 1, 3 or 4 channels ``(a + b + c + d + 2) >> 2``;
     a whole block summed in integers :data:`AREA_GROUP` samples at a time, each group added in float32 (the
     last ones one by one), times ``1.f/n``; a block cut short by an edge, its samples added in float32 over
     their count; rounded half to even and saturated."""
@@ -135,18 +135,18 @@ def _opencv_area_blocks(plan: ResizePlan, dtype: np.dtype) -> LibraryPass:
     def reads(at: tuple[int, ...]):
         positions = block_positions(axes, at)
         terms = [(1, position) for position in positions]
-        if two_by_two:
-            return FixedRule(np.asarray, 2, 2, clip), terms
         if len(positions) < area:  # cut short by the bottom or right edge
             rule = FloatRule("float32", IN_ORDER, HALF_EVEN, (1,) * len(positions), "float32",
                              (DIVIDE, float(len(positions))))
+        elif two_by_two:
+            return FixedRule(np.asarray, 2, 2, clip), terms
         else:
             whole, rest = divmod(area, AREA_GROUP)
             rule = FloatRule("float32", IN_ORDER, HALF_EVEN, (AREA_GROUP,) * whole + (1,) * rest, "int64",
                              (MULTIPLY, float(np.float32(1 / area))))
         return FixedRule(np.asarray, 0, 0, clip, floating=rule), terms
 
-    return LibraryPass(block_name(axes), reads)
+    return LibraryPass(block_name("area", axes), reads)
 
 
 def _opencv_passes(plan: ResizePlan, dtype: np.dtype) -> list[LibraryPass] | None:
@@ -159,20 +159,24 @@ def _opencv_passes(plan: ResizePlan, dtype: np.dtype) -> list[LibraryPass] | Non
     if plan.arithmetic == "opencv-linear-exact":
         # ufixedpoint16/32: weights to 8 or 16 bits, the horizontal sums kept whole, one rounding at the end
         bits = LINEAR_EXACT_BITS[dtype.itemsize]
-        fixed = lambda weights: np.rint(weights * (1 << bits)).astype(np.int64)  # noqa: E731
+
+        def fixed(weights: np.ndarray) -> np.ndarray:
+            return np.rint(weights * (1 << bits)).astype(np.int64)
+
         first = FixedRule(fixed, 0, 0, clip=None)
         last = FixedRule(fixed, 1 << (2 * bits - 1), 2 * bits, _clip(dtype))
         return [axis_pass(p, first) for p in plan.axes[:-1]] + [axis_pass(plan.axes[-1], last)]
     if dtype != np.uint8 or plan.arithmetic not in WEIGHT_BITS:
         return None
     *first, last = plan.axes
-    if plan.arithmetic == "opencv-linear":
-        rule = OPENCV_VERTICAL
-    elif plan.options.mode == "bicubic":
-        rule = lambda at: OPENCV_CUBIC_VECTORS if _vector_head(plan, at) else OPENCV_ROUNDED  # noqa: E731
-    else:
-        rule = OPENCV_ROUNDED
-    return [axis_pass(p, OPENCV_HORIZONTAL) for p in first] + [axis_pass(last, rule)]
+
+    def vertical(at: tuple[int, ...]) -> FixedRule:
+        if plan.arithmetic == "opencv-linear":
+            return OPENCV_VERTICAL
+        cubic_vectors = plan.options.mode == "bicubic" and _vector_head(plan, at)
+        return OPENCV_CUBIC_VECTORS if cubic_vectors else OPENCV_ROUNDED
+
+    return [axis_pass(p, OPENCV_HORIZONTAL) for p in first] + [axis_pass(last, vertical)]
 
 
 #: Pillow's wider modes (``ImagingResampleHorizontal_32bpc`` and its ``I;16`` twin): double weights, a double
@@ -193,7 +197,7 @@ def _pillow_reduce_8bit(reduces: list[AxisPlan]) -> LibraryPass:
         multiplier = int(np.float32(4294967296.0) / np.float32(256 * n))
         return FixedRule(np.asarray, multiplier * (n // 2), 24, clip=None), [(multiplier, p) for p in positions]
 
-    return LibraryPass(block_name(reduces), reads)
+    return LibraryPass(block_name("reduce", reduces), reads)
 
 
 def _pillow_reduce_wide(reduces: list[AxisPlan], dtype: np.dtype) -> LibraryPass:
@@ -238,7 +242,7 @@ def _pillow_reduce_wide(reduces: list[AxisPlan], dtype: np.dtype) -> LibraryPass
         rule = FloatRule("float64", IN_ORDER, store, lengths, dtype.name, (MULTIPLY, 1.0 / n))
         return FixedRule(np.asarray, 0, 0, PILLOW_WIDE[dtype].clip, floating=rule), [(1, p) for p in positions]
 
-    return LibraryPass(block_name(reduces), reads)
+    return LibraryPass(block_name("reduce", reduces), reads)
 
 
 def _pillow_passes(plan: ResizePlan, dtype: np.dtype) -> list[LibraryPass] | None:

@@ -245,22 +245,32 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
         if step.floating:
             lines.append(_floating_line(step, at))
             continue
-        if step.tap_shifts is None:
-            terms = [(w < 0, f"{abs(w)}·{_signed(x)}") for w, x in step.terms]
-        else:
-            pre, post = step.tap_shifts
-            terms = [(False, f"(({w}·({x} >> {pre})) >> {post})") for w, x in step.terms]
-        if step.rounding:
-            terms.insert(0, (False, str(step.rounding)))
-        expression = "".join(("−" if negative else "") + term if k == 0 else f" {'−' if negative else '+'} {term}"
-                             for k, (negative, term) in enumerate(terms))
-        text = f"({expression}) >> {step.shift} = " if step.shift else f"{expression} = "
+        text = f"({_fixed_sum(step)}) >> {step.shift} = " if step.shift else f"{_fixed_sum(step)} = "
         if step.low is not None:
             text += f"{step.total >> step.shift} → clip to {step.low} … {step.high} → "
         line = Text(f"  pass {step.axis} at ({at}): {text}")
         line.append(str(step.stored), style="bold")
         lines.append(line)
     return lines
+
+
+def _fixed_sum(step) -> str:
+    """``rounding + Σ w·x`` as the library forms it; one weight shared by a whole block (Pillow's
+    ``Image.reduce``) is written once, ``m·(r + a + b + …)``."""
+    weights = {w for w, _ in step.terms}
+    common = weights.pop() if len(weights) == 1 else 1
+    if len(step.terms) > 1 and abs(common) > 1 and step.tap_shifts is None and step.rounding % common == 0:
+        summed = [str(step.rounding // common)] * bool(step.rounding) + [_signed(x) for _, x in step.terms]
+        return f"{common}·({' + '.join(summed)})"
+    if step.tap_shifts is None:
+        terms = [(w < 0, f"{abs(w)}·{_signed(x)}") for w, x in step.terms]
+    else:
+        pre, post = step.tap_shifts
+        terms = [(False, f"(({w}·({x} >> {pre})) >> {post})") for w, x in step.terms]
+    if step.rounding:
+        terms.insert(0, (False, str(step.rounding)))
+    return "".join(("−" if negative else "") + term if k == 0 else f" {'−' if negative else '+'} {term}"
+                   for k, (negative, term) in enumerate(terms))
 
 
 def _signed(value: float) -> str:
