@@ -55,8 +55,6 @@ def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
 VECTOR_SAMPLES = 8
 #: Blocks of ``INTER_AREA``'s whole-number reductions are summed this many samples at a time in integers.
 AREA_GROUP = 4
-#: Blocks of at most this many 8- or 16-bit samples are summed in 32-bit integers.
-SUMS_IN_32_BITS = 1 << 15
 
 
 def float_code(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
@@ -140,11 +138,23 @@ def _area_blocks(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         shape[axis] = len(mask)
         return mask.reshape(shape)
 
-    def sample(offset) -> np.ndarray:  # 8- and 16-bit samples: sums of up to 32,768 fit 32 bits
+    # integers are only ever summed four at a time (a 2×2 block, a group): four 8-bit samples fit 16 bits, four
+    # 16-bit ones 32 bits
+    narrow = {1: np.int16, 2: np.int32}.get(array.dtype.itemsize, np.int64)
+
+    def sample(offset) -> np.ndarray:
         values = array
         for p, k in zip(passes, offset):
-            values = np.take(values, p.weights.taps[:, k], axis=p.axis)
-        return values.astype(np.int32 if area <= SUMS_IN_32_BITS else np.int64)
+            taps = p.weights.taps[:, k]
+            step = int(taps[1] - taps[0]) if len(taps) > 1 else 1
+            if step > 0 and np.array_equal(taps, taps[0] + step * np.arange(len(taps))):
+                # whole blocks side by side: a strided view instead of a gathered copy
+                index = [slice(None)] * values.ndim
+                index[p.axis] = slice(int(taps[0]), int(taps[-1]) + 1, step)
+                values = values[tuple(index)]
+            else:
+                values = np.take(values, taps, axis=p.axis)
+        return values.astype(narrow)
 
     def present(offset) -> np.ndarray:
         return functools.reduce(np.logical_and, (along(p.weights.weights[:, k] != 0, p.axis)
@@ -154,7 +164,9 @@ def _area_blocks(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     whole = functools.reduce(np.logical_and, (along((p.weights.weights != 0).all(axis=1), p.axis) for p in passes))
     shape = tuple(plan.out_shape)
     two_by_two = plan.arithmetic == "opencv-area-2x2" and channels in (1, 3, 4)
-    exact, grouped = np.zeros(shape, np.int64), np.zeros(shape, np.float32)
+    if two_by_two and whole.all():
+        return _halved(array, passes, narrow)
+    exact, grouped = np.zeros(shape, narrow), np.zeros(shape, np.float32)
     # blocks cut short by the bottom or right edge: their samples one at a time, divided by their count
     cut = not whole.all()
     partial, count = np.zeros(shape if cut else (), np.float32), np.zeros(shape if cut else (), np.float32)
@@ -174,8 +186,27 @@ def _area_blocks(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
             group = []
     for value in group:
         grouped += value.astype(np.float32)
-    means = ((exact + 2) >> 2).astype(np.float64) if two_by_two else np.rint(grouped * np.float32(1 / area))
+    means = (exact + 2) >> 2 if two_by_two else np.rint(grouped * np.float32(1 / area))
     return np.where(whole, means, np.rint(partial / np.maximum(count, 1))) if cut else means
+
+
+def _halved(array: np.ndarray, passes, narrow: type) -> np.ndarray:
+    """Whole 2×2 blocks, ``(a + b + c + d + 2) >> 2``: rows added in pairs while they are contiguous, then
+    columns (an exact integer sum, in any order)."""
+    (rows, columns) = (p.axis for p in passes)
+    lengths = {rows: 2 * passes[0].weights.n_out, columns: 2 * passes[1].weights.n_out}
+    values = array[tuple(slice(lengths.get(axis)) for axis in range(array.ndim))]
+
+    def half(values: np.ndarray, axis: int, start: int) -> np.ndarray:
+        index = [slice(None)] * values.ndim
+        index[axis] = slice(start, None, 2)
+        return values[tuple(index)]
+
+    pairs = np.add(half(values, rows, 0), half(values, rows, 1), dtype=narrow)
+    total = half(pairs, columns, 0) + half(pairs, columns, 1)
+    total += 2
+    total >>= 2
+    return total
 
 
 def _opencv_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
