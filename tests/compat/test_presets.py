@@ -360,8 +360,8 @@ def test_onnxruntime_8bit_linear_shortcut_is_the_float32_corner_sum(n_in, n_out,
     monkeypatch.setattr(ort, "truncated_sums", lambda *args: calls.append(args) or truncated_sums(*args))
     x = np.random.default_rng(n_in * n_out).integers(0, 256, (2, n_in, n_in)).astype(np.uint8)
     out = resize(x, size=(n_out, n_out), mode="linear", compat="onnxruntime", layout="chw", align=align)
-    axis = ort._linear_params(coordinates(n_in, n_out, F32(n_out) / F32(n_in), align, (0.0, 1.0)), n_in)
-    expected = ort._corner_sum(x, [ort._linear_params(np.arange(2, dtype=F32), 2), axis, axis], (0, 1, 2))
+    axis = ort.linear_params(coordinates(n_in, n_out, F32(n_out) / F32(n_in), align, (0.0, 1.0)), n_in)
+    expected = ort._corner_sum(x, [ort.linear_params(np.arange(2, dtype=F32), 2), axis, axis], (0, 1, 2))
     np.testing.assert_array_equal(out, expected.astype(np.uint8))
     assert len(calls) == 1
 
@@ -390,7 +390,7 @@ def test_onnxruntime_hwc_channels_are_an_axis_of_scale_1(dtype):
     info = np.iinfo(dtype)
     x = np.random.default_rng(3).integers(info.min, info.max + 1, (37, 41, 3)).astype(dtype)
     size = (97, 53)
-    params = [ort._linear_params(coordinates(n_in, n_out, F32(n_out) / F32(n_in), "half-pixel", (0.0, 1.0)), n_in)
+    params = [ort.linear_params(coordinates(n_in, n_out, F32(n_out) / F32(n_in), "half-pixel", (0.0, 1.0)), n_in)
               for n_in, n_out in ((37, size[1]), (41, size[0]), (3, 3))]
     expected = onnxruntime_corner_recipe(x, params)
     out = resize(x, size=size, mode="linear", compat="onnxruntime", layout="hwc")

@@ -27,8 +27,11 @@ from ..core.plan import AxisPlan
 LAST_FIRST, IN_ORDER = "last first", "in order"
 #: How a floating-point pass stores its sum: as it is in the sum's type, cast to float32, rounded half to even
 #: (OpenCV's ``saturate_cast``), rounded half away from zero (Pillow's ``ROUND_UP``), or that to a 32-bit
-#: integer, whose conversion gives ``−2³¹`` outside its range (Pillow's mode ``I`` on x86-64).
+#: integer, whose conversion gives ``−2³¹`` outside its range (Pillow's mode ``I`` on x86-64); or C's
+#: ``static_cast`` of a float to an integer as x86-64 compiles it: truncated toward zero to a 32-bit integer,
+#: ``−2³¹`` outside its range (onnxruntime's stores; :attr:`FixedRule.wrap` keeps its low bits).
 KEEP, FLOAT32, HALF_EVEN, HALF_AWAY, INT32 = "kept", "float32", "half to even", "half away from zero", "int32"
+C_CAST = "static_cast"
 #: How a floating-point sum is scaled before it is stored (:attr:`FloatRule.scale`).
 MULTIPLY, DIVIDE = "×", "÷"
 
@@ -87,22 +90,47 @@ class FloatRule:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return kind(total * kind(number)) if how == MULTIPLY else kind(total / kind(number))
 
+    def product(self, factors: tuple) -> float:
+        """A weight given as its factors: their product in ``dtype``, left to right."""
+        kind = np.dtype(self.dtype).type
+        weight = kind(factors[0])
+        for factor in factors[1:]:
+            weight = kind(weight * kind(factor))
+        return weight.item()
+
     def apply(self, terms: list[tuple], shift: int, clip: tuple[int, int] | None):
         """The sum (before :attr:`scale`) and the value stored."""
         total = self.total(terms, shift)
         value = self.scaled(total)
         if self.store in (KEEP, FLOAT32):
             return float(total), float(np.float32(value))
-        value = float(np.rint(value)) if self.store == HALF_EVEN else math.copysign(math.floor(abs(value) + 0.5), value)
-        if self.store == INT32 and not -(2**31) <= value < 2**31:
+        if self.store == C_CAST:
+            value = float(np.trunc(value))
+        elif self.store == HALF_EVEN:
+            value = float(np.rint(value))
+        else:
+            value = math.copysign(math.floor(abs(value) + 0.5), value)
+        if self.store in (INT32, C_CAST) and not -(2**31) <= value < 2**31:  # nan too
             value = -(2**31)
         stored = int(value)
         return float(total), stored if clip is None else min(max(stored, clip[0]), clip[1])
 
 
+def wrapped(value: int, dtype: str) -> int:
+    """The low bits of ``value`` as an integer of ``dtype`` (two's complement), as C converts to a narrower type."""
+    info = np.iinfo(dtype)
+    return (value - int(info.min)) % (1 << info.bits) + int(info.min)
+
+
 @dataclass(frozen=True)
 class FixedRule:
-    """How a library computes one pass: its integer weights and what it does with their sum."""
+    """How a library computes one pass: its integer weights and what it does with their sum.
+
+    ``toward_zero``: the sum is divided by ``2^shift`` toward zero (C's ``/``) instead of shifted.
+    ``wrap``: the clipped integer is stored as its low bits in that dtype (onnxruntime's int8 antialias
+    clips to 0…255 and stores the byte as int8). ``name``: what the trace calls this step where it is not
+    the pass (onnxruntime's ``"extrapolation"``, which stores ``extrapolation_value`` instead of the sum).
+    """
 
     weights: Callable[[np.ndarray], np.ndarray]
     rounding: int
@@ -110,18 +138,27 @@ class FixedRule:
     clip: tuple[int, int] | None = (0, 255)
     tap_shifts: tuple[int, int] | None = None
     floating: FloatRule | None = None
+    toward_zero: bool = False
+    wrap: str | None = None
+    name: str | None = None
+
+    def product(self, factors: tuple) -> int | float:
+        """A weight given as its factors: their product as the pass forms it (exact for integers)."""
+        return self.floating.product(factors) if self.floating is not None else math.prod(factors)
 
     def apply(self, terms: list[tuple]) -> tuple[int | float, int | float]:
         """The sum before the final shift and the sample stored."""
         if self.floating is not None:
-            return self.floating.apply(terms, self.shift, self.clip)
-        if self.tap_shifts is None:
-            total = self.rounding + sum(w * x for w, x in terms)
+            total, stored = self.floating.apply(terms, self.shift, self.clip)
         else:
-            pre, post = self.tap_shifts
-            total = self.rounding + sum((w * (x >> pre)) >> post for w, x in terms)
-        stored = total >> self.shift
-        return total, stored if self.clip is None else min(max(stored, self.clip[0]), self.clip[1])
+            if self.tap_shifts is None:
+                total = self.rounding + sum(w * x for w, x in terms)
+            else:
+                pre, post = self.tap_shifts
+                total = self.rounding + sum((w * (x >> pre)) >> post for w, x in terms)
+            stored = -(-total >> self.shift) if self.toward_zero and total < 0 else total >> self.shift
+            stored = stored if self.clip is None else min(max(stored, self.clip[0]), self.clip[1])
+        return total, stored if self.wrap is None else wrapped(stored, self.wrap)
 
 
 @dataclass(frozen=True)
@@ -152,7 +189,10 @@ class FixedPass:
     (:class:`FloatRule`): ``total`` is the sum of ``sample·(weight/2^shift)``
     (or of its groups) in its type and order, starting from 0, before the
     rule's scale; ``rounding`` is 0, and ``stored`` the scaled sum as the
-    library stores it.
+    library stores it. ``factors``, when given, holds for each term the
+    factors whose product (in the pass's arithmetic, left to right) is its
+    weight (onnxruntime's ``dx·dy·dz``). ``toward_zero`` and ``wrap`` are
+    :class:`FixedRule`'s.
     """
 
     axis: str
@@ -167,11 +207,15 @@ class FixedPass:
     tap_shifts: tuple[int, int] | None = None
     floating: FloatRule | None = None
     alpha: AlphaStep | None = None
+    factors: tuple[tuple[int | float, ...], ...] | None = None
+    toward_zero: bool = False
+    wrap: str | None = None
 
 
-#: What a pass reads for one of its samples: the rule, and each term's weight with the index (every array axis)
-#: of the sample of the pass before that it multiplies.
-Reads = tuple[FixedRule, list[tuple[float, tuple[int, ...]]]]
+#: What a pass reads for one of its samples: the rule, and each term's weight (or the tuple of its factors, see
+#: :meth:`FixedRule.product`) with the index (every array axis) of the sample of the pass before that it
+#: multiplies, or with a number: a constant the pass reads instead of a sample (``extrapolation_value``).
+Reads = tuple[FixedRule, list[tuple[float | tuple, tuple[int, ...] | float]]]
 
 
 @dataclass(frozen=True)
@@ -262,11 +306,14 @@ def library_passes(passes: list[LibraryPass], source: np.ndarray, index: tuple[i
             return source[at].item()
         library_pass = passes[count - 1]
         rule, reads = library_pass.reads(at)
-        terms = [(weight, sample(count - 1, moved)) for weight, moved in reads]
+        factors = tuple(weight for weight, _ in reads) if reads and isinstance(reads[0][0], tuple) else None
+        terms = [(rule.product(weight) if factors else weight,
+                  sample(count - 1, moved) if isinstance(moved, tuple) else moved) for weight, moved in reads]
         total, stored = rule.apply(terms)
         low, high = rule.clip or (None, None)
-        traced.append(FixedPass(library_pass.name, position_of(at), tuple(terms), rule.rounding, rule.shift, total,
-                                low, high, stored, rule.tap_shifts, rule.floating))
+        traced.append(FixedPass(rule.name or library_pass.name, position_of(at), tuple(terms), rule.rounding,
+                                rule.shift, total, low, high, stored, rule.tap_shifts, rule.floating,
+                                factors=factors, toward_zero=rule.toward_zero, wrap=rule.wrap))
         return stored
 
     resized = sample(len(passes), index)

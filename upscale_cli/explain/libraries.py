@@ -39,6 +39,7 @@ from .arithmetic import (
     block_name,
     block_positions,
 )
+from .onnxruntime import onnxruntime_passes
 
 #: Pillow's ``ImagingResample`` on 8 bits: 22-bit weights (``PRECISION_BITS``), every pass ``clip8``.
 PILLOW_RULE = FixedRule(pillow_fixed_weights, 1 << 21, 22)
@@ -266,12 +267,15 @@ def library_plan_passes(plan: ResizePlan, dtype: np.dtype, premultiplied: bool =
 
     Pillow's 8-bit filters (``RGBA``/``LA`` premultiplied: ``premultiplied``), block means and wide modes;
     OpenCV's 8-bit fixed point, ``INTER_LINEAR_EXACT``, whole-number ``INTER_AREA`` blocks and float code,
-    each with its vertical step on the first array axis; PyTorch's uint8 kernels.
+    each with its vertical step on the first array axis; PyTorch's uint8 kernels; onnxruntime's integer
+    kernels (:mod:`.onnxruntime`).
     """
     if not plan.axes:
         return None
     if premultiplied:  # even where every output copies a pixel, Pillow premultiplies and sums it
         return _pillow_passes(plan, dtype) if plan.arithmetic == "pillow" and dtype == np.uint8 else None
+    if plan.arithmetic.startswith("onnxruntime"):  # before copies: its nearest kernel may extrapolate
+        return onnxruntime_passes(plan, dtype)
     if all(p.weights.is_selection for p in plan.axes):
         return None
     if plan.arithmetic == "pillow":

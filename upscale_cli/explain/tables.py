@@ -245,9 +245,17 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
         if step.floating:
             lines.append(_floating_line(step, at))
             continue
-        text = f"({_fixed_sum(step)}) >> {step.shift} = " if step.shift else f"{_fixed_sum(step)} = "
+        if step.toward_zero:
+            text = f"({_fixed_sum(step)}) / 2^{step.shift}, toward zero = "
+            value = -(-step.total >> step.shift) if step.total < 0 else step.total >> step.shift
+        else:
+            text = f"({_fixed_sum(step)}) >> {step.shift} = " if step.shift else f"{_fixed_sum(step)} = "
+            value = step.total >> step.shift
         if step.low is not None:
-            text += f"{step.total >> step.shift} → clip to {step.low} … {step.high} → "
+            text += f"{_signed(value)} → clip to {step.low} … {step.high} → "
+            value = min(max(value, step.low), step.high)
+        if step.wrap:
+            text += f"{value} → {_wrap_text(step.wrap)} → "
         line = Text(f"  pass {step.axis} at ({at}): {text}")
         line.append(str(step.stored), style="bold")
         lines.append(line)
@@ -256,13 +264,17 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
 
 def _fixed_sum(step) -> str:
     """``rounding + Σ w·x`` as the library forms it; one weight shared by a whole block (Pillow's
-    ``Image.reduce``) is written once, ``m·(r + a + b + …)``."""
+    ``Image.reduce``) is written once, ``m·(r + a + b + …)``; a weight given by its factors as their
+    product, ``wx·wy·x``."""
     weights = {w for w, _ in step.terms}
-    common = weights.pop() if len(weights) == 1 else 1
+    common = weights.pop() if len(weights) == 1 and not step.factors else 1
     if len(step.terms) > 1 and abs(common) > 1 and step.tap_shifts is None and step.rounding % common == 0:
         summed = [str(step.rounding // common)] * bool(step.rounding) + [_signed(x) for _, x in step.terms]
         return f"{common}·({' + '.join(summed)})"
-    if step.tap_shifts is None:
+    if step.factors:  # each weight the product of its factors
+        terms = [(w < 0, "·".join(str(abs(f)) for f in factors) + f"·{_signed(x)}")
+                 for (w, x), factors in zip(step.terms, step.factors)]
+    elif step.tap_shifts is None:
         terms = [(w < 0, f"{abs(w)}·{_signed(x)}") for w, x in step.terms]
     else:
         pre, post = step.tap_shifts
@@ -281,7 +293,13 @@ def _signed(value: float) -> str:
 #: How each way of storing a floating-point sum reads.
 STORES = {"float32": "stored as float32", "half to even": "round half to even",
           "half away from zero": "round half away from zero",
-          "int32": "round half away from zero (outside the 32-bit range: −2147483648)"}
+          "int32": "round half away from zero (outside the 32-bit range: −2147483648)",
+          "static_cast": "static_cast: truncate toward zero (outside the 32-bit range: −2147483648)"}
+
+
+def _wrap_text(dtype: str) -> str:
+    """An integer stored as its low bits in a narrower type."""
+    return f"low {np.iinfo(dtype).bits} bits as {dtype}"
 
 
 def _alpha_line(step, at: str) -> Text:
@@ -305,7 +323,10 @@ def _floating_line(step, at: str) -> Text:
     if rule.groups:
         expression = _grouped_sum(step)
     else:
-        weights = [f"({w}/2^{step.shift})" if step.shift else _signed(w) for w, _ in step.terms]
+        if step.factors:  # each weight the product of its factors, formed left to right
+            weights = ["(" + "·".join(_signed(f) for f in factors) + ")" for factors in step.factors]
+        else:
+            weights = [f"({w}/2^{step.shift})" if step.shift else _signed(w) for w, _ in step.terms]
         products = [f"{_signed(x)}·{w}".replace("-", "−") for w, (_, x) in zip(weights, step.terms)]
         if rule.order == "last first":
             expression = " + (".join(products) + ")" * (len(products) - 1)
@@ -318,7 +339,8 @@ def _floating_line(step, at: str) -> Text:
     if rule.store == "kept":
         return Text(f"{text} (kept in {rule.dtype})")
     clip = "" if step.low is None else f", clip to {step.low} … {step.high}"
-    line = Text(f"{text} → {STORES[rule.store]}{clip} → ")
+    wrap = f", {_wrap_text(step.wrap)}" if step.wrap else ""
+    line = Text(f"{text} → {STORES[rule.store]}{clip}{wrap} → ")
     line.append(repr(step.stored) if isinstance(step.stored, float) else str(step.stored), style="bold")
     return line
 
@@ -439,7 +461,8 @@ def _library_dict(step) -> dict:
             "clip": None if step.low is None else [step.low, step.high],
             "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "float": _float_dict(step.floating),
             "alpha": None if step.alpha is None else {"operation": step.alpha.operation, "divisor": step.alpha.divisor},
-            "stored": step.stored}
+            "factors": None if step.factors is None else [list(f) for f in step.factors],
+            "toward_zero": step.toward_zero, "wrap": step.wrap, "stored": step.stored}
 
 
 def _float_dict(rule) -> dict | None:

@@ -1,5 +1,5 @@
 """``--compat onnxruntime``: onnxruntime's plans (:mod:`.planning`) and its arithmetic (:mod:`.arithmetic`)."""
 
-from .planning import plan
+from .planning import integer_kernel_of, plan
 
-__all__ = ["plan"]
+__all__ = ["integer_kernel_of", "plan"]

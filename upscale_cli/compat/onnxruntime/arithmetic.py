@@ -131,7 +131,7 @@ def c_cast(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return t.astype(dtype)
 
 
-def _linear_params(x: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def linear_params(x: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``SetupUpsampleBilinear`` for one axis: taps ``i1, i2`` and float32 weights ``w1`` (of ``i1``), ``w2``.
 
     The coordinate is clamped to the input; at the last pixel both taps are
@@ -152,7 +152,7 @@ def _corner_sum(item: np.ndarray, params: list, axes: tuple[int, ...]) -> np.nda
     """``UpsampleBilinear`` / ``UpsampleTrilinear``: the float32 sum of the 2ⁿ corner terms
     ``fl(fl(wx·wy)·wz)·X`` (each rounded), x varying fastest, added in that order.
 
-    ``params`` holds :func:`_linear_params` of each of ``axes`` (outermost first).
+    ``params`` holds :func:`linear_params` of each of ``axes`` (outermost first).
     """
     n = len(axes)
     convert = item.dtype.itemsize > 2  # int32 · float32 would promote to float64: convert first, as C does
@@ -216,7 +216,7 @@ def _bilinear(array: np.ndarray, kernel: IntegerKernel, offset: int = 0) -> np.n
     onnxruntime forms it, in strips of the first axis on the engine's thread pool. ``offset`` is the
     first input row of a band (:meth:`IntegerKernel.band`).
     """
-    params = [_linear_params(x, n_in) for x, n_in in zip(kernel.coordinates, kernel.lengths)]
+    params = [linear_params(x, n_in) for x, n_in in zip(kernel.coordinates, kernel.lengths)]
     if kernel.axes[0] == 0 and offset:
         i1, i2, w1, w2 = params[0]
         params[0] = (i1 - offset, i2 - offset, w1, w2)
@@ -257,18 +257,24 @@ def _bilinear(array: np.ndarray, kernel: IntegerKernel, offset: int = 0) -> np.n
     return in_strips(array, lead, tuple(out_shape), compute)
 
 
+def nhwc_fixed_params(x: np.ndarray, n_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``SetupUpsampleBilinearInteger`` for one axis: the taps of :func:`linear_params` and their 10-bit
+    weights ``|⌊x·2¹⁰⌋ − i·2¹⁰|`` (``w1`` of ``i1``, ``w2``; 512 each at the last pixel)."""
+    i1, i2, _, _ = linear_params(x, n_in)
+    scaled = (np.clip(x.astype(F32), F32(0), F32(n_in - 1)) * F32(1024)).astype(np.int64)
+    w1 = np.abs(scaled - i2 * 1024)
+    w2 = np.abs(scaled - i1 * 1024)
+    w1[i1 == i2] = 512
+    w2[i1 == i2] = 512
+    return i1, i2, w1, w2
+
+
 def _nhwc_fixed(array: np.ndarray, kernel: IntegerKernel) -> np.ndarray:
-    """``NhwcUpsampleBilinearInteger`` (uint8/int8, 4-D, scales on axes 1 and 2): weights
-    ``|⌊x·2¹⁰⌋ − i·2¹⁰|`` (512 each at the last pixel), integer sum divided by 2²⁰ toward zero."""
+    """``NhwcUpsampleBilinearInteger`` (uint8/int8, 4-D, scales on axes 1 and 2): the 10-bit weights of
+    :func:`nhwc_fixed_params`, integer sum divided by 2²⁰ toward zero."""
     taps = []
     for axis, x in zip(kernel.axes, kernel.coordinates):
-        n_in = array.shape[axis]
-        i1, i2, _, _ = _linear_params(x, n_in)
-        scaled = (np.clip(x.astype(F32), F32(0), F32(n_in - 1)) * F32(1024)).astype(np.int64)
-        w1 = np.abs(scaled - i2 * 1024)
-        w2 = np.abs(scaled - i1 * 1024)
-        w1[i1 == i2] = 512
-        w2[i1 == i2] = 512
+        i1, i2, w1, w2 = nhwc_fixed_params(x, array.shape[axis])
         taps.append(((i1, w1), (i2, w2)))
     (ya, yb), (xa, xb) = taps
     out_shape = (array.shape[0], len(ya[0]), len(xa[0]), array.shape[3])
@@ -286,10 +292,10 @@ def _nhwc_fixed(array: np.ndarray, kernel: IntegerKernel) -> np.ndarray:
 
 def antialias_table(
     x: np.ndarray, n_in: int, scale: np.float32, options: ResizeOptions,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``SetupUpsampleFilterAntiAlias`` as onnxruntime keeps it: the first tap of every output and the
-    float32 weights of its taps (zero-padded), outside taps folded onto the edge in float32 *before*
-    normalising (or dropped with ``exclude_outside``)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``SetupUpsampleFilterAntiAlias`` as onnxruntime keeps it: the taps ``low … high − 1`` of every
+    output (its ``bound``) and their float32 weights (zero-padded), outside taps folded onto the edge in
+    float32 *before* normalising (or dropped with ``exclude_outside``)."""
     r, support, inverse, centre, first = antialias_window(x, scale, options)
     window = int(np.ceil(support)) * 2 + 1
     last = first + np.clip(np.floor(centre + support + F32(0.5)).astype(np.int64) - first, 0, window)
@@ -318,7 +324,7 @@ def antialias_table(
         values = shifted
     values = np.where(np.arange(width) < (high - low)[:, None], values, F32(0)).astype(F32)
     weights = (values * totals[:, None]).astype(F32)
-    return low, weights
+    return low, high, weights
 
 
 def _antialias_pass(array: np.ndarray, axis: int, low: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -365,7 +371,7 @@ def _antialias(array: np.ndarray, kernel: IntegerKernel, options: ResizeOptions,
                                                          kernel.lengths, kernel.out_lengths))):
         if n_out == n_in:
             continue
-        low, weights = antialias_table(x, n_in, scale, options)
+        low, _, weights = antialias_table(x, n_in, scale, options)
         array = _antialias_pass(array, axis, low - (offset if axis == 0 else 0), weights)
     return array
 
@@ -385,20 +391,43 @@ def integer_resize(array: np.ndarray, plan: ResizePlan, kernel: IntegerKernel) -
         result = _bilinear(array, kernel, offset)
     if kernel.fill is not None:
         value = c_cast(np.array([kernel.fill], F32), array.dtype)[0]
-        target = result
-        if kernel.name == "antialias" and kernel.axes == (1, 2):
-            # NhwcUpsampleBasicAntiAlias hands its N, H, W, C output to HandleExtrapolation, which
-            # fills it as if it were N·C planes of H×W: the extrapolation lands where NCHW would put it
-            result = np.ascontiguousarray(result)
-            n, height, width, channels = result.shape
-            target = result.reshape(n * channels, height, width)  # a view: contiguous
-        for axis, scale, x, n_in in zip(kernel.axes, kernel.scales, kernel.coordinates, kernel.lengths):
-            if scale == 1:
-                continue
+        result = np.ascontiguousarray(result)
+        target = result.reshape(_extrapolation_shape(kernel, result.shape))  # a view: contiguous
+        for axis, outside in _outside(kernel):
             index = [slice(None)] * target.ndim
-            index[axis] = (x < 0) | (x > n_in - 1)
+            index[axis] = outside
             target[tuple(index)] = value
     return result
+
+
+def _extrapolation_shape(kernel: IntegerKernel, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape onnxruntime fills the extrapolated outputs of a ``shape`` output in.
+
+    ``NhwcUpsampleBasicAntiAlias`` hands its N, H, W, C output to
+    ``HandleExtrapolation``, which fills it as if it were N·C planes of H×W:
+    the extrapolation lands where NCHW would put it.
+    """
+    if kernel.name == "antialias" and kernel.axes == (1, 2):
+        n, height, width, channels = shape
+        return n * channels, height, width
+    return shape
+
+
+def _outside(kernel: IntegerKernel) -> list[tuple[int, np.ndarray]]:
+    """Each axis of the kernel (of :func:`_extrapolation_shape`) that is resized, and which of its outputs
+    lie outside the input: those take ``extrapolation_value``."""
+    return [(axis, (x < 0) | (x > n_in - 1))
+            for axis, scale, x, n_in in zip(kernel.axes, kernel.scales, kernel.coordinates, kernel.lengths)
+            if scale != 1]
+
+
+def extrapolated(kernel: IntegerKernel, shape: tuple[int, ...], index: tuple[int, ...]) -> bool:
+    """Whether output ``index`` of a whole ``shape`` output takes ``extrapolation_value`` (where
+    :func:`integer_resize` fills it)."""
+    if kernel.fill is None:
+        return False
+    view = np.unravel_index(np.ravel_multi_index(index, shape), _extrapolation_shape(kernel, shape))
+    return any(bool(outside[view[axis]]) for axis, outside in _outside(kernel))
 
 
 def truncated_sums(array: np.ndarray, passes, out_shape: tuple[int, ...]) -> np.ndarray:

@@ -231,6 +231,15 @@ def plan(request: Request) -> ResizePlan:
     return replace(resize_plan, arithmetic=f"onnxruntime {kernel.name}", executor=executor, bands=bands)
 
 
+def integer_kernel_of(plan: ResizePlan) -> IntegerKernel | None:
+    """The integer kernel a plan of this preset runs (:func:`plan` hands it to its executor), or ``None``:
+    a float tensor's plan, or one that copies every sample."""
+    executor = plan.executor
+    if isinstance(executor, partial) and executor.func is integer_resize:
+        return executor.keywords["kernel"]
+    return None
+
+
 def integer_kernel(request: Request, options: ResizeOptions, sizes, scales, rois) -> IntegerKernel:
     """The kernel onnxruntime 1.32 picks for ``request`` on an integer tensor, or a usage error where it fails."""
     if request.dtype not in INTEGER_TYPES:
