@@ -194,7 +194,7 @@ def check_floating_pass(step):
         stored = int(np.trunc(total)) if np.isfinite(total) and -2**31 <= np.trunc(total) < 2**31 else -2**31
     else:
         assert rule["store"] in ("half away from zero", "int32")
-        stored = int(np.sign(total) * np.floor(abs(total) + 0.5))
+        stored = int(np.sign(total) * np.floor(abs(float(total)) + 0.5))  # in a double, as C's round
         if rule["store"] == "int32" and not -2**31 <= stored < 2**31:
             stored = -2**31
     if step["clip"] is not None:

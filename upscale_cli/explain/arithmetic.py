@@ -101,11 +101,11 @@ class FloatRule:
     def apply(self, terms: list[tuple], shift: int, clip: tuple[int, int] | None):
         """The sum (before :attr:`scale`) and the value stored."""
         total = self.total(terms, shift)
-        value = self.scaled(total)
+        value = float(self.scaled(total))  # rounded in a double: ``x + 0.5`` in float32 would round again
         if self.store in (KEEP, FLOAT32):
             return float(total), float(np.float32(value))
         if self.store == C_CAST:
-            value = float(np.trunc(value))
+            value = math.trunc(value) if math.isfinite(value) else math.nan
         elif self.store == HALF_EVEN:
             value = float(np.rint(value))
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from fractions import Fraction
 
 import numpy as np
@@ -285,6 +286,11 @@ def _fixed_sum(step) -> str:
                    for k, (negative, term) in enumerate(terms))
 
 
+def _minus(text: str) -> str:
+    """True minus signs, except in an exponent (``4.76e-08`` stays a number Python reads)."""
+    return re.sub(r"(?<![eE])-", "−", text)
+
+
 def _signed(value: float) -> str:
     """An integer that follows an operator: a negative one in brackets, with a true minus sign."""
     return f"(−{-value})" if value < 0 else str(value)
@@ -327,7 +333,7 @@ def _floating_line(step, at: str) -> Text:
             weights = ["(" + "·".join(_signed(f) for f in factors) + ")" for factors in step.factors]
         else:
             weights = [f"({w}/2^{step.shift})" if step.shift else _signed(w) for w, _ in step.terms]
-        products = [f"{_signed(x)}·{w}".replace("-", "−") for w, (_, x) in zip(weights, step.terms)]
+        products = [_minus(f"{_signed(x)}·{w}") for w, (_, x) in zip(weights, step.terms)]
         if rule.order == "last first":
             expression = " + (".join(products) + ")" * (len(products) - 1)
         else:
@@ -348,7 +354,7 @@ def _floating_line(step, at: str) -> Text:
 def _grouped_sum(step) -> str:
     """Samples added in groups, each group summed in its own type first: ``(int64 a + b) + (c + d)``."""
     rule = step.floating
-    samples = [_signed(x).replace("-", "−") for _, x in step.terms]
+    samples = [_minus(_signed(x)) for _, x in step.terms]
     groups, start = [], 0
     for length in rule.groups:
         group = " + ".join(samples[start:start + length])
