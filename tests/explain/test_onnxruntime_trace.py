@@ -5,6 +5,7 @@ input. Every pass is recomputed from the JSON alone and the last one compared wi
 
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import numpy as np
@@ -70,6 +71,8 @@ FAMILIES = {
 }
 
 
+@pytest.mark.skipif(not all(importlib.util.find_spec(name) for name in ("onnx", "onnxruntime")),
+                    reason="onnx and onnxruntime are not installed")
 @pytest.mark.parametrize("kernel", sorted(FAMILIES))
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(seed=st.integers(0, 2**32 - 1), data=st.data(), width=st.integers(1, 10), height=st.integers(1, 10),
