@@ -222,6 +222,20 @@ def test_json_has_no_nan(tmp_path):
     assert printed["pixels"][0]["channels"][0]["written"] is None
 
 
+@pytest.mark.parametrize("array, options", [
+    (np.array([[np.nan, 1.0, 2.0], [3.0, 4.0, 5.0]], np.float32), {"size": "4x3", "mode": "bilinear", "compat": "pillow"}),
+    (np.zeros((3, 3), np.uint8), {"size": "4x4", "mode": "bilinear", "compat": "onnxruntime", "align": "tf-crop-and-resize",
+                                  "roi": (-0.5, -0.5, 1.0, 1.0), "extrapolation_value": float("nan")}),
+])
+def test_library_steps_in_json_have_no_nan(array, options):
+    """A library step that sums a NaN (Pillow's ``F``) or reads one (onnxruntime's ``extrapolation_value``) writes
+    null, as every non-finite number in the JSON, instead of failing to encode."""
+    plan = api.plan_for(array.shape, dtype=array.dtype, **options)
+    printed = json.loads(trace_json(build_trace(plan, array, apply_plan(array, plan), pixels=("0,0",))))
+    step = printed["pixels"][0]["channels"][0]["library"][-1]
+    assert step["sum"] is None and None in step["terms"][0]
+
+
 @pytest.fixture
 def seed_files(tmp_path, seed_b, seed_3x3):
     np.save(tmp_path / "b.npy", seed_b)

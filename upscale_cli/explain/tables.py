@@ -462,13 +462,14 @@ def trace_dict(trace: Trace) -> dict:
 
 
 def _library_dict(step) -> dict:
-    return {"axis": step.axis, "position": dict(step.position), "terms": [list(t) for t in step.terms],
-            "rounding": step.rounding, "shift": step.shift, "sum": step.total,
+    return {"axis": step.axis, "position": dict(step.position),
+            "terms": [[_json_value(w), _json_value(x)] for w, x in step.terms],
+            "rounding": step.rounding, "shift": step.shift, "sum": _json_value(step.total),
             "clip": None if step.low is None else [step.low, step.high],
             "tap_shifts": None if step.tap_shifts is None else list(step.tap_shifts), "float": _float_dict(step.floating),
             "alpha": None if step.alpha is None else {"operation": step.alpha.operation, "divisor": step.alpha.divisor},
             "factors": None if step.factors is None else [list(f) for f in step.factors],
-            "toward_zero": step.toward_zero, "wrap": step.wrap, "stored": step.stored}
+            "toward_zero": step.toward_zero, "wrap": step.wrap, "stored": _json_value(step.stored)}
 
 
 def _float_dict(rule) -> dict | None:
