@@ -322,11 +322,12 @@ def test_a_plan_that_extrapolates_in_the_definitions_arithmetic_still_refuses(tm
     result = CliRunner().invoke(main, [str(gradient(tmp_path)), "-o", str(tmp_path / "out.png"), "--scale", "1.5",
                                        "--compat", "onnx", *crop, "--explain-pixel", "3,2"])
     assert result.exit_code == 2
-    assert result.stderr == "upscale: pixel traces follow the definition; --compat onnx computes these samples its own way\n"
+    assert result.stderr == ("upscale: pixel traces follow the definition; --compat onnx computes these samples "
+                             "its own way\n")
     assert not (tmp_path / "out.png").exists()
     x = np.zeros((4, 4), np.float32)
-    keywords = dict(scale=1.5, mode="bilinear", compat="onnxruntime", align="tf-crop-and-resize", roi=(-0.2, -0.1, 1.1, 1.2),
-                    extrapolation_value=10.0)
+    keywords = dict(scale=1.5, mode="bilinear", compat="onnxruntime", align="tf-crop-and-resize",
+                    roi=(-0.2, -0.1, 1.1, 1.2), extrapolation_value=10.0)
     plan = api.plan_for(x.shape, dtype=x.dtype, **keywords)
     with pytest.raises(UsageError, match="--compat onnxruntime computes these samples its own way"):
         build_trace(plan, x, api.resize(x, **keywords), pixels=("1,1",))

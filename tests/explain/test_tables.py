@@ -223,9 +223,11 @@ def test_json_has_no_nan(tmp_path):
 
 
 @pytest.mark.parametrize("array, options", [
-    (np.array([[np.nan, 1.0, 2.0], [3.0, 4.0, 5.0]], np.float32), {"size": "4x3", "mode": "bilinear", "compat": "pillow"}),
-    (np.zeros((3, 3), np.uint8), {"size": "4x4", "mode": "bilinear", "compat": "onnxruntime", "align": "tf-crop-and-resize",
-                                  "roi": (-0.5, -0.5, 1.0, 1.0), "extrapolation_value": float("nan")}),
+    (np.array([[np.nan, 1.0, 2.0], [3.0, 4.0, 5.0]], np.float32),
+     {"size": "4x3", "mode": "bilinear", "compat": "pillow"}),
+    (np.zeros((3, 3), np.uint8),
+     {"size": "4x4", "mode": "bilinear", "compat": "onnxruntime", "align": "tf-crop-and-resize",
+      "roi": (-0.5, -0.5, 1.0, 1.0), "extrapolation_value": float("nan")}),
 ])
 def test_library_steps_in_json_have_no_nan(array, options):
     """A library step that sums a NaN (Pillow's ``F``) or reads one (onnxruntime's ``extrapolation_value``) writes
