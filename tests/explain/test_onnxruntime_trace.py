@@ -10,9 +10,9 @@ import json
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from click.testing import CliRunner
 from PIL import Image
 from test_library_trace import check_printed_passes, explained_lines, gradient
 

@@ -33,9 +33,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InputError, UsageError
+
+if TYPE_CHECKING:  # NumPy is imported where it is used: `upscale --help` does not load it
+    import numpy as np
 
 WHITE = (255, 255, 255)
 #: Output format → the modes it holds (as Pillow writes and reads them back).
