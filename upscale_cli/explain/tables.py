@@ -180,10 +180,9 @@ def pixel_section(pixel: PixelTrace, limit: int) -> Group:
         row = pixel.rows[name]
         big = name.upper()
         step = f"; {row.rounding}" if row.rounding else ""
-        parts.append(Text(
-            f"  {name}: dst{big} {row.dst} → src{big} {number(row.src)}{step}; "
-            f"taps {joined(row.taps, limit, str)}; weights {joined(row.weights, limit, number)}"
-        ))
+        taps = (f"taps {joined(row.taps, limit, str)}; weights {joined(row.weights, limit, number)}" if row.taps
+                else "outside the input: no taps")
+        parts.append(Text(f"  {name}: dst{big} {row.dst} → src{big} {number(row.src)}{step}; {taps}"))
     ys = pixel.window[-2] if len(pixel.window) > 1 else (0, 0)
     xs = pixel.window[-1]
     rows = range(ys[0], ys[1] + 1) if len(pixel.window) > 1 else [0]
@@ -222,7 +221,7 @@ def channel_section(channel: ChannelTrace, pixel: PixelTrace, rows, columns, lim
         weight = terms[k].weight
         sign = ("-" if weight < 0 else "") if position == 0 else (" − " if weight < 0 else " + ")
         sum_text += f"{sign}{number(abs(weight))}·{value_text(terms[k].value)}"
-    line = Text(f"  {label} = {sum_text} = ")
+    line = Text(f"  {label} = {sum_text} = " if terms else f"  {label} = ")
     line.append(value_text(channel.total), style="bold")
     for what, value in channel.steps:
         line.append(f" → {what} → {value_text(value)}")

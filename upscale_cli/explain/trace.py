@@ -337,18 +337,32 @@ def _row(weights: AxisWeights, d: int) -> AxisRow:
                    tuple(float(w) for w in weights.weights[d][used]))
 
 
-def _window(weights: AxisWeights, d: int) -> tuple[int, int]:
-    """Source indices shown around output ``d``: every tap the engine reads, and one more each side."""
-    taps = weights.taps[d]
-    return max(int(taps.min()) - 1, 0), min(int(taps.max()) + 1, weights.n_in - 1)
-
-
-def _local(weights: AxisWeights, d: int, first: int) -> AxisWeights:
-    """Row ``d`` of a weight table, as a one-output table over a window starting at ``first``."""
+def _local(weights: AxisWeights, first: int, last: int, start: int) -> AxisWeights:
+    """Rows ``first … last`` of a weight table, as a table over a window starting at ``start``."""
     return AxisWeights(
-        weights.n_in, 1, weights.taps[d : d + 1] - first, weights.weights[d : d + 1],
-        weights.coordinates[d : d + 1], weights.description,
+        weights.n_in, last - first + 1, weights.taps[first:last + 1] - start, weights.weights[first:last + 1],
+        weights.coordinates[first:last + 1], weights.description,
     )
+
+
+def _reads(plan: ResizePlan, position: dict[str, int]) -> tuple[list[tuple[int, int]], dict[str, tuple[int, int]]]:
+    """The outputs each pass makes for output ``position``, and the source samples read along each axis.
+
+    Returns the ``(first, last)`` outputs of every pass, in pass order: the
+    last pass along an axis makes the pixel's own index, an earlier one
+    (Pillow's ``Image.reduce`` before its filter) every sample the next one
+    reads; and, per axis name, the first and last source index its first
+    pass reads (padding taps included).
+    """
+    needed: list[tuple[int, int]] = [(0, 0)] * len(plan.axes)
+    reading: dict[str, tuple[int, int]] = {}
+    for k in reversed(range(len(plan.axes))):
+        axis_plan = plan.axes[k]
+        first, last = reading.get(axis_plan.name, (position[axis_plan.name],) * 2)
+        needed[k] = (first, last)
+        taps = axis_plan.weights.taps[first:last + 1]
+        reading[axis_plan.name] = (int(taps.min()), int(taps.max()))
+    return needed, reading
 
 
 def pixel_trace(
@@ -373,14 +387,16 @@ def pixel_trace(
     axes = _by_name(definition)
     pixel_rows = {p.name: rows[p.name][position[p.name]] if any(p is q for q in plan.axes) else _row(p.weights, position[p.name])
                   for p in axes}
-    window = tuple(_window(p.weights, position[p.name]) for p in axes)
+    needed, reading = _reads(plan, position)
+    # every source sample the passes read, and one more each side
+    window = tuple((max(reading[p.name][0] - 1, 0), min(reading[p.name][1] + 1, p.weights.n_in - 1)) for p in axes)
     cut = [slice(None)] * source.ndim
     for p, (first, last) in zip(axes, window):
         cut[p.axis] = slice(first, last + 1)
     shown = source[tuple(cut)]
     values = shown if alpha_max is None else premultiply(shown, alpha_max)
     starts = {p.name: first for p, (first, _) in zip(axes, window)}
-    computed, arithmetic = _resample_window(values, definition, position, starts)
+    computed, arithmetic = _resample_window(values, plan, needed, starts)
     combined = _combined_weights(axes, pixel_rows, window)
     spatial = [p.axis for p in axes]
     neighbourhoods, totals = _spatial_last(values, spatial), _spatial_last(computed, spatial)
@@ -415,30 +431,52 @@ def pixel_trace(
             for offset in zip(*np.nonzero(combined))
         )
         channels.append(ChannelTrace(tuple(index), neighbourhood, terms, total, steps, _scalar(written), library))
-    note = None
+    notes = []
     if alpha_max is not None:
-        note = (
+        notes.append(
             f"alpha is premultiplied: colour values are shown as colour × alpha/{number(alpha_max)}, "
             f"and the sum is divided by the resized alpha/{number(alpha_max)} afterwards"
         )
-    return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), note)
+    outside = [p.name for p in axes if _extrapolated(definition, p, position[p.name])]
+    if outside and passes is None:
+        what = "the pass along it stores" if len(outside) == 1 else "the passes along them store"
+        sums = "its sum" if len(outside) == 1 else "their sums"
+        notes.append(f"outside the input along {' and '.join(outside)}: {what} the extrapolation value "
+                     f"{number(plan.fill)} in place of {sums}")
+    return PixelTrace(dict(position), pixel_rows, window, combined, tuple(channels), "; ".join(notes) or None)
 
 
-def _resample_window(values: np.ndarray, plan: ResizePlan, position: dict[str, int], starts: dict[str, int]):
+def _resample_window(values: np.ndarray, plan: ResizePlan, needed: list[tuple[int, int]], starts: dict[str, int]):
     """Run the engine's passes (``apply_plan``'s order and dtype rules) on a window.
 
-    Returns the resampled window, one sample per spatial axis, and whether
-    any arithmetic happened (otherwise the samples were copied as they are).
+    ``needed`` holds the outputs each pass makes (:func:`_reads`), ``starts``
+    the source index where the window begins along each axis. Returns the
+    resampled window, one sample per spatial axis, and whether any
+    arithmetic happened (otherwise the samples were copied as they are).
     """
-    arithmetic = any(not (p.weights.is_identity or p.weights.is_selection) for p in plan.axes)
+    # a plan with a fill value sums in float64 even where it copies (compat.base.arithmetic.execute)
+    arithmetic = plan.fill is not None or any(not (p.weights.is_identity or p.weights.is_selection)
+                                              for p in plan.axes)
     computed = values.astype(np.float64) if arithmetic else values
-    for p in plan.axes:
-        d = position[p.name]
+    starts = dict(starts)
+    for p, (first, last) in zip(plan.axes, needed):
         if p.weights.is_identity:  # the engine skips this pass: output d is sample d
-            computed = np.take(computed, [d - starts[p.name]], axis=p.axis)
+            computed = np.take(computed, np.arange(first, last + 1) - starts[p.name], axis=p.axis)
         else:
-            computed = apply_axis(computed, p.axis, _local(p.weights, d, starts[p.name]))
+            computed = apply_axis(computed, p.axis, _local(p.weights, first, last, starts[p.name]))
+        for d in range(first, last + 1):
+            if _extrapolated(plan, p, d):
+                index = [slice(None)] * computed.ndim
+                index[p.axis] = d - first
+                computed[tuple(index)] = plan.fill
+        starts[p.name] = first
     return computed, arithmetic
+
+
+def _extrapolated(plan: ResizePlan, axis_plan: AxisPlan, d: int) -> bool:
+    """Whether output ``d`` of this pass lies outside the input and takes the plan's fill value
+    (``tf_crop_and_resize``'s ``extrapolation_value``): its row weighs nothing."""
+    return plan.fill is not None and not axis_plan.weights.weights[d].any()
 
 
 def _spatial_last(array: np.ndarray, spatial: list[int]) -> np.ndarray:
@@ -517,13 +555,6 @@ def build_trace(
     Trace
     """
     options = plan.options
-    library = None if source is None else library_plan_passes(plan, source.dtype, alpha_max is not None)
-    if pixels and plan.compat is not None and library is None and (
-        plan.fill is not None or len({p.name for p in plan.axes}) < len(plan.axes)
-        or (plan.arithmetic != DEFINED and source.dtype.kind in "ui"
-            and not all(p.weights.is_selection for p in plan.axes))  # copies are copies in every arithmetic
-    ):
-        raise UsageError(f"pixel traces follow the definition; --compat {plan.compat} computes these samples its own way")
     axes = tuple(axis_trace(p, plan) for p in sorted(plan.axes, key=lambda p: p.name))
     rows = {a.name: a.rows for a in axes}
     inputs = outputs = None

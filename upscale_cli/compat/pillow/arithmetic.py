@@ -26,7 +26,7 @@ from ...core.weights import AxisWeights, TableKind
 from ...engine.apply import apply_plan
 from ...engine.banded import BandedSum
 from ...engine.certify import IntegerCertificate, near_midpoints, row_bits, row_gain, sample_quantum, smallest_magnitude
-from ...engine.reference import apply_axis
+from ...engine.reference import apply_axis, to_dtype
 from ...engine.strips import in_strips
 from ..base.arithmetic import (
     banded,
@@ -57,7 +57,22 @@ def execute(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
         return _pillow_float32(array, plan)
     if array.dtype in PILLOW_STORES:
         return _pillow_wide(array, plan)
-    return shared_execute(array, plan)
+    return _defined(array, plan)
+
+
+def _defined(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
+    """Samples of a type Pillow has no mode for: Pillow's tables in the definition's arithmetic, float64 sums
+    pass after pass, converted once. The ``Image.reduce`` passes, a second pass along the same axes, run
+    first as a plan of their own, kept in float64 (the engine runs one pass per axis at a time)."""
+    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
+    if not reduces:
+        return shared_execute(array, plan)
+    reduced_shape = list(plan.in_shape)
+    for p in reduces:
+        reduced_shape[p.axis] = p.weights.n_out
+    reduced = apply_plan(array.astype(np.float64), plan.defined(out_shape=tuple(reduced_shape), axes=tuple(reduces)))
+    rest = plan.defined(in_shape=reduced.shape, axes=plan.axes[len(reduces):])
+    return to_dtype(apply_plan(reduced, rest), array.dtype, plan.ties)
 
 
 #: Pillow's ``Image.reduce`` refuses ``I;16``; so does the preset (also at planning, where the dtype is known).
