@@ -17,7 +17,13 @@ from ..compat.base.arithmetic import fixed_weights
 from ..compat.opencv.arithmetic import AREA_GROUP, VECTOR_SAMPLES, WEIGHT_BITS
 from ..compat.opencv.arithmetic import FLOAT_CODE as OPENCV_FLOAT_CODE
 from ..compat.opencv.planning import LINEAR_EXACT_BITS
-from ..compat.pillow.arithmetic import pillow_fixed_weights
+from ..compat.pillow.arithmetic import (
+    leading_reduces,
+    pillow_fixed_weights,
+    reduce_groups,
+    reduce_layout,
+    reduce_multiplier,
+)
 from ..compat.torch.arithmetic import TORCH_8BIT
 from ..compat.torch.planning import uint8_precision
 from ..core.plan import AxisPlan, ResizeOptions, ResizePlan
@@ -190,12 +196,13 @@ PILLOW_WIDE = {
 
 
 def _pillow_reduce_8bit(reduces: list[AxisPlan]) -> LibraryPass:
-    """``Image.reduce`` on 8 bits: the block's integer sum, rounded once, ``((Σ + ⌊n/2⌋)·m) >> 24`` with
-    ``m = (int)(2³²/(256·n))`` in float32: each sample's weight is ``m``, the rounding ``m·⌊n/2⌋``."""
+    """``Image.reduce`` on 8 bits: the block's integer sum, rounded once, ``((Σ + ⌊n/2⌋)·m) >> 24``
+    (:func:`~upscale_cli.compat.pillow.arithmetic.reduce_multiplier`): each sample's weight is ``m``, the
+    rounding ``m·⌊n/2⌋``."""
     def reads(at: tuple[int, ...]):
         positions = block_positions(reduces, at)
         n = len(positions)
-        multiplier = int(np.float32(4294967296.0) / np.float32(256 * n))
+        multiplier = int(reduce_multiplier(n))
         return FixedRule(np.asarray, multiplier * (n // 2), 24, clip=None), [(multiplier, p) for p in positions]
 
     return LibraryPass(block_name("reduce", reduces), reads)
@@ -203,26 +210,13 @@ def _pillow_reduce_8bit(reduces: list[AxisPlan]) -> LibraryPass:
 
 def _pillow_reduce_wide(reduces: list[AxisPlan], dtype: np.dtype) -> LibraryPass:
     """``ImagingReduceNxN_32bpc``/``ImagingReduceCorners_32bpc`` (``I`` and ``F``) on one block, as
-    :func:`upscale_cli.compat.pillow.arithmetic._pillow_reduce_32bpc` computes it: a whole block two rows
-    and two columns at a time, each such group added in the sample type and then to a double sum; a block
-    cut short adds its samples one by one; the sum times ``1.0/n``, stored as the mode stores."""
-    factors = {p.axis: p.weights.taps.shape[1] for p in reduces}
-    rows_axis, columns_axis = sorted(factors if len(factors) == 2 else (reduces[0].axis, int(reduces[0].axis == 0)))
-    fy, fx = factors.get(rows_axis, 1), factors.get(columns_axis, 1)
+    :func:`upscale_cli.compat.pillow.arithmetic._pillow_reduce_32bpc` computes it: a whole block in the
+    groups of :func:`~upscale_cli.compat.pillow.arithmetic.reduce_groups`, each added in the sample type and
+    then to a double sum; a block cut short adds its samples one by one; the sum times ``1.0/n``, stored as
+    the mode stores."""
+    rows_axis, columns_axis, fy, fx = reduce_layout(reduces)
+    groups = reduce_groups(fy, fx)
     store = PILLOW_WIDE[dtype].floating.store
-
-    def groups() -> list[list[tuple[int, int]]]:
-        """The offsets ``(dy, dx)`` of a whole block, in the groups Pillow adds them in."""
-        found = []
-        for dy in range(0, fy - 1, 2):
-            found += [[(dy, dx), (dy, dx + 1), (dy + 1, dx), (dy + 1, dx + 1)] for dx in range(0, fx - 1, 2)]
-            if fx % 2:
-                found.append([(dy, fx - 1), (dy + 1, fx - 1)])
-        if fy % 2:
-            found += [[(fy - 1, dx), (fy - 1, dx + 1)] for dx in range(0, fx - 1, 2)]
-            if fx % 2:
-                found.append([(fy - 1, fx - 1)])
-        return found
 
     def reads(at: tuple[int, ...]):
         positions = block_positions(reduces, at)
@@ -230,16 +224,15 @@ def _pillow_reduce_wide(reduces: list[AxisPlan], dtype: np.dtype) -> LibraryPass
         if n < fy * fx:
             lengths = (1,) * n
         else:
-            start = list(positions[0])
-            offsets = groups()
+            start = positions[0]
             positions = []
-            for group in offsets:
+            for group in groups:
                 for dy, dx in group:
                     moved = list(start)
                     moved[rows_axis] += dy
                     moved[columns_axis] += dx
                     positions.append(tuple(moved))
-            lengths = tuple(len(group) for group in offsets)
+            lengths = tuple(len(group) for group in groups)
         rule = FloatRule("float64", IN_ORDER, store, lengths, dtype.name, (MULTIPLY, 1.0 / n))
         return FixedRule(np.asarray, 0, 0, PILLOW_WIDE[dtype].clip, floating=rule), [(1, p) for p in positions]
 
@@ -248,7 +241,7 @@ def _pillow_reduce_wide(reduces: list[AxisPlan], dtype: np.dtype) -> LibraryPass
 
 def _pillow_passes(plan: ResizePlan, dtype: np.dtype) -> list[LibraryPass] | None:
     """``Image.reduce``'s block means first (``reducing_gap``), then the filter passes."""
-    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
+    reduces = leading_reduces(plan)
     filters = plan.axes[len(reduces):]
     if any(p.weights.kind is not TableKind.WEIGHTED for p in filters):
         return None

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import replace
 
@@ -64,7 +65,7 @@ def _defined(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     """Samples of a type Pillow has no mode for: Pillow's tables in the definition's arithmetic, float64 sums
     pass after pass, converted once. The ``Image.reduce`` passes, a second pass along the same axes, run
     first as a plan of their own, kept in float64 (the engine runs one pass per axis at a time)."""
-    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
+    reduces = leading_reduces(plan)
     if not reduces:
         return shared_execute(array, plan)
     reduced_shape = list(plan.in_shape)
@@ -116,9 +117,42 @@ def _block_sums(values: np.ndarray, passes) -> tuple[np.ndarray, np.ndarray]:
 def _pillow_reduce(values: np.ndarray, passes) -> np.ndarray:
     """``Image.reduce`` on 8-bit samples: block sums over every reduced axis, one rounding."""
     values, area = _block_sums(values, passes)
-    # division_UINT32: a float32 quotient, truncated
-    multiplier = (np.float32(4294967296.0) / (256 * area).astype(np.float32)).astype(np.int64)
-    return ((values + area // 2) * multiplier) >> 24
+    return ((values + area // 2) * reduce_multiplier(area)) >> 24
+
+
+def leading_reduces(plan: ResizePlan) -> list:
+    """The plan's ``Image.reduce`` passes (``reducing_gap``), which come before its filter passes."""
+    return [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
+
+
+def reduce_multiplier(area):
+    """``division_UINT32``'s multiplier for blocks of ``area`` samples: ``2³²/(256·area)`` as a float32
+    quotient, truncated; a block's mean on 8 bits is ``((Σ + ⌊area/2⌋)·m) >> 24``."""
+    return (np.float32(4294967296.0) / (256 * np.asarray(area)).astype(np.float32)).astype(np.int64)
+
+
+def reduce_layout(reduces) -> tuple[int, int, int, int]:
+    """The rows and columns axes ``Image.reduce`` works on and its factors ``fy, fx`` along them: with one axis
+    reduced, the other is reduced by 1, where any other axis serves."""
+    factors = {p.axis: p.weights.taps.shape[1] for p in reduces}
+    rows_axis, columns_axis = sorted(factors if len(factors) == 2 else (reduces[0].axis, int(reduces[0].axis == 0)))
+    return rows_axis, columns_axis, factors.get(rows_axis, 1), factors.get(columns_axis, 1)
+
+
+def reduce_groups(fy: int, fx: int) -> list[list[tuple[int, int]]]:
+    """The offsets ``(dy, dx)`` of a whole ``fy × fx`` block in the groups ``ImagingReduceNxN_32bpc`` adds in the
+    sample type, ``((a + b) + c) + d``, before each group joins the double sum: two rows and two columns at a
+    time, then an odd column's pairs, an odd row's pairs and the odd corner."""
+    groups = []
+    for dy in range(0, fy - 1, 2):
+        groups += [[(dy, dx), (dy, dx + 1), (dy + 1, dx), (dy + 1, dx + 1)] for dx in range(0, fx - 1, 2)]
+        if fx % 2:
+            groups.append([(dy, fx - 1), (dy + 1, fx - 1)])
+    if fy % 2:
+        groups += [[(fy - 1, dx), (fy - 1, dx + 1)] for dx in range(0, fx - 1, 2)]
+        if fx % 2:
+            groups.append([(fy - 1, fx - 1)])
+    return groups
 
 
 def _store_i16(values: np.ndarray) -> np.ndarray:
@@ -164,7 +198,7 @@ def _read_taps_sum(values: np.ndarray, axis: int, table: AxisWeights) -> np.ndar
 
 def _pillow_reduced(array: np.ndarray, plan: ResizePlan) -> tuple[np.ndarray, ResizePlan]:
     """``I``, ``I;16`` and ``F`` samples after the plan's leading ``Image.reduce`` passes, and the passes left."""
-    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
+    reduces = leading_reduces(plan)
     if not reduces:
         return array, plan
     if array.dtype == np.uint16:
@@ -185,10 +219,7 @@ def _pillow_reduce_32bpc(array: np.ndarray, reduces) -> np.ndarray:
     times ``1.0/n`` is stored as ``F`` does (float32) or as ``I`` does
     (rounded half away from zero).
     """
-    factors = {p.axis: p.weights.taps.shape[1] for p in reduces}
-    # one axis reduced: the other is reduced by 1, where any other axis serves
-    rows_axis, columns_axis = sorted(factors if len(factors) == 2 else (reduces[0].axis, int(reduces[0].axis == 0)))
-    fy, fx = factors.get(rows_axis, 1), factors.get(columns_axis, 1)
+    rows_axis, columns_axis, fy, fx = reduce_layout(reduces)
     x = np.moveaxis(array, (rows_axis, columns_axis), (0, 1))
     height, width = x.shape[:2]
     ny, nx = height // fy, width // fx
@@ -197,16 +228,8 @@ def _pillow_reduce_32bpc(array: np.ndarray, reduces) -> np.ndarray:
     def block(dy: int, dx: int) -> np.ndarray:  # the samples at offset (dy, dx) of every whole block
         return x[dy:dy + fy * ny:fy, dx:dx + fx * nx:fx]
 
-    for dy in range(0, fy - 1, 2):
-        for dx in range(0, fx - 1, 2):
-            sums += block(dy, dx) + block(dy, dx + 1) + block(dy + 1, dx) + block(dy + 1, dx + 1)
-        if fx % 2:
-            sums += block(dy, fx - 1) + block(dy + 1, fx - 1)
-    if fy % 2:
-        for dx in range(0, fx - 1, 2):
-            sums += block(fy - 1, dx) + block(fy - 1, dx + 1)
-        if fx % 2:
-            sums += block(fy - 1, fx - 1)
+    for group in reduce_groups(fy, fx):
+        sums += functools.reduce(np.add, (block(dy, dx) for dy, dx in group))
     result = np.empty((-(-height // fy), -(-width // fx)) + x.shape[2:], array.dtype)
     store = PILLOW_STORES[array.dtype]
     result[:ny, :nx] = store(sums * (1.0 / (fx * fy)))
@@ -531,7 +554,7 @@ def _pillow_8bit(array: np.ndarray, plan: ResizePlan) -> np.ndarray:
     every sum far below 2⁵³, so the banded products are Pillow's integer
     accumulator exactly, in any order, with nothing to check.
     """
-    reduces = [p for p in plan.axes if p.weights.kind is TableKind.BLOCK_MEAN]
+    reduces = leading_reduces(plan)
     if reduces:
         array = _pillow_reduce(array.astype(np.int64), reduces).astype(np.uint8)
     passes = fixed_passes(plan.axes[len(reduces):], lambda w: pillow_fixed_weights(w) * 2.0**-22)
