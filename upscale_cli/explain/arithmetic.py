@@ -116,6 +116,11 @@ class FloatRule:
         return float(total), stored if clip is None else min(max(stored, clip[0]), clip[1])
 
 
+def shifted(total: int, shift: int, toward_zero: bool = False) -> int:
+    """``total >> shift`` (toward −∞), or with ``toward_zero`` C's division by ``2^shift``."""
+    return -(-total >> shift) if toward_zero and total < 0 else total >> shift
+
+
 def wrapped(value: int, dtype: str) -> int:
     """The low bits of ``value`` as an integer of ``dtype`` (two's complement), as C converts to a narrower type."""
     info = np.iinfo(dtype)
@@ -156,7 +161,7 @@ class FixedRule:
             else:
                 pre, post = self.tap_shifts
                 total = self.rounding + sum((w * (x >> pre)) >> post for w, x in terms)
-            stored = -(-total >> self.shift) if self.toward_zero and total < 0 else total >> self.shift
+            stored = shifted(total, self.shift, self.toward_zero)
             stored = stored if self.clip is None else min(max(stored, self.clip[0]), self.clip[1])
         return total, stored if self.wrap is None else wrapped(stored, self.wrap)
 

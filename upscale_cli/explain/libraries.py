@@ -115,17 +115,18 @@ def _opencv_float_passes(plan: ResizePlan, dtype: np.dtype) -> list[LibraryPass]
     passes = []
     for k, axis_plan in enumerate(plan.axes):
         last = k == len(plan.axes) - 1
-        clip = _clip(dtype) if last else None
-
-        def rule(order: str, store: str = HALF_EVEN if last else KEEP, clip=clip) -> FixedRule:
-            return FixedRule(float32_weights, 0, 0, clip, floating=FloatRule("float32", order, store))
-
-        if vectors and axis_plan.axis == lead:
-            passes.append(axis_pass(axis_plan, lambda at, rule=rule: rule(LAST_FIRST if _vector_head(plan, at)
-                                                                         else IN_ORDER)))
-        else:
-            passes.append(axis_pass(axis_plan, rule(IN_ORDER)))
+        in_order, last_first = (FixedRule(float32_weights, 0, 0, _clip(dtype) if last else None,
+                                          floating=FloatRule("float32", order, HALF_EVEN if last else KEEP))
+                                for order in (IN_ORDER, LAST_FIRST))
+        vertical = vectors and axis_plan.axis == lead
+        passes.append(axis_pass(axis_plan, _by_vector_head(plan, last_first, in_order) if vertical else in_order))
     return passes
+
+
+def _by_vector_head(plan: ResizePlan, vectors: FixedRule, scalar: FixedRule):
+    """The rule of OpenCV's vertical step at each output: ``vectors`` on a row's vector head, ``scalar`` on the
+    rest of the row (:func:`_vector_head`)."""
+    return lambda at: vectors if _vector_head(plan, at) else scalar
 
 
 def _opencv_area_blocks(plan: ResizePlan, dtype: np.dtype) -> LibraryPass:
@@ -176,13 +177,12 @@ def _opencv_passes(plan: ResizePlan, dtype: np.dtype) -> list[LibraryPass] | Non
     if dtype != np.uint8 or plan.arithmetic not in WEIGHT_BITS:
         return None
     *first, last = plan.axes
-
-    def vertical(at: tuple[int, ...]) -> FixedRule:
-        if plan.arithmetic == "opencv-linear":
-            return OPENCV_VERTICAL
-        cubic_vectors = plan.options.mode == "bicubic" and _vector_head(plan, at)
-        return OPENCV_CUBIC_VECTORS if cubic_vectors else OPENCV_ROUNDED
-
+    if plan.arithmetic == "opencv-linear":
+        vertical = OPENCV_VERTICAL
+    elif plan.options.mode == "bicubic":
+        vertical = _by_vector_head(plan, OPENCV_CUBIC_VECTORS, OPENCV_ROUNDED)
+    else:
+        vertical = OPENCV_ROUNDED
     return [axis_pass(p, OPENCV_HORIZONTAL) for p in first] + [axis_pass(last, vertical)]
 
 

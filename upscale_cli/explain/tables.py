@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..core.plan import DEFINED
+from .arithmetic import shifted
 from .trace import SCHEMA, AxisTrace, ChannelTrace, PixelTrace, Plane, Trace, number
 
 ELLIPSIS = "…"
@@ -247,10 +248,9 @@ def _library_lines(channel: ChannelTrace) -> list[Text]:
             continue
         if step.toward_zero:
             text = f"({_fixed_sum(step)}) / 2^{step.shift}, toward zero = "
-            value = -(-step.total >> step.shift) if step.total < 0 else step.total >> step.shift
         else:
             text = f"({_fixed_sum(step)}) >> {step.shift} = " if step.shift else f"{_fixed_sum(step)} = "
-            value = step.total >> step.shift
+        value = shifted(step.total, step.shift, step.toward_zero)
         if step.low is not None:
             text += f"{_signed(value)} → clip to {step.low} … {step.high} → "
             value = min(max(value, step.low), step.high)
