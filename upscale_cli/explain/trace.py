@@ -371,6 +371,7 @@ def pixel_trace(
     source: np.ndarray,
     result: np.ndarray,
     rows: dict[str, tuple[AxisRow, ...]],
+    definition: ResizePlan,
     alpha_max: float | None = None,
 ) -> PixelTrace:
     """Trace output pixel ``position`` through the engine's own passes.
@@ -379,11 +380,11 @@ def pixel_trace(
     the plan's weight tables, pass by pass as
     :func:`~upscale_cli.engine.apply.apply_plan` does, so the value reached
     is bit for bit the definition's, and must equal ``result`` at that
-    position, for every dtype.
+    position, for every dtype. ``definition`` is :func:`composed` ``(plan)``,
+    whose tables the pixel's rows and weights show.
     """
     passes = library_plan_passes(plan, source.dtype, premultiplied=alpha_max is not None)
     names = {p.axis: p.name for p in plan.axes}
-    definition = composed(plan)
     axes = _by_name(definition)
     pixel_rows = {p.name: rows[p.name][position[p.name]] if any(p is q for q in plan.axes) else _row(p.weights, position[p.name])
                   for p in axes}
@@ -557,11 +558,14 @@ def build_trace(
     options = plan.options
     axes = tuple(axis_trace(p, plan) for p in sorted(plan.axes, key=lambda p: p.name))
     rows = {a.name: a.rows for a in axes}
+    matrices = source is not None and 0 < matrix_limit and all(p.size.n_in <= matrix_limit for p in plan.axes)
+    definition = composed(plan) if pixels or matrices else plan
     inputs = outputs = None
-    if source is not None and 0 < matrix_limit and all(p.size.n_in <= matrix_limit for p in plan.axes):
+    if matrices:
         sources = [p.weights.taps[:, 0] for p in _by_name(plan)] if is_nearest(plan) else None
-        inputs, outputs = planes(source, composed(plan)), planes(result, composed(plan), sources)
-    traced = tuple(pixel_trace(parse_pixel(s, plan), plan, source, result, rows, alpha_max) for s in pixels)
+        inputs, outputs = planes(source, definition), planes(result, definition, sources)
+    traced = tuple(pixel_trace(parse_pixel(s, plan), plan, source, result, rows, definition, alpha_max)
+                   for s in pixels)
     return Trace(
         in_shape=plan.in_shape,
         out_shape=plan.out_shape,
